@@ -1,0 +1,71 @@
+# Form-Bridge. `make run` and `make test` install whatever is missing first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .make
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install run test test-fast bench dynamodb dynamodb-stop clean check-deploy
+
+install: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/java
+
+$(STAMPS)/python: requirements/base.txt requirements/dev.txt
+	@mkdir -p $(STAMPS)
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	@touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install -y nodejs npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# DynamoDB Local needs a Java runtime: install Debian's headless JRE when we can.
+$(STAMPS)/java:
+	@mkdir -p $(STAMPS)
+	@if ! command -v java >/dev/null; then \
+	  echo "Java is missing; installing default-jre-headless from Debian's packages..."; \
+	  ($(SUDO) $(APT_GET) update -qq && $(SUDO) $(APT_GET) install -y -qq default-jre-headless) \
+	  || { echo "Could not install Java. Install it yourself: apt-get install -y default-jre-headless"; exit 1; }; \
+	fi
+	@touch $@
+
+# Browser tests drive Debian's Chromium (/usr/bin/chromium) with Playwright.
+$(STAMPS)/chromium:
+	@mkdir -p $(STAMPS)
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Chromium is missing; installing it from Debian's packages..."; \
+	  ($(SUDO) $(APT_GET) update -qq && $(SUDO) $(APT_GET) install -y -qq chromium) \
+	  || { echo "Could not install Chromium. Install it yourself: apt-get install -y chromium"; exit 1; }; \
+	fi
+	@touch $@
+
+run: install
+	$(PY) manage.py run_local
+
+# The whole suite: unit (moto), integration (DynamoDB Local -inMemory) and browser (Chromium).
+test: install $(STAMPS)/chromium
+	$(PY) -m pytest -n 2 --dist loadfile
+
+test-fast: install
+	$(PY) -m pytest -m "not browser"
+
+bench: install
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+dynamodb: install
+	$(PY) -m portal.dynamo.local_server start
+
+dynamodb-stop:
+	$(PY) -m portal.dynamo.local_server stop
+
+check-deploy: install
+	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$$(openssl rand -hex 40) DJANGO_ALLOWED_HOSTS=forms.example.com \
+	  SITE_URL=https://forms.example.com $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(STAMPS) $(VENV) node_modules

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from .dynamo import registry
+
+        registry.configure(
+            prefix=settings.DYNAMODB_TABLE_PREFIX,
+            host=settings.DYNAMODB_ENDPOINT_URL,
+            region=settings.AWS_REGION,
+        )

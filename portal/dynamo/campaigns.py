@@ -1,0 +1,67 @@
+"""campaigns table: discount codes; the code is the business key."""
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from .base import ActivatableModel, UTCDateTimeAttribute, active_key
+
+TABLE = "campaigns"
+
+
+class CampaignActiveIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "CampaignActiveIndex"
+        projection = AllProjection()
+
+    activeKey = UnicodeAttribute(hash_key=True)
+    fromDate = UnicodeAttribute(range_key=True)
+
+
+class CampaignProductIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "CampaignProductIndex"
+        projection = AllProjection()
+
+    productId = UnicodeAttribute(hash_key=True)
+    fromDate = UnicodeAttribute(range_key=True)
+
+
+class ActiveIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "ActiveIndex"
+        projection = AllProjection()
+
+    activeSparse = UnicodeAttribute(hash_key=True)
+    dateCreated = UTCDateTimeAttribute(range_key=True)
+
+
+class Campaign(ActivatableModel):
+    table_basename = TABLE
+
+    class Meta:
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="METADATA")
+    code = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    productId = UnicodeAttribute()
+    discountPercent = NumberAttribute()
+    fromDate = UnicodeAttribute()  # ISO date, inclusive
+    toDate = UnicodeAttribute()  # ISO date, inclusive
+    activeKey = UnicodeAttribute(default="ACTIVE")
+    activeSparse = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    active_status_index = CampaignActiveIndex()
+    product_index = CampaignProductIndex()
+    active_index = ActiveIndex()
+
+    @staticmethod
+    def key_for(code: str) -> str:
+        return f"CAMPAIGN#{code}"
+
+    def sync_index_keys(self) -> None:
+        self.id = self.code
+        self.pk = self.key_for(self.code)
+        self.activeKey = active_key(self.active)
+        self.activeSparse = "ACTIVE" if self.active else None

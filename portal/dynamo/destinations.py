@@ -1,0 +1,55 @@
+"""destinations table: where a tenant's submissions are delivered (webhooks, e-mail)."""
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+
+from .base import ActivatableModel, JSONAttribute, TenantOwnedModel, UTCDateTimeAttribute
+
+TABLE = "destinations"
+WEBHOOK, EMAIL = "WEBHOOK", "EMAIL"
+
+
+class PreviousSecret(MapAttribute):
+    secretEncrypted = UnicodeAttribute()
+    expiresAt = UTCDateTimeAttribute()
+
+
+class Destination(TenantOwnedModel, ActivatableModel):
+    table_basename = TABLE
+
+    class Meta:
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    tenantId = UnicodeAttribute()
+    name = UnicodeAttribute()
+    type = UnicodeAttribute(default=WEBHOOK)
+    url = UnicodeAttribute(null=True)
+    headers = JSONAttribute(default=dict)
+    recipients = ListAttribute(of=UnicodeAttribute, default=list)
+    secretEncrypted = UnicodeAttribute(null=True)
+    previousSecrets = ListAttribute(of=PreviousSecret, default=list)
+    formIds = ListAttribute(of=UnicodeAttribute, default=list)  # empty = every form
+    enabled = BooleanAttribute(default=True)
+    failingSince = UTCDateTimeAttribute(null=True)
+    consecutiveFailures = NumberAttribute(default=0)
+    disabledReason = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    @staticmethod
+    def partition_for(tenant_id: str) -> str:
+        return f"TENANT#{tenant_id}"
+
+    @staticmethod
+    def sort_for(destination_id: str) -> str:
+        return f"DEST#{destination_id}"
+
+    def sync_index_keys(self) -> None:
+        self.pk = self.partition_for(self.tenantId)
+        self.sk = self.sort_for(self.id)

@@ -1,0 +1,67 @@
+"""products table: the plans staff sell."""
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from .base import ActivatableModel, DecimalAttribute, UTCDateTimeAttribute, active_key
+
+TABLE = "products"
+MONTHLY, YEARLY = "MONTHLY", "YEARLY"
+
+
+class Quotas(MapAttribute):
+    monthlySubmissions = NumberAttribute(default=1000)
+    maxDestinations = NumberAttribute(default=3)
+    maxSites = NumberAttribute(default=3)
+    retentionDays = NumberAttribute(default=30)
+
+
+class ProductActiveIndex(GlobalSecondaryIndex):
+    """activeKey is ACTIVE or INACTIVE, so staff can list either side."""
+
+    class Meta:
+        index_name = "ProductActiveIndex"
+        projection = AllProjection()
+
+    activeKey = UnicodeAttribute(hash_key=True)
+    dateCreated = UTCDateTimeAttribute(range_key=True)
+
+
+class ActiveIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "ActiveIndex"
+        projection = AllProjection()
+
+    activeSparse = UnicodeAttribute(hash_key=True)
+    dateCreated = UTCDateTimeAttribute(range_key=True)
+
+
+class Product(ActivatableModel):
+    table_basename = TABLE
+
+    class Meta:
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="METADATA")
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    price = DecimalAttribute()
+    currency = UnicodeAttribute(default="EUR")
+    billingCycle = UnicodeAttribute(default=MONTHLY)
+    features = ListAttribute(of=UnicodeAttribute, default=list)
+    quotas = Quotas(default=Quotas)
+    activeKey = UnicodeAttribute(default="ACTIVE")
+    activeSparse = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    active_status_index = ProductActiveIndex()
+    active_index = ActiveIndex()
+
+    @staticmethod
+    def key_for(product_id: str) -> str:
+        return f"PRODUCT#{product_id}"
+
+    def sync_index_keys(self) -> None:
+        self.pk = self.key_for(self.id)
+        self.activeKey = active_key(self.active)
+        self.activeSparse = "ACTIVE" if self.active else None

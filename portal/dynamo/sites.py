@@ -1,0 +1,47 @@
+"""sites table: a tenant's WordPress sites, keyed by domain so one domain has one owner."""
+from pynamodb.attributes import UnicodeAttribute, VersionAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from .base import ActivatableModel, TenantOwnedModel
+
+TABLE = "sites"
+
+
+class TenantSitesIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "TenantSitesIndex"
+        projection = AllProjection()
+
+    tenantId = UnicodeAttribute(hash_key=True)
+    domain = UnicodeAttribute(range_key=True)
+
+
+class Site(TenantOwnedModel, ActivatableModel):
+    table_basename = TABLE
+
+    class Meta:
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="SITE")
+    tenantId = UnicodeAttribute()
+    domain = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    version = VersionAttribute()
+
+    tenant_index = TenantSitesIndex()
+
+    @staticmethod
+    def key_for(domain: str) -> str:
+        return f"DOMAIN#{domain}"
+
+    def sync_index_keys(self) -> None:
+        self.pk = self.key_for(self.domain)
+
+    @classmethod
+    def lookup_by_domain(cls, domain: str):
+        """Ownership check for a domain before any tenant is involved (browser form posts)."""
+        try:
+            return cls._unscoped_get(cls.key_for(domain), "SITE")
+        except cls.DoesNotExist:
+            return None

@@ -1,0 +1,58 @@
+"""users table: portal accounts of tenants (staff accounts live in Django's SQL database)."""
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from .base import ActivatableModel, TenantOwnedModel, UTCDateTimeAttribute
+
+TABLE = "users"
+OWNER, MEMBER = "OWNER", "MEMBER"
+
+
+class Preferences(MapAttribute):
+    timezone = UnicodeAttribute(default="UTC")
+    pageSize = NumberAttribute(default=25)
+
+
+class TenantUsersIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "TenantUsersIndex"
+        projection = AllProjection()
+
+    tenantId = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute(range_key=True)
+
+
+class PortalUser(TenantOwnedModel, ActivatableModel):
+    table_basename = TABLE
+
+    class Meta:
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="METADATA")
+    tenantId = UnicodeAttribute()
+    email = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    passwordHash = UnicodeAttribute(default="!")  # "!" = no usable password yet (invited)
+    role = UnicodeAttribute(default=MEMBER)
+    emailVerifiedAt = UTCDateTimeAttribute(null=True)
+    preferences = Preferences(default=Preferences)
+    version = VersionAttribute()
+
+    tenant_index = TenantUsersIndex()
+
+    @staticmethod
+    def key_for(email: str) -> str:
+        return f"USER#{email.lower()}"
+
+    def sync_index_keys(self) -> None:
+        self.email = self.email.lower()
+        self.pk = self.key_for(self.email)
+
+    @classmethod
+    def lookup_for_login(cls, email: str):
+        """Login and password reset start from an e-mail, before any tenant is known."""
+        try:
+            return cls._unscoped_get(cls.key_for(email), "METADATA")
+        except cls.DoesNotExist:
+            return None

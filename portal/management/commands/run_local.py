@@ -1,0 +1,55 @@
+"""`make run`: DynamoDB Local with data on disk, tables, demo data, then the web process
+(gunicorn) and the delivery worker, all stopped together on Ctrl-C."""
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.dynamo import local_server
+
+ROOT = Path(settings.BASE_DIR)
+
+
+class Command(BaseCommand):
+    help = "Run Form-Bridge locally: DynamoDB Local (data kept in var/dynamodb), web and worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+
+    def handle(self, *args, bind: str, **options):
+        children: list[subprocess.Popen] = []
+        endpoint = settings.DYNAMODB_ENDPOINT_URL
+        if endpoint and not local_server.answers(endpoint):
+            if not endpoint.startswith(("http://127.0.0.1:", "http://localhost:")):
+                raise CommandError(f"DYNAMODB_ENDPOINT_URL={endpoint} is not answering.")
+            port = int(endpoint.rsplit(":", 1)[1].strip("/"))
+            self.stdout.write(f"Starting DynamoDB Local on port {port} (data in var/dynamodb)...")
+            try:
+                children.append(local_server.start(port=port, db_path=ROOT / "var" / "dynamodb",
+                                                   log_path=ROOT / "var" / "dynamodb.log"))
+            except local_server.DynamoLocalError as error:
+                raise CommandError(str(error)) from error
+        try:
+            call_command("dynamo_migrate")
+            call_command("migrate", interactive=False, verbosity=0)
+            call_command("seed_demo")
+            python = sys.executable
+            children.append(subprocess.Popen([python, "-m", "gunicorn", "formbridge.wsgi",
+                                              "--config", "gunicorn.conf.py", "--bind", bind], cwd=ROOT))
+            if (ROOT / "portal" / "management" / "commands" / "deliver.py").exists():
+                children.append(subprocess.Popen([python, "manage.py", "deliver"], cwd=ROOT))
+            self.stdout.write(self.style.SUCCESS(f"Form-Bridge is running on http://{bind}/ (Ctrl-C stops it)."))
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+            raise CommandError("a child process stopped; shutting everything down")
+        except KeyboardInterrupt:
+            self.stdout.write("Stopping...")
+        finally:
+            for child in reversed(children):
+                local_server.stop(child)

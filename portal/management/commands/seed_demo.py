@@ -1,0 +1,79 @@
+"""Idempotent demo data: a local staff account, products, campaigns, two tenants with users."""
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from portal.dynamo.campaigns import Campaign
+from portal.dynamo.products import Product
+from portal.dynamo.tenants import REGISTERED, VALIDATED
+from portal.dynamo.users import OWNER, PortalUser
+from portal.services.campaigns import campaign_create
+from portal.services.products import product_create
+from portal.services.tenants import tenant_create
+from portal.services.users import portal_user_create
+
+STAFF_USERNAME, STAFF_PASSWORD = "staff", "formbridge-staff"
+DEMO_PASSWORD = "formbridge-demo"
+ACTOR = "seed_demo"
+
+PRODUCTS = [
+    ("Starter", Decimal("19.00"), ["1 site", "Webhook delivery", "30-day retention"], 1000, 2, 1, 30),
+    ("Agency", Decimal("79.00"), ["10 sites", "Webhook and e-mail delivery", "90-day retention", "CSV export"], 20000, 10, 10, 90),
+    ("Enterprise", Decimal("299.00"), ["Unlimited sites", "Priority delivery", "1-year retention"], 250000, 50, 100, 365),
+]
+TENANTS = [
+    ("owner@northwind.example", "Northwind Digital", REGISTERED, ["member@northwind.example"]),
+    ("owner@bluepeak.example", "Blue Peak Studio", VALIDATED, []),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data (safe to run again: existing items are left alone)."
+
+    def handle(self, *args, **options):
+        self._staff()
+        products = self._products()
+        self._campaigns(products)
+        self._tenants(products)
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(f"  staff console: /staff/  user '{STAFF_USERNAME}'  password '{STAFF_PASSWORD}'")
+        self.stdout.write(f"  tenant portal: /login/  user '{TENANTS[0][0]}'  password '{DEMO_PASSWORD}'")
+
+    def _staff(self):
+        User = get_user_model()
+        if not User.objects.filter(username=STAFF_USERNAME).exists():
+            User.objects.create_user(STAFF_USERNAME, "staff@formbridge.local", STAFF_PASSWORD, is_staff=True, is_superuser=True)
+
+    def _products(self) -> dict[str, Product]:
+        existing = {p.name: p for p in Product.active_status_index.query("ACTIVE")}
+        for name, price, features, monthly, destinations, sites, retention in PRODUCTS:
+            if name not in existing:
+                existing[name] = product_create(
+                    actor=ACTOR, name=name, price=price, features=features, description=f"The {name} plan.",
+                    monthly_submissions=monthly, max_destinations=destinations, max_sites=sites, retention_days=retention,
+                )
+        return existing
+
+    def _campaigns(self, products: dict[str, Product]) -> None:
+        today = date.today()
+        for code, product, percent, start, end in [
+            ("LAUNCH20", "Agency", 20, today - timedelta(days=10), today + timedelta(days=60)),
+            ("SPRING10", "Starter", 10, today + timedelta(days=30), today + timedelta(days=90)),
+        ]:
+            try:
+                Campaign.get(Campaign.key_for(code), "METADATA")
+            except Campaign.DoesNotExist:
+                campaign_create(actor=ACTOR, code=code, product_id=products[product].id, discount_percent=percent,
+                                from_date=start, to_date=end, name=f"{code} demo campaign")
+
+    def _tenants(self, products: dict[str, Product]) -> None:
+        for email, organization, status, members in TENANTS:
+            if PortalUser.lookup_for_login(email):
+                continue
+            tenant = tenant_create(email=email, organization=organization, actor=ACTOR,
+                                   product_id=products["Agency"].id, status=status)
+            portal_user_create(tenant_id=tenant.id, email=email, password=DEMO_PASSWORD, role=OWNER, actor=ACTOR)
+            for member in members:
+                portal_user_create(tenant_id=tenant.id, email=member, password=DEMO_PASSWORD, actor=ACTOR)

@@ -1,0 +1,38 @@
+"""Writes of portal users (tenant accounts)."""
+from __future__ import annotations
+
+from django.contrib.auth.hashers import make_password
+from pynamodb.exceptions import PutError
+
+from portal.dynamo.base import new_id
+from portal.dynamo.users import MEMBER, PortalUser
+from portal.errors import ServiceError
+from portal.services.common import is_condition_failure
+
+
+class UserEmailTaken(ServiceError):
+    def __init__(self, email: str):
+        super().__init__(f"A user with the e-mail address {email} already exists.")
+
+
+def portal_user_build(*, tenant_id: str, email: str, password: str | None, role: str = MEMBER,
+                      actor: str, name: str = "") -> PortalUser:
+    """An unsaved user (for transactions); password None means invited, no usable password."""
+    user = PortalUser.in_tenant(tenant_id).new(
+        id=new_id(), email=email.strip().lower(), name=name, role=role, lastUpdatedBy=actor,
+        passwordHash=make_password(password) if password else "!",
+    )
+    user.sync_index_keys()
+    return user
+
+
+def portal_user_create(*, tenant_id: str, email: str, password: str | None, role: str = MEMBER,
+                       actor: str, name: str = "") -> PortalUser:
+    user = portal_user_build(tenant_id=tenant_id, email=email, password=password, role=role, actor=actor, name=name)
+    try:
+        user.save(condition=PortalUser.pk.does_not_exist())
+    except PutError as error:
+        if is_condition_failure(error):
+            raise UserEmailTaken(user.email) from error
+        raise
+    return user

@@ -1,0 +1,48 @@
+"""Tenant sign-in, sign-out and password change."""
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from portal.decorators import tenant_required
+from portal.errors import LoginRefused
+from portal.forms.auth import PasswordChangeForm, PortalLoginForm
+from portal.services import auth
+from portal.views.utils import client_ip, safe_next_url
+
+
+def login_view(request):
+    form = PortalLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, tenant = auth.portal_authenticate(ip=client_ip(request), **form.cleaned_data)
+        except LoginRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            auth.portal_login(request=request, user=user)
+            return redirect(safe_next_url(request, reverse("portal:home")))
+    return render(request, "portal/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@require_POST
+def logout_view(request):
+    auth.portal_logout(request=request)
+    messages.info(request, "You have signed out.")
+    return redirect("portal:login")
+
+
+@tenant_required
+def password_change_view(request):
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            auth.portal_password_change(
+                request=request, user=request.portal_user,
+                old_password=form.cleaned_data["old_password"], new_password=form.cleaned_data["new_password"],
+            )
+        except LoginRefused as refused:
+            form.add_error("old_password", str(refused))
+        else:
+            messages.success(request, "Password changed. Your other sessions have been signed out.")
+            return redirect("portal:home")
+    return render(request, "portal/password_change.html", {"form": form})
