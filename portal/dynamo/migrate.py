@@ -86,7 +86,8 @@ def apply(log=print) -> list[str]:
                 AttributeDefinitions=index["attribute_definitions"],
                 GlobalSecondaryIndexUpdates=[{"Create": {
                     "IndexName": index["index_name"],
-                    "KeySchema": index["key_schema"],
+                    # DynamoDB wants HASH before RANGE; PynamoDB's schema may list them either way.
+                    "KeySchema": sorted(index["key_schema"], key=lambda k: k["KeyType"] != "HASH"),
                     "Projection": index["projection"],
                 }}],
             )

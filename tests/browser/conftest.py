@@ -1,0 +1,107 @@
+"""Browser tests: gunicorn (the real web process) on a free port against the test DynamoDB
+Local, driven by Playwright in Debian's headless Chromium."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from portal.dynamo import local_server
+from tests.conftest import INTEGRATION_PREFIX
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+STAFF_USERNAME, STAFF_PASSWORD = "browser-staff", "browser-staff-password-1"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def server_env(_integration_tables, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("web")
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DYNAMODB_ENDPOINT_URL": _integration_tables,
+        "DYNAMODB_TABLE_PREFIX": INTEGRATION_PREFIX,
+        "DATABASE_URL": f"sqlite:///{workdir / 'staff.sqlite3'}",
+        "DJANGO_DEBUG": "true",
+        "EMAIL_URL": "consolemail://",
+        "EMAIL_FILE_PATH": str(workdir / "outbox"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
+    subprocess.run(manage + ["createsuperuser", "--noinput", "--username", STAFF_USERNAME, "--email", "s@example.com"],
+                   env={**env, "DJANGO_SUPERUSER_PASSWORD": STAFF_PASSWORD}, cwd=ROOT, check=True)
+    env["_WORKDIR"] = str(workdir)
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_url(server_env):
+    port = local_server.free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = open(Path(server_env["_WORKDIR"]) / "gunicorn.log", "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "formbridge.wsgi", "--config", "gunicorn.conf.py",
+         "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        env=server_env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/login/", timeout=1)
+            break
+        except urllib.error.HTTPError:
+            break
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError("gunicorn exited; see gunicorn.log")
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError("gunicorn did not answer within 30 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, ddb, live_url, monkeypatch):
+    # Playwright's sync API keeps an event loop in this thread; Django's ORM would refuse to run.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    context = browser.new_context(base_url=live_url)
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def staff_credentials():
+    return STAFF_USERNAME, STAFF_PASSWORD

@@ -1,0 +1,34 @@
+"""Test data made through the real services, never through raw writes."""
+from __future__ import annotations
+
+from decimal import Decimal
+from itertools import count
+
+from portal.dynamo.tenants import REGISTERED
+from portal.dynamo.users import OWNER
+from portal.services.products import product_create
+from portal.services.tenants import tenant_create
+from portal.services.users import portal_user_create
+
+PASSWORD = "correct-horse-battery-9"
+_numbers = count(1)
+
+
+def make_product(**overrides):
+    n = next(_numbers)
+    values = dict(actor="tests", name=f"Plan {n}", price=Decimal("49.00"), monthly_submissions=1000,
+                  max_destinations=3, max_sites=3, retention_days=30)
+    values.update(overrides)
+    return product_create(**values)
+
+
+def make_tenant(*, email: str | None = None, organization: str | None = None, status: str = REGISTERED,
+                password: str = PASSWORD, product=None):
+    """A tenant with its OWNER user; returns (tenant, user)."""
+    n = next(_numbers)
+    email = email or f"owner{n}@agency{n}.example"
+    product = product or make_product()
+    tenant = tenant_create(email=email, organization=organization or f"Agency {n}", actor="tests",
+                           product_id=product.id, status=status)
+    user = portal_user_create(tenant_id=tenant.id, email=email, password=password, role=OWNER, actor="tests")
+    return tenant, user

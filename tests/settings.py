@@ -1,0 +1,12 @@
+"""Test settings: the real settings with fast password hashing. Without an explicit
+DYNAMODB_ENDPOINT_URL the endpoint goes nowhere, so a test that forgets its DynamoDB fixture
+fails instead of touching dev data. The browser tests' gunicorn runs with these settings too
+(and its own endpoint), so both sides agree on the password hasher."""
+import os
+
+os.environ.setdefault("DYNAMODB_ENDPOINT_URL", "http://127.0.0.1:9")
+os.environ.setdefault("DYNAMODB_TABLE_PREFIX", "unconfigured-")
+
+from formbridge.settings import *  # noqa: E402,F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
