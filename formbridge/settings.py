@@ -5,7 +5,8 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+VAR_DIR = BASE_DIR / "var"  # local data: DynamoDB Local files, the SQLite staff database
+VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
 # A local .env is optional; real environments set variables directly.
