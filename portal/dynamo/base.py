@@ -95,6 +95,7 @@ class BaseModel(Model):
         cls.Meta.billing_mode = "PAY_PER_REQUEST"
         cls.Meta.connect_timeout_seconds = CONNECTION_SETTINGS.get("connect_timeout", 5)
         cls.Meta.read_timeout_seconds = CONNECTION_SETTINGS.get("read_timeout", 30)
+        cls.Meta.max_retry_attempts = CONNECTION_SETTINGS.get("max_retry_attempts", 3)
         cls.Meta.aws_access_key_id = CONNECTION_SETTINGS.get("access_key")
         cls.Meta.aws_secret_access_key = CONNECTION_SETTINGS.get("secret_key")
         # PynamoDB caches the connection on the class: drop it so the new settings apply.

@@ -24,7 +24,8 @@ TABLE_MODELS = [
 ALL_MODELS = TABLE_MODELS + [TenantEmailGuard, DeliveryAttempt, EphemeralCounter]
 
 
-def configure(*, prefix: str, host: str | None, region: str, connect_timeout: float = 5) -> None:
+def configure(*, prefix: str, host: str | None, region: str, connect_timeout: float = 5,
+              max_retry_attempts: int = 3) -> None:
     """Point every model at one endpoint and prefix. Call before first use, and again when
     tests switch between moto and DynamoDB Local (PynamoDB caches connections per class)."""
     local = bool(host)
@@ -33,6 +34,7 @@ def configure(*, prefix: str, host: str | None, region: str, connect_timeout: fl
         host=host,
         region=region,
         connect_timeout=connect_timeout,
+        max_retry_attempts=max_retry_attempts,
         # DynamoDB Local accepts any credentials; AWS uses the normal credential chain.
         access_key="local" if local else None,
         secret_key="local" if local else None,
