@@ -1,6 +1,8 @@
 """Reads of products."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from portal.dynamo.base import active_key
 from portal.dynamo.products import Product
 from portal.errors import NotFound
@@ -37,7 +39,7 @@ def product_list(*, active: bool = True, cursor: str | None = None, limit: int =
 def product_choices() -> list[tuple[str, str]]:
     """(id, label) of every active product, for select fields (one index query)."""
     products = Product.active_status_index.query(active_key(True), scan_index_forward=False)
-    return [(p.id, f"{p.name} ({p.price} {p.currency}/{p.billingCycle.lower()})") for p in products]
+    return [(p.id, f"{p.name} ({p.price.quantize(Decimal('0.01'))} {p.currency}/{p.billingCycle.lower()})") for p in products]
 
 
 def products_by_id(*, product_ids: set[str]) -> dict[str, Product]:

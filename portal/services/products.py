@@ -9,10 +9,12 @@ from portal.errors import ConcurrentEdit, NotFound
 from portal.services.audit import audit_record
 from portal.services.common import save_versioned
 
+CENT = Decimal("0.01")
+
 
 def product_public_dict(product: Product) -> dict:
     return {
-        "id": product.id, "name": product.name, "description": product.description, "price": str(product.price),
+        "id": product.id, "name": product.name, "description": product.description, "price": str(Decimal(product.price).quantize(CENT)),
         "currency": product.currency, "billingCycle": product.billingCycle, "features": list(product.features),
         "quotas": product.quotas.as_dict(), "active": product.active,
     }
