@@ -73,7 +73,7 @@ def campaign_detail(request, code):
     history = audit_selectors.audit_target_page(target_type="campaign", target_id=view.code, limit=5)
     return render(request, "staff/campaigns/detail.html", {
         "view": view, "campaign": view.campaign, "history": history,
-        "toggle_form": ActiveToggleForm(initial={"version": view.campaign.version}),
+        "toggle_form": ActiveToggleForm(initial={"version": view.campaign.version}, auto_id=False),
     })
 
 

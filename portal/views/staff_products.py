@@ -54,7 +54,7 @@ def product_detail(request, product_id):
     history = audit_selectors.audit_target_page(target_type="product", target_id=product.id, limit=5)
     return render(request, "staff/products/detail.html", {
         "product": product, "campaigns": campaigns, "history": history,
-        "toggle_form": ActiveToggleForm(initial={"version": product.version}),
+        "toggle_form": ActiveToggleForm(initial={"version": product.version}, auto_id=False),
     })
 
 

@@ -90,7 +90,7 @@ def tenant_detail(request, tenant_id):
         "history": audit_selectors.audit_tenant_page(tenant_id=tenant.id, limit=5),
         "next_action": NEXT_ACTION.get(tenant.status),
         "suspend_form": TenantStatusForm(initial={"version": tenant.version, "to_status": SUSPENDED}),
-        "toggle_form": ActiveToggleForm(initial={"version": tenant.version}),
+        "toggle_form": ActiveToggleForm(initial={"version": tenant.version}, auto_id=False),
         "list_limit": selectors.DETAIL_LIST_LIMIT,
     })
 
