@@ -8,6 +8,7 @@ from portal.dynamo.audit import AuditEntry
 from portal.selectors.pagination import Page, query_page
 
 STAFF = "staff"
+FILTER_PAGE_SIZE = 200
 
 
 @dataclass
@@ -41,7 +42,9 @@ def audit_target_page(*, target_type: str, target_id: str, cursor: str | None = 
                       limit: int = 25) -> Page[AuditEntry]:
     """One product's or campaign's entries: the staff trail filtered on its target."""
     condition = (AuditEntry.targetType == target_type) & (AuditEntry.targetId == target_id)
-    return query_page(lambda **kw: AuditEntry.staff_log(filter_condition=condition, **kw), cursor=cursor,
+    # A filtered query: read the partition in large pages so a rare target costs few requests.
+    return query_page(lambda **kw: AuditEntry.staff_log(filter_condition=condition, page_size=FILTER_PAGE_SIZE, **kw),
+                      cursor=cursor,
                       audience=STAFF, list_name=f"audit:{target_type}:{target_id}", limit=limit,
                       map_item=_with_changes)
 

@@ -73,3 +73,18 @@ def test_soft_delete_moves_the_product_to_the_deleted_list_and_restore_brings_it
     assert restored.active is True and restored.lastUpdatedBy == "bob"
     actions = [e.action for e in AuditEntry.staff_log()]
     assert actions[:2] == ["product.restore", "product.delete"]
+
+
+def test_a_products_audit_page_holds_only_its_own_entries_across_pages(ddb):
+    from portal.selectors.audit import audit_target_page
+
+    product = make_product(name="Audited")
+    make_product(name="Other")
+    product = _update(product, name="Audited 2")
+    make_product(name="Another")
+    _update(product, name="Audited 3")
+    first = audit_target_page(target_type="product", target_id=product.id, limit=2)
+    assert [e.action for e in first] == ["product.update", "product.update"] and first.next_cursor
+    rest = audit_target_page(target_type="product", target_id=product.id, cursor=first.next_cursor, limit=2)
+    assert [e.action for e in rest] == ["product.create"]
+    assert [c.field for c in first.items[0].changes] == ["name"]
