@@ -3,6 +3,7 @@ soft delete, and staff-created tenants with their owner's invitation."""
 import re
 import time
 from datetime import date
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -11,13 +12,14 @@ from django.core import mail, signing
 
 from portal.dynamo.audit import AuditEntry
 from portal.dynamo.metrics import DailyMetrics
+from portal.dynamo.orders import Order
 from portal.dynamo.sites import Site
 from portal.dynamo.tenants import REGISTERED, SUSPENDED, UNVALIDATED, VALIDATED, Tenant, TenantEmailGuard
 from portal.dynamo.users import OWNER, PortalUser
 from portal.errors import ConcurrentEdit, LoginRefused, NotFound
 from portal.selectors.pagination import BadCursor
 from portal.selectors.tenants import (tenant_get, tenant_get_by_email, tenant_list, tenant_list_by_status,
-                                      tenant_sites, tenant_status_counts, tenant_usage_month, tenant_users)
+                                      tenant_orders, tenant_sites, tenant_status_counts, tenant_usage_month, tenant_users)
 from portal.services.auth import portal_authenticate
 from portal.services.tenants import (EmailTaken, InvitationInvalid, TransitionRefused, invitation_accept,
                                      invitation_user, tenant_create, tenant_delete, tenant_reactivate,
@@ -161,6 +163,17 @@ def test_detail_lists_users_and_sites_through_their_indexes(ddb):
         Site.in_tenant(owner_id).new(id=domain, domain=domain).save()  # no site service yet
     assert sorted(u.email for u in tenant_users(tenant_id=tenant.id)) == sorted([owner.email, "member@agency.example"])
     assert [s.domain for s in tenant_sites(tenant_id=tenant.id)] == ["a.example"]
+
+
+def test_orders_are_listed_newest_first_with_their_snapshot(ddb):
+    tenant, _ = make_tenant()
+    for order_id, price in (("01A", "10.00"), ("01B", "12.00")):  # checkout is another issue's work
+        Order.in_tenant(tenant.id).new(pk=Order.partition_for(tenant.id), sk=Order.sort_for(order_id), id=order_id,
+                                       productSnapshot={"name": "Plan", "price": price}, price=Decimal(price),
+                                       currency="EUR").save()
+    orders = tenant_orders(tenant_id=tenant.id)
+    assert [(o.id, o.price, o.productSnapshot["price"]) for o in orders] == [("01B", Decimal("12.00"), "12.00"),
+                                                                            ("01A", Decimal("10.00"), "10.00")]
 
 
 def test_usage_is_the_sum_of_this_months_day_items_and_zero_without_any(ddb):
