@@ -32,3 +32,19 @@ def make_tenant(*, email: str | None = None, organization: str | None = None, st
                            product_id=product.id, status=status)
     user = portal_user_create(tenant_id=tenant.id, email=email, password=password, role=OWNER, actor="tests")
     return tenant, user
+
+
+def make_campaign(*, product=None, **overrides):
+    """A campaign live today (unless dates are given) for a new or given product."""
+    from datetime import timedelta
+
+    from portal.dynamo.base import utcnow
+    from portal.services.campaigns import campaign_create
+
+    n = next(_numbers)
+    product = product or make_product()
+    today = utcnow().date()
+    values = dict(actor="tests", code=f"CODE-{n}", product_id=product.id, discount_percent=20,
+                  from_date=today - timedelta(days=1), to_date=today + timedelta(days=30))
+    values.update(overrides)
+    return campaign_create(**values)

@@ -1,7 +1,20 @@
-"""Reads of tenants."""
+"""Reads of tenants, and the staff console's view of one tenant (users, sites, orders, usage)."""
 from __future__ import annotations
 
-from portal.dynamo.tenants import METADATA, Tenant
+from dataclasses import dataclass
+from datetime import date
+
+from portal.dynamo.base import utcnow
+from portal.dynamo.metrics import DailyMetrics
+from portal.dynamo.orders import Order
+from portal.dynamo.sites import Site
+from portal.dynamo.tenants import METADATA, STATUSES, Tenant
+from portal.dynamo.users import PortalUser
+from portal.errors import NotFound
+from portal.selectors.pagination import Page, query_page
+
+STAFF = "staff"
+DETAIL_LIST_LIMIT = 25
 
 
 def tenant_get_or_none(*, tenant_id: str) -> Tenant | None:
@@ -9,3 +22,78 @@ def tenant_get_or_none(*, tenant_id: str) -> Tenant | None:
         return Tenant.get(Tenant.key_for(tenant_id), METADATA)
     except Tenant.DoesNotExist:
         return None
+
+
+def tenant_get(*, tenant_id: str) -> Tenant:
+    tenant = tenant_get_or_none(tenant_id=tenant_id)
+    if tenant is None:
+        raise NotFound("No such tenant.")
+    return tenant
+
+
+def tenant_get_by_email(*, email: str) -> Tenant | None:
+    """The tenant (active or deleted) registered with this e-mail (EmailIndex)."""
+    for tenant in Tenant.email_index.query(email.strip().lower(), limit=1):
+        return tenant
+    return None
+
+
+def tenant_list(*, cursor: str | None = None, limit: int = 25) -> Page[Tenant]:
+    """Every active tenant, newest first (the sparse ActiveIndex)."""
+    return query_page(
+        lambda **kw: Tenant.active_index.query("ACTIVE", scan_index_forward=False, **kw),
+        cursor=cursor, audience=STAFF, list_name="tenants:all", limit=limit,
+    )
+
+
+def tenant_list_by_status(*, status: str, cursor: str | None = None, limit: int = 25) -> Page[Tenant]:
+    """Tenants in one lifecycle state, deleted ones included, newest first (TenantStatusIndex)."""
+    if status not in STATUSES:
+        raise NotFound("No such status.")
+    return query_page(
+        lambda **kw: Tenant.status_index.query(status, scan_index_forward=False, **kw),
+        cursor=cursor, audience=STAFF, list_name=f"tenants:{status}", limit=limit, query_params={"status": status},
+    )
+
+
+def tenant_status_counts() -> dict[str, int]:
+    """How many tenants are in each state: one Select=COUNT query per status."""
+    return {status: Tenant.status_index.count(status) for status in STATUSES}
+
+
+def tenant_users(*, tenant_id: str, limit: int = DETAIL_LIST_LIMIT) -> list[PortalUser]:
+    return list(PortalUser.in_tenant(tenant_id).query(tenant_id, index=PortalUser.tenant_index, limit=limit))
+
+
+def tenant_sites(*, tenant_id: str, limit: int = DETAIL_LIST_LIMIT) -> list[Site]:
+    return list(Site.in_tenant(tenant_id).query(tenant_id, index=Site.tenant_index, limit=limit))
+
+
+def tenant_orders(*, tenant_id: str, limit: int = DETAIL_LIST_LIMIT) -> list[Order]:
+    """Newest orders first."""
+    return list(Order.in_tenant(tenant_id).query(
+        Order.partition_for(tenant_id), Order.sk.startswith(Order.sort_for("")), scan_index_forward=False,
+        limit=limit))
+
+
+@dataclass
+class Usage:
+    month: str
+    submissions: int = 0
+    spam: int = 0
+    delivered: int = 0
+    failed: int = 0
+
+
+def tenant_usage_month(*, tenant_id: str, today: date | None = None) -> Usage:
+    """The month's usage: the sum of its day items (every shard), one Query. No items yet is 0."""
+    month = (today or utcnow().date()).strftime("%Y-%m")
+    usage = Usage(month=month)
+    days = DailyMetrics.in_tenant(tenant_id).query(
+        DailyMetrics.partition_for(tenant_id), DailyMetrics.sk.startswith(DailyMetrics.sort_for(f"{month}-")))
+    for day in days:
+        usage.submissions += int(day.submissions or 0)
+        usage.spam += int(day.spam or 0)
+        usage.delivered += int(day.delivered or 0)
+        usage.failed += int(day.failed or 0)
+    return usage

@@ -1,19 +1,37 @@
-"""Writes of campaigns (discount codes). The code is the business key."""
+"""Writes of campaigns (discount codes). The code is the business key: unique through a
+conditional put, and never changed after creation."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from pynamodb.exceptions import PutError
 
 from portal.dynamo.campaigns import Campaign
-from portal.errors import ServiceError
+from portal.dynamo.products import Product
+from portal.errors import ConcurrentEdit, NotFound, ServiceError
 from portal.services.audit import audit_record
-from portal.services.common import is_condition_failure
+from portal.services.common import is_condition_failure, save_versioned
+
+CODE_PATTERN = re.compile(r"^[A-Z0-9_-]{3,32}$")
+CODE_RULE = "3 to 32 characters: letters A-Z, digits, - and _."
 
 
 class CampaignCodeTaken(ServiceError):
     def __init__(self, code: str):
         super().__init__(f"A campaign with the code {code} already exists.")
+
+
+class CampaignInvalid(ServiceError):
+    """A business rule refused the campaign; `field` names the form field to blame."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def campaign_code_normalize(code: str) -> str:
+    return code.strip().upper()
 
 
 def campaign_public_dict(campaign: Campaign) -> dict:
@@ -24,9 +42,26 @@ def campaign_public_dict(campaign: Campaign) -> dict:
     }
 
 
+def _validate(*, product_id: str, discount_percent: int, from_date: date, to_date: date) -> None:
+    if not 1 <= int(discount_percent) <= 100:
+        raise CampaignInvalid("The discount must be between 1 and 100 percent.", field="discount_percent")
+    if from_date > to_date:
+        raise CampaignInvalid("The campaign must start on or before its end date.", field="to_date")
+    try:
+        product = Product.get(Product.key_for(product_id), "METADATA")
+    except Product.DoesNotExist:
+        product = None
+    if product is None or not product.active:
+        raise CampaignInvalid("Choose an active product.", field="product_id")
+
+
 def campaign_create(*, actor: str, code: str, product_id: str, discount_percent: int, from_date: date,
                     to_date: date, name: str = "") -> Campaign:
-    campaign = Campaign(code=code.strip().upper(), name=name, productId=product_id,
+    code = campaign_code_normalize(code)
+    if not CODE_PATTERN.match(code):
+        raise CampaignInvalid(f"The code must be {CODE_RULE}", field="code")
+    _validate(product_id=product_id, discount_percent=discount_percent, from_date=from_date, to_date=to_date)
+    campaign = Campaign(code=code, name=name.strip(), productId=product_id,
                         discountPercent=int(discount_percent), fromDate=from_date.isoformat(),
                         toDate=to_date.isoformat(), lastUpdatedBy=actor)
     try:
@@ -39,3 +74,51 @@ def campaign_create(*, actor: str, code: str, product_id: str, discount_percent:
     audit_record(tenant_id=None, actor=actor, action="campaign.create", target_type="campaign",
                  target_id=campaign.code, after=campaign_public_dict(campaign), staff=True)
     return campaign
+
+
+def _campaign_for_edit(*, code: str, version: int | None) -> Campaign:
+    try:
+        campaign = Campaign.get(Campaign.key_for(campaign_code_normalize(code)), "METADATA")
+    except Campaign.DoesNotExist as error:
+        raise NotFound("No such campaign.") from error
+    if version is not None and campaign.version != version:
+        raise ConcurrentEdit()
+    return campaign
+
+
+def campaign_update(*, actor: str, code: str, version: int, name: str, product_id: str, discount_percent: int,
+                    from_date: date, to_date: date) -> Campaign:
+    """Edit everything but the code (the business key)."""
+    campaign = _campaign_for_edit(code=code, version=version)
+    _validate(product_id=product_id, discount_percent=discount_percent, from_date=from_date, to_date=to_date)
+    before = campaign_public_dict(campaign)
+    campaign.name, campaign.productId = name.strip(), product_id
+    campaign.discountPercent = int(discount_percent)
+    campaign.fromDate, campaign.toDate = from_date.isoformat(), to_date.isoformat()
+    campaign.touch(actor)
+    save_versioned(campaign)
+    audit_record(tenant_id=None, actor=actor, action="campaign.update", target_type="campaign",
+                 target_id=campaign.code, before=before, after=campaign_public_dict(campaign), staff=True)
+    return campaign
+
+
+def _campaign_set_active(*, actor: str, code: str, version: int | None, active: bool) -> Campaign:
+    campaign = _campaign_for_edit(code=code, version=version)
+    if campaign.active == active:
+        return campaign
+    before = campaign_public_dict(campaign)
+    campaign.active = active
+    campaign.touch(actor)
+    save_versioned(campaign)
+    audit_record(tenant_id=None, actor=actor, action="campaign.restore" if active else "campaign.delete",
+                 target_type="campaign", target_id=campaign.code, before=before,
+                 after=campaign_public_dict(campaign), staff=True)
+    return campaign
+
+
+def campaign_delete(*, actor: str, code: str, version: int | None = None) -> Campaign:
+    return _campaign_set_active(actor=actor, code=code, version=version, active=False)
+
+
+def campaign_restore(*, actor: str, code: str, version: int | None = None) -> Campaign:
+    return _campaign_set_active(actor=actor, code=code, version=version, active=True)

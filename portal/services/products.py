@@ -1,19 +1,33 @@
-"""Writes of products (plans)."""
+"""Writes of products (plans). Every staff write is versioned and audited."""
 from __future__ import annotations
 
 from decimal import Decimal
 
 from portal.dynamo.base import new_id
 from portal.dynamo.products import MONTHLY, Product, Quotas
+from portal.errors import ConcurrentEdit, NotFound
 from portal.services.audit import audit_record
+from portal.services.common import save_versioned
+
+CENT = Decimal("0.01")
 
 
 def product_public_dict(product: Product) -> dict:
     return {
-        "id": product.id, "name": product.name, "description": product.description, "price": str(product.price),
+        "id": product.id, "name": product.name, "description": product.description, "price": str(Decimal(product.price).quantize(CENT)),
         "currency": product.currency, "billingCycle": product.billingCycle, "features": list(product.features),
         "quotas": product.quotas.as_dict(), "active": product.active,
     }
+
+
+def _product_for_edit(*, product_id: str, version: int | None) -> Product:
+    try:
+        product = Product.get(Product.key_for(product_id), "METADATA")
+    except Product.DoesNotExist as error:
+        raise NotFound("No such product.") from error
+    if version is not None and product.version != version:
+        raise ConcurrentEdit()
+    return product
 
 
 def product_create(*, actor: str, name: str, price: Decimal, currency: str = "EUR", billing_cycle: str = MONTHLY,
@@ -29,3 +43,44 @@ def product_create(*, actor: str, name: str, price: Decimal, currency: str = "EU
     audit_record(tenant_id=None, actor=actor, action="product.create", target_type="product",
                  target_id=product.id, after=product_public_dict(product), staff=True)
     return product
+
+
+def product_update(*, actor: str, product_id: str, version: int, name: str, price: Decimal, currency: str,
+                   billing_cycle: str, description: str, features: list[str], monthly_submissions: int,
+                   max_destinations: int, max_sites: int, retention_days: int) -> Product:
+    """Edit a product. A price change applies to new checkouts only: orders keep their snapshot.
+    `version` is the version the editor started from; a stale one raises ConcurrentEdit."""
+    product = _product_for_edit(product_id=product_id, version=version)
+    before = product_public_dict(product)
+    product.name, product.description, product.price = name, description, Decimal(price)
+    product.currency, product.billingCycle, product.features = currency.upper(), billing_cycle, list(features)
+    product.quotas = Quotas(monthlySubmissions=monthly_submissions, maxDestinations=max_destinations,
+                            maxSites=max_sites, retentionDays=retention_days)
+    product.touch(actor)
+    save_versioned(product)
+    audit_record(tenant_id=None, actor=actor, action="product.update", target_type="product",
+                 target_id=product.id, before=before, after=product_public_dict(product), staff=True)
+    return product
+
+
+def _product_set_active(*, actor: str, product_id: str, version: int | None, active: bool) -> Product:
+    product = _product_for_edit(product_id=product_id, version=version)
+    if product.active == active:
+        return product
+    before = product_public_dict(product)
+    product.active = active
+    product.touch(actor)
+    save_versioned(product)
+    audit_record(tenant_id=None, actor=actor, action="product.restore" if active else "product.delete",
+                 target_type="product", target_id=product.id, before=before, after=product_public_dict(product),
+                 staff=True)
+    return product
+
+
+def product_delete(*, actor: str, product_id: str, version: int | None = None) -> Product:
+    """Soft delete: the product stays readable (orders and tenants refer to it) but is not sold."""
+    return _product_set_active(actor=actor, product_id=product_id, version=version, active=False)
+
+
+def product_restore(*, actor: str, product_id: str, version: int | None = None) -> Product:
+    return _product_set_active(actor=actor, product_id=product_id, version=version, active=True)

@@ -1,14 +1,34 @@
 """Writes of tenants. E-mail uniqueness is kept by an EMAIL# guard item written in the same
-transaction as the tenant."""
+transaction as the tenant (and moved in one transaction when the e-mail changes).
+
+Lifecycle: UNVALIDATED -> VALIDATED -> REGISTERED; any state -> SUSPENDED with a reason;
+SUSPENDED -> the state it had before. Anything else is refused and changes nothing."""
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core import signing
+from django.core.mail import send_mail
+from django.urls import reverse
 from pynamodb.exceptions import TransactWriteError
 
-from portal.dynamo.base import new_id, transact_write
-from portal.dynamo.tenants import UNVALIDATED, Tenant, TenantEmailGuard
-from portal.errors import ServiceError
+from portal.dynamo.base import new_id, transact_write, utcnow
+from portal.dynamo.campaigns import Campaign
+from portal.dynamo.products import Product
+from portal.dynamo.tenants import (METADATA, REGISTERED, STATUSES, SUSPENDED, UNVALIDATED, VALIDATED, Tenant,
+                                   TenantEmailGuard)
+from portal.dynamo.users import OWNER, PortalUser
+from portal.errors import ConcurrentEdit, NotFound, ServiceError
 from portal.services.audit import audit_record
-from portal.services.common import is_condition_failure
+from portal.services.common import is_condition_failure, save_versioned
+from portal.services.users import portal_user_build
+
+NEXT_STATUS = {UNVALIDATED: VALIDATED, VALIDATED: REGISTERED}
+INVITATION_MAX_AGE = timedelta(days=7)
+_INVITATION_SALT = "formbridge.invitation"
 
 
 class EmailTaken(ServiceError):
@@ -16,22 +36,46 @@ class EmailTaken(ServiceError):
         super().__init__(f"The e-mail address {email} is already used by another account.")
 
 
+class TransitionRefused(ServiceError):
+    pass
+
+
+class TenantInvalid(ServiceError):
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class InvitationInvalid(ServiceError):
+    def __init__(self, message: str = "This invitation link is invalid, has expired or has already been used."):
+        super().__init__(message)
+
+
 def tenant_public_dict(tenant: Tenant) -> dict:
     return {
         "id": tenant.id, "email": tenant.email, "organization": tenant.organization,
         "destinationEmail": tenant.destinationEmail, "status": tenant.status, "productId": tenant.productId,
         "campaignCode": tenant.campaignCode, "active": tenant.active, "suspensionReason": tenant.suspensionReason,
+        "statusBeforeSuspension": tenant.statusBeforeSuspension,
     }
+
+
+def _failed_actions(error: TransactWriteError) -> set[int]:
+    """Positions of the actions whose condition failed (DynamoDB reports one reason per action,
+    in the order PynamoDB sends them: condition checks, deletes, puts, updates)."""
+    reasons = error.cancellation_reasons or []
+    return {i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"}
 
 
 def tenant_create(*, email: str, organization: str, actor: str, product_id: str | None = None,
                   campaign_code: str | None = None, status: str = UNVALIDATED, staff: bool = False,
-                  extra_writes=None) -> Tenant:
+                  extra_writes=None, destination_email: str | None = None) -> Tenant:
     """Create a tenant and claim its e-mail atomically. `extra_writes(transaction, tenant)` lets
     a caller (checkout, staff create) add its own items to the same transaction."""
     email = email.strip().lower()
     tenant = Tenant(id=new_id(), email=email, organization=organization.strip(), status=status,
-                    productId=product_id, campaignCode=campaign_code, lastUpdatedBy=actor)
+                    productId=product_id, campaignCode=campaign_code, lastUpdatedBy=actor,
+                    destinationEmail=destination_email or None)
     tenant.sync_index_keys()
     guard = TenantEmailGuard(pk=TenantEmailGuard.key_for(email), tenantId=tenant.id)
     try:
@@ -47,3 +91,218 @@ def tenant_create(*, email: str, organization: str, actor: str, product_id: str 
     audit_record(tenant_id=tenant.id, actor=actor, action="tenant.create", target_type="tenant",
                  target_id=tenant.id, after=tenant_public_dict(tenant), staff=staff)
     return tenant
+
+
+def _check_plan(*, product_id: str | None, campaign_code: str | None) -> None:
+    if product_id:
+        try:
+            product = Product.get(Product.key_for(product_id), "METADATA")
+        except Product.DoesNotExist:
+            product = None
+        if product is None or not product.active:
+            raise TenantInvalid("Choose an active product.", field="product_id")
+    if campaign_code:
+        try:
+            campaign = Campaign.get(Campaign.key_for(campaign_code.strip().upper()), "METADATA")
+        except Campaign.DoesNotExist:
+            campaign = None
+        if campaign is None or not campaign.active:
+            raise TenantInvalid("No active campaign has that code.", field="campaign_code")
+        if product_id and campaign.productId != product_id:
+            raise TenantInvalid("That campaign is for another product.", field="campaign_code")
+
+
+def tenant_staff_create(*, actor: str, email: str, organization: str, owner_name: str = "",
+                        product_id: str | None = None, campaign_code: str | None = None,
+                        destination_email: str | None = None, status: str = UNVALIDATED) -> tuple[Tenant, PortalUser]:
+    """Staff create a tenant and its OWNER user (no usable password yet) in one transaction,
+    then e-mail the owner a signed, expiring link to set a password."""
+    if status not in STATUSES or status == SUSPENDED:
+        raise TenantInvalid("Choose a starting status.", field="status")
+    campaign_code = campaign_code.strip().upper() if campaign_code else None
+    _check_plan(product_id=product_id, campaign_code=campaign_code)
+    created = {}
+
+    def add_owner(transaction, tenant):
+        owner = portal_user_build(tenant_id=tenant.id, email=tenant.email, password=None, role=OWNER,
+                                  actor=actor, name=owner_name)
+        transaction.save(owner, condition=PortalUser.pk.does_not_exist())
+        created["owner"] = owner
+
+    tenant = tenant_create(email=email, organization=organization, actor=actor, product_id=product_id or None,
+                           campaign_code=campaign_code, status=status, staff=True, extra_writes=add_owner,
+                           destination_email=destination_email)
+    owner = created["owner"]
+    invitation_send(tenant=tenant, user=owner)
+    audit_record(tenant_id=tenant.id, actor=actor, action="user.invite", target_type="user",
+                 target_id=owner.email, after={"email": owner.email, "role": owner.role}, staff=True)
+    return tenant, owner
+
+
+def _tenant_for_edit(*, tenant_id: str, version: int | None) -> Tenant:
+    try:
+        tenant = Tenant.get(Tenant.key_for(tenant_id), METADATA)
+    except Tenant.DoesNotExist as error:
+        raise NotFound("No such tenant.") from error
+    if version is not None and tenant.version != version:
+        raise ConcurrentEdit()
+    return tenant
+
+
+def tenant_update(*, actor: str, tenant_id: str, version: int, email: str, organization: str,
+                  destination_email: str | None = None, product_id: str | None = None,
+                  campaign_code: str | None = None) -> Tenant:
+    """Edit a tenant's profile and plan. A new e-mail moves the EMAIL# guard in the same
+    transaction as the tenant, so uniqueness holds whatever runs concurrently."""
+    tenant = _tenant_for_edit(tenant_id=tenant_id, version=version)
+    campaign_code = campaign_code.strip().upper() if campaign_code else None
+    if campaign_code != tenant.campaignCode or (product_id or None) != tenant.productId:
+        _check_plan(product_id=product_id, campaign_code=campaign_code)
+    before = tenant_public_dict(tenant)
+    old_email, new_email = tenant.email, email.strip().lower()
+    tenant.email, tenant.organization = new_email, organization.strip()
+    tenant.destinationEmail = destination_email or None
+    tenant.productId, tenant.campaignCode = product_id or None, campaign_code
+    tenant.touch(actor)
+    if new_email == old_email:
+        save_versioned(tenant)
+    else:
+        tenant.sync_index_keys()
+        old_guard = TenantEmailGuard(pk=TenantEmailGuard.key_for(old_email), tenantId=tenant.id)
+        new_guard = TenantEmailGuard(pk=TenantEmailGuard.key_for(new_email), tenantId=tenant.id)
+        try:
+            with transact_write() as transaction:
+                transaction.delete(old_guard, condition=TenantEmailGuard.tenantId == tenant.id)  # action 0
+                transaction.save(new_guard, condition=TenantEmailGuard.pk.does_not_exist())  # action 1
+                transaction.save(tenant)  # action 2, with the version condition
+        except TransactWriteError as error:
+            failed = _failed_actions(error)
+            if 1 in failed:
+                raise EmailTaken(new_email) from error
+            if failed:
+                raise ConcurrentEdit() from error
+            raise
+    audit_record(tenant_id=tenant.id, actor=actor, action="tenant.update", target_type="tenant",
+                 target_id=tenant.id, before=before, after=tenant_public_dict(tenant), staff=True)
+    return tenant
+
+
+def tenant_status_change(*, actor: str, tenant_id: str, version: int | None, to_status: str,
+                         reason: str = "") -> Tenant:
+    """Move a tenant along its lifecycle, or raise TransitionRefused and change nothing."""
+    tenant = _tenant_for_edit(tenant_id=tenant_id, version=version)
+    current, reason = tenant.status, (reason or "").strip()
+    before = tenant_public_dict(tenant)
+    if to_status not in STATUSES:
+        raise TransitionRefused(f"{to_status} is not a tenant status.")
+    if to_status == SUSPENDED:
+        if current == SUSPENDED:
+            raise TransitionRefused("This tenant is already suspended.")
+        if not reason:
+            raise TransitionRefused("Give a reason for the suspension.")
+        tenant.statusBeforeSuspension, tenant.suspensionReason = current, reason
+        action = "tenant.suspend"
+    elif current == SUSPENDED:
+        previous = tenant.statusBeforeSuspension or UNVALIDATED
+        if to_status != previous:
+            raise TransitionRefused(f"A suspended tenant can only be reactivated to the state it had before, {previous}.")
+        tenant.statusBeforeSuspension, tenant.suspensionReason = None, None
+        action = "tenant.reactivate"
+    elif NEXT_STATUS.get(current) != to_status:
+        raise TransitionRefused(f"A tenant cannot go from {current} to {to_status}.")
+    else:
+        action = "tenant.status"
+    tenant.status = to_status
+    tenant.touch(actor)
+    save_versioned(tenant)
+    audit_record(tenant_id=tenant.id, actor=actor, action=action, target_type="tenant", target_id=tenant.id,
+                 before=before, after=tenant_public_dict(tenant), detail=reason or None, staff=True)
+    return tenant
+
+
+def tenant_suspend(*, actor: str, tenant_id: str, version: int | None, reason: str) -> Tenant:
+    return tenant_status_change(actor=actor, tenant_id=tenant_id, version=version, to_status=SUSPENDED, reason=reason)
+
+
+def tenant_reactivate(*, actor: str, tenant_id: str, version: int | None) -> Tenant:
+    tenant = _tenant_for_edit(tenant_id=tenant_id, version=version)
+    if tenant.status != SUSPENDED:
+        raise TransitionRefused("Only a suspended tenant can be reactivated.")
+    return tenant_status_change(actor=actor, tenant_id=tenant_id, version=version,
+                                to_status=tenant.statusBeforeSuspension or UNVALIDATED)
+
+
+def _tenant_set_active(*, actor: str, tenant_id: str, version: int | None, active: bool) -> Tenant:
+    tenant = _tenant_for_edit(tenant_id=tenant_id, version=version)
+    if tenant.active == active:
+        return tenant
+    before = tenant_public_dict(tenant)
+    tenant.active = active
+    tenant.touch(actor)
+    save_versioned(tenant)
+    audit_record(tenant_id=tenant.id, actor=actor, action="tenant.restore" if active else "tenant.delete",
+                 target_type="tenant", target_id=tenant.id, before=before, after=tenant_public_dict(tenant),
+                 staff=True)
+    return tenant
+
+
+def tenant_delete(*, actor: str, tenant_id: str, version: int | None = None) -> Tenant:
+    """Soft delete: the tenant's users can no longer sign in (auth checks tenant.active)."""
+    return _tenant_set_active(actor=actor, tenant_id=tenant_id, version=version, active=False)
+
+
+def tenant_restore(*, actor: str, tenant_id: str, version: int | None = None) -> Tenant:
+    return _tenant_set_active(actor=actor, tenant_id=tenant_id, version=version, active=True)
+
+
+# Invitations: a signed, expiring token that stops working once a password is set, because it
+# carries a digest of the password hash the user had when it was issued.
+
+def _password_digest(user: PortalUser) -> str:
+    return hashlib.sha256(user.passwordHash.encode()).hexdigest()[:16]
+
+
+def invitation_token(*, user: PortalUser) -> str:
+    return signing.dumps({"e": user.email, "h": _password_digest(user)}, salt=_INVITATION_SALT)
+
+
+def invitation_send(*, tenant: Tenant, user: PortalUser) -> None:
+    link = settings.SITE_URL + reverse("invite:accept", kwargs={"token": invitation_token(user=user)})
+    days = INVITATION_MAX_AGE.days
+    send_mail(
+        subject=f"You are invited to Form-Bridge ({tenant.organization})",
+        message=(f"Hello,\n\nan account for {tenant.organization} has been created on Form-Bridge with this "
+                 f"e-mail address.\nSet your password here (the link works once, for {days} days):\n\n{link}\n\n"
+                 "If you did not expect this e-mail, you can ignore it.\n"),
+        from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[user.email],
+    )
+
+
+def invitation_user(*, token: str) -> PortalUser:
+    """The invited user the token belongs to, or InvitationInvalid."""
+    try:
+        data = signing.loads(token, salt=_INVITATION_SALT, max_age=INVITATION_MAX_AGE)
+    except signing.BadSignature as error:
+        raise InvitationInvalid() from error
+    user = PortalUser.lookup_for_login(data.get("e", ""))
+    if user is None or not user.active or _password_digest(user) != data.get("h"):
+        raise InvitationInvalid()
+    try:
+        tenant = Tenant.get(Tenant.key_for(user.tenantId), METADATA)
+    except Tenant.DoesNotExist as error:
+        raise InvitationInvalid() from error
+    if not tenant.active:
+        raise InvitationInvalid()
+    return user
+
+
+def invitation_accept(*, token: str, password: str) -> PortalUser:
+    """Set the invited user's password; the token is spent once the hash changes."""
+    user = invitation_user(token=token)
+    user.passwordHash = make_password(password)
+    user.emailVerifiedAt = user.emailVerifiedAt or utcnow()
+    user.touch(user.email)
+    save_versioned(user)
+    audit_record(tenant_id=user.tenantId, actor=user.email, action="user.invitation_accept",
+                 target_type="user", target_id=user.email)
+    return user

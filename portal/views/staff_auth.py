@@ -1,4 +1,4 @@
-"""Staff sign-in (Django accounts with is_staff) and the console's home page."""
+"""Staff sign-in and sign-out (Django accounts with is_staff). The console's overview is in staff_audit."""
 from django.contrib import messages
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
@@ -7,7 +7,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from portal.decorators import staff_required
 from portal.services.auth import THROTTLED
 from portal.services import throttle
 from portal.views.utils import client_ip, safe_next_url
@@ -52,8 +51,3 @@ def staff_logout_view(request):
     django_logout(request)
     messages.info(request, "You have signed out of the staff console.")
     return redirect("staff:login")
-
-
-@staff_required
-def staff_home(request):
-    return render(request, "staff/home.html")
