@@ -8,7 +8,7 @@ from portal.dynamo.base import utcnow
 from portal.dynamo.deliveries import Delivery, submission_rows
 from portal.errors import ServiceError
 from portal.services.deliveries import deliveries_bulk_retry, delivery_retry_now
-from portal.services.destinations import destination_disable
+from portal.services.destinations import destination_disable, destination_enable
 from tests.factories import make_tenant
 from tests.factories_delivery import FakeClock, Receiver, make_destination, make_submission
 
@@ -62,10 +62,11 @@ def test_bulk_retry_queues_failed_deliveries_inside_the_window_only(failing):
     tenant, user, destination, receiver = failing
     clock = FakeClock(utcnow() + timedelta(seconds=1))
     old, _ = make_submission(tenant)
-    recent, _ = make_submission(tenant)
     _fail_completely(old, destination, clock)
     clock.advance(days=20)
-    _fail_completely(recent, destination, clock)
+    recent, _ = make_submission(tenant)
+    _fail_completely(recent, destination, clock)  # 20 days failing: the destination was disabled
+    destination_enable(tenant_id=tenant.id, destination_id=destination.id, actor=user)
     receiver.mode = "ok"
     queued = deliveries_bulk_retry(tenant_id=tenant.id, destination_id=destination.id,
                                    since=clock.now - timedelta(days=13), until=clock.now + timedelta(seconds=1),
