@@ -326,3 +326,30 @@ def test_an_email_destination_sends_a_readable_email(ddb, mailoutbox):
     (attempt,) = _attempts(submission)
     assert attempt.succeeded == 1
     assert _stored_submission(tenant, submission).deliveryStatus == "delivered"
+
+
+def test_the_deliver_command_once_delivers_what_is_due(setup, receiver):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    tenant, user, destination = setup
+    make_submission(tenant)
+    make_submission(tenant)
+    out = StringIO()
+    call_command("deliver", "--once", stdout=out)
+    assert out.getvalue().strip() == "2 attempt(s) made."
+    assert len(receiver.received) == 2 and all(r.verified for r in receiver.received)
+
+
+def test_the_worker_loop_stops_when_asked(setup, receiver):
+    tenant, user, destination = setup
+    make_submission(tenant)
+    stop = threading.Event()
+    loop = threading.Thread(target=worker.run_forever, kwargs={"stop": stop, "poll_seconds": 0.05})
+    loop.start()
+    receiver.wait_for(1)
+    stop.set()
+    loop.join(timeout=5)
+    assert not loop.is_alive()
+    assert len(receiver.received) == 1
