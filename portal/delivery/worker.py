@@ -30,12 +30,13 @@ def due_deliveries(*, now, per_shard: int = 25) -> list[Delivery]:
     return rows
 
 
-def process(delivery: Delivery, *, worker_id: str, clock: engine.Clock, rand: Callable[[], float]) -> str | None:
+def process(delivery: Delivery, *, worker_id: str, clock: engine.Clock, rand: Callable[[], float],
+            cache: engine.PassCache | None = None) -> str | None:
     """Claim and attempt one row; None if another worker holds it."""
     if not engine.claim(delivery, worker_id=worker_id, now=clock()):
         return None
     try:
-        return engine.attempt_claimed(delivery, worker_id=worker_id, clock=clock, rand=rand).status
+        return engine.attempt_claimed(delivery, worker_id=worker_id, clock=clock, rand=rand, cache=cache).status
     except Exception:
         # The lease expires and another pass retries it; nothing is lost.
         log.exception("delivery %s/%s failed unexpectedly", delivery.pk, delivery.sk)
@@ -47,11 +48,16 @@ def run_once(*, worker_id: str | None = None, clock: engine.Clock = utcnow, rand
     """One pass over the due queue; returns how many attempts this worker made."""
     worker_id = worker_id or worker_id_new()
     rows = due_deliveries(now=clock(), per_shard=per_shard)
+    cache = engine.PassCache()
+
+    def one(row: Delivery) -> str | None:
+        return process(row, worker_id=worker_id, clock=clock, rand=rand, cache=cache)
+
     if concurrency <= 1:
-        results = [process(row, worker_id=worker_id, clock=clock, rand=rand) for row in rows]
+        results = [one(row) for row in rows]
     else:
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            results = list(pool.map(lambda row: process(row, worker_id=worker_id, clock=clock, rand=rand), rows))
+            results = list(pool.map(one, rows))
     return sum(1 for r in results if r is not None)
 
 

@@ -19,8 +19,9 @@ from portal.services.destinations import destination_disable, destination_secret
 from tests.factories import make_tenant
 from tests.factories_delivery import FakeClock, Receiver, make_destination, make_submission
 
-# Rows made by the factory are due from the real "now"; the injected clock starts just after.
-T0 = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(minutes=1)
+# Rows made by the factory are due from the real "now"; the injected clock starts later (with
+# an hour of margin, so a slow run never creates rows that are not yet due at T0).
+T0 = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=1)
 MIDDLE = lambda: 0.5  # noqa: E731 - jitter factor exactly 1.0
 
 
