@@ -1,6 +1,6 @@
 """Destinations: list, create, detail (health, attempt log, actions), edit, enable/disable,
 delete, reveal and rotate the secret, send a test event, bulk-retry failed deliveries."""
-from datetime import datetime, time, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from django.contrib import messages
 from django.http import Http404
@@ -68,7 +68,7 @@ def destination_detail(request, destination_id):
     failed = selectors.destination_deliveries(tenant_id=request.tenant.id, destination_id=destination.id,
                                               status=FAILED, limit=10)
     today = datetime.now(timezone.utc).date()
-    bulk_form = BulkRetryForm(initial={"since": today.fromordinal(today.toordinal() - 13), "until": today})
+    bulk_form = BulkRetryForm(initial={"since": today - timedelta(days=13), "until": today})
     return render(request, "portal/destinations/detail.html", {
         "destination": destination, "attempts": attempts, "page": attempts, "outcome": outcome or "",
         "failed": failed, "bulk_form": bulk_form,

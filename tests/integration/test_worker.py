@@ -74,7 +74,10 @@ def test_a_due_submission_is_delivered_signed_and_the_receiver_verifies_it(setup
     assert (attempt.number, attempt.statusCode, attempt.trigger, attempt.succeeded) == (1, 200, "scheduled", 1)
     assert attempt.responseBody == '{"received":true}'
     assert _stored_submission(tenant, submission).deliveryStatus == "delivered"
-    assert _metrics(tenant, datetime.now(timezone.utc).strftime("%Y-%m-%d")) == (1, 0)
+    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    assert _metrics(tenant, day) == (1, 0)
+    (listed,) = DailyMetrics.in_tenant(tenant.id).query(DailyMetrics.day_index_key(day), index=DailyMetrics.day_index)
+    assert (listed.date, listed.gsi1sk) == (day, DailyMetrics.partition_for(tenant.id))  # created by the ADD
     assert worker.run_once(worker_id="w1") == 0  # nothing left due
 
 
