@@ -11,3 +11,7 @@ urlpatterns = [
     path("logout/", auth.logout_view, name="logout"),
     path("account/password/", auth.password_change_view, name="password_change"),
 ]
+
+from portal.destination_urls import urlpatterns as destination_patterns  # noqa: E402
+
+urlpatterns += destination_patterns
