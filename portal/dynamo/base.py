@@ -196,9 +196,15 @@ class TenantScope:
         """Query the table or one of its indexes; a server-side filter on tenantId guarantees
         no other tenant's item is ever returned, whatever key the caller built."""
         own = self.model.tenantId == self.tenant_id
-        condition = own if filter_condition is None else own & filter_condition
         if index is not None:
             kwargs["index_name"] = index.Meta.index_name
+            if index._hash_key_attribute().attr_name == "tenantId":
+                # DynamoDB refuses a filter on an index key: the key condition scopes instead,
+                # and another tenant's id as the key finds nothing.
+                if hash_key != self.tenant_id:
+                    return iter(())
+                own = None
+        condition = own if filter_condition is None else (filter_condition if own is None else own & filter_condition)
         return self.model._unscoped_query(
             hash_key, range_key_condition=range_key_condition, filter_condition=condition, **kwargs
         )
