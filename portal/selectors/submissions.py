@@ -126,11 +126,20 @@ def submission_iter(*, tenant: Tenant, filters: SubmissionFilters, now: datetime
     """Every submission of the filtered set, newest first, lazily: one query page per shard in
     memory at a time (exports)."""
     now = now or utcnow()
-    iterators = [query(page_size=page_size) for query in _sources(tenant, filters, now).values()]
-    if len(iterators) == 1:
-        yield from iterators[0]
-        return
-    yield from heapq.merge(*iterators, key=lambda item: item.sk, reverse=True)
+    iterators = [iter(query(page_size=page_size)) for query in _sources(tenant, filters, now).values()]
+    heads = {}
+    for number, iterator in enumerate(iterators):
+        item = next(iterator, None)
+        if item is not None:
+            heads[number] = item
+    while heads:
+        number = max(heads, key=lambda n: heads[n].sk)
+        yield heads[number]
+        item = next(iterators[number], None)
+        if item is None:
+            del heads[number]
+        else:
+            heads[number] = item
 
 
 def submission_get(*, tenant: Tenant, submission_id: str, now: datetime | None = None) -> Submission:
