@@ -12,7 +12,7 @@ import re
 import idna
 from pynamodb.exceptions import PutError
 
-from portal.dynamo.base import new_id, utcnow
+from portal.dynamo.base import new_id
 from portal.dynamo.sites import Site
 from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError

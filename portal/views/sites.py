@@ -3,7 +3,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from portal.decorators import tenant_required
 from portal.errors import NotFound, ServiceError
