@@ -147,3 +147,19 @@ DELIVERY_ALLOWED_HOSTS = env.list(
 )
 DELIVERY_TIMEOUT_SECONDS = env.float("DELIVERY_TIMEOUT_SECONDS", default=10.0)  # 10-15 s in production
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=60)  # > timeout: a crashed worker's claim expires
+
+# --- Ingest API (POST /api/v1/submissions, POST /f/{siteId}/{formId}) -------------------
+# Bodies over this many bytes get 413 (checked on Content-Length before reading, then at
+# most this + 1 bytes are read).
+INGEST_MAX_BODY_BYTES = env.int("INGEST_MAX_BODY_BYTES", default=256 * 1024)
+INGEST_MAX_FIELDS = env.int("INGEST_MAX_FIELDS", default=200)
+INGEST_MAX_FIELD_NAME_LENGTH = env.int("INGEST_MAX_FIELD_NAME_LENGTH", default=100)
+# Per API key (per site for browser form posts): at most INGEST_RATE_LIMIT requests in each
+# fixed window of INGEST_RATE_WINDOW_SECONDS (default 50 per 5 s: 10/s sustained, bursts of
+# 50), counted in DynamoDB so every web process shares the count. 429 + Retry-After above it.
+INGEST_RATE_LIMIT = env.int("INGEST_RATE_LIMIT", default=50)
+INGEST_RATE_WINDOW_SECONDS = env.int("INGEST_RATE_WINDOW_SECONDS", default=5)
+# An Idempotency-Key replays the original answer for this long.
+INGEST_IDEMPOTENCY_SECONDS = env.int("INGEST_IDEMPOTENCY_SECONDS", default=24 * 3600)
+# Django refuses form bodies above this before our own limit could answer 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(INGEST_MAX_BODY_BYTES + 1024, 2621440)

@@ -1,7 +1,7 @@
-"""Tenant portal URLs (namespace "portal")."""
+"""Tenant portal URLs (namespace "portal") and the public ingest endpoints."""
 from django.urls import path
 
-from portal.views import auth, home
+from portal.views import api_keys, auth, home, ingest, sites, submissions
 
 app_name = "portal"
 
@@ -10,6 +10,24 @@ urlpatterns = [
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),
     path("account/password/", auth.password_change_view, name="password_change"),
+    # Sites and API keys
+    path("sites/", sites.site_index, name="site_index"),
+    path("sites/<str:site_id>/", sites.site_detail, name="site_detail"),
+    path("sites/<str:site_id>/delete/", sites.site_delete, name="site_delete"),
+    path("sites/<str:site_id>/quick-start/", sites.site_quick_start, name="site_quick_start"),
+    path("sites/<str:site_id>/keys/", api_keys.key_create, name="key_create"),
+    path("sites/<str:site_id>/keys/<str:key_id>/revoke/", api_keys.key_revoke, name="key_revoke"),
+    # Submissions
+    path("submissions/", submissions.submission_index, name="submission_index"),
+    path("submissions/export.csv", submissions.submission_export_csv, name="submission_export_csv"),
+    path("submissions/export.jsonl", submissions.submission_export_jsonl, name="submission_export_jsonl"),
+    path("submissions/<str:submission_id>/", submissions.submission_detail, name="submission_detail"),
+    path("submissions/<str:submission_id>/spam/", submissions.submission_spam, name="submission_spam"),
+    path("submissions/<str:submission_id>/delete/", submissions.submission_delete_view, name="submission_delete"),
+    # Ingest (public contract, DESIGN section 6)
+    path("api/v1/submissions", ingest.api_submissions, name="api_submissions"),
+    path("f/<str:site_id>/<str:form_id>", ingest.form_post, name="form_post"),
+    path("api/problems/<slug:slug>", ingest.problem_type, name="problem_type"),
 ]
 
 from portal.destination_urls import urlpatterns as destination_patterns  # noqa: E402

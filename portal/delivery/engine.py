@@ -31,8 +31,10 @@ from portal.dynamo.deliveries import DELIVERED, FAILED, PENDING, Delivery, Deliv
 from portal.dynamo.destinations import EMAIL, Destination
 from portal.dynamo.metrics import DailyMetrics
 from portal.dynamo.submissions import Submission
-from portal.dynamo.tenants import METADATA, Tenant
+from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit
+from portal.selectors.submissions import submission_find
+from portal.selectors.tenants import tenant_get_or_none
 from portal.services.common import is_condition_failure, save_versioned
 
 log = logging.getLogger("portal.delivery")
@@ -134,24 +136,6 @@ def _send_email(destination: Destination, *, event: dict) -> sender.SendResult:
 
 
 # --- one attempt -------------------------------------------------------------------------------
-def tenant_get(tenant_id: str) -> Tenant | None:
-    try:
-        return Tenant.get(Tenant.key_for(tenant_id), METADATA)
-    except Tenant.DoesNotExist:
-        return None
-
-
-def submission_get(tenant_id: str, submission_id: str, *, shard_count: int) -> Submission | None:
-    """The submission in whichever shard holds it (the computed one first)."""
-    first = Submission.shard_for(submission_id, shard_count)
-    for shard in [first] + [s for s in range(max(1, shard_count)) if s != first]:
-        found = Submission.in_tenant(tenant_id).get_or_none(Submission.partition_for(tenant_id, shard),
-                                                            Submission.sort_for(submission_id))
-        if found is not None:
-            return None if found.is_expired() else found
-    return None
-
-
 class PassCache:
     """Tenants and destinations read once per worker pass (a pass lasts seconds; a change
     made meanwhile applies from the next pass). Saves two reads per delivery."""
@@ -162,7 +146,7 @@ class PassCache:
 
     def tenant(self, tenant_id: str) -> Tenant | None:
         if tenant_id not in self.tenants:
-            self.tenants[tenant_id] = tenant_get(tenant_id)
+            self.tenants[tenant_id] = tenant_get_or_none(tenant_id=tenant_id)
         return self.tenants[tenant_id]
 
     def destination(self, tenant_id: str, destination_id: str) -> Destination | None:
@@ -185,8 +169,8 @@ def attempt_claimed(delivery: Delivery, *, worker_id: str, clock: Clock = utcnow
         return _finish_without_sending(delivery, tenant=tenant, worker_id=worker_id, now=now, reason="The destination was deleted.")
     if not destination.enabled:
         return _finish_without_sending(delivery, tenant=tenant, worker_id=worker_id, now=now, reason="The destination is disabled.")
-    submission = submission_get(delivery.tenantId, delivery.submissionId,
-                                shard_count=int(tenant.shardCount or 1) if tenant else 1)
+    submission = submission_find(tenant_id=delivery.tenantId, submission_id=delivery.submissionId,
+                                 shard_count=int(tenant.shardCount or 1) if tenant else 1)
     if submission is None:
         return _finish_without_sending(delivery, tenant=tenant, worker_id=worker_id, now=now,
                                        reason="The submission is no longer stored.")
@@ -344,9 +328,9 @@ def submission_status_refresh(*, tenant_id: str, submission_id: str, shard_count
     if status is None:
         return None
     if shard_count is None:
-        tenant = tenant_get(tenant_id)
+        tenant = tenant_get_or_none(tenant_id=tenant_id)
         shard_count = int(tenant.shardCount or 1) if tenant else 1
-    submission = submission or submission_get(tenant_id, submission_id, shard_count=shard_count)
+    submission = submission or submission_find(tenant_id=tenant_id, submission_id=submission_id, shard_count=shard_count)
     if submission is None or submission.deliveryStatus == status:
         return status
     submission.update(actions=[Submission.deliveryStatus.set(status),

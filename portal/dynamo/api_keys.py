@@ -55,3 +55,22 @@ class ApiKey(TenantOwnedModel, ActivatableModel):
             return cls._unscoped_get(cls.key_for(cls.hash_key_material(raw_key)), "KEY")
         except cls.DoesNotExist:
             return None
+
+    @classmethod
+    def touch_last_used(cls, key_hash: str, *, now, min_interval) -> bool:
+        """Record use at most once per `min_interval` per key, without reading the item first
+        and without bumping its version (a revoke in flight must not see a stale copy).
+        Returns True when this call wrote."""
+        from pynamodb.exceptions import UpdateError
+
+        try:
+            cls._get_connection().update_item(
+                cls.key_for(key_hash), "KEY",
+                actions=[cls.lastUsedAt.set(now)],
+                condition=cls.pk.exists() & (cls.lastUsedAt.does_not_exist() | (cls.lastUsedAt < now - min_interval)),
+            )
+        except UpdateError as error:
+            if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

@@ -53,3 +53,88 @@ class DailyMetrics(TenantOwnedModel):
     @staticmethod
     def day_index_key(day: str) -> str:
         return f"METRICS#DAY#{day}"
+
+
+# --- low-level access: counters with dynamic attribute names ---------------------------------
+SUBMISSIONS, SPAM = "submissions", "spam"
+_NAMED = ("submissions", "spam", "delivered", "failed")
+
+
+def counter_update_action(*, tenant_id: str, day: str, shard: int, counts: dict[str, int]) -> dict:
+    """A TransactWriteItems Update that ADDs to one tenant-day counter item, creating it (and
+    each top-level counter such as `form:contact` or `hour:07`) on first use."""
+    names = {"#d": "date"}
+    values = {":t": {"S": tenant_id}, ":day": {"S": day},
+              ":g1": {"S": DailyMetrics.day_index_key(day)}, ":g2": {"S": DailyMetrics.partition_for(tenant_id)}}
+    adds = []
+    for i, (attribute, amount) in enumerate(sorted(counts.items())):
+        names[f"#c{i}"] = attribute
+        values[f":v{i}"] = {"N": str(int(amount))}
+        adds.append(f"#c{i} :v{i}")
+    return {"Update": {
+        "TableName": DailyMetrics.Meta.table_name,
+        "Key": {"pk": {"S": DailyMetrics.partition_for(tenant_id)}, "sk": {"S": DailyMetrics.sort_for(day, shard)}},
+        "UpdateExpression": "SET tenantId = :t, #d = :day, gsi1pk = :g1, gsi1sk = :g2 ADD " + ", ".join(adds),
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }}
+
+
+def ingest_counts(*, form_id: str, hour: int, spam: bool, sign: int = 1) -> dict[str, int]:
+    """What one submission adds: spam counts only as spam; the rest per form and per hour too."""
+    if spam:
+        return {SPAM: sign}
+    return {SUBMISSIONS: sign, f"{FORM_PREFIX}{form_id}": sign, f"{HOUR_PREFIX}{hour:02d}": sign}
+
+
+class DayCounts:
+    """One day's counters (shards already summed)."""
+
+    def __init__(self, day: str):
+        self.day = day
+        self.submissions = self.spam = self.delivered = self.failed = 0
+        self.forms: dict[str, int] = {}
+        self.hours: dict[str, int] = {}
+
+    def add_raw(self, raw: dict) -> None:
+        for name, value in raw.items():
+            if "N" not in value:
+                continue
+            number = int(value["N"])
+            if name in _NAMED:
+                setattr(self, name, getattr(self, name) + number)
+            elif name.startswith(FORM_PREFIX):
+                key = name[len(FORM_PREFIX):]
+                self.forms[key] = self.forms.get(key, 0) + number
+            elif name.startswith(HOUR_PREFIX):
+                key = name[len(HOUR_PREFIX):]
+                self.hours[key] = self.hours.get(key, 0) + number
+
+
+def day_counts_between(*, tenant_id: str, first_day: str, last_day: str, consumed: list | None = None) -> dict[str, DayCounts]:
+    """Every counter item of a tenant from first_day to last_day (ISO dates, shards included),
+    summed per day: one Query (more pages only past 1 MB, i.e. never for 31 days)."""
+    client = DailyMetrics._get_connection().connection.client
+    kwargs = {
+        "TableName": DailyMetrics.Meta.table_name,
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+        "ExpressionAttributeValues": {
+            ":pk": {"S": DailyMetrics.partition_for(tenant_id)},
+            ":lo": {"S": DailyMetrics.sort_for(first_day)},
+            ":hi": {"S": DailyMetrics.sort_for(last_day) + "#~"},  # shard items sort after the day
+        },
+        "ReturnConsumedCapacity": "TOTAL",
+    }
+    days: dict[str, DayCounts] = {}
+    while True:
+        page = client.query(**kwargs)
+        if consumed is not None and "ConsumedCapacity" in page:
+            consumed.append(page["ConsumedCapacity"].get("CapacityUnits", 0))
+        for raw in page.get("Items", []):
+            if raw.get("tenantId", {}).get("S") != tenant_id:
+                continue
+            day = raw["date"]["S"]
+            days.setdefault(day, DayCounts(day)).add_raw(raw)
+        if "LastEvaluatedKey" not in page:
+            return days
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -36,3 +36,56 @@ class EphemeralCounter(BaseModel):
     pk = UnicodeAttribute(hash_key=True)
     events = ListAttribute(of=NumberAttribute, default=list)  # epoch seconds
     expiresAt = TTLAttribute_()
+
+
+class IngestGuards:
+    """Ingest's short-lived items on this table, written and read at the low level because
+    they join the ingest transaction (idempotency) or need ADD with a returned value (rate
+    windows). Both expire through expiresAt."""
+
+    @staticmethod
+    def idempotency_key_for(tenant_id: str, key_digest: str) -> str:
+        return f"IDEMPOTENCY#{tenant_id}#{key_digest}"
+
+    @staticmethod
+    def rate_key_for(subject: str, window_start: int) -> str:
+        return f"RATE#{subject}#{window_start}"
+
+    @staticmethod
+    def _client():
+        return SessionItem._get_connection().connection.client
+
+    @classmethod
+    def idempotency_put_action(cls, *, tenant_id: str, key_digest: str, submission_id: str,
+                               now_epoch: int, expires_epoch: int) -> dict:
+        """Claims the key in the ingest transaction; a live claim by an earlier request fails
+        the condition (an expired one that TTL has not removed yet does not)."""
+        return {"Put": {
+            "TableName": SessionItem.Meta.table_name,
+            "Item": {"pk": {"S": cls.idempotency_key_for(tenant_id, key_digest)},
+                     "submissionId": {"S": submission_id}, "expiresAt": {"N": str(expires_epoch)}},
+            "ConditionExpression": "attribute_not_exists(pk) OR expiresAt < :now",
+            "ExpressionAttributeValues": {":now": {"N": str(now_epoch)}},
+        }}
+
+    @classmethod
+    def idempotency_lookup(cls, *, tenant_id: str, key_digest: str, now_epoch: int) -> str | None:
+        raw = cls._client().get_item(
+            TableName=SessionItem.Meta.table_name, ConsistentRead=True,
+            Key={"pk": {"S": cls.idempotency_key_for(tenant_id, key_digest)}},
+        ).get("Item")
+        if not raw or int(raw["expiresAt"]["N"]) < now_epoch:
+            return None
+        return raw["submissionId"]["S"]
+
+    @classmethod
+    def rate_window_hit(cls, *, subject: str, window_start: int, expires_epoch: int) -> int:
+        """Count one request in a fixed window shared by every web process; returns the count."""
+        answer = cls._client().update_item(
+            TableName=SessionItem.Meta.table_name,
+            Key={"pk": {"S": cls.rate_key_for(subject, window_start)}},
+            UpdateExpression="ADD hits :one SET expiresAt = :exp",
+            ExpressionAttributeValues={":one": {"N": "1"}, ":exp": {"N": str(expires_epoch)}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(answer["Attributes"]["hits"]["N"])

@@ -16,6 +16,16 @@ class TenantSitesIndex(GlobalSecondaryIndex):
     domain = UnicodeAttribute(range_key=True)
 
 
+class SiteIdIndex(GlobalSecondaryIndex):
+    """A site by its id: browser form posts name the site in the URL (/f/{siteId}/{formId})."""
+
+    class Meta:
+        index_name = "SiteIdIndex"
+        projection = AllProjection()
+
+    id = UnicodeAttribute(hash_key=True)
+
+
 class Site(TenantOwnedModel, ActivatableModel):
     table_basename = TABLE
 
@@ -30,6 +40,7 @@ class Site(TenantOwnedModel, ActivatableModel):
     version = VersionAttribute()
 
     tenant_index = TenantSitesIndex()
+    id_index = SiteIdIndex()
 
     @staticmethod
     def key_for(domain: str) -> str:
@@ -45,3 +56,13 @@ class Site(TenantOwnedModel, ActivatableModel):
             return cls._unscoped_get(cls.key_for(domain), "SITE")
         except cls.DoesNotExist:
             return None
+
+    @classmethod
+    def lookup_by_id(cls, site_id: str):
+        """The site a public form post names, before any tenant is involved (the caller checks
+        that it is active and that the request comes from its domain)."""
+        if not site_id or len(site_id) > 64:
+            return None
+        for site in cls._unscoped_query(site_id, index_name=SiteIdIndex.Meta.index_name, limit=1):
+            return site
+        return None

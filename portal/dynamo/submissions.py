@@ -5,7 +5,7 @@ import json
 import zlib
 
 from pynamodb.attributes import BinaryAttribute, BooleanAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 
 from .base import TenantOwnedModel, TTLAttribute_, UTCDateTimeAttribute, utcnow
 
@@ -24,9 +24,12 @@ class FormIndex(GlobalSecondaryIndex):
 
 
 class StatusIndex(GlobalSecondaryIndex):
+    """Delivery-status listings need the ids, not the payload: projecting only small
+    attributes keeps each ingest's index write at 1 unit instead of the payload's size."""
+
     class Meta:
         index_name = "StatusIndex"
-        projection = AllProjection()
+        projection = IncludeProjection(["id", "tenantId", "formId", "siteId", "spam", "receivedAt", "deliveryStatus"])
 
     statusKey = UnicodeAttribute(hash_key=True)
     statusSort = UnicodeAttribute(range_key=True)
@@ -115,3 +118,44 @@ class Submission(TenantOwnedModel):
     def is_expired(self) -> bool:
         # TTL deletion is best effort: an expired item must read as absent.
         return self.ttl is not None and self.ttl <= utcnow()
+
+    # --- low-level helpers for the ingest transaction and for paging ------------------------
+    @classmethod
+    def client(cls):
+        """The botocore client of this model's (cached) connection: the same endpoint for every table."""
+        return cls._get_connection().connection.client
+
+    def put_action(self) -> dict:
+        """A TransactWriteItems Put of this new submission (fails if the id already exists)."""
+        self.sync_index_keys()
+        return {"Put": {
+            "TableName": self.Meta.table_name,
+            "Item": self.serialize(),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }}
+
+    def key_dict(self) -> dict:
+        return {"pk": {"S": self.pk}, "sk": {"S": self.sk}}
+
+    def start_key(self, *, index: str | None = None) -> dict:
+        """The ExclusiveStartKey that resumes a query right after this item."""
+        key = self.key_dict()
+        if index == FormIndex.Meta.index_name:
+            key["formKey"] = {"S": self.formKey}
+            key["receivedAt"] = {"S": Submission.receivedAt.serialize(self.receivedAt)}
+        return key
+
+    def spam_update_action(self, spam: bool) -> dict:
+        """Flip the spam flag, only if nobody flipped it meanwhile."""
+        return {"Update": {
+            "TableName": self.Meta.table_name,
+            "Key": self.key_dict(),
+            "UpdateExpression": "SET spam = :new",
+            "ConditionExpression": "attribute_exists(pk) AND tenantId = :t AND spam = :old",
+            "ExpressionAttributeValues": {":new": {"BOOL": spam}, ":old": {"BOOL": not spam}, ":t": {"S": self.tenantId}},
+        }}
+
+    @staticmethod
+    def sort_bounds(first_id_prefix: str, last_id_prefix: str) -> tuple[str, str]:
+        """Sort-key bounds for ULIDs whose 10-character time prefixes lie in a range."""
+        return f"SUB#{first_id_prefix}{'0' * 16}", f"SUB#{last_id_prefix}{'Z' * 16}"

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from portal.delivery.engine import submission_get, tenant_get
 from portal.dynamo.deliveries import Delivery, DeliveryAttempt, submission_rows
 from portal.dynamo.destinations import Destination
 from portal.dynamo.submissions import Submission
 from portal.errors import NotFound
+from portal.selectors.submissions import submission_get
+from portal.selectors.tenants import tenant_get_or_none
 
 
 @dataclass
@@ -20,11 +21,10 @@ class TimelineEntry:
 
 
 def delivery_submission_get(*, tenant_id: str, submission_id: str) -> Submission:
-    tenant = tenant_get(tenant_id)
-    found = submission_get(tenant_id, submission_id, shard_count=int(tenant.shardCount or 1) if tenant else 1)
-    if found is None:
+    tenant = tenant_get_or_none(tenant_id=tenant_id)
+    if tenant is None:
         raise NotFound("No such submission.")
-    return found
+    return submission_get(tenant=tenant, submission_id=submission_id)
 
 
 def delivery_timeline(*, tenant_id: str, submission_id: str) -> list[TimelineEntry]:

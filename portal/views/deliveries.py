@@ -7,14 +7,15 @@ from django.views.decorators.http import require_POST
 from portal.decorators import tenant_required
 from portal.errors import NotFound, ServiceError
 from portal.forms.destinations import ResendForm
-from portal.selectors.deliveries import delivery_submission_get, delivery_timeline
+from portal.selectors.deliveries import delivery_timeline
+from portal.selectors.submissions import submission_get
 from portal.selectors.destinations import destination_list
 from portal.services import deliveries as services
 
 
 def _submission_or_404(request, submission_id):
     try:
-        return delivery_submission_get(tenant_id=request.tenant.id, submission_id=submission_id)
+        return submission_get(tenant=request.tenant, submission_id=submission_id)
     except NotFound:
         raise Http404("No such submission.")
 

@@ -1,8 +1,12 @@
 from django.shortcuts import render
 
 from portal.decorators import tenant_required
+from portal.selectors.metrics import dashboard_summary
 
 
 @tenant_required
 def home(request):
-    return render(request, "portal/home.html", {"tenant": request.tenant, "portal_user": request.portal_user})
+    """The dashboard: 30 days of counters from the metrics table."""
+    summary = dashboard_summary(tenant=request.tenant)
+    return render(request, "portal/dashboard.html", {
+        "tenant": request.tenant, "portal_user": request.portal_user, "summary": summary})

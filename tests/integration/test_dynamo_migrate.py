@@ -53,7 +53,7 @@ def test_every_table_of_the_design_exists_with_its_indexes(ddb):
         "tenants": {"EmailIndex", "TenantStatusIndex", "ActiveIndex"},
         "products": {"ProductActiveIndex", "ActiveIndex"},
         "campaigns": {"CampaignActiveIndex", "CampaignProductIndex", "ActiveIndex"},
-        "orders": set(), "users": {"TenantUsersIndex"}, "sites": {"TenantSitesIndex"},
+        "orders": set(), "users": {"TenantUsersIndex"}, "sites": {"TenantSitesIndex", "SiteIdIndex"},
         "api_keys": {"TenantKeysIndex"}, "submissions": {"FormIndex", "StatusIndex"}, "destinations": set(),
         "deliveries": {"DueIndex", "DestinationIndex", "TenantDeliveryIndex"}, "metrics": {"GSI1"},
         "audit": set(), "sessions": set(),

@@ -1,0 +1,71 @@
+"""The dashboard, from the metrics table only: one Query for the last 30 days (and the rest
+of the current month), whatever the number of submissions."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from portal.dynamo.base import utcnow
+from portal.dynamo.metrics import day_counts_between
+from portal.dynamo.tenants import Tenant
+from portal.selectors.plans import plan_quotas
+
+DAYS = 30
+
+
+@dataclass
+class DayBar:
+    day: date
+    submissions: int
+    spam: int
+    percent: int  # bar height relative to the busiest day
+
+
+@dataclass
+class Dashboard:
+    days: list[DayBar]
+    total: int
+    spam: int
+    delivered: int
+    failed: int
+    top_forms: list[tuple[str, int]]
+    month_usage: int
+    monthly_quota: int
+    plan_name: str
+    busiest: int = 0
+    hours: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def usage_percent(self) -> int:
+        return min(100, round(100 * self.month_usage / self.monthly_quota)) if self.monthly_quota else 100
+
+
+def dashboard_summary(*, tenant: Tenant, today: date | None = None, consumed: list | None = None) -> Dashboard:
+    today = today or utcnow().date()
+    first = today - timedelta(days=DAYS - 1)
+    month_start = today.replace(day=1)
+    counts = day_counts_between(tenant_id=tenant.id, first_day=min(first, month_start).isoformat(),
+                                last_day=today.isoformat(), consumed=consumed)
+    window = [counts.get((first + timedelta(days=i)).isoformat()) for i in range(DAYS)]
+    busiest = max([d.submissions for d in window if d] or [0])
+    bars = []
+    forms: dict[str, int] = {}
+    hours: dict[str, int] = {}
+    for offset, day in enumerate(window):
+        submissions = day.submissions if day else 0
+        bars.append(DayBar(day=first + timedelta(days=offset), submissions=submissions, spam=day.spam if day else 0,
+                           percent=round(100 * submissions / busiest) if busiest else 0))
+        if day:
+            for name, n in day.forms.items():
+                forms[name] = forms.get(name, 0) + n
+            for name, n in day.hours.items():
+                hours[name] = hours.get(name, 0) + n
+    month = [d for key, d in counts.items() if key >= month_start.isoformat()]
+    quotas = plan_quotas(tenant=tenant)
+    return Dashboard(
+        days=bars, total=sum(b.submissions for b in bars), spam=sum(b.spam for b in bars),
+        delivered=sum(d.delivered for d in window if d), failed=sum(d.failed for d in window if d),
+        top_forms=sorted(((k, v) for k, v in forms.items() if v > 0), key=lambda kv: (-kv[1], kv[0]))[:5],
+        month_usage=sum(d.submissions for d in month), monthly_quota=quotas.monthly_submissions,
+        plan_name=quotas.name, busiest=busiest, hours=sorted(hours.items()),
+    )

@@ -1,0 +1,178 @@
+"""Reads of submissions: newest first across every write shard, one cursor position per
+shard, filters by form (FormIndex), date range (ULID sort-key bounds) and spam."""
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timezone
+from typing import Iterator
+
+from ulid import ULID
+
+from portal.dynamo.base import utcnow
+from portal.dynamo.submissions import FormIndex, Submission
+from portal.dynamo.tenants import Tenant
+from portal.errors import NotFound
+from portal.selectors.pagination import Page, cursor_decode, cursor_encode
+
+SPAM_EXCLUDED, SPAM_ONLY, SPAM_ALL = "no", "yes", "all"
+DONE = "done"
+_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+FORM_SOURCE = "form"
+
+
+@dataclass(frozen=True)
+class SubmissionFilters:
+    form_id: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    spam: str = SPAM_EXCLUDED
+
+    def query_params(self) -> dict:
+        return {"form": self.form_id or "", "date_from": self.date_from.isoformat() if self.date_from else "",
+                "date_to": self.date_to.isoformat() if self.date_to else "",
+                "spam": "" if self.spam == SPAM_EXCLUDED else self.spam}
+
+    def signature(self) -> str:
+        raw = json.dumps(asdict(self), default=str, sort_keys=True)
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+    def time_bounds(self) -> tuple[datetime | None, datetime | None]:
+        start = datetime.combine(self.date_from, time.min, tzinfo=timezone.utc) if self.date_from else None
+        end = datetime.combine(self.date_to, time.max, tzinfo=timezone.utc) if self.date_to else None
+        return start, end
+
+
+def _filter_condition(filters: SubmissionFilters, now: datetime):
+    # TTL deletion is best effort: an expired item reads as absent.
+    condition = Submission.ttl.does_not_exist() | (Submission.ttl > now)
+    if filters.spam == SPAM_EXCLUDED:
+        condition &= Submission.spam == False  # noqa: E712 (a DynamoDB condition, not a Python test)
+    elif filters.spam == SPAM_ONLY:
+        condition &= Submission.spam == True  # noqa: E712
+    return condition
+
+
+def _ulid_prefix(moment: datetime) -> str:
+    return str(ULID.from_datetime(moment))[:10]
+
+
+def _sources(tenant: Tenant, filters: SubmissionFilters, now: datetime) -> dict[str, callable]:
+    """One query function per partition to merge: every shard, or the form's index partition."""
+    scope = Submission.in_tenant(tenant.id)
+    condition = _filter_condition(filters, now)
+    start, end = filters.time_bounds()
+    if filters.form_id:
+        key_condition = None
+        if start or end:
+            key_condition = FormIndex.receivedAt.between(start or datetime(1970, 1, 1, tzinfo=timezone.utc),
+                                                         end or datetime(9999, 1, 1, tzinfo=timezone.utc))
+        form_key = Submission.form_key_for(tenant.id, filters.form_id)
+        return {FORM_SOURCE: lambda **kw: scope.query(form_key, range_key_condition=key_condition,
+                                                      filter_condition=condition, index=Submission.form_index,
+                                                      scan_index_forward=False, **kw)}
+    key_condition = None
+    if start or end:
+        low, high = Submission.sort_bounds(_ulid_prefix(start) if start else "0" * 10,
+                                           _ulid_prefix(end) if end else "7" + "Z" * 9)
+        key_condition = Submission.sk.between(low, high)
+    sources = {}
+    for shard in range(max(1, int(tenant.shardCount))):
+        partition = Submission.partition_for(tenant.id, shard)
+        sources[str(shard)] = (lambda p: lambda **kw: scope.query(
+            p, range_key_condition=key_condition, filter_condition=condition, scan_index_forward=False, **kw))(partition)
+    return sources
+
+
+def submission_list(*, tenant: Tenant, filters: SubmissionFilters, cursor: str | None = None, limit: int = 25,
+                    now: datetime | None = None) -> Page[Submission]:
+    """One page, newest first. Each shard is queried from its own position for up to `limit`
+    items; the newest `limit` of the union are shown and each shard's position advances past
+    exactly the items shown."""
+    now = now or utcnow()
+    list_name = f"submissions:{filters.signature()}"
+    positions = cursor_decode(cursor, audience=tenant.id, list_name=list_name) or {}
+    sources = _sources(tenant, filters, now)
+    index = FormIndex.Meta.index_name if filters.form_id else None
+    candidates: dict[str, tuple[list[Submission], bool]] = {}
+    for name, query in sources.items():
+        position = positions.get(name)
+        if position == DONE:
+            continue
+        iterator = query(limit=limit, last_evaluated_key=position)
+        items = [item for _, item in zip(range(limit), iterator)]
+        exhausted = len(items) < limit or iterator.last_evaluated_key is None
+        candidates[name] = (items, exhausted)
+    merged = heapq.nlargest(limit, ((item.sk, name, item) for name, (items, _) in candidates.items() for item in items),
+                            key=lambda entry: entry[0])
+    shown = [item for _, _, item in merged]
+    next_positions = dict(positions)
+    for name, (items, exhausted) in candidates.items():
+        taken = [item for _, source, item in merged if source == name]
+        if len(taken) == len(items) and exhausted:
+            next_positions[name] = DONE
+        elif taken:
+            next_positions[name] = taken[-1].start_key(index=index)
+    more = any(next_positions.get(name) != DONE for name in sources)
+    next_cursor = cursor_encode(next_positions, audience=tenant.id, list_name=list_name) if more else None
+    return Page(items=shown, next_cursor=next_cursor, has_previous=bool(cursor), query_params=filters.query_params())
+
+
+def submission_iter(*, tenant: Tenant, filters: SubmissionFilters, now: datetime | None = None,
+                    page_size: int = 500) -> Iterator[Submission]:
+    """Every submission of the filtered set, newest first, lazily: one query page per shard in
+    memory at a time (exports)."""
+    now = now or utcnow()
+    iterators = [iter(query(page_size=page_size)) for query in _sources(tenant, filters, now).values()]
+    heads = {}
+    for number, iterator in enumerate(iterators):
+        item = next(iterator, None)
+        if item is not None:
+            heads[number] = item
+    while heads:
+        number = max(heads, key=lambda n: heads[n].sk)
+        yield heads[number]
+        item = next(iterators[number], None)
+        if item is None:
+            del heads[number]
+        else:
+            heads[number] = item
+
+
+def submission_find(*, tenant_id: str, submission_id: str, shard_count: int, now: datetime | None = None) -> Submission | None:
+    """The tenant's submission from whichever shard holds it, or None (unknown, expired, or
+    another tenant's). Its shard under today's shard count is tried first; older items may
+    sit in a shard of a smaller count (counts only grow), so the others are tried after."""
+    count = max(1, int(shard_count))
+    first = Submission.shard_for(submission_id, count)
+    scope = Submission.in_tenant(tenant_id)
+    for shard in [first] + [s for s in range(count) if s != first]:
+        item = scope.get_or_none(Submission.partition_for(tenant_id, shard), Submission.sort_for(submission_id))
+        if item is not None:
+            return None if item.ttl is not None and item.ttl <= (now or utcnow()) else item
+    return None
+
+
+def submission_get(*, tenant: Tenant, submission_id: str, now: datetime | None = None) -> Submission:
+    """The tenant's submission, or NotFound (unknown, expired, or another tenant's)."""
+    if not submission_id or not _ULID.match(submission_id):
+        raise NotFound("No such submission.")
+    found = submission_find(tenant_id=tenant.id, submission_id=submission_id, shard_count=tenant.shardCount, now=now)
+    if found is None:
+        raise NotFound("No such submission.")
+    return found
+    count = max(1, int(tenant.shardCount))
+    first = Submission.shard_for(submission_id, count)
+    scope = Submission.in_tenant(tenant.id)
+    # Its shard under today's shard count first; older items may sit in a shard of a
+    # smaller count (counts only grow), so the others are tried after.
+    for shard in [first] + [s for s in range(count) if s != first]:
+        item = scope.get_or_none(Submission.partition_for(tenant.id, shard), Submission.sort_for(submission_id))
+        if item is not None:
+            if item.ttl is not None and item.ttl <= (now or utcnow()):
+                break
+            return item
+    raise NotFound("No such submission.")

@@ -1,0 +1,96 @@
+"""Writes of API keys. A key is `fbk_` + 43 random URL-safe characters; only its SHA-256
+and a short display prefix are stored, so the full key can be shown exactly once."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from pynamodb.exceptions import PutError
+
+from portal.dynamo.api_keys import ApiKey
+from portal.dynamo.base import new_id, utcnow
+from portal.dynamo.sites import Site
+from portal.dynamo.tenants import SUSPENDED, Tenant
+from portal.errors import ServiceError
+from portal.selectors.tenants import tenant_get_or_none
+from portal.services.audit import audit_record
+from portal.services.common import is_condition_failure, save_versioned
+
+KEY_PREFIX = "fbk_"
+DISPLAY_LENGTH = 12  # "fbk_" + 8 characters: enough to tell keys apart, useless to an attacker
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class KeyRefused(ServiceError):
+    """Missing, malformed, unknown or revoked key: one answer for all (401)."""
+
+
+class TenantBlocked(ServiceError):
+    """The key is fine but its tenant is suspended or deleted (403)."""
+
+
+def api_key_public_dict(key: ApiKey) -> dict:
+    return {"id": key.id, "siteId": key.siteId, "displayPrefix": key.displayPrefix, "label": key.label,
+            "active": key.active, "revokedAt": key.revokedAt.isoformat() if key.revokedAt else None}
+
+
+def api_key_create(*, tenant: Tenant, actor: str, site: Site, label: str = "") -> tuple[ApiKey, str]:
+    """A new key for an active site of the tenant; returns (stored key, the raw key to show once)."""
+    if site.tenantId != tenant.id or not site.active:
+        raise ServiceError("Keys can only be created for your active sites.")
+    while True:
+        raw = KEY_PREFIX + secrets.token_urlsafe(32)
+        key = ApiKey.in_tenant(tenant.id).new(
+            id=new_id(), siteId=site.id, keyHash=ApiKey.hash_key_material(raw), displayPrefix=raw[:DISPLAY_LENGTH],
+            label=(label or "").strip(), lastUpdatedBy=actor,
+        )
+        try:
+            key.save(condition=ApiKey.pk.does_not_exist())
+        except PutError as error:
+            if is_condition_failure(error):
+                continue  # a 256-bit collision: never in practice, but never overwrite a key
+            raise
+        break
+    audit_record(tenant_id=tenant.id, actor=actor, action="api_key.create", target_type="api_key",
+                 target_id=key.id, after=api_key_public_dict(key))
+    return key, raw
+
+
+def api_key_revoke(*, tenant: Tenant, actor: str, key: ApiKey) -> ApiKey:
+    if key.tenantId != tenant.id:
+        raise ServiceError("Not your key.")
+    if key.revokedAt is not None:
+        return key
+    before = api_key_public_dict(key)
+    key.revokedAt = utcnow()
+    key.active = False
+    key.touch(actor)
+    save_versioned(key)
+    audit_record(tenant_id=tenant.id, actor=actor, action="api_key.revoke", target_type="api_key",
+                 target_id=key.id, before=before, after=api_key_public_dict(key))
+    return key
+
+
+def api_key_authenticate(*, authorization: str | None) -> tuple[ApiKey, Tenant]:
+    """The key and tenant of an `Authorization: Bearer fbk_...` header. Missing, malformed,
+    unknown and revoked keys all raise the same KeyRefused."""
+    scheme, _, raw = (authorization or "").partition(" ")
+    raw = raw.strip()
+    if scheme.lower() != "bearer" or not raw.startswith(KEY_PREFIX) or len(raw) > 200:
+        raise KeyRefused()
+    key = ApiKey.lookup_by_raw_key(raw)
+    if key is None or not key.active or key.revokedAt is not None:
+        raise KeyRefused()
+    tenant = tenant_get_or_none(tenant_id=key.tenantId)
+    if tenant is None or not tenant.active or tenant.status == SUSPENDED:
+        raise TenantBlocked()
+    return key, tenant
+
+
+def api_key_mark_used(*, key: ApiKey, now=None) -> None:
+    """lastUsedAt at one-minute resolution: no write when the copy we hold is recent enough,
+    and a conditional update otherwise, so a busy key costs at most one write per minute."""
+    now = now or utcnow()
+    if key.lastUsedAt is not None and key.lastUsedAt > now - LAST_USED_RESOLUTION:
+        return
+    ApiKey.touch_last_used(key.keyHash, now=now, min_interval=LAST_USED_RESOLUTION)

@@ -1,0 +1,126 @@
+"""Writes of sites: a tenant's WordPress sites, one owner per domain.
+
+A domain is claimed by a conditional put on its DOMAIN# item. Deleting a site is a soft
+delete (active=False) that revokes its API keys; the item keeps holding the domain, so no
+other tenant can take it over while staff could still restore it. Re-adding a domain the
+same tenant deleted restores that site (same id, plan limit applies); its old keys stay
+revoked."""
+from __future__ import annotations
+
+import re
+
+import idna
+from pynamodb.exceptions import PutError
+
+from portal.dynamo.base import new_id
+from portal.dynamo.sites import Site
+from portal.dynamo.tenants import Tenant
+from portal.errors import ServiceError
+from portal.selectors.plans import plan_quotas
+from portal.selectors.sites import api_key_list, site_count_active
+from portal.services.audit import audit_record
+from portal.services.common import is_condition_failure, save_versioned
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+class InvalidDomain(ServiceError):
+    pass
+
+
+class DomainTaken(ServiceError):
+    pass
+
+
+class PlanLimitReached(ServiceError):
+    pass
+
+
+def normalise_domain(raw: str) -> str:
+    """`https://Www.Example.COM:8080/contact?x` -> `www.example.com`; IDN -> punycode."""
+    value = (raw or "").strip().lower()
+    if "://" in value:
+        value = value.split("://", 1)[1]
+    elif value.startswith("//"):
+        value = value[2:]
+    value = re.split(r"[/?#]", value, maxsplit=1)[0]
+    value = value.rsplit("@", 1)[-1]
+    if value.startswith("["):
+        raise InvalidDomain("Enter a domain name, not an IP address.")
+    value = value.split(":", 1)[0].rstrip(".")
+    if not value:
+        raise InvalidDomain("Enter a domain such as example.com.")
+    try:
+        value = idna.encode(value, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        raise InvalidDomain(f"{raw.strip()} is not a valid domain name.") from None
+    labels = value.split(".")
+    if len(value) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        raise InvalidDomain(f"{raw.strip()} is not a valid domain name (for example: example.com).")
+    if labels[-1].isdigit():
+        raise InvalidDomain("Enter a domain name, not an IP address.")
+    return value
+
+
+def site_public_dict(site: Site) -> dict:
+    return {"id": site.id, "domain": site.domain, "name": site.name, "active": site.active}
+
+
+def _check_plan_limit(tenant: Tenant) -> None:
+    limit = plan_quotas(tenant=tenant).max_sites
+    if site_count_active(tenant_id=tenant.id) >= limit:
+        raise PlanLimitReached(f"Your plan allows {limit} site{'s' if limit != 1 else ''}. "
+                               "Delete a site or upgrade your plan to add another.")
+
+
+def site_add(*, tenant: Tenant, actor: str, domain: str, name: str = "") -> Site:
+    domain = normalise_domain(domain)
+    _check_plan_limit(tenant)
+    site = Site.in_tenant(tenant.id).new(id=new_id(), domain=domain, name=(name or "").strip() or domain,
+                                         lastUpdatedBy=actor)
+    try:
+        site.save(condition=Site.pk.does_not_exist())
+    except PutError as error:
+        if not is_condition_failure(error):
+            raise
+        return _site_claim_existing(tenant=tenant, actor=actor, domain=domain, name=name)
+    audit_record(tenant_id=tenant.id, actor=actor, action="site.create", target_type="site", target_id=site.id,
+                 after=site_public_dict(site))
+    return site
+
+
+def _site_claim_existing(*, tenant: Tenant, actor: str, domain: str, name: str) -> Site:
+    existing = Site.lookup_by_domain(domain)
+    if existing is None or existing.tenantId != tenant.id:
+        raise DomainTaken(f"{domain} is already registered by another account. "
+                          "Contact support if it is yours.")
+    if existing.active:
+        raise DomainTaken(f"{domain} is already one of your sites.")
+    before = site_public_dict(existing)
+    existing.active = True
+    if name.strip():
+        existing.name = name.strip()
+    existing.touch(actor)
+    save_versioned(existing)
+    audit_record(tenant_id=tenant.id, actor=actor, action="site.restore", target_type="site", target_id=existing.id,
+                 before=before, after=site_public_dict(existing))
+    return existing
+
+
+def site_delete(*, tenant: Tenant, actor: str, site: Site) -> None:
+    """Soft delete; every key of the site is revoked, so ingest for it stops at once."""
+    if site.tenantId != tenant.id:
+        raise ServiceError("Not your site.")
+    before = site_public_dict(site)
+    site.active = False
+    site.touch(actor)
+    save_versioned(site)
+    from portal.services.api_keys import api_key_revoke
+
+    for key in api_key_list(tenant_id=tenant.id, site_id=site.id):
+        if key.active:
+            api_key_revoke(tenant=tenant, actor=actor, key=key)
+    audit_record(tenant_id=tenant.id, actor=actor, action="site.delete", target_type="site", target_id=site.id,
+                 before=before, after=site_public_dict(site))
+
+

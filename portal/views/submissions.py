@@ -1,0 +1,90 @@
+"""Submissions of the signed-in tenant: list with filters, detail, spam, delete, export."""
+from django.contrib import messages
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from portal.decorators import tenant_required
+from portal.errors import ConcurrentEdit, NotFound
+from portal.forms.submissions import DeleteSubmissionForm, SubmissionFilterForm
+from portal.selectors.deliveries import delivery_timeline
+from portal.selectors.exports import csv_rows, jsonl_lines
+from portal.selectors.pagination import BadCursor
+from portal.selectors.submissions import submission_get, submission_iter, submission_list
+from portal.services.submissions import submission_delete, submission_mark_spam
+
+
+def _submission_or_404(request, submission_id):
+    try:
+        return submission_get(tenant=request.tenant, submission_id=submission_id)
+    except NotFound:
+        raise Http404("No such submission.") from None
+
+
+@tenant_required
+def submission_index(request):
+    form = SubmissionFilterForm(request.GET)
+    filters = form.filters()
+    page_size = int(getattr(request.portal_user.preferences, "pageSize", 25) or 25)
+    try:
+        page = submission_list(tenant=request.tenant, filters=filters, cursor=request.GET.get("cursor"),
+                               limit=max(5, min(page_size, 100)))
+        bad_cursor = None
+    except BadCursor as error:
+        page, bad_cursor = None, str(error)
+    return render(request, "portal/submissions/index.html", {
+        "form": form, "page": page, "bad_cursor": bad_cursor, "filters": filters,
+        "filter_query": page.first_query if page else ""}, status=400 if bad_cursor else 200)
+
+
+@tenant_required
+def submission_detail(request, submission_id):
+    submission = _submission_or_404(request, submission_id)
+    return render(request, "portal/submissions/detail.html", {
+        "submission": submission, "fields": submission.fields, "meta": submission.meta,
+        "timeline": delivery_timeline(tenant_id=request.tenant.id, submission_id=submission.id)})
+
+
+@require_POST
+@tenant_required
+def submission_spam(request, submission_id):
+    submission = _submission_or_404(request, submission_id)
+    spam = request.POST.get("spam") == "1"
+    try:
+        submission_mark_spam(tenant=request.tenant, actor=request.portal_user.email, submission=submission, spam=spam)
+    except ConcurrentEdit as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Marked as spam." if spam else "Marked as not spam.")
+    return redirect("portal:submission_detail", submission_id=submission.id)
+
+
+@tenant_required
+def submission_delete_view(request, submission_id):
+    submission = _submission_or_404(request, submission_id)
+    form = DeleteSubmissionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        submission_delete(tenant=request.tenant, actor=request.portal_user.email, submission=submission,
+                          reason=form.cleaned_data["reason"])
+        messages.success(request, f"Submission {submission.id} deleted for good.")
+        return redirect("portal:submission_index")
+    return render(request, "portal/submissions/delete.html", {"submission": submission, "form": form})
+
+
+def _export(request, rows, *, content_type: str, extension: str):
+    filters = SubmissionFilterForm(request.GET).filters()
+    items = submission_iter(tenant=request.tenant, filters=filters)
+    response = StreamingHttpResponse(rows(items), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="submissions.{extension}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@tenant_required
+def submission_export_csv(request):
+    return _export(request, csv_rows, content_type="text/csv; charset=utf-8", extension="csv")
+
+
+@tenant_required
+def submission_export_jsonl(request):
+    return _export(request, jsonl_lines, content_type="application/x-ndjson; charset=utf-8", extension="jsonl")

@@ -1,0 +1,190 @@
+"""Tenant portal pages for sites, keys and submissions, and tenant isolation: every URL with
+another tenant's ids answers 404 and changes nothing."""
+import csv
+import io
+import json
+from datetime import datetime, timezone
+
+import pytest
+from django.test import Client
+
+from portal.dynamo.api_keys import ApiKey
+from portal.dynamo.audit import AuditEntry
+from portal.dynamo.deliveries import Delivery
+from portal.dynamo.destinations import Destination
+from portal.dynamo.base import new_id
+from portal.dynamo.metrics import day_counts_between
+from portal.selectors.sites import api_key_list, site_list
+from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_get, submission_list
+from tests.factories import PASSWORD, make_tenant
+from tests.factories_ingest import make_key, make_site, make_submission
+
+
+def _client(user):
+    client = Client()
+    assert client.post("/login/", {"email": user.email, "password": PASSWORD}).status_code == 302
+    return client
+
+
+@pytest.fixture
+def two(ddb):
+    a, a_user = make_tenant(organization="Alpha")
+    b, b_user = make_tenant(organization="Beta")
+    return (a, _client(a_user)), (b, _client(b_user))
+
+
+def _snapshot(tenant):
+    subs = submission_list(tenant=tenant, filters=SubmissionFilters(spam=SPAM_ALL), limit=100).items
+    return ([s.serialize() for s in subs], [s.serialize() for s in site_list(tenant_id=tenant.id, include_deleted=True)],
+            [k.serialize() for s in site_list(tenant_id=tenant.id, include_deleted=True)
+             for k in api_key_list(tenant_id=tenant.id, site_id=s.id)])
+
+
+def test_every_tenant_url_with_another_tenants_ids_is_404_and_changes_nothing(two):
+    (a, _), (b, b_client) = two
+    site = make_site(a, domain="alpha.example")
+    key, _ = make_key(a, site)
+    sub = make_submission(a, site_id=site.id)
+    before = _snapshot(a)
+    gets = [f"/sites/{site.id}/", f"/sites/{site.id}/delete/", f"/sites/{site.id}/quick-start/",
+            f"/submissions/{sub}/", f"/submissions/{sub}/delete/"]
+    posts = [(f"/sites/{site.id}/delete/", {}), (f"/sites/{site.id}/keys/", {"label": "x"}),
+             (f"/sites/{site.id}/keys/{key.id}/revoke/", {}), (f"/submissions/{sub}/spam/", {"spam": "1"}),
+             (f"/submissions/{sub}/delete/", {"confirm": "on"})]
+    for url in gets:
+        assert b_client.get(url).status_code == 404, url
+    for url, data in posts:
+        assert b_client.post(url, data).status_code == 404, url
+    assert _snapshot(a) == before
+    # B's own lists and exports show nothing of A's.
+    assert sub not in b_client.get("/submissions/").content.decode()
+    assert sub not in b"".join(b_client.get("/submissions/export.csv").streaming_content).decode()
+    assert "alpha.example" not in b_client.get("/sites/").content.decode()
+
+
+def test_a_cursor_from_another_tenant_is_refused_without_error(two):
+    (a, a_client), (b, b_client) = two
+    for i in range(30):
+        make_submission(a, fields={"n": str(i)})
+    page = submission_list(tenant=a, filters=SubmissionFilters(), limit=25)
+    response = b_client.get(f"/submissions/?cursor={page.next_cursor}")
+    assert response.status_code == 400 and "not valid here" in response.content.decode()
+    assert a_client.get(f"/submissions/?cursor={page.next_cursor}").status_code == 200
+    assert a_client.get("/submissions/?cursor=garbage").status_code == 400
+
+
+def test_adding_a_site_and_creating_a_key_shows_the_key_once(two):
+    (a, client), _ = two
+    response = client.post("/sites/", {"domain": "HTTPS://Shop.Example/path", "name": ""})
+    [site] = site_list(tenant_id=a.id)
+    assert response.status_code == 302 and response["Location"] == f"/sites/{site.id}/"
+    assert site.domain == "shop.example"
+    created = client.post(f"/sites/{site.id}/keys/", {"label": "WP"})
+    assert created.status_code == 201 and "no-store" in created["Cache-Control"]
+    raw = created.content.decode().split('data-testid="raw-key" class="mono"')[0].rsplit('value="', 1)[1].split('"')[0]
+    assert raw.startswith("fbk_") and ApiKey.lookup_by_raw_key(raw).tenantId == a.id
+    assert raw not in client.get(f"/sites/{site.id}/").content.decode()
+
+
+def test_invalid_domain_and_taken_domain_are_form_errors(two):
+    (a, a_client), (b, b_client) = two
+    assert "not a valid domain" in a_client.post("/sites/", {"domain": "not a domain"}).content.decode()
+    a_client.post("/sites/", {"domain": "taken.example"})
+    assert "another account" in b_client.post("/sites/", {"domain": "taken.example"}).content.decode()
+    assert site_list(tenant_id=b.id) == []
+
+
+def test_revoking_a_key_from_the_site_page(two):
+    (a, client), _ = two
+    site = make_site(a)
+    key, _ = make_key(a, site)
+    response = client.post(f"/sites/{site.id}/keys/{key.id}/revoke/")
+    assert response.status_code == 302
+    assert api_key_list(tenant_id=a.id, site_id=site.id)[0].revokedAt is not None
+
+
+def test_quick_start_fills_in_the_endpoint(two, settings):
+    (a, client), _ = two
+    site = make_site(a, domain="wp.example")
+    body = client.get(f"/sites/{site.id}/quick-start/").content.decode()
+    assert f"{settings.SITE_URL}/api/v1/submissions" in body and "wp_remote_post" in body and "curl -X POST" in body
+    assert f"{settings.SITE_URL}/f/{site.id}/contact" in body
+
+
+def test_list_is_newest_first_and_filters_by_form_date_and_spam(two):
+    (a, client), _ = two
+    early = make_submission(a, form_id="quote", fields={"who": "early"}, now=datetime(2030, 1, 5, tzinfo=timezone.utc))
+    late = make_submission(a, form_id="contact", fields={"who": "late"}, now=datetime(2030, 2, 5, tzinfo=timezone.utc))
+    spam = make_submission(a, form_id="contact", fields={"who": "bot"}, spam=True,
+                           now=datetime(2030, 2, 6, tzinfo=timezone.utc))
+
+    def ids(query):
+        body = client.get(f"/submissions/?{query}").content.decode()
+        return [i for i in (early, late, spam) if i in body], body
+
+    assert ids("")[0] == [early, late] and ids("")[1].index(late) < ids("")[1].index(early)
+    assert ids("form=quote")[0] == [early]
+    assert ids("date_from=2030-02-01&date_to=2030-02-28")[0] == [late]
+    assert ids("spam=yes")[0] == [spam]
+    assert ids("spam=all&form=contact&date_from=2030-02-01")[0] == [late, spam]
+
+
+def test_detail_shows_every_field_and_meta(two):
+    (a, client), _ = two
+    sub = make_submission(a, fields={"name": "Ada <b>", "tags": ["x", "y"], "note": "line1\nline2"},
+                          meta={"page_url": "https://a.example/p", "ip": "203.0.113.5"})
+    body = client.get(f"/submissions/{sub}/").content.decode()
+    for text in ["name", "Ada &lt;b&gt;", "tags", ">x<", ">y<", "line1\nline2", "https://a.example/p", "203.0.113.5"]:
+        assert text in body
+
+
+def test_marking_spam_moves_the_count_and_back(two):
+    (a, client), _ = two
+    now = datetime(2030, 3, 3, 10, tzinfo=timezone.utc)
+    sub = make_submission(a, form_id="contact", now=now)
+    client.post(f"/submissions/{sub}/spam/", {"spam": "1"})
+    day = day_counts_between(tenant_id=a.id, first_day="2030-03-03", last_day="2030-03-03")["2030-03-03"]
+    assert submission_get(tenant=a, submission_id=sub).spam
+    assert (day.submissions, day.spam, day.forms["contact"]) == (0, 1, 0)
+    client.post(f"/submissions/{sub}/spam/", {"spam": "0"})
+    day = day_counts_between(tenant_id=a.id, first_day="2030-03-03", last_day="2030-03-03")["2030-03-03"]
+    assert not submission_get(tenant=a, submission_id=sub).spam and (day.submissions, day.spam) == (1, 0)
+
+
+def test_delete_for_good_removes_submission_and_deliveries_and_audits_without_values(two):
+    (a, client), _ = two
+    Destination.in_tenant(a.id).new(id=new_id(), name="hook", url="https://h.example/").save()
+    sub = make_submission(a, fields={"email": "private@example.com"})
+    assert list(Delivery.in_tenant(a.id).query(Delivery.partition_for(sub)))
+    assert client.post(f"/submissions/{sub}/delete/", {}).status_code == 200  # confirmation required
+    response = client.post(f"/submissions/{sub}/delete/", {"confirm": "on", "reason": "GDPR request"})
+    assert response.status_code == 302
+    assert client.get(f"/submissions/{sub}/").status_code == 404
+    assert list(Delivery.in_tenant(a.id).query(Delivery.partition_for(sub))) == []
+    entries = [e for e in AuditEntry.in_tenant(a.id).query(AuditEntry.partition_for(a.id)) if e.action == "submission.delete"]
+    assert len(entries) == 1 and entries[0].detail == "GDPR request"
+    assert "private@example.com" not in json.dumps(entries[0].before)
+
+
+def test_exports_stream_the_filtered_set_as_csv_and_json_lines(two):
+    (a, client), _ = two
+    make_submission(a, form_id="contact", fields={"name": "=cmd()", "tags": ["a", "b"]})
+    make_submission(a, form_id="quote", fields={"budget": "5000"})
+    response = client.get("/submissions/export.csv?form=contact")
+    assert response.streaming and response["Content-Disposition"] == 'attachment; filename="submissions.csv"'
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert len(rows) == 1 and rows[0]["form_id"] == "contact"
+    assert rows[0]["name"] == "'=cmd()" and rows[0]["tags"] == "a, b"
+    lines = b"".join(client.get("/submissions/export.jsonl").streaming_content).decode().splitlines()
+    assert [json.loads(line)["form_id"] for line in lines] == ["quote", "contact"]
+
+
+def test_dashboard_shows_totals_spam_top_forms_and_quota(two):
+    (a, client), _ = two
+    make_submission(a, form_id="contact")
+    make_submission(a, form_id="contact")
+    make_submission(a, form_id="quote")
+    make_submission(a, spam=True)
+    body = client.get("/").content.decode()
+    assert 'data-testid="total">3<' in body and "contact" in body and "quote" in body
+    assert "3 <span class=\"muted small\">of 1000" in body
