@@ -1,5 +1,5 @@
-"""Delivery test helpers: destinations through the real service, submissions written the way
-ingest writes them (the submission and its planned delivery rows in one transaction), and a
+"""Delivery test helpers: destinations through the real service, submissions through the real
+ingest service (the submission and its planned delivery rows in one transaction), and a
 real webhook receiver on loopback that verifies Standard Webhooks signatures."""
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from portal.dynamo.base import new_id, transact_write
-from portal.dynamo.submissions import Submission
+from portal.dynamo.deliveries import submission_rows
 from portal.dynamo.destinations import WEBHOOK
-from portal.services.delivery_plan import plan_deliveries
+from portal.selectors.submissions import submission_find
 from portal.services.destinations import destination_create
+from portal.services.ingest import submission_ingest
 
 
 def make_destination(tenant, user, **overrides):
@@ -28,21 +28,15 @@ def make_destination(tenant, user, **overrides):
 
 def make_submission(tenant, *, form_id: str = "contact", fields: dict | None = None, meta: dict | None = None,
                     received_at=None):
-    """A stored submission plus its pending delivery rows, in one transaction (as ingest does)."""
-    submission_id = new_id()
-    shard = Submission.shard_for(submission_id, int(tenant.shardCount or 1))
-    submission = Submission.in_tenant(tenant.id).new(id=submission_id, formId=form_id,
-                                                     pk=Submission.partition_for(tenant.id, shard))
-    if received_at is not None:
-        submission.receivedAt = received_at
-    submission.set_payload(fields=fields if fields is not None else {"name": "Ada", "email": "ada@example.com"},
-                           meta=meta if meta is not None else {"page_url": "https://site.example/contact"})
-    submission.sync_index_keys()
-    rows = plan_deliveries(tenant_id=tenant.id, submission_id=submission_id, form_id=form_id)
-    with transact_write() as transaction:
-        transaction.save(submission, condition=Submission.sk.does_not_exist())
-        for row in rows:
-            transaction.save(row)
+    """A submission stored by the real ingest service, and the delivery rows it planned."""
+    submission_id = submission_ingest(
+        tenant=tenant, form_id=form_id,
+        fields=fields if fields is not None else {"name": "Ada", "email": "ada@example.com"},
+        meta=meta if meta is not None else {"page_url": "https://site.example/contact"}, now=received_at,
+    ).submission_id
+    submission = submission_find(tenant_id=tenant.id, submission_id=submission_id, shard_count=tenant.shardCount,
+                                 now=received_at)
+    rows, _ = submission_rows(tenant.id, submission_id)
     return submission, rows
 
 

@@ -1,13 +1,26 @@
 """Done means: a tenant adds a webhook destination pointing at a local receiver, sends a test
 event and sees it succeed, a submission is delivered by the worker with a signature the
 receiver verifies, a failing destination shows its failed attempts, and a manual retry
-succeeds once the receiver recovers. (Submissions come from the test factory that mirrors
-ingest until the ingest API is merged.)"""
+succeeds once the receiver recovers. Submissions are posted to the ingest API over HTTP."""
+import json
+import urllib.request
 from urllib.parse import urlparse
 
 from portal.delivery import worker
 from tests.factories import PASSWORD, make_tenant
-from tests.factories_delivery import Receiver, make_submission
+from tests.factories_delivery import Receiver
+from tests.factories_ingest import make_key
+
+
+def _post_submission(live_url, raw_key, fields):
+    request = urllib.request.Request(
+        f"{live_url}/api/v1/submissions", method="POST",
+        data=json.dumps({"form_id": "contact", "fields": fields}).encode(),
+        headers={"Authorization": f"Bearer {raw_key}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 202
+        return json.loads(response.read())["id"]
 
 
 def _sign_in(page, user):
@@ -18,8 +31,9 @@ def _sign_in(page, user):
     page.wait_for_url(lambda url: urlparse(url).path == "/")
 
 
-def test_tenant_sets_up_a_webhook_tests_it_and_watches_deliveries_fail_and_recover(page):
+def test_tenant_sets_up_a_webhook_tests_it_and_watches_deliveries_fail_and_recover(page, live_url):
     tenant, user = make_tenant(organization="Browser Agency")
+    _, raw_key = make_key(tenant)
     with Receiver() as receiver:
         _sign_in(page, user)
         page.goto("/destinations/")
@@ -41,16 +55,16 @@ def test_tenant_sets_up_a_webhook_tests_it_and_watches_deliveries_fail_and_recov
         assert page.locator("#attempt-log tr.attempt-ok").count() == 1
         assert receiver.received[-1].verified and receiver.received[-1].json["type"] == "test.ping"
 
-        submission, _ = make_submission(tenant, fields={"name": "Ada", "message": "Quote please"})
+        submission_id = _post_submission(live_url, raw_key, {"name": "Ada", "message": "Quote please"})
         assert worker.run_once(worker_id="browser-test") == 1
         delivered = receiver.received[-1]
         assert delivered.verified, delivered.error
         assert delivered.json["data"]["fields"]["message"] == "Quote please"
-        page.goto(f"/submissions/{submission.id}/deliveries/")
+        page.goto(f"/submissions/{submission_id}/deliveries/")
         assert page.locator("#delivery-status").inner_text().strip() == "delivered"
 
         receiver.mode = "fail"
-        failing, _ = make_submission(tenant, fields={"name": "Bob"})
+        failing_id = _post_submission(live_url, raw_key, {"name": "Bob"})
         assert worker.run_once(worker_id="browser-test") == 1
         page.goto(detail_url)
         page.select_option("select[name=outcome]", "failed")
@@ -60,7 +74,7 @@ def test_tenant_sets_up_a_webhook_tests_it_and_watches_deliveries_fail_and_recov
         assert page.locator("#health").inner_text().strip().startswith("failing")
 
         receiver.mode = "ok"
-        page.goto(f"/submissions/{failing.id}/deliveries/")
+        page.goto(f"/submissions/{failing_id}/deliveries/")
         page.click("text=Retry now")
         assert "Retry: delivered (attempt 2)" in page.locator(".message-success").inner_text()
         assert page.locator("#delivery-status").inner_text().strip() == "delivered"
