@@ -39,15 +39,16 @@ def test_seed_demo_is_idempotent(ddb, tmp_path):
     first = _manage("seed_demo", env=env)
     assert first.returncode == 0, first.stderr
     from portal.dynamo.products import Product
+    from portal.dynamo.submissions import Submission
     from portal.dynamo.tenants import Tenant
     from portal.dynamo.users import PortalUser
 
     def counts():
         return (len(list(Product.scan())), len(list(Tenant.scan(Tenant.sk == "METADATA"))),
-                len(list(PortalUser._unscoped_scan())))
+                len(list(PortalUser._unscoped_scan())), len(list(Submission._unscoped_scan())))
 
     after_first = counts()
-    assert after_first == (3, 2, 3)
+    assert after_first == (3, 2, 3, 60)
     assert _manage("seed_demo", env=env).returncode == 0
     assert counts() == after_first
     assert "password 'formbridge-staff'" in first.stdout

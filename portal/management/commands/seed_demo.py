@@ -1,4 +1,5 @@
 """Idempotent demo data: a local staff account, products, campaigns, two tenants with users."""
+import random
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -9,7 +10,12 @@ from portal.dynamo.campaigns import Campaign
 from portal.dynamo.products import Product
 from portal.dynamo.tenants import REGISTERED, VALIDATED
 from portal.dynamo.users import OWNER, PortalUser
+from portal.dynamo.base import utcnow
+from portal.selectors.sites import site_list
+from portal.selectors.tenants import tenant_get_or_none
 from portal.services.campaigns import campaign_create
+from portal.services.ingest import submission_ingest
+from portal.services.sites import site_add
 from portal.services.products import product_create
 from portal.services.tenants import tenant_create
 from portal.services.users import portal_user_create
@@ -37,6 +43,7 @@ class Command(BaseCommand):
         products = self._products()
         self._campaigns(products)
         self._tenants(products)
+        self._submissions()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"  staff console: /staff/  user '{STAFF_USERNAME}'  password '{STAFF_PASSWORD}'")
         self.stdout.write(f"  tenant portal: /login/  user '{TENANTS[0][0]}'  password '{DEMO_PASSWORD}'")
@@ -77,3 +84,31 @@ class Command(BaseCommand):
             portal_user_create(tenant_id=tenant.id, email=email, password=DEMO_PASSWORD, role=OWNER, actor=ACTOR)
             for member in members:
                 portal_user_create(tenant_id=tenant.id, email=member, password=DEMO_PASSWORD, actor=ACTOR)
+
+    def _submissions(self) -> None:
+        """A site and two weeks of submissions for the first tenant, so the dashboard has a
+        story to tell on first start (only when it has no site yet)."""
+        owner = PortalUser.lookup_for_login(TENANTS[0][0])
+        tenant = tenant_get_or_none(tenant_id=owner.tenantId)
+        if site_list(tenant_id=tenant.id, include_deleted=True):
+            return
+        site = site_add(tenant=tenant, actor=ACTOR, domain="northwind.example", name="Northwind marketing site")
+        rng = random.Random(7)  # the same demo every time
+        names = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson", "Linus Pauling", "Mary Jackson"]
+        forms = ["contact", "contact", "contact", "newsletter", "quote"]
+        now = utcnow()
+        for n in range(60):
+            name = rng.choice(names)
+            form_id = rng.choice(forms)
+            fields = {"name": name, "email": f"{name.split()[0].lower()}@example.com"}
+            if form_id != "newsletter":
+                fields["message"] = rng.choice([
+                    "Could you send me a quote for a new website with a shop?",
+                    "We would like to discuss a maintenance contract for our three sites.",
+                    "Is there a discount for charities? Please call me back.",
+                ])
+            submission_ingest(
+                tenant=tenant, form_id=form_id, fields=fields, site_id=site.id, spam=n % 17 == 0,
+                meta={"page_url": f"https://northwind.example/{form_id}", "user_agent": "Mozilla/5.0 (demo)"},
+                now=now - timedelta(days=rng.randint(0, 13), hours=rng.randint(0, 23)),
+            )
