@@ -11,3 +11,9 @@ urlpatterns = [
     path("logout/", auth.logout_view, name="logout"),
     path("account/password/", auth.password_change_view, name="password_change"),
 ]
+
+# Issue 6: public signup pages and the tenant's account pages, in the "portal" namespace.
+from portal.account_urls import urlpatterns as account_urlpatterns  # noqa: E402
+from portal.public_urls import urlpatterns as public_urlpatterns  # noqa: E402
+
+urlpatterns += public_urlpatterns + account_urlpatterns
