@@ -3,7 +3,9 @@ from django.contrib.auth.password_validation import validate_password
 
 
 class ProfileForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    # Hidden fields' errors are not shown next to a field: a missing or broken version is
+    # reported as a form error instead (see clean).
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
     organization = forms.CharField(label="Organization", max_length=120)
     destination_email = forms.EmailField(
         label="Destination e-mail", max_length=254, required=False,
@@ -14,6 +16,14 @@ class ProfileForm(forms.Form):
         if not value:
             raise forms.ValidationError("Enter your organization's name.")
         return value
+
+    def clean(self):
+        data = super().clean()
+        try:
+            data["version"] = int(data.get("version") or "")
+        except ValueError:
+            raise forms.ValidationError("This form is out of date. Reload the page and try again.") from None
+        return data
 
 
 class PasswordResetRequestForm(forms.Form):
