@@ -138,3 +138,12 @@ LOGGING = {
         "pynamodb": {"level": "WARNING"},
     },
 }
+
+# --- Delivery (webhooks, e-mail) ----------------------------------------------------------------
+# Hosts that may be called over http:// and may resolve to private/loopback addresses: for
+# local development and tests only (DEBUG defaults to the loopback names). Empty in production.
+DELIVERY_ALLOWED_HOSTS = env.list(
+    "DELIVERY_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "::1"] if DEBUG else []
+)
+DELIVERY_TIMEOUT_SECONDS = env.float("DELIVERY_TIMEOUT_SECONDS", default=10.0)  # 10-15 s in production
+DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=60)  # > timeout: a crashed worker's claim expires

@@ -63,6 +63,10 @@ class Delivery(TenantOwnedModel):
     leaseExpiresAt = UTCDateTimeAttribute(null=True)
     lastStatusCode = NumberAttribute(null=True)
     lastError = UnicodeAttribute(null=True)
+    # Attempts made in the current schedule (reset by a bulk retry); attemptCount numbers
+    # every attempt ever claimed, so each claim owns a unique attempt number.
+    scheduleStep = NumberAttribute(default=0)
+    nextTrigger = UnicodeAttribute(default="scheduled")  # trigger of the next attempt
     destKey = UnicodeAttribute()
     destStatusSort = UnicodeAttribute()
     tenantKey = UnicodeAttribute()
@@ -82,6 +86,27 @@ class Delivery(TenantOwnedModel):
         return f"DEST#{destination_id}"
 
     @staticmethod
+    def dest_key_for(destination_id: str) -> str:
+        return f"DEST#{destination_id}"
+
+    @staticmethod
+    def dest_status_prefix(status: str) -> str:
+        return f"STATUS#{status}#"
+
+    @staticmethod
+    def dest_status_sort(status: str, stamp) -> str:
+        return f"STATUS#{status}#{stamp.isoformat()}"
+
+    @staticmethod
+    def tenant_key_for(tenant_id: str) -> str:
+        return f"TENANT#{tenant_id}"
+
+    @property
+    def message_id(self) -> str:
+        """Stable across retries, so receivers can drop duplicates (Standard Webhooks)."""
+        return f"msg_{self.submissionId}_{self.destinationId}"
+
+    @staticmethod
     def due_shard_for(submission_id: str) -> str:
         return f"DUE#{zlib.crc32(submission_id.encode()) % DUE_SHARDS}"
 
@@ -89,9 +114,9 @@ class Delivery(TenantOwnedModel):
         self.pk = self.partition_for(self.submissionId)
         self.sk = self.sort_for(self.destinationId)
         stamp = self.updatedAt.isoformat()
-        self.destKey = f"DEST#{self.destinationId}"
+        self.destKey = self.dest_key_for(self.destinationId)
         self.destStatusSort = f"STATUS#{self.status}#{stamp}"
-        self.tenantKey = f"TENANT#{self.tenantId}"
+        self.tenantKey = self.tenant_key_for(self.tenantId)
         self.tenantStatusSort = f"DELIVERY#{self.status}#{stamp}"
         pending = self.status == PENDING and self.nextAttemptAt is not None
         self.dueShard = self.due_shard_for(self.submissionId) if pending else None
@@ -128,8 +153,57 @@ class DeliveryAttempt(TenantOwnedModel):
     durationMs = NumberAttribute(default=0)
     error = UnicodeAttribute(null=True)
     succeeded = NumberAttribute(default=0)
+    # Attempts are in the DestinationIndex too (sort ATTEMPT#{time}), which makes each
+    # destination's attempt log one newest-first query.
+    destKey = UnicodeAttribute(null=True)
+    destStatusSort = UnicodeAttribute(null=True)
+
+    destination_index = DestinationIndex()
+
+    LOG_PREFIX = "ATTEMPT#"
 
     @staticmethod
     def sort_for(destination_id: str, number: int) -> str:
         # Zero-padded so attempts sort numerically within the delivery.
         return f"DEST#{destination_id}#ATTEMPT#{number:03d}"
+
+    @staticmethod
+    def test_partition_for(test_id: str) -> str:
+        """Test events belong to no submission: their attempts get a partition of their own."""
+        return f"SUB#test_{test_id}"
+
+    @property
+    def is_test(self) -> bool:
+        return self.trigger == "test"
+
+    def sync_index_keys(self) -> None:
+        self.destKey = Delivery.dest_key_for(self.destinationId)
+        self.destStatusSort = f"{self.LOG_PREFIX}{self.attemptedAt.isoformat()}#{self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.sync_index_keys()
+        return super().save(*args, **kwargs)
+
+
+def is_attempt_sort_key(sort_key: str) -> bool:
+    return "#ATTEMPT#" in sort_key
+
+
+def submission_rows(tenant_id: str, submission_id: str, *, consistent: bool = False
+                    ) -> tuple[list[Delivery], list[DeliveryAttempt]]:
+    """One query on SUB#{id}: the submission's delivery rows and every attempt, split by type.
+    The tenantId filter keeps another tenant's rows out whatever id is asked for."""
+    connection = Delivery._get_connection()
+    deliveries, attempts = [], []
+    start = None
+    while True:
+        data = connection.query(Delivery.partition_for(submission_id), filter_condition=Delivery.tenantId == tenant_id,
+                                consistent_read=consistent, exclusive_start_key=start)
+        for raw in data.get("Items", []):
+            if is_attempt_sort_key(raw["sk"]["S"]):
+                attempts.append(DeliveryAttempt.from_raw_data(raw))
+            else:
+                deliveries.append(Delivery.from_raw_data(raw))
+        start = data.get("LastEvaluatedKey")
+        if not start:
+            return deliveries, attempts

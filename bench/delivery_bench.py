@@ -1,0 +1,113 @@
+"""Delivery throughput: deliveries per second from one worker (claim, send, record, status,
+metrics: the whole path) to a local receiver, against a baseline of the same number of signed
+POSTs sent by a plain loop in the same process. Not a test: `python bench/delivery_bench.py`.
+
+It starts its own DynamoDB Local (-inMemory) on a free port, so it never touches dev data.
+Environment: BENCH_DELIVERIES (default 300), BENCH_CONCURRENCY (default "1,4")."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from threading import Thread
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "formbridge.settings")
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+os.environ["DELIVERY_ALLOWED_HOSTS"] = "127.0.0.1"
+
+from portal.dynamo import local_server  # noqa: E402
+
+N = int(os.environ.get("BENCH_DELIVERIES", "300"))
+CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1,4").split(",")]
+
+
+class Ok(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+
+def main() -> None:
+    port = local_server.free_port()
+    dynamo = local_server.start(port=port)
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
+    receiver.daemon_threads = True
+    Thread(target=receiver.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+    try:
+        os.environ["DYNAMODB_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+        os.environ["DYNAMODB_TABLE_PREFIX"] = "bench-"
+        import django
+
+        django.setup()
+        from portal.dynamo import migrate, registry
+
+        registry.configure(prefix="bench-", host=f"http://127.0.0.1:{port}", region="us-east-1")
+        migrate.apply(log=lambda line: None)
+        run(url)
+    finally:
+        receiver.shutdown()
+        local_server.stop(dynamo)
+
+
+def run(url: str) -> None:
+    import requests
+
+    from portal.delivery import worker
+    from portal.delivery.engine import signing_secrets
+    from portal.delivery.payloads import event_body, submission_event
+    from portal.delivery.signing import signature_headers
+    from portal.dynamo.base import utcnow
+    from tests.factories import make_tenant
+    from tests.factories_delivery import make_destination, make_submission
+
+    print(f"{N} deliveries to a local receiver; DynamoDB Local -inMemory; {os.cpu_count()} CPUs")
+
+    # Baseline: the same number of signed POSTs from a plain loop (new connection each, as the sender does).
+    tenant, user = make_tenant()
+    submission, _ = make_submission(tenant)  # before the destination exists: no delivery row
+    destination = make_destination(tenant, user, url=url)
+    body = event_body(submission_event(submission))
+    secrets_ = signing_secrets(destination, now=utcnow())
+    started = time.perf_counter()
+    for n in range(N):
+        headers = signature_headers(secrets_=secrets_, msg_id=f"msg_{n}", timestamp=int(time.time()), body=body)
+        headers["Content-Type"] = "application/json"
+        response = requests.post(url, data=body, headers=headers, timeout=10, allow_redirects=False)
+        assert response.status_code == 200
+    baseline = N / (time.perf_counter() - started)
+    print(f"baseline  plain loop of signed POSTs:            {baseline:8.1f} /s")
+
+    for concurrency in CONCURRENCY:
+        tenant, user = make_tenant()
+        make_destination(tenant, user, url=url)
+        for _ in range(N):
+            make_submission(tenant)
+        done = 0
+        started = time.perf_counter()
+        while done < N:
+            made = worker.run_once(worker_id=f"bench-{concurrency}", per_shard=50, concurrency=concurrency)
+            if not made:
+                break
+            done += made
+        elapsed = time.perf_counter() - started
+        rate = done / elapsed
+        print(f"worker    concurrency={concurrency}: {done} delivered in {elapsed:6.2f} s: {rate:8.1f} /s"
+              f"   ratio worker/baseline = {rate / baseline:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+from django import forms
+
+from portal.dynamo.destinations import EMAIL, WEBHOOK
+
+MAX_BULK_DAYS = 14
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(",", "\n").splitlines() if part.strip()]
+
+
+class DestinationForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    type = forms.ChoiceField(choices=[(WEBHOOK, "Webhook (signed HTTPS POST)"), (EMAIL, "E-mail")], initial=WEBHOOK)
+    url = forms.CharField(label="Webhook URL", required=False, max_length=2000,
+                          widget=forms.URLInput(attrs={"placeholder": "https://example.com/hooks/form-bridge"}),
+                          help_text="Webhooks only. Must start with https://.")
+    headers = forms.CharField(label="Custom headers", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text="Webhooks only. One per line, like Authorization: Bearer abc123.")
+    recipients = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                 help_text="E-mail only. One or more addresses, separated by commas or lines.")
+    form_ids = forms.CharField(label="Only these forms", required=False,
+                               help_text="Form ids separated by commas. Empty means every form.")
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean_headers(self):
+        headers = {}
+        for number, line in enumerate(self.cleaned_data["headers"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            if ":" not in line:
+                raise forms.ValidationError(f"Line {number} needs a colon: Name: value.")
+            name, value = line.split(":", 1)
+            headers[name.strip()] = value.strip()
+        return headers
+
+    def clean_recipients(self):
+        return _split(self.cleaned_data["recipients"])
+
+    def clean_form_ids(self):
+        return _split(self.cleaned_data["form_ids"])
+
+    @classmethod
+    def initial_for(cls, destination) -> dict:
+        return {
+            "name": destination.name, "type": destination.type, "url": destination.url or "",
+            "headers": "\n".join(f"{k}: {v}" for k, v in (destination.headers or {}).items()),
+            "recipients": ", ".join(destination.recipients or []), "form_ids": ", ".join(destination.formIds or []),
+            "version": destination.version,
+        }
+
+
+class BulkRetryForm(forms.Form):
+    since = forms.DateField(label="Failed from", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="to (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until:
+            if until < since:
+                raise forms.ValidationError("The end date must not be before the start date.")
+            if (until - since).days >= MAX_BULK_DAYS:
+                raise forms.ValidationError(f"Choose a window of at most {MAX_BULK_DAYS} days.")
+        return data
+
+
+class ResendForm(forms.Form):
+    destination_id = forms.ChoiceField(label="Destination")
+
+    def __init__(self, *args, destinations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["destination_id"].choices = [(d.id, d.name) for d in destinations]

@@ -1,0 +1,120 @@
+"""A tenant's delivery actions: retry one delivery now, re-send a submission to a
+destination, bulk-retry a destination's failed deliveries, send a test event."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from portal.delivery import engine
+from portal.delivery.worker import worker_id_new
+from portal.dynamo.base import utcnow
+from portal.dynamo.deliveries import FAILED, PENDING, Delivery, DeliveryAttempt
+from portal.dynamo.users import PortalUser
+from portal.errors import ConcurrentEdit, NotFound, ServiceError
+from portal.selectors.deliveries import delivery_submission_get
+from portal.selectors.destinations import destination_deliveries, destination_get
+from portal.services.audit import audit_record
+from portal.services.common import save_versioned
+from portal.services.delivery_plan import plan_deliveries
+
+MAX_BULK_WINDOW = timedelta(days=14)
+
+
+class DeliveryBusy(ServiceError):
+    def __init__(self):
+        super().__init__("This delivery is being sent right now. Wait a minute and look again.")
+
+
+def _delivery_get(*, tenant_id: str, submission_id: str, destination_id: str) -> Delivery:
+    found = Delivery.in_tenant(tenant_id).get_or_none(Delivery.partition_for(submission_id),
+                                                      Delivery.sort_for(destination_id))
+    if found is None:
+        raise NotFound("No such delivery.")
+    return found
+
+
+def _attempt_now(delivery: Delivery, *, clock=utcnow) -> engine.Outcome:
+    worker_id = "portal:" + worker_id_new()
+    if not engine.claim_for_manual(delivery, worker_id=worker_id, now=clock()):
+        raise DeliveryBusy()
+    return engine.attempt_claimed(delivery, worker_id=worker_id, clock=clock)
+
+
+def delivery_retry_now(*, tenant_id: str, submission_id: str, destination_id: str, actor: PortalUser,
+                       clock=utcnow) -> engine.Outcome:
+    """One attempt right now (trigger=manual). A failed or delivered delivery gets exactly this
+    one try; a pending one continues its schedule if it fails."""
+    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
+    delivery = _delivery_get(tenant_id=tenant_id, submission_id=submission_id, destination_id=destination_id)
+    if not destination.enabled:
+        raise ServiceError("This destination is disabled. Enable it first.")
+    outcome = _attempt_now(delivery, clock=clock)
+    audit_record(tenant_id=tenant_id, actor=actor.email, action="delivery.retry", target_type="delivery",
+                 target_id=f"{submission_id}/{destination_id}", detail=outcome.status)
+    return outcome
+
+
+def delivery_resend(*, tenant_id: str, submission_id: str, destination_id: str, actor: PortalUser,
+                    clock=utcnow) -> engine.Outcome:
+    """Send the submission to the destination now, whether or not it went there before."""
+    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
+    submission = delivery_submission_get(tenant_id=tenant_id, submission_id=submission_id)
+    if not destination.enabled:
+        raise ServiceError("This destination is disabled. Enable it first.")
+    delivery = Delivery.in_tenant(tenant_id).get_or_none(Delivery.partition_for(submission.id),
+                                                         Delivery.sort_for(destination.id))
+    if delivery is None:
+        (delivery,) = plan_deliveries(tenant_id=tenant_id, submission_id=submission.id, form_id=submission.formId,
+                                      destinations=[destination])
+        delivery.nextTrigger = engine.MANUAL
+        delivery.save(condition=Delivery.sk.does_not_exist())
+        worker_id = "portal:" + worker_id_new()
+        if not engine.claim(delivery, worker_id=worker_id, now=clock()):
+            raise DeliveryBusy()
+        outcome = engine.attempt_claimed(delivery, worker_id=worker_id, clock=clock)
+    else:
+        outcome = _attempt_now(delivery, clock=clock)
+    audit_record(tenant_id=tenant_id, actor=actor.email, action="delivery.resend", target_type="delivery",
+                 target_id=f"{submission_id}/{destination_id}", detail=outcome.status)
+    return outcome
+
+
+def deliveries_bulk_retry(*, tenant_id: str, destination_id: str, since: datetime, until: datetime,
+                          actor: PortalUser, now: datetime | None = None) -> int:
+    """Queue every delivery to this destination that failed within [since, until] (at most 14
+    days) for a fresh schedule, starting now. Returns how many were queued."""
+    now = now or utcnow()
+    if until <= since:
+        raise ServiceError("The end of the window must be after its start.")
+    if until - since > MAX_BULK_WINDOW:
+        raise ServiceError("Choose a window of at most 14 days.")
+    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
+    if not destination.enabled:
+        raise ServiceError("This destination is disabled. Enable it first, then retry its failed deliveries.")
+    queued = 0
+    for delivery in destination_deliveries(tenant_id=tenant_id, destination_id=destination_id, status=FAILED,
+                                           since=since, until=until):
+        fresh = Delivery.in_tenant(tenant_id).get_or_none(delivery.pk, delivery.sk)
+        if fresh is None or fresh.status != FAILED:
+            continue
+        fresh.status, fresh.nextAttemptAt, fresh.scheduleStep = PENDING, now, 0
+        fresh.nextTrigger, fresh.updatedAt = engine.MANUAL, now
+        fresh.leaseOwner = fresh.leaseExpiresAt = None
+        try:
+            save_versioned(fresh, condition=Delivery.status == FAILED)
+        except ConcurrentEdit:
+            continue
+        engine.submission_status_refresh(tenant_id=tenant_id, submission_id=fresh.submissionId)
+        queued += 1
+    audit_record(tenant_id=tenant_id, actor=actor.email, action="delivery.bulk_retry", target_type="destination",
+                 target_id=destination_id, detail=f"{queued} failed deliveries from {since:%Y-%m-%d %H:%M} "
+                                                  f"to {until:%Y-%m-%d %H:%M} UTC queued")
+    return queued
+
+
+def destination_send_test(*, tenant_id: str, destination_id: str, actor: PortalUser, clock=utcnow) -> DeliveryAttempt:
+    """Deliver a test payload now; the attempt (trigger=test) shows in the attempt log."""
+    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
+    attempt = engine.send_test_event(destination, clock=clock)
+    audit_record(tenant_id=tenant_id, actor=actor.email, action="destination.test", target_type="destination",
+                 target_id=destination_id, detail="succeeded" if attempt.succeeded else (attempt.error or "failed"))
+    return attempt

@@ -1,0 +1,184 @@
+"""Writes of a tenant's destinations: create (within the plan), edit, disable, enable, soft
+delete, reveal and rotate the signing secret."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from portal.crypto import field_decrypt, field_encrypt
+from portal.delivery.sender import AddressRefused, url_target
+from portal.delivery.signing import secret_generate
+from portal.dynamo.base import new_id, utcnow
+from portal.dynamo.destinations import EMAIL, WEBHOOK, Destination, PreviousSecret
+from portal.dynamo.tenants import Tenant
+from portal.dynamo.users import PortalUser
+from portal.errors import ConcurrentEdit, ServiceError
+from portal.selectors.destinations import destination_get, destination_limit, destination_list
+from portal.services.audit import audit_record
+from portal.services.common import save_versioned
+
+ROTATION_OVERLAP = timedelta(hours=24)
+MAX_RECIPIENTS = 10
+MAX_HEADERS = 20
+HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")
+FORBIDDEN_HEADERS = {"host", "content-length", "content-type", "transfer-encoding", "connection", "user-agent"}
+FORM_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+
+
+class PlanLimitReached(ServiceError):
+    pass
+
+
+class InvalidDestination(ServiceError):
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(errors.values()))
+
+
+def destination_public_dict(destination: Destination) -> dict:
+    """What the audit trail keeps (never a secret)."""
+    return {
+        "id": destination.id, "name": destination.name, "type": destination.type, "url": destination.url,
+        "headerNames": sorted((destination.headers or {}).keys()), "recipients": list(destination.recipients or []),
+        "formIds": list(destination.formIds or []), "enabled": destination.enabled, "active": destination.active,
+    }
+
+
+def destination_settings_clean(*, type: str, url: str | None, headers: dict[str, str] | None,
+                               recipients: list[str] | None, form_ids: list[str] | None) -> dict:
+    """Validate a destination's settings; InvalidDestination names each bad field."""
+    errors: dict[str, str] = {}
+    clean: dict = {"type": type, "url": None, "headers": {}, "recipients": [], "formIds": []}
+    if type not in (WEBHOOK, EMAIL):
+        errors["type"] = "Choose a webhook or an e-mail destination."
+    elif type == WEBHOOK:
+        url = (url or "").strip()
+        if not url:
+            errors["url"] = "Enter the URL to send submissions to."
+        elif len(url) > 2000:
+            errors["url"] = "The URL is too long (2,000 characters at most)."
+        else:
+            try:
+                url_target(url)
+            except AddressRefused as refused:
+                errors["url"] = str(refused)
+            clean["url"] = url
+        headers = headers or {}
+        if len(headers) > MAX_HEADERS:
+            errors["headers"] = f"At most {MAX_HEADERS} custom headers."
+        for name, value in headers.items():
+            lowered = name.lower()
+            if not HEADER_NAME.match(name):
+                errors["headers"] = f"{name!r} is not a valid header name."
+            elif lowered in FORBIDDEN_HEADERS or lowered.startswith("webhook-"):
+                errors["headers"] = f"The {name} header is set by Form-Bridge and cannot be changed."
+            elif any(c in value for c in "\r\n\0") or len(value) > 1000:
+                errors["headers"] = f"The value of {name} is not allowed (one line, 1,000 characters at most)."
+        clean["headers"] = dict(headers)
+    else:
+        recipients = [r.strip().lower() for r in (recipients or []) if r.strip()]
+        if not recipients:
+            errors["recipients"] = "Enter at least one e-mail address."
+        elif len(recipients) > MAX_RECIPIENTS:
+            errors["recipients"] = f"At most {MAX_RECIPIENTS} recipients."
+        for address in recipients:
+            try:
+                validate_email(address)
+            except ValidationError:
+                errors["recipients"] = f"{address} is not a valid e-mail address."
+        clean["recipients"] = list(dict.fromkeys(recipients))
+    form_ids = [f.strip() for f in (form_ids or []) if f.strip()]
+    for form_id in form_ids:
+        if not FORM_ID.match(form_id):
+            errors["form_ids"] = f"{form_id!r} is not a valid form id (letters, digits, - _ . :)."
+    clean["formIds"] = list(dict.fromkeys(form_ids))
+    if errors:
+        raise InvalidDestination(errors)
+    return clean
+
+
+def destination_create(*, tenant: Tenant, actor: PortalUser, name: str, type: str, url: str | None = None,
+                       headers: dict[str, str] | None = None, recipients: list[str] | None = None,
+                       form_ids: list[str] | None = None) -> Destination:
+    """A new destination with a fresh signing secret (encrypted at rest)."""
+    values = destination_settings_clean(type=type, url=url, headers=headers, recipients=recipients, form_ids=form_ids)
+    limit = destination_limit(tenant=tenant)
+    if len(destination_list(tenant_id=tenant.id)) >= limit:
+        raise PlanLimitReached(f"Your plan allows {limit} destination{'s' if limit != 1 else ''}. "
+                               "Delete one or upgrade your plan to add another.")
+    destination = Destination.in_tenant(tenant.id).new(
+        id=new_id(), name=name.strip(), secretEncrypted=field_encrypt(secret_generate()),
+        lastUpdatedBy=actor.email, **values,
+    )
+    destination.save(condition=Destination.pk.does_not_exist())
+    audit_record(tenant_id=tenant.id, actor=actor.email, action="destination.create", target_type="destination",
+                 target_id=destination.id, after=destination_public_dict(destination))
+    return destination
+
+
+def _change(destination: Destination, *, actor: PortalUser, action: str, version: int | None = None, **changes) -> Destination:
+    if version is not None and int(destination.version or 0) != int(version):
+        raise ConcurrentEdit()
+    before = destination_public_dict(destination)
+    for attribute, value in changes.items():
+        setattr(destination, attribute, value)
+    destination.touch(actor.email)
+    save_versioned(destination)
+    audit_record(tenant_id=destination.tenantId, actor=actor.email, action=action, target_type="destination",
+                 target_id=destination.id, before=before, after=destination_public_dict(destination))
+    return destination
+
+
+def destination_update(*, tenant_id: str, destination_id: str, actor: PortalUser, version: int | None, name: str,
+                       type: str, url: str | None = None, headers: dict[str, str] | None = None,
+                       recipients: list[str] | None = None, form_ids: list[str] | None = None) -> Destination:
+    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
+    values = destination_settings_clean(type=type, url=url, headers=headers, recipients=recipients, form_ids=form_ids)
+    return _change(destination, actor=actor, action="destination.update", version=version, name=name.strip(), **values)
+
+
+def destination_disable(*, tenant_id: str, destination_id: str, actor: PortalUser) -> Destination:
+    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
+    return _change(destination, actor=actor, action="destination.disable", enabled=False,
+                   disabledReason=f"Disabled by {actor.email}.")
+
+
+def destination_enable(*, tenant_id: str, destination_id: str, actor: PortalUser) -> Destination:
+    """Back on, with a clean bill of health (the failing streak starts again from zero)."""
+    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
+    return _change(destination, actor=actor, action="destination.enable", enabled=True, disabledReason=None,
+                   consecutiveFailures=0, failingSince=None)
+
+
+def destination_delete(*, tenant_id: str, destination_id: str, actor: PortalUser) -> Destination:
+    """Soft delete: inactive and disabled; nothing is removed, staff can restore it."""
+    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
+    return _change(destination, actor=actor, action="destination.delete", active=False, enabled=False)
+
+
+def destination_secret_reveal(*, tenant_id: str, destination_id: str, actor: PortalUser) -> str:
+    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
+    audit_record(tenant_id=tenant_id, actor=actor.email, action="destination.secret_reveal",
+                 target_type="destination", target_id=destination.id)
+    return field_decrypt(destination.secretEncrypted)
+
+
+def destination_secret_rotate(*, tenant_id: str, destination_id: str, actor: PortalUser,
+                              now: datetime | None = None) -> str:
+    """A new current secret; the old one keeps signing (alongside) for 24 hours."""
+    now = now or utcnow()
+    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
+    secret = secret_generate()
+    kept = [p for p in destination.previousSecrets or [] if p.expiresAt > now]
+    kept.append(PreviousSecret(secretEncrypted=destination.secretEncrypted, expiresAt=now + ROTATION_OVERLAP))
+    destination.previousSecrets = kept
+    destination.secretEncrypted = field_encrypt(secret)
+    destination.touch(actor.email)
+    save_versioned(destination)
+    audit_record(tenant_id=tenant_id, actor=actor.email, action="destination.secret_rotate",
+                 target_type="destination", target_id=destination.id,
+                 detail=f"previous secret valid until {now + ROTATION_OVERLAP:%Y-%m-%d %H:%M} UTC")
+    return secret

@@ -1,0 +1,77 @@
+"""A submission's delivery timeline, retry one delivery now, re-send to a destination."""
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from portal.decorators import tenant_required
+from portal.errors import NotFound, ServiceError
+from portal.forms.destinations import ResendForm
+from portal.selectors.deliveries import delivery_submission_get, delivery_timeline
+from portal.selectors.destinations import destination_list
+from portal.services import deliveries as services
+
+
+def _submission_or_404(request, submission_id):
+    try:
+        return delivery_submission_get(tenant_id=request.tenant.id, submission_id=submission_id)
+    except NotFound:
+        raise Http404("No such submission.")
+
+
+@tenant_required
+def submission_deliveries(request, submission_id):
+    submission = _submission_or_404(request, submission_id)
+    destinations = [d for d in destination_list(tenant_id=request.tenant.id) if d.enabled]
+    return render(request, "portal/deliveries/submission.html", {
+        "submission": submission,
+        "timeline": delivery_timeline(tenant_id=request.tenant.id, submission_id=submission.id),
+        "resend_form": ResendForm(destinations=destinations),
+    })
+
+
+def _report(request, outcome, label: str) -> None:
+    attempt = outcome.attempt
+    if attempt is not None and attempt.succeeded:
+        messages.success(request, f"{label}: delivered (attempt {attempt.number}).")
+    elif attempt is not None:
+        messages.error(request, f"{label}: attempt {attempt.number} failed: {attempt.error}")
+    else:
+        messages.error(request, f"{label}: nothing was sent.")
+
+
+@require_POST
+@tenant_required
+def delivery_retry(request, submission_id, destination_id):
+    try:
+        outcome = services.delivery_retry_now(tenant_id=request.tenant.id, submission_id=submission_id,
+                                              destination_id=destination_id, actor=request.portal_user)
+    except NotFound:
+        raise Http404("No such delivery.")
+    except ServiceError as error:
+        messages.error(request, str(error))
+    else:
+        _report(request, outcome, "Retry")
+    if request.POST.get("back") == "destination":
+        return redirect("portal:destination_detail", destination_id=destination_id)
+    return redirect("portal:submission_deliveries", submission_id=submission_id)
+
+
+@require_POST
+@tenant_required
+def submission_resend(request, submission_id):
+    submission = _submission_or_404(request, submission_id)
+    form = ResendForm(request.POST, destinations=destination_list(tenant_id=request.tenant.id))
+    if not form.is_valid():
+        raise Http404("No such destination.")
+    try:
+        outcome = services.delivery_resend(tenant_id=request.tenant.id, submission_id=submission.id,
+                                           destination_id=form.cleaned_data["destination_id"],
+                                           actor=request.portal_user)
+    except NotFound:
+        raise Http404("No such destination.")
+    except ServiceError as error:
+        messages.error(request, str(error))
+    else:
+        _report(request, outcome, "Re-send")
+    return redirect("portal:submission_deliveries", submission_id=submission.id)

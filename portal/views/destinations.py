@@ -1,0 +1,185 @@
+"""Destinations: list, create, detail (health, attempt log, actions), edit, enable/disable,
+delete, reveal and rotate the secret, send a test event, bulk-retry failed deliveries."""
+from datetime import datetime, time, timedelta, timezone
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from portal.decorators import tenant_required
+from portal.dynamo.deliveries import FAILED
+from portal.errors import NotFound, ServiceError
+from portal.forms.destinations import BulkRetryForm, DestinationForm
+from portal.selectors import destinations as selectors
+from portal.selectors.pagination import BadCursor
+from portal.services import deliveries as delivery_services
+from portal.services import destinations as services
+
+
+def _destination_or_404(request, destination_id):
+    try:
+        return selectors.destination_get(tenant_id=request.tenant.id, destination_id=destination_id)
+    except NotFound:
+        raise Http404("No such destination.")
+
+
+def _form_errors(form, error: services.InvalidDestination) -> None:
+    for field, message in error.errors.items():
+        form.add_error(field if field in form.fields else None, message)
+
+
+@tenant_required
+def destination_list(request):
+    items = selectors.destination_list(tenant_id=request.tenant.id)
+    limit = selectors.destination_limit(tenant=request.tenant)
+    return render(request, "portal/destinations/list.html",
+                  {"destinations": items, "limit": limit, "can_add": len(items) < limit})
+
+
+@tenant_required
+def destination_create(request):
+    form = DestinationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            destination = services.destination_create(tenant=request.tenant, actor=request.portal_user, **data)
+        except services.InvalidDestination as error:
+            _form_errors(form, error)
+        except ServiceError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Destination {destination.name} created. Reveal its signing secret below.")
+            return redirect("portal:destination_detail", destination_id=destination.id)
+    return render(request, "portal/destinations/form.html", {"form": form, "creating": True})
+
+
+@tenant_required
+def destination_detail(request, destination_id):
+    destination = _destination_or_404(request, destination_id)
+    outcome = request.GET.get("outcome") or None
+    try:
+        attempts = selectors.destination_attempt_log(tenant_id=request.tenant.id, destination_id=destination.id,
+                                                     outcome=outcome, cursor=request.GET.get("cursor"))
+    except BadCursor as error:
+        messages.error(request, str(error))
+        return redirect("portal:destination_detail", destination_id=destination.id)
+    failed = selectors.destination_deliveries(tenant_id=request.tenant.id, destination_id=destination.id,
+                                              status=FAILED, limit=10)
+    today = datetime.now(timezone.utc).date()
+    bulk_form = BulkRetryForm(initial={"since": today - timedelta(days=13), "until": today})
+    return render(request, "portal/destinations/detail.html", {
+        "destination": destination, "attempts": attempts, "page": attempts, "outcome": outcome or "",
+        "failed": failed, "bulk_form": bulk_form,
+    })
+
+
+@tenant_required
+def destination_edit(request, destination_id):
+    destination = _destination_or_404(request, destination_id)
+    form = DestinationForm(request.POST or None, initial=DestinationForm.initial_for(destination))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.destination_update(tenant_id=request.tenant.id, destination_id=destination.id,
+                                        actor=request.portal_user, **form.cleaned_data)
+        except services.InvalidDestination as error:
+            _form_errors(form, error)
+        except NotFound:
+            raise Http404("No such destination.")
+        except ServiceError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Destination saved.")
+            return redirect("portal:destination_detail", destination_id=destination.id)
+    return render(request, "portal/destinations/form.html", {"form": form, "destination": destination})
+
+
+def _simple_action(service, success: str):
+    @require_POST
+    @tenant_required
+    def view(request, destination_id):
+        try:
+            destination = service(tenant_id=request.tenant.id, destination_id=destination_id, actor=request.portal_user)
+        except NotFound:
+            raise Http404("No such destination.")
+        except ServiceError as error:
+            messages.error(request, str(error))
+            return redirect("portal:destination_detail", destination_id=destination_id)
+        messages.success(request, success.format(name=destination.name))
+        if not destination.active:
+            return redirect("portal:destination_list")
+        return redirect("portal:destination_detail", destination_id=destination_id)
+
+    return view
+
+
+destination_enable = _simple_action(services.destination_enable, "{name} is enabled. New submissions go to it again.")
+destination_disable = _simple_action(services.destination_disable, "{name} is disabled. Nothing is sent to it.")
+destination_delete = _simple_action(services.destination_delete, "{name} was deleted.")
+
+
+def _secret_page(request, destination, secret: str, rotated: bool):
+    response = render(request, "portal/destinations/secret.html",
+                      {"destination": destination, "secret": secret, "rotated": rotated})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@require_POST
+@tenant_required
+def destination_secret(request, destination_id):
+    destination = _destination_or_404(request, destination_id)
+    secret = services.destination_secret_reveal(tenant_id=request.tenant.id, destination_id=destination.id,
+                                                actor=request.portal_user)
+    return _secret_page(request, destination, secret, rotated=False)
+
+
+@never_cache
+@require_POST
+@tenant_required
+def destination_secret_rotate(request, destination_id):
+    destination = _destination_or_404(request, destination_id)
+    try:
+        secret = services.destination_secret_rotate(tenant_id=request.tenant.id, destination_id=destination.id,
+                                                    actor=request.portal_user)
+    except ServiceError as error:
+        messages.error(request, str(error))
+        return redirect("portal:destination_detail", destination_id=destination.id)
+    return _secret_page(request, destination, secret, rotated=True)
+
+
+@require_POST
+@tenant_required
+def destination_test(request, destination_id):
+    destination = _destination_or_404(request, destination_id)
+    attempt = delivery_services.destination_send_test(tenant_id=request.tenant.id, destination_id=destination.id,
+                                                      actor=request.portal_user)
+    if attempt.succeeded:
+        code = f"HTTP {attempt.statusCode}" if attempt.statusCode and attempt.statusCode != 250 else "accepted"
+        messages.success(request, f"Test event delivered ({code}, {attempt.durationMs} ms).")
+    else:
+        messages.error(request, f"Test event failed: {attempt.error}")
+    return redirect("portal:destination_detail", destination_id=destination.id)
+
+
+@require_POST
+@tenant_required
+def destination_bulk_retry(request, destination_id):
+    destination = _destination_or_404(request, destination_id)
+    form = BulkRetryForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("__all__", []) + [e for f in ("since", "until") for e in form.errors.get(f, [])]:
+            messages.error(request, error)
+        return redirect("portal:destination_detail", destination_id=destination.id)
+    since = datetime.combine(form.cleaned_data["since"], time.min, tzinfo=timezone.utc)
+    until = datetime.combine(form.cleaned_data["until"], time.max, tzinfo=timezone.utc)
+    try:
+        queued = delivery_services.deliveries_bulk_retry(tenant_id=request.tenant.id, destination_id=destination.id,
+                                                         since=since, until=until, actor=request.portal_user)
+    except ServiceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{queued} failed deliver{'y' if queued == 1 else 'ies'} queued for retry.")
+    return redirect("portal:destination_detail", destination_id=destination.id)

@@ -1,0 +1,158 @@
+"""Delivery test helpers: destinations through the real service, submissions written the way
+ingest writes them (the submission and its planned delivery rows in one transaction), and a
+real webhook receiver on loopback that verifies Standard Webhooks signatures."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
+from portal.dynamo.base import new_id, transact_write
+from portal.dynamo.submissions import Submission
+from portal.dynamo.destinations import WEBHOOK
+from portal.services.delivery_plan import plan_deliveries
+from portal.services.destinations import destination_create
+
+
+def make_destination(tenant, user, **overrides):
+    values = dict(name="Receiver", type=WEBHOOK, url="https://hooks.example.com/in", headers={}, recipients=[],
+                  form_ids=[])
+    values.update(overrides)
+    return destination_create(tenant=tenant, actor=user, **values)
+
+
+def make_submission(tenant, *, form_id: str = "contact", fields: dict | None = None, meta: dict | None = None,
+                    received_at=None):
+    """A stored submission plus its pending delivery rows, in one transaction (as ingest does)."""
+    submission_id = new_id()
+    shard = Submission.shard_for(submission_id, int(tenant.shardCount or 1))
+    submission = Submission.in_tenant(tenant.id).new(id=submission_id, formId=form_id,
+                                                     pk=Submission.partition_for(tenant.id, shard))
+    if received_at is not None:
+        submission.receivedAt = received_at
+    submission.set_payload(fields=fields if fields is not None else {"name": "Ada", "email": "ada@example.com"},
+                           meta=meta if meta is not None else {"page_url": "https://site.example/contact"})
+    submission.sync_index_keys()
+    rows = plan_deliveries(tenant_id=tenant.id, submission_id=submission_id, form_id=form_id)
+    with transact_write() as transaction:
+        transaction.save(submission, condition=Submission.sk.does_not_exist())
+        for row in rows:
+            transaction.save(row)
+    return submission, rows
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict
+    body: bytes
+    verified: bool
+    error: str | None = None
+
+    @property
+    def json(self):
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver on 127.0.0.1 (free port) in a thread. `mode` picks the answer:
+    ok, fail (500), throttle (429 + Retry-After), slow (answers after `delay` s), close
+    (drops the connection), redirect (302 to another path)."""
+    secrets: list[str] = field(default_factory=list)
+    mode: str = "ok"
+    retry_after: str = "120"
+    delay: float = 2.0
+    received: list[Received] = field(default_factory=list)
+
+    def __post_init__(self):
+        receiver = self
+        self._release = threading.Event()
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver._record(self.path, dict(self.headers.items()), body)
+                mode = receiver.mode
+                if mode == "close":
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                if mode == "slow":
+                    receiver._release.wait(receiver.delay)
+                if mode == "redirect":
+                    self.send_response(302)
+                    self.send_header("Location", "/elsewhere")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                status = {"ok": 200, "slow": 200, "fail": 500, "throttle": 429}[mode]
+                answer = {"ok": b'{"received":true}', "fail": b"upstream exploded", "throttle": b"slow down",
+                          "slow": b"late"}[mode]
+                self.send_response(status)
+                if mode == "throttle":
+                    self.send_header("Retry-After", receiver.retry_after)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.server.block_on_close = False
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def _record(self, path, headers, body):
+        verified, error = False, None
+        for secret in self.secrets:
+            try:
+                Webhook(secret).verify(body, headers)
+                verified = True
+                break
+            except WebhookVerificationError as failure:
+                error = str(failure)
+        self.received.append(Received(path=path, headers=headers, body=body, verified=verified, error=error))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self._release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class FakeClock:
+    """An injectable clock: tests move time instead of sleeping."""
+
+    def __init__(self, start):
+        self.now = start
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta):
+        from datetime import timedelta
+        self.now = self.now + timedelta(**delta)
+        return self.now
