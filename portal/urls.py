@@ -33,3 +33,9 @@ urlpatterns = [
 from portal.destination_urls import urlpatterns as destination_patterns  # noqa: E402
 
 urlpatterns += destination_patterns
+
+# Issue 6: public signup pages and the tenant's account pages, in the "portal" namespace.
+from portal.account_urls import urlpatterns as account_urlpatterns  # noqa: E402
+from portal.public_urls import urlpatterns as public_urlpatterns  # noqa: E402
+
+urlpatterns += public_urlpatterns + account_urlpatterns

@@ -48,3 +48,37 @@ def make_campaign(*, product=None, **overrides):
                   from_date=today - timedelta(days=1), to_date=today + timedelta(days=30))
     values.update(overrides)
     return campaign_create(**values)
+
+
+def stored_items() -> dict[str, list]:
+    """Every stored item of every table but sessions (which also holds throttle counters),
+    for tests proving that a refused request changed nothing."""
+    from portal.dynamo import registry
+    from portal.dynamo.sessions import SessionItem
+
+    snapshot = {}
+    for model in registry.TABLE_MODELS:
+        if model is SessionItem:
+            continue
+        client = model._get_connection().connection.client
+        items, kwargs = [], {"TableName": model.Meta.table_name}
+        while True:
+            page = client.scan(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        snapshot[model.table_basename] = sorted(items, key=repr)
+    return snapshot
+
+
+def make_checkout(**overrides):
+    """A self-service signup through the checkout service; returns (tenant, owner, order)."""
+    from portal.services.signup import checkout_place
+
+    n = next(_numbers)
+    values = dict(email=f"buyer{n}@shop{n}.example", password=PASSWORD, organization=f"Shop {n}", campaign_code=None)
+    values.update(overrides)
+    if "product_id" not in values:
+        values["product_id"] = make_product().id
+    return checkout_place(**values)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from portal.dynamo.tenants import SUSPENDED, Tenant
+from portal.dynamo.tenants import Tenant
 from portal.dynamo.users import PortalUser
 from portal.errors import LoginRefused
 from portal.selectors.tenants import tenant_get_or_none
@@ -57,9 +57,8 @@ def portal_authenticate(*, email: str, password: str, ip: str) -> tuple[PortalUs
     tenant = tenant_get_or_none(tenant_id=user.tenantId)
     if tenant is None or not tenant.active:
         raise LoginRefused("This account has been closed. Contact support if this is unexpected.")
-    if tenant.status == SUSPENDED:
-        reason = f" Reason: {tenant.suspensionReason}" if tenant.suspensionReason else ""
-        raise LoginRefused(f"Your organization's account is suspended.{reason}")
+    # A suspended tenant's users may sign in: the portal is read-only for them, with a banner
+    # saying why (portal.decorators.tenant_required refuses every write).
     throttle.throttle_clear(scope="login-email", subject=email)
     return user, tenant
 

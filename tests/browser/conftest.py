@@ -38,7 +38,9 @@ def server_env(_integration_tables, tmp_path_factory):
         "DYNAMODB_TABLE_PREFIX": INTEGRATION_PREFIX,
         "DATABASE_URL": f"sqlite:///{workdir / 'staff.sqlite3'}",
         "DJANGO_DEBUG": "true",
-        "EMAIL_URL": "consolemail://",
+        # The file backend writes one file per message to EMAIL_FILE_PATH, so a test can read
+        # the links the server e-mailed (filemail:// + an absolute path).
+        "EMAIL_URL": f"filemail:///{workdir / 'outbox'}",
         "EMAIL_FILE_PATH": str(workdir / "outbox"),
         "PYTHONUNBUFFERED": "1",
     }

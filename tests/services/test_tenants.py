@@ -105,8 +105,8 @@ def test_suspend_needs_a_reason_and_reactivate_returns_to_the_state_before(ddb):
         tenant_suspend(actor="alice", tenant_id=tenant.id, version=tenant.version, reason="  ")
     suspended = tenant_suspend(actor="alice", tenant_id=tenant.id, version=tenant.version, reason="Unpaid invoice")
     assert (suspended.status, suspended.statusBeforeSuspension) == (SUSPENDED, VALIDATED)
-    with pytest.raises(LoginRefused, match="suspended. Reason: Unpaid invoice"):
-        portal_authenticate(email=user.email, password=PASSWORD, ip="1.2.3.4")
+    # Issue 6: a suspended tenant's users still sign in, to a read-only portal.
+    assert portal_authenticate(email=user.email, password=PASSWORD, ip="1.2.3.4")[1].status == SUSPENDED
     with pytest.raises(TransitionRefused, match="only be reactivated to the state it had before, VALIDATED"):
         tenant_status_change(actor="alice", tenant_id=tenant.id, version=suspended.version, to_status=REGISTERED)
     reactivated = tenant_reactivate(actor="bob", tenant_id=tenant.id, version=suspended.version)

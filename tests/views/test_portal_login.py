@@ -4,9 +4,10 @@ import pytest
 from django.test import Client
 
 from portal.dynamo.sessions import EphemeralCounter
-from portal.dynamo.tenants import SUSPENDED, Tenant
+from portal.dynamo.tenants import Tenant
 from portal.dynamo.users import PortalUser
 from portal.services.auth import BAD_CREDENTIALS, THROTTLED
+from portal.services.tenants import tenant_suspend
 from tests.factories import PASSWORD, make_tenant
 
 
@@ -65,12 +66,13 @@ def test_five_failures_from_one_ip_lock_that_ip_for_other_emails(ddb):
     assert _login(Client(REMOTE_ADDR="10.9.9.10"), user.email, PASSWORD).status_code == 302
 
 
-def test_user_of_a_suspended_tenant_is_told_so(ddb):
+def test_user_of_a_suspended_tenant_signs_in_to_a_read_only_portal_that_says_why(ddb):
     tenant, user = make_tenant()
-    tenant.status, tenant.suspensionReason = SUSPENDED, "Unpaid invoice"
-    tenant.save()
-    body = _login(Client(), user.email, PASSWORD).content.decode()
-    assert "suspended" in body and "Unpaid invoice" in body
+    tenant_suspend(actor="staff", tenant_id=tenant.id, version=None, reason="Unpaid invoice")
+    client = Client()
+    assert _login(client, user.email, PASSWORD).status_code == 302
+    body = client.get("/").content.decode()
+    assert "suspended" in body and "read-only" in body and "Unpaid invoice" in body
 
 
 def test_user_of_a_deleted_tenant_cannot_log_in(ddb):

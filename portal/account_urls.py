@@ -1,0 +1,13 @@
+"""The tenant's account pages; joined to the "portal" namespace at the end of portal/urls.py."""
+from django.urls import path
+
+from portal.views import account, team, verification
+
+urlpatterns = [
+    path("account/", account.account, name="account"),
+    path("account/profile/", account.profile_edit, name="profile_edit"),
+    path("account/plan/", account.plan, name="plan"),
+    path("account/verify/resend/", verification.verify_resend, name="verify_resend"),
+    path("account/team/", team.team, name="team"),
+    path("account/team/<str:user_id>/remove/", team.team_member_remove, name="team_member_remove"),
+]

@@ -1,0 +1,79 @@
+"""The owner's team: invite members by e-mail, remove them. Members cannot manage the team.
+
+An invited member is a MEMBER user without a usable password; the e-mailed link is the same
+signed, single-use invitation token staff invitations use (services.tenants), accepted at
+/invite/<token>/. Removing a member is a soft delete: the user's sessions stop working
+because portal_user_from_session checks user.active."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from portal.dynamo.tenants import Tenant
+from portal.dynamo.users import MEMBER, OWNER, PortalUser
+from portal.errors import NotFound, ServiceError
+from portal.services.audit import audit_record
+from portal.services.common import save_versioned
+from portal.services.tenants import INVITATION_MAX_AGE, invitation_token
+from portal.services.users import portal_user_create
+
+
+class TeamPermissionDenied(ServiceError):
+    def __init__(self):
+        super().__init__("Only the account owner can manage the team.")
+
+
+class TeamRefused(ServiceError):
+    pass
+
+
+def _require_owner(actor: PortalUser) -> None:
+    if actor.role != OWNER:
+        raise TeamPermissionDenied()
+
+
+def team_invite_send(*, tenant: Tenant, user: PortalUser, inviter: PortalUser) -> None:
+    link = settings.SITE_URL + reverse("invite:accept", kwargs={"token": invitation_token(user=user)})
+    context = {"tenant": tenant, "inviter": inviter, "link": link, "days": INVITATION_MAX_AGE.days}
+    send_mail(
+        subject=f"{inviter.email} invited you to {tenant.organization} on Form-Bridge",
+        message=render_to_string("emails/team_invite.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[user.email],
+    )
+
+
+def team_invite(*, tenant: Tenant, actor: PortalUser, email: str, name: str = "") -> PortalUser:
+    """Create a MEMBER user with no usable password and e-mail them a set-password link.
+    An e-mail address any user already has raises UserEmailTaken and writes nothing."""
+    _require_owner(actor)
+    member = portal_user_create(tenant_id=tenant.id, email=email, password=None, role=MEMBER,
+                                actor=actor.email, name=name.strip())
+    team_invite_send(tenant=tenant, user=member, inviter=actor)
+    audit_record(tenant_id=tenant.id, actor=actor.email, action="user.invite", target_type="user",
+                 target_id=member.email, after={"email": member.email, "role": member.role})
+    return member
+
+
+def _member_by_id(*, tenant_id: str, user_id: str) -> PortalUser:
+    found = PortalUser.in_tenant(tenant_id).query(tenant_id, index=PortalUser.tenant_index,
+                                                  filter_condition=PortalUser.id == user_id)
+    member = next(iter(found), None)
+    if member is None or not member.active:
+        raise NotFound("No such team member.")
+    return member
+
+
+def team_remove(*, tenant: Tenant, actor: PortalUser, user_id: str) -> PortalUser:
+    """Deactivate a member of this tenant; another tenant's user id is NotFound."""
+    _require_owner(actor)
+    member = _member_by_id(tenant_id=tenant.id, user_id=user_id)
+    if member.role == OWNER:
+        raise TeamRefused("The account owner cannot be removed from the team.")
+    member.active = False
+    member.touch(actor.email)
+    save_versioned(member)
+    audit_record(tenant_id=tenant.id, actor=actor.email, action="user.remove", target_type="user",
+                 target_id=member.email, before={"active": True}, after={"active": False})
+    return member

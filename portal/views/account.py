@@ -1,0 +1,47 @@
+"""The tenant's account: profile, plan and usage, order history."""
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from portal.decorators import owner_required, tenant_required
+from portal.errors import ConcurrentEdit
+from portal.forms.account import ProfileForm
+from portal.selectors.orders import order_list
+from portal.selectors.pagination import BadCursor
+from portal.selectors.usage import plan_usage
+from portal.services.account import account_profile_update
+from portal.services.onboarding import api_keys_allowed
+
+
+@tenant_required
+def account(request):
+    tenant = request.tenant
+    return render(request, "portal/account/index.html", {
+        "tenant": tenant, "plan": plan_usage(tenant=tenant), "api_keys_allowed": api_keys_allowed(tenant=tenant),
+    })
+
+
+@owner_required
+def profile_edit(request):
+    tenant = request.tenant
+    initial = {"version": tenant.version, "organization": tenant.organization,
+               "destination_email": tenant.destinationEmail or ""}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_profile_update(tenant=tenant, actor=request.portal_user, **form.cleaned_data)
+        except ConcurrentEdit as stale:
+            form.add_error(None, str(stale))
+        else:
+            messages.success(request, "Organization details saved.")
+            return redirect("portal:account")
+    return render(request, "portal/account/profile.html", {"form": form})
+
+
+@tenant_required
+def plan(request):
+    try:
+        orders = order_list(tenant_id=request.tenant.id, cursor=request.GET.get("cursor"))
+    except BadCursor:
+        messages.error(request, "That page link has expired; showing the first page.")
+        return redirect("portal:plan")
+    return render(request, "portal/account/plan.html", {"plan": plan_usage(tenant=request.tenant), "orders": orders})

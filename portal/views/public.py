@@ -1,0 +1,56 @@
+"""Public pages: pricing (with a campaign code) and checkout. No sign-in needed."""
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from portal.forms.signup import CampaignCodeForm, CheckoutForm
+from portal.selectors.pricing import pricing_products
+from portal.selectors.products import product_choices
+from portal.services import auth
+from portal.services.signup import CampaignCodeRejected, CheckoutInvalid, campaign_for_code, checkout_place, price_quote
+from portal.services.tenants import EmailTaken
+
+
+def pricing(request):
+    form = CampaignCodeForm(request.GET or None)
+    campaign = None
+    if form.is_valid() and form.cleaned_data["code"]:
+        try:
+            campaign = campaign_for_code(code=form.cleaned_data["code"])
+        except CampaignCodeRejected as rejected:
+            form.add_error("code", str(rejected))
+    return render(request, "public/pricing.html", {
+        "form": form, "campaign": campaign, "products": pricing_products(campaign=campaign),
+    })
+
+
+def _quote_or_error(product_id: str, code: str):
+    if not product_id:
+        return None, None
+    try:
+        return price_quote(product_id=product_id, campaign_code=code), None
+    except CheckoutInvalid as invalid:
+        return None, str(invalid)
+
+
+def checkout(request):
+    source = request.POST if request.method == "POST" else request.GET
+    initial = {"product_id": request.GET.get("product", ""), "campaign_code": request.GET.get("code", "")}
+    form = CheckoutForm(request.POST or None, initial=initial, product_choices=product_choices())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            tenant, user, order = checkout_place(
+                email=data["email"], password=data["password"], organization=data["organization"],
+                product_id=data["product_id"], campaign_code=data["campaign_code"])
+        except CheckoutInvalid as invalid:
+            form.add_error(invalid.field, str(invalid))
+        except EmailTaken as taken:
+            form.add_error("email", f"{taken} Sign in instead, or reset your password.")
+        else:
+            auth.portal_login(request=request, user=user)
+            messages.success(request, f"Welcome to Form-Bridge! We sent a confirmation link to {tenant.email}: "
+                                      "open it to confirm your e-mail address.")
+            return redirect("portal:home")
+    quote, quote_error = _quote_or_error(source.get("product_id") or source.get("product", ""),
+                                         source.get("campaign_code") or source.get("code", ""))
+    return render(request, "public/checkout.html", {"form": form, "quote": quote, "quote_error": quote_error})

@@ -1,0 +1,30 @@
+"""The e-mailed confirmation link, and re-sending it from the portal."""
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from portal.decorators import tenant_required
+from portal.services.verification import (AlreadyConfirmed, VerificationInvalid, VerificationThrottled,
+                                          verification_confirm, verification_resend)
+
+
+@never_cache
+def verify_email(request, token):
+    try:
+        tenant = verification_confirm(token=token)
+    except VerificationInvalid as invalid:
+        return render(request, "public/verify_invalid.html", {"message": str(invalid)}, status=404)
+    return render(request, "public/verify_done.html", {"tenant": tenant})
+
+
+@require_POST
+@tenant_required
+def verify_resend(request):
+    try:
+        verification_resend(tenant=request.tenant, actor=request.portal_user)
+    except (AlreadyConfirmed, VerificationThrottled) as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"We sent a new confirmation link to {request.tenant.email}.")
+    return redirect("portal:account")
