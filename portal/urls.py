@@ -1,6 +1,9 @@
 """Tenant portal URLs (namespace "portal") and the public ingest endpoints."""
 from django.urls import path
 
+from portal.account_urls import urlpatterns as account_patterns
+from portal.destination_urls import urlpatterns as destination_patterns
+from portal.public_urls import urlpatterns as public_patterns
 from portal.views import api_keys, auth, home, ingest, sites, submissions
 
 app_name = "portal"
@@ -30,12 +33,5 @@ urlpatterns = [
     path("api/problems/<slug:slug>", ingest.problem_type, name="problem_type"),
 ]
 
-from portal.destination_urls import urlpatterns as destination_patterns  # noqa: E402
-
-urlpatterns += destination_patterns
-
-# Issue 6: public signup pages and the tenant's account pages, in the "portal" namespace.
-from portal.account_urls import urlpatterns as account_urlpatterns  # noqa: E402
-from portal.public_urls import urlpatterns as public_urlpatterns  # noqa: E402
-
-urlpatterns += public_urlpatterns + account_urlpatterns
+# Destinations and deliveries, public signup pages, the tenant's account pages.
+urlpatterns += destination_patterns + public_patterns + account_patterns

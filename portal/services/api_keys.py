@@ -15,6 +15,7 @@ from portal.errors import ServiceError
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.audit import audit_record
 from portal.services.common import is_condition_failure, save_versioned
+from portal.services.onboarding import require_validated
 
 KEY_PREFIX = "fbk_"
 DISPLAY_LENGTH = 12  # "fbk_" + 8 characters: enough to tell keys apart, useless to an attacker
@@ -36,6 +37,7 @@ def api_key_public_dict(key: ApiKey) -> dict:
 
 def api_key_create(*, tenant: Tenant, actor: str, site: Site, label: str = "") -> tuple[ApiKey, str]:
     """A new key for an active site of the tenant; returns (stored key, the raw key to show once)."""
+    require_validated(tenant)  # an unconfirmed e-mail may look around but not send data yet
     if site.tenantId != tenant.id or not site.active:
         raise ServiceError("Keys can only be created for your active sites.")
     while True:

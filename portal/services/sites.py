@@ -20,6 +20,7 @@ from portal.selectors.plans import plan_quotas
 from portal.selectors.sites import api_key_list, site_count_active
 from portal.services.audit import audit_record
 from portal.services.common import is_condition_failure, save_versioned
+from portal.services.onboarding import onboarding_site_added
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
@@ -86,6 +87,7 @@ def site_add(*, tenant: Tenant, actor: str, domain: str, name: str = "") -> Site
         return _site_claim_existing(tenant=tenant, actor=actor, domain=domain, name=name)
     audit_record(tenant_id=tenant.id, actor=actor, action="site.create", target_type="site", target_id=site.id,
                  after=site_public_dict(site))
+    onboarding_site_added(tenant=tenant, actor=actor)
     return site
 
 
@@ -104,6 +106,7 @@ def _site_claim_existing(*, tenant: Tenant, actor: str, domain: str, name: str) 
     save_versioned(existing)
     audit_record(tenant_id=tenant.id, actor=actor, action="site.restore", target_type="site", target_id=existing.id,
                  before=before, after=site_public_dict(existing))
+    onboarding_site_added(tenant=tenant, actor=actor)
     return existing
 
 

@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal.decorators import tenant_required
-from portal.errors import NotFound
+from portal.errors import NotFound, ServiceError
 from portal.forms.sites import ApiKeyForm
 from portal.selectors.sites import api_key_get, api_key_list, site_get
 from portal.services.api_keys import api_key_create, api_key_revoke
@@ -30,8 +30,12 @@ def key_create(request, site_id):
         return render(request, "portal/sites/detail.html", {
             "site": site, "keys": api_key_list(tenant_id=request.tenant.id, site_id=site.id), "key_form": form},
             status=400)
-    key, raw_key = api_key_create(tenant=request.tenant, actor=request.portal_user.email, site=site,
-                                  label=form.cleaned_data["label"])
+    try:
+        key, raw_key = api_key_create(tenant=request.tenant, actor=request.portal_user.email, site=site,
+                                      label=form.cleaned_data["label"])
+    except ServiceError as refused:
+        messages.error(request, str(refused))
+        return redirect("portal:site_detail", site_id=site.id)
     return render(request, "portal/sites/key_created.html", {"site": site, "key": key, "raw_key": raw_key}, status=201)
 
 

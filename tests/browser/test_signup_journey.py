@@ -5,9 +5,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from portal.dynamo.base import utcnow
-from portal.selectors.tenants import tenant_get_by_email
 from portal.services.campaigns import campaign_create
-from portal.services.onboarding import onboarding_site_added
 from portal.services.products import product_create
 
 EMAIL, PASSWORD = "journey@newagency.example", "journey-password-73"
@@ -20,10 +18,10 @@ def _newest_mail(server_env) -> str:
 
 
 def _add_first_site(page) -> None:
-    # ingest (issue 4) is not merged on this branch: "add a site" is simulated by calling the
-    # onboarding hook the site service will call.
-    tenant = tenant_get_by_email(email=EMAIL)
-    onboarding_site_added(tenant=tenant, actor=EMAIL)
+    page.goto("/sites/")
+    page.fill("input[name=domain]", "https://www.NewAgency.example/contact")
+    page.click("button:has-text('Add site')")
+    assert page.locator("h1").inner_text() == "www.newagency.example"
 
 
 def test_pricing_code_checkout_verification_site_and_registered_in_the_console(page, server_env, staff_credentials):
