@@ -1,8 +1,8 @@
 """audit table: who did what to what, with before/after. PK AUDIT#TENANT#{tenantId} for a
 tenant's trail, AUDIT#STAFF for the whole staff console; SK `{iso ts}#{ulid}`."""
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 
-from .base import JSONAttribute, TenantOwnedModel, TTLAttribute_, UTCDateTimeAttribute, utcnow
+from .base import JSONAttribute, TenantOwnedModel, UTCDateTimeAttribute, utcnow
 
 TABLE = "audit"
 STAFF_PARTITION = "AUDIT#STAFF"
@@ -25,7 +25,7 @@ class AuditEntry(TenantOwnedModel):
     before = JSONAttribute(null=True)
     after = JSONAttribute(null=True)
     detail = UnicodeAttribute(null=True)
-    ttl = TTLAttribute_(null=True)
+    ttl = TTLAttribute(null=True)
 
     @staticmethod
     def partition_for(tenant_id: str) -> str:

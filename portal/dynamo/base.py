@@ -10,7 +10,6 @@ from typing import Any, Iterator
 import botocore.loaders
 import botocore.session
 import pynamodb.connection.base as pynamodb_connection_base
-from pynamodb.attributes import TTLAttribute as TTLAttribute_
 from pynamodb.attributes import (
     Attribute,
     BooleanAttribute,

@@ -1,8 +1,13 @@
 """sessions table: Django sessions (PK SESSION#{key}) and short-lived counters such as login
 throttles (PK THROTTLE#...), all expiring through the expiresAt TTL attribute."""
-from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
 
-from .base import BaseModel, TTLAttribute_, utcnow
+from .base import BaseModel, utcnow
 
 TABLE = "sessions"
 
@@ -15,7 +20,7 @@ class SessionItem(BaseModel):
 
     pk = UnicodeAttribute(hash_key=True)
     data = UnicodeAttribute()
-    expiresAt = TTLAttribute_()
+    expiresAt = TTLAttribute()
 
     @staticmethod
     def key_for(session_key: str) -> str:
@@ -35,7 +40,7 @@ class EphemeralCounter(BaseModel):
 
     pk = UnicodeAttribute(hash_key=True)
     events = ListAttribute(of=NumberAttribute, default=list)  # epoch seconds
-    expiresAt = TTLAttribute_()
+    expiresAt = TTLAttribute()
 
 
 class IngestGuards:

@@ -4,10 +4,15 @@ import gzip
 import json
 import zlib
 
-from pynamodb.attributes import BinaryAttribute, BooleanAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BinaryAttribute,
+    BooleanAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 
-from .base import TenantOwnedModel, TTLAttribute_, UTCDateTimeAttribute, utcnow
+from .base import TenantOwnedModel, UTCDateTimeAttribute, utcnow
 
 TABLE = "submissions"
 COMPRESS_OVER_BYTES = 1024
@@ -55,7 +60,7 @@ class Submission(TenantOwnedModel):
     formKey = UnicodeAttribute()
     statusKey = UnicodeAttribute()
     statusSort = UnicodeAttribute()
-    ttl = TTLAttribute_(null=True)
+    ttl = TTLAttribute(null=True)
 
     form_index = FormIndex()
     status_index = StatusIndex()

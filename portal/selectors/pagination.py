@@ -3,7 +3,6 @@ shard when several partitions are merged), signed and bound to its audience (a t
 "staff") and to the list it came from, so it cannot be forged or replayed elsewhere."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode

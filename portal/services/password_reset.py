@@ -6,12 +6,9 @@ sessions are bound to the hash too). Asking for a reset answers the same whether
 e-mail has an account."""
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
-from django.core import signing
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,11 +18,11 @@ from portal.errors import ServiceError
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services import throttle
 from portal.services.audit import audit_record
-from portal.services.common import save_versioned
+from portal.services.password_links import password_link_spend, password_link_token, password_link_user
 
 RESET_MAX_AGE = timedelta(hours=2)
 REQUEST_LIMIT, REQUEST_WINDOW_SECONDS = 3, 60 * 60
-_SALT = "formbridge.password-reset"
+_PURPOSE = "password-reset"
 
 
 class ResetInvalid(ServiceError):
@@ -34,12 +31,8 @@ class ResetInvalid(ServiceError):
         super().__init__(message)
 
 
-def _password_digest(user: PortalUser) -> str:
-    return hashlib.sha256(user.passwordHash.encode()).hexdigest()[:16]
-
-
 def password_reset_token(*, user: PortalUser) -> str:
-    return signing.dumps({"e": user.email, "h": _password_digest(user)}, salt=_SALT)
+    return password_link_token(user=user, purpose=_PURPOSE)
 
 
 def _user_may_reset(user: PortalUser | None) -> bool:
@@ -74,21 +67,14 @@ def password_reset_request(*, email: str) -> None:
 
 def password_reset_user(*, token: str) -> PortalUser:
     """The user the token belongs to, or ResetInvalid."""
-    try:
-        data = signing.loads(token, salt=_SALT, max_age=RESET_MAX_AGE)
-    except signing.BadSignature as error:
-        raise ResetInvalid() from error
-    user = PortalUser.lookup_for_login(data.get("e", ""))
-    if not _user_may_reset(user) or _password_digest(user) != data.get("h"):
+    user = password_link_user(token=token, purpose=_PURPOSE, max_age=RESET_MAX_AGE)
+    if user is None:
         raise ResetInvalid()
     return user
 
 
 def password_reset_confirm(*, token: str, password: str) -> PortalUser:
-    user = password_reset_user(token=token)
-    user.passwordHash = make_password(password)
-    user.touch(user.email)
-    save_versioned(user)
+    user = password_link_spend(user=password_reset_user(token=token), password=password)
     throttle.throttle_clear(scope="login-email", subject=user.email)
     audit_record(tenant_id=user.tenantId, actor=user.email, action="user.password_reset",
                  target_type="user", target_id=user.email)

@@ -5,17 +5,14 @@ Lifecycle: UNVALIDATED -> VALIDATED -> REGISTERED; any state -> SUSPENDED with a
 SUSPENDED -> the state it had before. Anything else is refused and changes nothing."""
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
-from django.core import signing
 from django.core.mail import send_mail
 from django.urls import reverse
 from pynamodb.exceptions import TransactWriteError
 
-from portal.dynamo.base import new_id, transact_write, utcnow
+from portal.dynamo.base import new_id, transact_write
 from portal.dynamo.campaigns import Campaign
 from portal.dynamo.products import Product
 from portal.dynamo.tenants import (METADATA, REGISTERED, STATUSES, SUSPENDED, UNVALIDATED, VALIDATED, Tenant,
@@ -25,10 +22,11 @@ from portal.errors import ConcurrentEdit, NotFound, ServiceError
 from portal.services.audit import audit_record
 from portal.services.common import is_condition_failure, save_versioned
 from portal.services.users import portal_user_build
+from portal.services.password_links import password_link_spend, password_link_token, password_link_user
 
 NEXT_STATUS = {UNVALIDATED: VALIDATED, VALIDATED: REGISTERED}
 INVITATION_MAX_AGE = timedelta(days=7)
-_INVITATION_SALT = "formbridge.invitation"
+_INVITATION_PURPOSE = "invitation"
 
 
 class EmailTaken(ServiceError):
@@ -258,12 +256,8 @@ def tenant_restore(*, actor: str, tenant_id: str, version: int | None = None) ->
 # Invitations: a signed, expiring token that stops working once a password is set, because it
 # carries a digest of the password hash the user had when it was issued.
 
-def _password_digest(user: PortalUser) -> str:
-    return hashlib.sha256(user.passwordHash.encode()).hexdigest()[:16]
-
-
 def invitation_token(*, user: PortalUser) -> str:
-    return signing.dumps({"e": user.email, "h": _password_digest(user)}, salt=_INVITATION_SALT)
+    return password_link_token(user=user, purpose=_INVITATION_PURPOSE)
 
 
 def invitation_send(*, tenant: Tenant, user: PortalUser) -> None:
@@ -280,29 +274,15 @@ def invitation_send(*, tenant: Tenant, user: PortalUser) -> None:
 
 def invitation_user(*, token: str) -> PortalUser:
     """The invited user the token belongs to, or InvitationInvalid."""
-    try:
-        data = signing.loads(token, salt=_INVITATION_SALT, max_age=INVITATION_MAX_AGE)
-    except signing.BadSignature as error:
-        raise InvitationInvalid() from error
-    user = PortalUser.lookup_for_login(data.get("e", ""))
-    if user is None or not user.active or _password_digest(user) != data.get("h"):
-        raise InvitationInvalid()
-    try:
-        tenant = Tenant.get(Tenant.key_for(user.tenantId), METADATA)
-    except Tenant.DoesNotExist as error:
-        raise InvitationInvalid() from error
-    if not tenant.active:
+    user = password_link_user(token=token, purpose=_INVITATION_PURPOSE, max_age=INVITATION_MAX_AGE)
+    if user is None:
         raise InvitationInvalid()
     return user
 
 
 def invitation_accept(*, token: str, password: str) -> PortalUser:
     """Set the invited user's password; the token is spent once the hash changes."""
-    user = invitation_user(token=token)
-    user.passwordHash = make_password(password)
-    user.emailVerifiedAt = user.emailVerifiedAt or utcnow()
-    user.touch(user.email)
-    save_versioned(user)
+    user = password_link_spend(user=invitation_user(token=token), password=password)
     audit_record(tenant_id=user.tenantId, actor=user.email, action="user.invitation_accept",
                  target_type="user", target_id=user.email)
     return user

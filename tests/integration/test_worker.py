@@ -11,7 +11,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from portal.delivery import engine, schedule, worker
 from portal.dynamo.deliveries import Delivery, submission_rows
-from portal.dynamo.destinations import EMAIL, Destination
+from portal.dynamo.destinations import EMAIL
 from portal.dynamo.metrics import DailyMetrics
 from portal.dynamo.submissions import Submission
 from portal.selectors.destinations import destination_get

@@ -35,7 +35,8 @@ def test_get_unknown_product_raises_not_found(ddb):
 
 
 def test_list_active_is_newest_first_and_paginates_with_a_signed_cursor(ddb):
-    first, second, third = make_product(name="A"), make_product(name="B"), make_product(name="C")
+    for name in ("A", "B", "C"):
+        make_product(name=name)
     page = product_list(active=True, limit=2)
     assert [p.name for p in page] == ["C", "B"] and page.next_cursor
     rest = product_list(active=True, cursor=page.next_cursor, limit=2)

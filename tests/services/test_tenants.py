@@ -14,7 +14,7 @@ from portal.dynamo.audit import AuditEntry
 from portal.dynamo.metrics import DailyMetrics
 from portal.dynamo.orders import Order
 from portal.dynamo.sites import Site
-from portal.dynamo.tenants import REGISTERED, SUSPENDED, UNVALIDATED, VALIDATED, Tenant, TenantEmailGuard
+from portal.dynamo.tenants import REGISTERED, SUSPENDED, UNVALIDATED, VALIDATED, TenantEmailGuard
 from portal.dynamo.users import OWNER, PortalUser
 from portal.errors import ConcurrentEdit, LoginRefused, NotFound
 from portal.selectors.pagination import BadCursor

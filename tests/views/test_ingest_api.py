@@ -4,7 +4,6 @@ import json
 import pytest
 from django.test import Client
 
-from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import SUSPENDED
 from portal.selectors.submissions import SubmissionFilters, submission_get, submission_list
 from portal.services.api_keys import api_key_revoke
