@@ -116,7 +116,8 @@ class DynamoMeter:
             client.meta.events.register("after-call.dynamodb", self._capacity)
 
     def _ask_capacity(self, params, model, **_):
-        if "ReturnConsumedCapacity" in model.input_shape.members and "ReturnConsumedCapacity" not in params:
+        # INDEXES is TOTAL plus a per-table/per-index breakdown: asking for it changes nothing else.
+        if "ReturnConsumedCapacity" in model.input_shape.members and params.get("ReturnConsumedCapacity") in (None, "TOTAL"):
             params["ReturnConsumedCapacity"] = "INDEXES"
 
     def _count(self, model, params, **_):
