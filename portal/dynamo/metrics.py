@@ -3,7 +3,7 @@ with atomic ADD. Per-form and per-hour counters are top-level attributes named
 `form:{formId}` and `hour:{HH}`, which ADD creates on first use (a nested map cannot be
 created and added to in one expression)."""
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
 from .base import TenantOwnedModel
 
@@ -13,11 +13,13 @@ HOUR_PREFIX = "hour:"
 
 
 class DayIndex(GlobalSecondaryIndex):
-    """GSI1: every tenant's counters for one day (staff-wide reports)."""
+    """GSI1: which tenants have counters for one day (staff-wide reports read the counters
+    from the table). Only attributes that never change after the day's first write are
+    projected, so the ADDs of every later ingest do not write the index at all."""
 
     class Meta:
         index_name = "GSI1"
-        projection = AllProjection()
+        projection = IncludeProjection(["tenantId", "date"])
 
     gsi1pk = UnicodeAttribute(hash_key=True)
     gsi1sk = UnicodeAttribute(range_key=True)

@@ -1,6 +1,11 @@
-"""Create or check tables, GSIs and TTL so they match the models (like Django's migrate)."""
+"""Create or check tables, GSIs and TTL so they match the models (like Django's migrate).
+
+A GSI whose projection differs from the model's is rebuilt: DynamoDB cannot change a
+projection in place, so the index is deleted, and created again once it is gone (queries on
+it fail until the new one is back: run that in a quiet moment)."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
@@ -11,7 +16,7 @@ from .registry import TABLE_MODELS
 @dataclass
 class Drift:
     table: str
-    problem: str  # "missing table", "missing index X", "TTL off for attr"
+    problem: str  # "missing table", "missing index X", "index X projection differs: A vs B", "TTL off for attr"
 
     def __str__(self) -> str:
         return f"{self.table}: {self.problem}"
@@ -39,6 +44,24 @@ def _describe(model) -> dict | None:
         raise
 
 
+def projection_text(projection: dict) -> str:
+    """ALL, KEYS_ONLY or INCLUDE[a, b] (attributes sorted: their order means nothing)."""
+    kind = projection.get("ProjectionType", "ALL")
+    if kind == "INCLUDE":
+        return f"INCLUDE[{', '.join(sorted(projection.get('NonKeyAttributes', [])))}]"
+    return kind
+
+
+def _existing_indexes(table: dict) -> dict[str, dict]:
+    return {gsi["IndexName"]: gsi for gsi in table.get("GlobalSecondaryIndexes", [])}
+
+
+def _projection_change(existing: dict, index: dict) -> tuple[str, str] | None:
+    """(table's projection, model's projection) when they differ, else None."""
+    have, want = projection_text(existing.get("Projection", {})), projection_text(index["projection"])
+    return (have, want) if have != want else None
+
+
 def find_drift() -> list[Drift]:
     drift: list[Drift] = []
     for model in TABLE_MODELS:
@@ -47,10 +70,14 @@ def find_drift() -> list[Drift]:
         if table is None:
             drift.append(Drift(name, "missing table"))
             continue
-        existing = {gsi["IndexName"] for gsi in table.get("GlobalSecondaryIndexes", [])}
+        existing = _existing_indexes(table)
         for index in model._get_schema()["global_secondary_indexes"]:
             if index["index_name"] not in existing:
                 drift.append(Drift(name, f"missing index {index['index_name']}"))
+                continue
+            change = _projection_change(existing[index["index_name"]], index)
+            if change:
+                drift.append(Drift(name, f"index {index['index_name']} projection differs: {change[0]} vs {change[1]}"))
         ttl_attr = _ttl_attribute(model)
         if ttl_attr:
             ttl = _client(model).describe_time_to_live(TableName=name)["TimeToLiveDescription"]
@@ -65,6 +92,51 @@ def _wait_active(model) -> None:
     )
 
 
+def _wait_until(check, *, what: str, timeout: float = 1800, sleep=time.sleep) -> None:
+    """Poll `check` (DynamoDB adds and drops indexes asynchronously: seconds on DynamoDB
+    Local, minutes on AWS) with a delay growing from 50 ms to 5 s."""
+    deadline, delay = time.monotonic() + timeout, 0.05
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gave up after {timeout:.0f}s waiting for {what}")
+        sleep(delay)
+        delay = min(5.0, delay * 1.5)
+
+
+def _index_status(model, index_name: str) -> str | None:
+    """ACTIVE, CREATING, UPDATING, DELETING, or None once the index is gone."""
+    gsi = _existing_indexes(_describe(model) or {}).get(index_name)
+    return None if gsi is None else gsi.get("IndexStatus", "ACTIVE")
+
+
+def _create_index(model, index: dict) -> None:
+    # DynamoDB adds one GSI per UpdateTable call.
+    _client(model).update_table(
+        TableName=model.Meta.table_name,
+        AttributeDefinitions=index["attribute_definitions"],
+        GlobalSecondaryIndexUpdates=[{"Create": {
+            "IndexName": index["index_name"],
+            # DynamoDB wants HASH before RANGE; PynamoDB's schema may list them either way.
+            "KeySchema": sorted(index["key_schema"], key=lambda k: k["KeyType"] != "HASH"),
+            "Projection": index["projection"],
+        }}],
+    )
+    _wait_active(model)
+    _wait_until(lambda: _index_status(model, index["index_name"]) == "ACTIVE",
+                what=f"index {index['index_name']} on {model.Meta.table_name} to become active")
+
+
+def _rebuild_index(model, index: dict) -> None:
+    """Delete the index, wait until it is gone, create it with the model's projection."""
+    name = index["index_name"]
+    # DynamoDB refuses to delete an index that is still being built.
+    _wait_until(lambda: _index_status(model, name) in ("ACTIVE", None), what=f"index {name} to settle")
+    _client(model).update_table(TableName=model.Meta.table_name,
+                                GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": name}}])
+    _wait_until(lambda: _index_status(model, name) is None, what=f"index {name} on {model.Meta.table_name} to be deleted")
+    _create_index(model, index)
+
+
 def apply(log=print) -> list[str]:
     """Create what is missing; return one line per change (empty when nothing changed)."""
     changes: list[str] = []
@@ -76,23 +148,16 @@ def apply(log=print) -> list[str]:
             _wait_active(model)
             changes.append(f"created table {name}")
             table = _describe(model)
-        existing = {gsi["IndexName"] for gsi in table.get("GlobalSecondaryIndexes", [])}
+        existing = _existing_indexes(table)
         for index in model._get_schema()["global_secondary_indexes"]:
-            if index["index_name"] in existing:
+            if index["index_name"] not in existing:
+                _create_index(model, index)
+                changes.append(f"created index {index['index_name']} on {name}")
                 continue
-            # DynamoDB adds one GSI per UpdateTable call.
-            _client(model).update_table(
-                TableName=name,
-                AttributeDefinitions=index["attribute_definitions"],
-                GlobalSecondaryIndexUpdates=[{"Create": {
-                    "IndexName": index["index_name"],
-                    # DynamoDB wants HASH before RANGE; PynamoDB's schema may list them either way.
-                    "KeySchema": sorted(index["key_schema"], key=lambda k: k["KeyType"] != "HASH"),
-                    "Projection": index["projection"],
-                }}],
-            )
-            _wait_active(model)
-            changes.append(f"created index {index['index_name']} on {name}")
+            change = _projection_change(existing[index["index_name"]], index)
+            if change:
+                _rebuild_index(model, index)
+                changes.append(f"rebuilt index {index['index_name']} on {name}: projection {change[0]} -> {change[1]}")
         ttl_attr = _ttl_attribute(model)
         if ttl_attr:
             ttl = _client(model).describe_time_to_live(TableName=name)["TimeToLiveDescription"]

@@ -1,28 +1,49 @@
 """submissions table: PK TENANT#{tenantId}#{shard}, SK SUB#{ulid}. Payloads (fields + meta)
-over 1 KB are gzip-compressed into a binary attribute when that saves at least 30%."""
+over 1 KB are compressed into a binary attribute when that saves at least 30%: raw deflate
+with a preset dictionary (codec "zd1", see payload_dictionary.py), named in `payloadCodec`
+so the dictionary can evolve. Items written before keep their gzip bytes in `payloadGz`."""
 import gzip
 import json
 import zlib
 
-from pynamodb.attributes import (
-    BinaryAttribute,
-    BooleanAttribute,
-    TTLAttribute,
-    UnicodeAttribute,
-)
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.attributes import BinaryAttribute, BooleanAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
 from .base import TenantOwnedModel, UTCDateTimeAttribute, utcnow
+from .payload_dictionary import CURRENT_CODEC, DICTIONARIES
 
 TABLE = "submissions"
 COMPRESS_OVER_BYTES = 1024
 COMPRESS_MAX_RATIO = 0.70
+LEGACY_GZIP = "gzip"
+# Everything a form-filtered listing filters or sorts on, but no payload: an ingest's index
+# write stays at one unit whatever the payload size. Pages read the payloads from the table
+# (one BatchGetItem per page).
+SMALL_ATTRIBUTES = ["id", "tenantId", "formId", "siteId", "spam", "deliveryStatus", "ttl"]  # + the keys
+
+
+class UnloadedPayload(RuntimeError):
+    """An index item carries no payload: read the item from the table first."""
+
+
+def _compress(raw: bytes, codec: str) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, zdict=DICTIONARIES[codec])
+    return packer.compress(raw) + packer.flush()
+
+
+def _decompress(packed: bytes, codec: str) -> bytes:
+    if codec == LEGACY_GZIP:
+        return gzip.decompress(packed)
+    if codec not in DICTIONARIES:
+        raise ValueError(f"unknown payload codec {codec!r}")
+    unpacker = zlib.decompressobj(-15, zdict=DICTIONARIES[codec])
+    return unpacker.decompress(packed) + unpacker.flush()
 
 
 class FormIndex(GlobalSecondaryIndex):
     class Meta:
         index_name = "FormIndex"
-        projection = AllProjection()
+        projection = IncludeProjection(SMALL_ATTRIBUTES)
 
     formKey = UnicodeAttribute(hash_key=True)
     receivedAt = UTCDateTimeAttribute(range_key=True)
@@ -54,7 +75,9 @@ class Submission(TenantOwnedModel):
     formId = UnicodeAttribute()
     receivedAt = UTCDateTimeAttribute(default_for_new=utcnow)
     payload = UnicodeAttribute(null=True)  # JSON {"fields":..., "meta":...}
-    payloadGz = BinaryAttribute(null=True, legacy_encoding=False)  # gzip of the same JSON
+    payloadZ = BinaryAttribute(null=True, legacy_encoding=False)  # the same JSON compressed with payloadCodec
+    payloadCodec = UnicodeAttribute(null=True)
+    payloadGz = BinaryAttribute(null=True, legacy_encoding=False)  # legacy: gzip of the same JSON
     spam = BooleanAttribute(default=False)
     deliveryStatus = UnicodeAttribute(default="pending")
     formKey = UnicodeAttribute()
@@ -99,18 +122,29 @@ class Submission(TenantOwnedModel):
     # --- payload -----------------------------------------------------------------------
     def set_payload(self, *, fields: dict, meta: dict) -> None:
         raw = json.dumps({"fields": fields, "meta": meta}, separators=(",", ":"), ensure_ascii=False).encode()
-        self.payload, self.payloadGz = None, None
+        self.payload, self.payloadZ, self.payloadCodec, self.payloadGz = None, None, None, None
         if len(raw) > COMPRESS_OVER_BYTES:
-            packed = gzip.compress(raw, compresslevel=6, mtime=0)
+            packed = _compress(raw, CURRENT_CODEC)
             if len(packed) <= len(raw) * COMPRESS_MAX_RATIO:
-                self.payloadGz = packed
+                self.payloadZ, self.payloadCodec = packed, CURRENT_CODEC
                 return
         self.payload = raw.decode()
 
+    def stored_payload_bytes(self) -> int:
+        """The payload's size as stored (compressed or not)."""
+        for value in (self.payloadZ, self.payloadGz):
+            if value is not None:
+                return len(value)
+        return len((self.payload or "").encode())
+
     def _decoded(self) -> dict:
+        if self.payloadZ is not None:
+            return json.loads(_decompress(self.payloadZ, self.payloadCodec or ""))
         if self.payloadGz is not None:
-            return json.loads(gzip.decompress(self.payloadGz))
-        return json.loads(self.payload or "{}")
+            return json.loads(_decompress(self.payloadGz, LEGACY_GZIP))
+        if self.payload is not None:
+            return json.loads(self.payload)
+        raise UnloadedPayload(f"submission {self.id} was read without its payload (an index item)")
 
     @property
     def fields(self) -> dict:

@@ -1,5 +1,6 @@
 """Reads of submissions: newest first across every write shard, one cursor position per
-shard, filters by form (FormIndex), date range (ULID sort-key bounds) and spam."""
+shard, filters by form (FormIndex), date range (ULID sort-key bounds) and spam. FormIndex
+holds no payloads: a form-filtered page reads them from the table with one BatchGetItem."""
 from __future__ import annotations
 
 import hashlib
@@ -8,7 +9,8 @@ import json
 import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timezone
-from typing import Iterator
+from itertools import islice
+from typing import Iterable, Iterator
 
 from ulid import ULID
 
@@ -22,6 +24,7 @@ SPAM_EXCLUDED, SPAM_ONLY, SPAM_ALL = "no", "yes", "all"
 DONE = "done"
 _ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 FORM_SOURCE = "form"
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,23 @@ def _sources(tenant: Tenant, filters: SubmissionFilters, now: datetime) -> dict[
     return sources
 
 
+def _with_payloads(tenant_id: str, items: list[Submission]) -> list[Submission]:
+    """The same submissions read from the table (index items carry no payload), in the same
+    order; one that vanished meanwhile (deleted, or another tenant's) is left out."""
+    if not items:
+        return []
+    found = {item.sk: item for item in Submission.in_tenant(tenant_id).batch_get(
+        [(item.pk, item.sk) for item in items])}
+    return [found[item.sk] for item in items if item.sk in found]
+
+
+def _hydrated(tenant_id: str, items: Iterable[Submission]) -> Iterator[Submission]:
+    """Index items in, full items out, one BatchGetItem per BATCH_GET_LIMIT items."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, BATCH_GET_LIMIT)):
+        yield from _with_payloads(tenant_id, batch)
+
+
 def submission_list(*, tenant: Tenant, filters: SubmissionFilters, cursor: str | None = None, limit: int = 25,
                     now: datetime | None = None) -> Page[Submission]:
     """One page, newest first. Each shard is queried from its own position for up to `limit`
@@ -109,6 +129,8 @@ def submission_list(*, tenant: Tenant, filters: SubmissionFilters, cursor: str |
     merged = heapq.nlargest(limit, ((item.sk, name, item) for name, (items, _) in candidates.items() for item in items),
                             key=lambda entry: entry[0])
     shown = [item for _, _, item in merged]
+    if filters.form_id:
+        shown = _with_payloads(tenant.id, shown)
     next_positions = dict(positions)
     for name, (items, exhausted) in candidates.items():
         taken = [item for _, source, item in merged if source == name]
@@ -126,6 +148,10 @@ def submission_iter(*, tenant: Tenant, filters: SubmissionFilters, now: datetime
     """Every submission of the filtered set, newest first, lazily: one query page per shard in
     memory at a time (exports)."""
     now = now or utcnow()
+    if filters.form_id:
+        (query,) = _sources(tenant, filters, now).values()
+        yield from _hydrated(tenant.id, query(page_size=page_size))
+        return
     iterators = [iter(query(page_size=page_size)) for query in _sources(tenant, filters, now).values()]
     heads = {}
     for number, iterator in enumerate(iterators):
@@ -164,15 +190,3 @@ def submission_get(*, tenant: Tenant, submission_id: str, now: datetime | None =
     if found is None:
         raise NotFound("No such submission.")
     return found
-    count = max(1, int(tenant.shardCount))
-    first = Submission.shard_for(submission_id, count)
-    scope = Submission.in_tenant(tenant.id)
-    # Its shard under today's shard count first; older items may sit in a shard of a
-    # smaller count (counts only grow), so the others are tried after.
-    for shard in [first] + [s for s in range(count) if s != first]:
-        item = scope.get_or_none(Submission.partition_for(tenant.id, shard), Submission.sort_for(submission_id))
-        if item is not None:
-            if item.ttl is not None and item.ttl <= (now or utcnow()):
-                break
-            return item
-    raise NotFound("No such submission.")

@@ -7,6 +7,7 @@ from django.core.management.base import CommandError
 
 from portal.dynamo import migrate, registry
 from portal.dynamo.sites import Site
+from portal.dynamo.submissions import Submission
 
 
 @pytest.fixture
@@ -46,6 +47,37 @@ def test_a_missing_index_is_reported_then_added(scratch_prefix):
     assert [str(d) for d in migrate.find_drift()] == ["scratch-sites: missing index TenantSitesIndex"]
     assert migrate.apply(log=lambda line: None) == ["created index TenantSitesIndex on scratch-sites"]
     assert migrate.find_drift() == []
+
+
+def _until(check):
+    for _ in range(200):  # DynamoDB Local adds and drops indexes asynchronously
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError("DynamoDB Local did not get there")
+
+
+def test_an_index_with_an_old_projection_is_reported_then_rebuilt_with_the_models(scratch_prefix, capsys):
+    migrate.apply(log=lambda line: None)
+    client = Submission._get_connection().connection.client
+    index = next(i for i in Submission._get_schema()["global_secondary_indexes"] if i["index_name"] == "FormIndex")
+    client.update_table(TableName="scratch-submissions", GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "FormIndex"}}])
+    _until(lambda: "FormIndex" not in migrate._existing_indexes(migrate._describe(Submission)))
+    client.update_table(TableName="scratch-submissions", AttributeDefinitions=index["attribute_definitions"],
+                        GlobalSecondaryIndexUpdates=[{"Create": {
+                            "IndexName": "FormIndex", "Projection": {"ProjectionType": "ALL"},
+                            "KeySchema": sorted(index["key_schema"], key=lambda k: k["KeyType"] != "HASH")}}])
+    _until(lambda: migrate._index_status(Submission, "FormIndex") == "ACTIVE")
+    wanted = "INCLUDE[deliveryStatus, formId, id, siteId, spam, tenantId, ttl]"
+
+    with pytest.raises(CommandError, match="1 difference"):
+        call_command("dynamo_migrate", "--check")
+    assert f"scratch-submissions: index FormIndex projection differs: ALL vs {wanted}" in capsys.readouterr().err
+    assert migrate.apply(log=lambda line: None) == [
+        f"rebuilt index FormIndex on scratch-submissions: projection ALL -> {wanted}"]
+    assert migrate.find_drift() == []
+    gsi = migrate._existing_indexes(migrate._describe(Submission))["FormIndex"]
+    assert migrate.projection_text(gsi["Projection"]) == wanted and gsi.get("IndexStatus", "ACTIVE") == "ACTIVE"
 
 
 def test_every_table_of_the_design_exists_with_its_indexes(ddb):

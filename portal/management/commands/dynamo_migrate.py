@@ -5,7 +5,7 @@ from portal.dynamo import migrate
 
 
 class Command(BaseCommand):
-    help = "Create missing DynamoDB tables, indexes and TTL (idempotent). --check only reports drift."
+    help = "Create missing DynamoDB tables, indexes and TTL, and rebuild indexes whose projection changed (idempotent). --check only reports drift."
 
     def add_arguments(self, parser):
         parser.add_argument("--check", action="store_true", help="Exit non-zero if anything is missing; change nothing.")
