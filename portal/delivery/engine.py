@@ -333,8 +333,7 @@ def submission_status_refresh(*, tenant_id: str, submission_id: str, shard_count
     submission = submission or submission_find(tenant_id=tenant_id, submission_id=submission_id, shard_count=shard_count)
     if submission is None or submission.deliveryStatus == status:
         return status
-    submission.update(actions=[Submission.deliveryStatus.set(status),
-                               Submission.statusSort.set(f"{status}#{submission.receivedAt.isoformat()}")])
+    submission.update(actions=submission.delivery_status_actions(status))
     return status
 
 

@@ -13,6 +13,7 @@ from .base import TenantOwnedModel, UTCDateTimeAttribute, utcnow
 from .payload_dictionary import CURRENT_CODEC, DICTIONARIES
 
 TABLE = "submissions"
+NEEDS_ATTENTION = ("failed", "partially delivered")
 COMPRESS_OVER_BYTES = 1024
 COMPRESS_MAX_RATIO = 0.70
 LEGACY_GZIP = "gzip"
@@ -50,8 +51,9 @@ class FormIndex(GlobalSecondaryIndex):
 
 
 class StatusIndex(GlobalSecondaryIndex):
-    """Delivery-status listings need the ids, not the payload: projecting only small
-    attributes keeps each ingest's index write at 1 unit instead of the payload's size."""
+    """Submissions whose delivery needs attention (failed, partially delivered). Sparse: other
+    submissions carry no statusKey, so a healthy ingest writes nothing here; and only small
+    attributes are projected, so a write costs 1 unit whatever the payload's size."""
 
     class Meta:
         index_name = "StatusIndex"
@@ -81,8 +83,8 @@ class Submission(TenantOwnedModel):
     spam = BooleanAttribute(default=False)
     deliveryStatus = UnicodeAttribute(default="pending")
     formKey = UnicodeAttribute()
-    statusKey = UnicodeAttribute()
-    statusSort = UnicodeAttribute()
+    statusKey = UnicodeAttribute(null=True)
+    statusSort = UnicodeAttribute(null=True)
     ttl = TTLAttribute(null=True)
 
     form_index = FormIndex()
@@ -112,8 +114,17 @@ class Submission(TenantOwnedModel):
     def sync_index_keys(self) -> None:
         self.sk = self.sort_for(self.id)
         self.formKey = self.form_key_for(self.tenantId, self.formId)
-        self.statusKey = self.status_key_for(self.tenantId)
-        self.statusSort = f"{self.deliveryStatus}#{self.receivedAt.isoformat()}"
+        attention = self.deliveryStatus in NEEDS_ATTENTION
+        self.statusKey = self.status_key_for(self.tenantId) if attention else None
+        self.statusSort = f"{self.deliveryStatus}#{self.receivedAt.isoformat()}" if attention else None
+
+    def delivery_status_actions(self, status: str) -> list:
+        """Update actions that set the delivery status and keep the sparse StatusIndex in step."""
+        if status in NEEDS_ATTENTION:
+            return [Submission.deliveryStatus.set(status),
+                    Submission.statusKey.set(self.status_key_for(self.tenantId)),
+                    Submission.statusSort.set(f"{status}#{self.receivedAt.isoformat()}")]
+        return [Submission.deliveryStatus.set(status), Submission.statusKey.remove(), Submission.statusSort.remove()]
 
     def save(self, *args, **kwargs):
         self.sync_index_keys()

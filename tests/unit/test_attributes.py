@@ -99,3 +99,19 @@ def test_a_realistic_enquiry_shrinks_far_more_than_with_plain_gzip():
     assert len(raw) > 1024 and sub.payloadCodec == "zd1"
     assert saved >= 0.55 and saved >= gzip_saved + 0.15, (saved, gzip_saved)  # measured: 0.60 vs 0.36
     assert sub.fields == fields and sub.meta == meta
+
+
+def test_status_index_is_sparse_and_holds_only_submissions_needing_attention(moto_ddb):
+    sub = Submission.in_tenant("t").new(id="01JATTENTION0000000000000A", formId="contact",
+                                        pk=Submission.partition_for("t", 0))
+    sub.set_payload(fields={"name": "Ada"}, meta={})
+    sub.save()
+
+    def needing_attention():
+        return [s.id for s in Submission.in_tenant("t").query(Submission.status_key_for("t"), index=Submission.status_index)]
+
+    assert sub.statusKey is None and needing_attention() == []
+    sub.update(actions=sub.delivery_status_actions("failed"))
+    assert needing_attention() == [sub.id]
+    sub.update(actions=sub.delivery_status_actions("delivered"))
+    assert needing_attention() == [] and sub.deliveryStatus == "delivered"
