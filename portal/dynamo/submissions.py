@@ -14,6 +14,7 @@ from .payload_dictionary import CURRENT_CODEC, DICTIONARIES
 
 TABLE = "submissions"
 NEEDS_ATTENTION = ("failed", "partially delivered")
+NO_DESTINATION = "no destination"  # stored while no destination matched (spam, or none configured)
 COMPRESS_OVER_BYTES = 1024
 COMPRESS_MAX_RATIO = 0.70
 LEGACY_GZIP = "gzip"

@@ -18,7 +18,7 @@ from portal.dynamo.base import utcnow
 from portal.dynamo.deliveries import Delivery
 from portal.dynamo.metrics import counter_update_action, day_counts_between, ingest_counts
 from portal.dynamo.sessions import IngestGuards
-from portal.dynamo.submissions import Submission
+from portal.dynamo.submissions import NO_DESTINATION, Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
 from portal.selectors.plans import plan_quotas
@@ -150,9 +150,11 @@ def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict,
     submission.set_payload(fields=fields, meta=meta)
     shard = Submission.shard_for(submission.id, tenant.shardCount)
     submission.pk = Submission.partition_for(tenant.id, shard)
-    actions = [submission.put_action()]
     # Spam is stored for review but never forwarded.
     deliveries = [] if spam else plan_deliveries(tenant_id=tenant.id, submission_id=submission.id, form_id=form_id)
+    if not deliveries:
+        submission.deliveryStatus = NO_DESTINATION  # "pending" would wait for nothing
+    actions = [submission.put_action()]
     for row in deliveries:
         row.version = 1
         actions.append({"Put": {"TableName": Delivery.Meta.table_name, "Item": row.serialize(),

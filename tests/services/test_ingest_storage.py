@@ -180,3 +180,10 @@ def test_expired_submission_reads_as_absent(ddb):
     with pytest.raises(Exception):
         submission_get(tenant=tenant, submission_id=submission_id, now=later)
     assert submission_list(tenant=tenant, filters=SubmissionFilters(), now=later).items == []
+
+
+def test_a_submission_no_destination_matches_is_not_left_pending(ddb):
+    tenant, _ = make_tenant()
+    submission_id = make_submission(tenant, now=NOW)
+    stored = submission_get(tenant=tenant, submission_id=submission_id, now=NOW)
+    assert stored.deliveryStatus == "no destination"

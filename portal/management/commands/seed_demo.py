@@ -25,9 +25,9 @@ DEMO_PASSWORD = "formbridge-demo"
 ACTOR = "seed_demo"
 
 PRODUCTS = [
-    ("Starter", Decimal("19.00"), ["1 site", "Webhook delivery", "30-day retention"], 1000, 2, 1, 30),
-    ("Agency", Decimal("79.00"), ["10 sites", "Webhook and e-mail delivery", "90-day retention", "CSV export"], 20000, 10, 10, 90),
-    ("Enterprise", Decimal("299.00"), ["Unlimited sites", "Priority delivery", "1-year retention"], 250000, 50, 100, 365),
+    ("Starter", Decimal("19.00"), ["Signed webhook delivery"], 1000, 2, 1, 30),
+    ("Agency", Decimal("79.00"), ["Webhook and e-mail delivery", "CSV and JSON Lines export", "Team accounts"], 20000, 10, 10, 90),
+    ("Enterprise", Decimal("299.00"), ["Webhook and e-mail delivery", "Priority support", "Higher write throughput"], 250000, 50, 100, 365),
 ]
 TENANTS = [
     ("owner@northwind.example", "Northwind Digital", REGISTERED, ["member@northwind.example"]),
