@@ -1,5 +1,4 @@
 from django import forms
-from django.contrib.auth.password_validation import validate_password
 
 
 class ProfileForm(forms.Form):
@@ -29,21 +28,3 @@ class ProfileForm(forms.Form):
 class PasswordResetRequestForm(forms.Form):
     email = forms.EmailField(label="E-mail", max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
-
-
-class SetPasswordForm(forms.Form):
-    password = forms.CharField(label="New password", strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password_again = forms.CharField(label="New password again", strip=False,
-                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        validate_password(password)
-        return password
-
-    def clean(self):
-        data = super().clean()
-        if data.get("password") and data.get("password") != data.get("password_again"):
-            self.add_error("password_again", "The two passwords do not match.")
-        return data

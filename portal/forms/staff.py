@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth.password_validation import validate_password
 
 from portal.dynamo.products import MONTHLY, YEARLY
 from portal.dynamo.tenants import REGISTERED, SUSPENDED, UNVALIDATED, VALIDATED
@@ -157,19 +156,3 @@ class TenantStatusForm(VersionedForm):
 
 class ActiveToggleForm(VersionedForm):
     """Soft delete or restore, from the version the staff member saw."""
-
-
-class InvitationAcceptForm(forms.Form):
-    password = forms.CharField(label="New password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password_again = forms.CharField(label="New password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        validate_password(password)
-        return password
-
-    def clean(self):
-        data = super().clean()
-        if data.get("password") and data.get("password") != data.get("password_again"):
-            self.add_error("password_again", "The two passwords do not match.")
-        return data

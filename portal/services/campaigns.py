@@ -11,7 +11,7 @@ from portal.dynamo.campaigns import Campaign
 from portal.dynamo.products import Product
 from portal.errors import ConcurrentEdit, NotFound, ServiceError
 from portal.services.audit import audit_record
-from portal.services.common import is_condition_failure, save_versioned
+from portal.services.common import is_condition_failure, save_versioned, staff_set_active
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9_-]{3,32}$")
 CODE_RULE = "3 to 32 characters: letters A-Z, digits, - and _."
@@ -104,16 +104,8 @@ def campaign_update(*, actor: str, code: str, version: int, name: str, product_i
 
 def _campaign_set_active(*, actor: str, code: str, version: int | None, active: bool) -> Campaign:
     campaign = _campaign_for_edit(code=code, version=version)
-    if campaign.active == active:
-        return campaign
-    before = campaign_public_dict(campaign)
-    campaign.active = active
-    campaign.touch(actor)
-    save_versioned(campaign)
-    audit_record(tenant_id=None, actor=actor, action="campaign.restore" if active else "campaign.delete",
-                 target_type="campaign", target_id=campaign.code, before=before,
-                 after=campaign_public_dict(campaign), staff=True)
-    return campaign
+    return staff_set_active(campaign, actor=actor, active=active, target_type="campaign", target_id=campaign.code,
+                            public_dict=campaign_public_dict)
 
 
 def campaign_delete(*, actor: str, code: str, version: int | None = None) -> Campaign:

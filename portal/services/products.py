@@ -7,7 +7,7 @@ from portal.dynamo.base import new_id
 from portal.dynamo.products import MONTHLY, Product, Quotas
 from portal.errors import ConcurrentEdit, NotFound
 from portal.services.audit import audit_record
-from portal.services.common import save_versioned
+from portal.services.common import save_versioned, staff_set_active
 
 CENT = Decimal("0.01")
 
@@ -64,17 +64,8 @@ def product_update(*, actor: str, product_id: str, version: int, name: str, pric
 
 
 def _product_set_active(*, actor: str, product_id: str, version: int | None, active: bool) -> Product:
-    product = _product_for_edit(product_id=product_id, version=version)
-    if product.active == active:
-        return product
-    before = product_public_dict(product)
-    product.active = active
-    product.touch(actor)
-    save_versioned(product)
-    audit_record(tenant_id=None, actor=actor, action="product.restore" if active else "product.delete",
-                 target_type="product", target_id=product.id, before=before, after=product_public_dict(product),
-                 staff=True)
-    return product
+    return staff_set_active(_product_for_edit(product_id=product_id, version=version), actor=actor, active=active,
+                            target_type="product", target_id=product_id, public_dict=product_public_dict)
 
 
 def product_delete(*, actor: str, product_id: str, version: int | None = None) -> Product:

@@ -20,7 +20,7 @@ from portal.dynamo.tenants import (METADATA, REGISTERED, STATUSES, SUSPENDED, UN
 from portal.dynamo.users import OWNER, PortalUser
 from portal.errors import ConcurrentEdit, NotFound, ServiceError
 from portal.services.audit import audit_record
-from portal.services.common import is_condition_failure, save_versioned
+from portal.services.common import is_condition_failure, save_versioned, staff_set_active
 from portal.services.users import portal_user_build
 from portal.services.password_links import password_link_spend, password_link_token, password_link_user
 
@@ -231,17 +231,9 @@ def tenant_reactivate(*, actor: str, tenant_id: str, version: int | None) -> Ten
 
 
 def _tenant_set_active(*, actor: str, tenant_id: str, version: int | None, active: bool) -> Tenant:
-    tenant = _tenant_for_edit(tenant_id=tenant_id, version=version)
-    if tenant.active == active:
-        return tenant
-    before = tenant_public_dict(tenant)
-    tenant.active = active
-    tenant.touch(actor)
-    save_versioned(tenant)
-    audit_record(tenant_id=tenant.id, actor=actor, action="tenant.restore" if active else "tenant.delete",
-                 target_type="tenant", target_id=tenant.id, before=before, after=tenant_public_dict(tenant),
-                 staff=True)
-    return tenant
+    return staff_set_active(_tenant_for_edit(tenant_id=tenant_id, version=version), actor=actor, active=active,
+                            target_type="tenant", target_id=tenant_id, public_dict=tenant_public_dict,
+                            tenant_id=tenant_id)
 
 
 def tenant_delete(*, actor: str, tenant_id: str, version: int | None = None) -> Tenant:

@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from portal.forms.staff import InvitationAcceptForm
+from portal.forms.auth import SetPasswordForm
 from portal.services.tenants import InvitationInvalid, invitation_accept, invitation_user
 
 
@@ -13,7 +13,7 @@ def invitation_accept_view(request, token):
         user = invitation_user(token=token)
     except InvitationInvalid as error:
         return render(request, "invite/invalid.html", {"message": str(error)}, status=404)
-    form = InvitationAcceptForm(request.POST or None)
+    form = SetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             invitation_accept(token=token, password=form.cleaned_data["password"])

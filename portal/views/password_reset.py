@@ -3,7 +3,8 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from portal.forms.account import PasswordResetRequestForm, SetPasswordForm
+from portal.forms.account import PasswordResetRequestForm
+from portal.forms.auth import SetPasswordForm
 from portal.services.password_reset import ResetInvalid, password_reset_confirm, password_reset_request, password_reset_user
 
 SENT = ("If an account exists for that e-mail address, we have sent it a link to reset the password. "
