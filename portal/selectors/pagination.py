@@ -40,6 +40,7 @@ class Page(Generic[T]):
     next_cursor: str | None = None
     has_previous: bool = False
     query_params: dict = field(default_factory=dict)  # the list's filters, kept across pages
+    cursor_param: str = "cursor"  # a page showing several lists names each list's cursor
 
     def __iter__(self):
         return iter(self.items)
@@ -49,7 +50,7 @@ class Page(Generic[T]):
 
     @property
     def next_query(self) -> str:
-        return urlencode({**self.query_params, "cursor": self.next_cursor})
+        return urlencode({**self.query_params, self.cursor_param: self.next_cursor})
 
     @property
     def first_query(self) -> str:
@@ -73,12 +74,13 @@ def page_from_query(result_iterator, *, limit: int, audience: str, list_name: st
 
 
 def query_page(query_fn, *, cursor: str | None, audience: str, list_name: str, limit: int = PAGE_SIZE,
-               query_params: dict | None = None, map_item=None) -> Page:
+               query_params: dict | None = None, map_item=None, cursor_param: str = "cursor") -> Page:
     """Run `query_fn(limit=..., last_evaluated_key=...)` (a PynamoDB query) for one page."""
     start = cursor_decode(cursor, audience=audience, list_name=list_name)
     iterator = query_fn(limit=limit, last_evaluated_key=start)
     page = page_from_query(iterator, limit=limit, audience=audience, list_name=list_name,
                            had_cursor=bool(cursor), map_item=map_item)
     page.query_params = {k: v for k, v in (query_params or {}).items() if v not in (None, "")}
+    page.cursor_param = cursor_param
     return page
 

@@ -61,19 +61,27 @@ def tenant_status_counts() -> dict[str, int]:
     return {status: Tenant.status_index.count(status) for status in STATUSES}
 
 
-def tenant_users(*, tenant_id: str, limit: int = DETAIL_LIST_LIMIT) -> list[PortalUser]:
-    return list(PortalUser.in_tenant(tenant_id).query(tenant_id, index=PortalUser.tenant_index, limit=limit))
+def _detail_page(query_fn, *, tenant_id: str, name: str, cursor: str | None, limit: int) -> Page:
+    """One of the lists on a tenant's staff page; each has its own cursor parameter."""
+    return query_page(query_fn, cursor=cursor, audience="staff", list_name=f"tenant-{name}:{tenant_id}",
+                      limit=limit, cursor_param=f"{name}_cursor")
 
 
-def tenant_sites(*, tenant_id: str, limit: int = DETAIL_LIST_LIMIT) -> list[Site]:
-    return list(Site.in_tenant(tenant_id).query(tenant_id, index=Site.tenant_index, limit=limit))
+def tenant_users(*, tenant_id: str, cursor: str | None = None, limit: int = DETAIL_LIST_LIMIT) -> Page:
+    return _detail_page(lambda **kw: PortalUser.in_tenant(tenant_id).query(tenant_id, index=PortalUser.tenant_index, **kw),
+                        tenant_id=tenant_id, name="users", cursor=cursor, limit=limit)
 
 
-def tenant_orders(*, tenant_id: str, limit: int = DETAIL_LIST_LIMIT) -> list[Order]:
+def tenant_sites(*, tenant_id: str, cursor: str | None = None, limit: int = DETAIL_LIST_LIMIT) -> Page:
+    return _detail_page(lambda **kw: Site.in_tenant(tenant_id).query(tenant_id, index=Site.tenant_index, **kw),
+                        tenant_id=tenant_id, name="sites", cursor=cursor, limit=limit)
+
+
+def tenant_orders(*, tenant_id: str, cursor: str | None = None, limit: int = DETAIL_LIST_LIMIT) -> Page:
     """Newest orders first."""
-    return list(Order.in_tenant(tenant_id).query(
-        Order.partition_for(tenant_id), Order.sk.startswith(Order.sort_for("")), scan_index_forward=False,
-        limit=limit))
+    return _detail_page(lambda **kw: Order.in_tenant(tenant_id).query(
+        Order.partition_for(tenant_id), Order.sk.startswith(Order.sort_for("")), scan_index_forward=False, **kw),
+        tenant_id=tenant_id, name="orders", cursor=cursor, limit=limit)
 
 
 @dataclass

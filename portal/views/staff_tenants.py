@@ -70,6 +70,19 @@ def tenant_create(request):
     return render(request, "staff/tenants/form.html", {"form": form})
 
 
+def _detail_lists(request, *, tenant_id: str) -> dict:
+    """The users, sites and orders lists, each paginated by its own signed cursor."""
+    lists = {}
+    for name, selector in (("users", selectors.tenant_users), ("sites", selectors.tenant_sites),
+                           ("orders", selectors.tenant_orders)):
+        try:
+            lists[name] = selector(tenant_id=tenant_id, cursor=request.GET.get(f"{name}_cursor"))
+        except BadCursor as error:
+            messages.error(request, str(error))
+            lists[name] = selector(tenant_id=tenant_id)
+    return lists
+
+
 @staff_required
 def tenant_detail(request, tenant_id):
     tenant = _tenant_or_404(tenant_id)
@@ -83,15 +96,12 @@ def tenant_detail(request, tenant_id):
         "tenant": tenant,
         "product": product_get_or_none(product_id=tenant.productId),
         "campaign": campaign,
-        "users": selectors.tenant_users(tenant_id=tenant.id),
-        "sites": selectors.tenant_sites(tenant_id=tenant.id),
-        "orders": selectors.tenant_orders(tenant_id=tenant.id),
+        **_detail_lists(request, tenant_id=tenant.id),
         "usage": selectors.tenant_usage_month(tenant_id=tenant.id),
         "history": audit_selectors.audit_tenant_page(tenant_id=tenant.id, limit=5),
         "next_action": NEXT_ACTION.get(tenant.status),
         "suspend_form": TenantStatusForm(initial={"version": tenant.version, "to_status": SUSPENDED}),
         "toggle_form": ActiveToggleForm(initial={"version": tenant.version}, auto_id=False),
-        "list_limit": selectors.DETAIL_LIST_LIMIT,
     })
 
 

@@ -184,3 +184,25 @@ def test_whole_console_audit_lists_staff_writes(ddb, staff):
 def test_invalid_invitation_link_is_a_clear_404(ddb):
     response = Client().get("/invite/forged-token/")
     assert response.status_code == 404 and "invalid, has expired or has already been used" in response.content.decode()
+
+
+def test_tenant_page_pages_through_its_users_with_their_own_signed_cursor(ddb, staff):
+    from portal.services.users import portal_user_create
+
+    tenant, owner = make_tenant()
+    for n in range(26):
+        portal_user_create(tenant_id=tenant.id, email=f"member{n:02d}@agency.example", password=None, actor="tests")
+
+    def users_shown(body):
+        section = body.split("<h2>Users</h2>", 1)[1].split("<h2>Sites</h2>", 1)[0]
+        return re.findall(r"<tr><td>([^<]+@[^<]+)</td>", section), section
+
+    first, section = users_shown(staff.get(f"/staff/tenants/{tenant.id}/").content.decode())
+    cursor = re.search(r'href="\?users_cursor=([^"]+)"', section)
+    assert len(first) == 25 and cursor, "the users list should link to its next page"
+    second, _ = users_shown(staff.get(f"/staff/tenants/{tenant.id}/?users_cursor={cursor.group(1)}").content.decode())
+    assert len(second) == 2 and not set(first) & set(second)
+    assert set(first) | set(second) == {owner.email} | {f"member{n:02d}@agency.example" for n in range(26)}
+    # Another list's cursor is refused with a message and that list's first page.
+    forged = staff.get(f"/staff/tenants/{tenant.id}/?sites_cursor={cursor.group(1)}").content.decode()
+    assert "not valid here" in forged
