@@ -1,24 +1,21 @@
-"""An invited user (a staff-created tenant's owner) sets a password from the e-mailed link."""
-from django.contrib import messages
-from django.shortcuts import redirect, render
+"""An invited user (a staff-created tenant's owner, or a team member) sets a password from the
+e-mailed link."""
+from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 
-from portal.forms.auth import SetPasswordForm
-from portal.services.tenants import InvitationInvalid, invitation_accept, invitation_user
+from portal.services.tenants import invitation_accept, invitation_user
+from portal.views.password_links import LinkPage, set_password_from_link
+
+INVITATION = LinkPage(
+    find_user=invitation_user, spend=invitation_accept, base_template="base.html",
+    heading="Set your password", note="",
+    invalid_heading="Invitation link not valid",
+    invalid_hint="If you have already set your password, sign in; otherwise ask for a new invitation.",
+    invalid_action_url=reverse_lazy("portal:login"), invalid_action_label="Sign in",
+    done_message="Your password is set. Sign in to continue.",
+)
 
 
 @never_cache
 def invitation_accept_view(request, token):
-    try:
-        user = invitation_user(token=token)
-    except InvitationInvalid as error:
-        return render(request, "invite/invalid.html", {"message": str(error)}, status=404)
-    form = SetPasswordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            invitation_accept(token=token, password=form.cleaned_data["password"])
-        except InvitationInvalid as error:
-            return render(request, "invite/invalid.html", {"message": str(error)}, status=404)
-        messages.success(request, "Your password is set. Sign in to continue.")
-        return redirect("portal:login")
-    return render(request, "invite/accept.html", {"form": form, "email": user.email})
+    return set_password_from_link(request, token, INVITATION)
