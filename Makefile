@@ -58,10 +58,10 @@ bench: install
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 dynamodb: install
-	$(PY) -m portal.dynamo.local_server start
+	$(PY) -m portal.dynamodb_local start
 
 dynamodb-stop:
-	$(PY) -m portal.dynamo.local_server stop
+	$(PY) -m portal.dynamodb_local stop
 
 check-deploy: install
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$$(openssl rand -hex 40) DJANGO_ALLOWED_HOSTS=forms.example.com \

@@ -20,7 +20,7 @@ os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 os.environ["DELIVERY_ALLOWED_HOSTS"] = "127.0.0.1"
 
-from portal.dynamo import local_server  # noqa: E402
+from portal import dynamodb_local  # noqa: E402
 
 N = int(os.environ.get("BENCH_DELIVERIES", "300"))
 CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1,4").split(",")]
@@ -41,8 +41,8 @@ class Ok(BaseHTTPRequestHandler):
 
 
 def main() -> None:
-    port = local_server.free_port()
-    dynamo = local_server.start(port=port)
+    port = dynamodb_local.free_port()
+    dynamo = dynamodb_local.start(port=port)
     receiver = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
     receiver.daemon_threads = True
     Thread(target=receiver.serve_forever, daemon=True).start()
@@ -60,7 +60,7 @@ def main() -> None:
         run(url)
     finally:
         receiver.shutdown()
-        local_server.stop(dynamo)
+        dynamodb_local.stop(dynamo)
 
 
 def run(url: str) -> None:
@@ -72,7 +72,7 @@ def run(url: str) -> None:
     from portal.delivery.signing import signature_headers
     from portal.dynamo.base import utcnow
     from tests.factories import make_tenant
-    from tests.factories_delivery import make_destination, make_submission
+    from tests.factories.delivery import make_destination, make_submission_with_deliveries as make_submission
 
     print(f"{N} deliveries to a local receiver; DynamoDB Local -inMemory; {os.cpu_count()} CPUs")
 

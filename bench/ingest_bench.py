@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PREFIX = "bench-"
 
-from portal.dynamo import local_server  # noqa: E402
+from portal import dynamodb_local  # noqa: E402
 
-PORT = local_server.free_port()
+PORT = dynamodb_local.free_port()
 ENDPOINT = f"http://127.0.0.1:{PORT}"
 os.environ.update({
     "DJANGO_SETTINGS_MODULE": "formbridge.settings", "DYNAMODB_ENDPOINT_URL": ENDPOINT,
@@ -172,7 +172,7 @@ def main() -> int:
     parser.add_argument("--shards", type=int, default=1, help="write shards of the ingest tenant")
     args = parser.parse_args()
     started = time.monotonic()
-    dynamo = local_server.start(port=PORT)
+    dynamo = dynamodb_local.start(port=PORT)
     gunicorn = None
     try:
         import django
@@ -223,7 +223,7 @@ def main() -> int:
         ingest_tenant, ingest_site, raw_key = tenant_with_key(1, shards=args.shards)
         payloads = [realistic_payload(rng, rng.randint(2, 8)) for _ in range(args.ingest)]
         workdir = Path(tempfile.mkdtemp(prefix="bench-web-"))
-        web_port = local_server.free_port()
+        web_port = dynamodb_local.free_port()
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'staff.sqlite3'}"}
         gunicorn = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "formbridge.wsgi", "--config", "gunicorn.conf.py",
@@ -231,7 +231,7 @@ def main() -> int:
             env=env, cwd=ROOT, stdout=open(workdir / "gunicorn.log", "wb"), stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{web_port}/api/v1/submissions"
         deadline = time.monotonic() + 30
-        while not local_server.answers(f"http://127.0.0.1:{web_port}/login/"):
+        while not dynamodb_local.answers(f"http://127.0.0.1:{web_port}/login/"):
             if time.monotonic() > deadline or gunicorn.poll() is not None:
                 raise RuntimeError(f"gunicorn did not start; see {workdir / 'gunicorn.log'}")
             time.sleep(0.2)
@@ -398,7 +398,7 @@ def main() -> int:
     finally:
         if gunicorn is not None:
             gunicorn.terminate()
-        local_server.stop(dynamo)
+        dynamodb_local.stop(dynamo)
     return 0
 
 

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("staff/", include("portal.staff_urls")),
-    path("", include("portal.invite_urls")),
-    path("", include("portal.urls")),
+    path("staff/", include("portal.urls.staff")),
+    path("", include("portal.urls.invite")),
+    path("", include("portal.urls.portal")),
 ]

@@ -8,7 +8,7 @@ from django.contrib.sessions.backends.base import CreateError, SessionBase, Upda
 from pynamodb.exceptions import PutError
 
 from .dynamo.base import utcnow
-from .dynamo.sessions import SessionItem
+from .dynamo.expiring import SessionItem
 
 
 class SessionStore(SessionBase):

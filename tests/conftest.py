@@ -9,7 +9,8 @@ os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
-from portal.dynamo import local_server, migrate, registry  # noqa: E402
+from portal import dynamodb_local  # noqa: E402
+from portal.dynamo import migrate, registry  # noqa: E402
 
 REGION = "us-east-1"
 INTEGRATION_PREFIX = "test-"
@@ -42,10 +43,10 @@ def moto_ddb(_moto_tables):
 @pytest.fixture(scope="session")
 def dynamodb_endpoint():
     """A DynamoDB Local -inMemory on a free port for this test process (one per xdist worker)."""
-    port = local_server.free_port()
-    process = local_server.start(port=port)
+    port = dynamodb_local.free_port()
+    process = dynamodb_local.start(port=port)
     yield f"http://127.0.0.1:{port}"
-    local_server.stop(process)
+    dynamodb_local.stop(process)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from .destinations import Destination
 from .metrics import DailyMetrics
 from .orders import Order
 from .products import Product
-from .sessions import EphemeralCounter, SessionItem
+from .expiring import EphemeralCounter, SessionItem
 from .sites import Site
 from .submissions import Submission
 from .tenants import Tenant, TenantEmailGuard

@@ -17,7 +17,7 @@ from ulid import ULID
 from portal.dynamo.base import utcnow
 from portal.dynamo.deliveries import Delivery
 from portal.dynamo.metrics import counter_update_action, day_counts_between, ingest_counts
-from portal.dynamo.sessions import IngestGuards
+from portal.dynamo.expiring import IngestGuards
 from portal.dynamo.submissions import NO_DESTINATION, Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from portal.dynamo.sessions import EphemeralCounter
+from portal.dynamo.expiring import EphemeralCounter
 
 
 def _key(scope: str, subject: str) -> str:

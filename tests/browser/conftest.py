@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.dynamo import local_server
+from portal import dynamodb_local
 from tests.conftest import INTEGRATION_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +54,7 @@ def server_env(_integration_tables, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def live_url(server_env):
-    port = local_server.free_port()
+    port = dynamodb_local.free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(Path(server_env["_WORKDIR"]) / "gunicorn.log", "wb")
     process = subprocess.Popen(

@@ -7,9 +7,9 @@ import urllib.request
 from urllib.parse import urlparse
 
 from portal.delivery import worker
-from tests.factories import PASSWORD, make_tenant
-from tests.factories_delivery import Receiver
-from tests.factories_ingest import make_key
+from tests.factories.accounts import PASSWORD, make_tenant
+from tests.factories.delivery import Receiver
+from tests.factories.ingest import make_key
 
 
 def _post_submission(live_url, raw_key, fields):

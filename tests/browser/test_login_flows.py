@@ -1,7 +1,7 @@
 """Sign-in flows in headless Chromium against gunicorn."""
 from urllib.parse import urlparse
 
-from tests.factories import PASSWORD, make_tenant
+from tests.factories.accounts import PASSWORD, make_tenant
 
 
 def test_staff_signs_in_and_out(page, staff_credentials):

@@ -5,7 +5,7 @@ import json
 import urllib.request
 from urllib.parse import urlparse
 
-from tests.factories import PASSWORD, make_tenant
+from tests.factories.accounts import PASSWORD, make_tenant
 
 
 def _post_submission(live_url, raw_key, payload):

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from portal.dynamo.base import utcnow
 from portal.dynamo.tenants import REGISTERED
-from tests.factories import make_tenant
+from tests.factories.accounts import make_tenant
 
 
 def test_staff_sells_a_plan_with_a_campaign_and_suspends_and_reactivates_a_tenant(page, staff_credentials):

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from portal.dynamo import local_server
+from portal import dynamodb_local
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,7 +15,7 @@ def _manage(*args, env=None):
 
 
 def test_unreachable_endpoint_is_one_clear_line_not_a_traceback():
-    port = local_server.free_port()  # nothing listens there
+    port = dynamodb_local.free_port()  # nothing listens there
     result = _manage("dynamo_migrate", env={"DYNAMODB_ENDPOINT_URL": f"http://127.0.0.1:{port}"})
     assert result.returncode == 1
     assert "Traceback" not in result.stderr

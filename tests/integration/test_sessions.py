@@ -4,7 +4,7 @@ from datetime import timedelta
 from django.core.management import call_command
 
 from portal.dynamo.base import utcnow
-from portal.dynamo.sessions import SessionItem
+from portal.dynamo.expiring import SessionItem
 from portal.sessions import SessionStore
 
 

@@ -13,7 +13,7 @@ from portal.selectors.campaigns import (campaign_detail, campaign_get, campaign_
 from portal.services.campaigns import (CampaignCodeTaken, CampaignInvalid, campaign_create, campaign_delete,
                                        campaign_restore, campaign_update)
 from portal.services.products import product_delete
-from tests.factories import make_campaign, make_product
+from tests.factories.accounts import make_campaign, make_product
 
 TODAY = date(2026, 3, 15)
 

@@ -9,8 +9,8 @@ from portal.dynamo.deliveries import Delivery, submission_rows
 from portal.errors import ServiceError
 from portal.services.deliveries import deliveries_bulk_retry, delivery_retry_now
 from portal.services.destinations import destination_disable, destination_enable
-from tests.factories import make_tenant
-from tests.factories_delivery import FakeClock, Receiver, make_destination, make_submission
+from tests.factories.accounts import make_tenant
+from tests.factories.delivery import FakeClock, Receiver, make_destination, make_submission_with_deliveries
 
 
 def _row(submission, destination):
@@ -39,7 +39,7 @@ def failing(ddb):
 def test_retry_now_of_a_failed_delivery_makes_exactly_one_more_attempt(failing):
     tenant, user, destination, receiver = failing
     clock = FakeClock(utcnow() + timedelta(seconds=1))
-    submission, _ = make_submission(tenant)
+    submission, _ = make_submission_with_deliveries(tenant)
     assert _fail_completely(submission, destination, clock).status == "failed"
     outcome = delivery_retry_now(tenant_id=tenant.id, submission_id=submission.id, destination_id=destination.id,
                                  actor=user, clock=clock)
@@ -51,7 +51,7 @@ def test_retry_now_of_a_failed_delivery_makes_exactly_one_more_attempt(failing):
 
 def test_retry_now_refuses_a_disabled_destination(failing):
     tenant, user, destination, receiver = failing
-    submission, _ = make_submission(tenant)
+    submission, _ = make_submission_with_deliveries(tenant)
     destination_disable(tenant_id=tenant.id, destination_id=destination.id, actor=user)
     with pytest.raises(ServiceError, match="disabled"):
         delivery_retry_now(tenant_id=tenant.id, submission_id=submission.id, destination_id=destination.id, actor=user)
@@ -61,10 +61,10 @@ def test_retry_now_refuses_a_disabled_destination(failing):
 def test_bulk_retry_queues_failed_deliveries_inside_the_window_only(failing):
     tenant, user, destination, receiver = failing
     clock = FakeClock(utcnow() + timedelta(seconds=1))
-    old, _ = make_submission(tenant)
+    old, _ = make_submission_with_deliveries(tenant)
     _fail_completely(old, destination, clock)
     clock.advance(days=20)
-    recent, _ = make_submission(tenant)
+    recent, _ = make_submission_with_deliveries(tenant)
     _fail_completely(recent, destination, clock)  # 20 days failing: the destination was disabled
     destination_enable(tenant_id=tenant.id, destination_id=destination.id, actor=user)
     receiver.mode = "ok"

@@ -15,8 +15,8 @@ from portal.services.destinations import (
     destination_secret_reveal,
     destination_secret_rotate,
 )
-from tests.factories import make_product, make_tenant
-from tests.factories_delivery import make_destination
+from tests.factories.accounts import make_product, make_tenant
+from tests.factories.delivery import make_destination
 
 
 def test_refuses_past_plan_limit_and_writes_nothing(ddb):

@@ -15,8 +15,8 @@ from portal.selectors import submissions as submissions_selectors
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_get, submission_iter, submission_list
 from portal.services import ingest
 from portal.services.ingest import month_usage, submission_ingest
-from tests.factories import make_product, make_tenant
-from tests.factories_ingest import make_submission
+from tests.factories.accounts import make_product, make_tenant
+from tests.factories.ingest import make_submission
 
 # In the future: DynamoDB Local does remove items whose TTL has passed, in the background.
 NOW = datetime(2030, 3, 14, 9, 30, tzinfo=timezone.utc)

@@ -7,8 +7,8 @@ from portal.selectors.sites import api_key_list
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.api_keys import api_key_create
 from portal.services.onboarding import EmailNotConfirmed
-from tests.factories import PASSWORD, make_tenant
-from tests.factories_ingest import make_site
+from tests.factories.accounts import PASSWORD, make_tenant
+from tests.factories.ingest import make_site
 
 
 def test_first_site_of_a_validated_tenant_completes_registration(ddb):

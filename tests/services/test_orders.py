@@ -4,7 +4,7 @@ from datetime import date
 from portal.dynamo.metrics import DailyMetrics
 from portal.selectors.orders import order_list
 from portal.selectors.usage import plan_usage
-from tests.factories import make_checkout, make_product, make_tenant
+from tests.factories.accounts import make_checkout, make_product, make_tenant
 
 
 def _day(tenant_id: str, day: str, submissions: int, shard: int | None = None) -> None:

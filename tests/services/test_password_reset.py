@@ -11,7 +11,7 @@ from portal.dynamo.users import PortalUser
 from portal.services import password_reset
 from portal.services.password_reset import ResetInvalid, password_reset_confirm, password_reset_request
 from portal.services.tenants import tenant_delete
-from tests.factories import make_tenant, stored_items
+from tests.factories.accounts import make_tenant, stored_items
 
 NEW = "a-fresh-password-77"
 

@@ -17,7 +17,7 @@ from portal.services.campaigns import campaign_delete, campaign_update
 from portal.services.products import product_delete, product_update
 from portal.services.signup import CampaignCodeRejected, CheckoutInvalid, campaign_for_code, checkout_place
 from portal.services.tenants import EmailTaken
-from tests.factories import PASSWORD, make_campaign, make_checkout, make_product, make_tenant, stored_items
+from tests.factories.accounts import PASSWORD, make_campaign, make_checkout, make_product, make_tenant, stored_items
 
 TODAY = utcnow().date()
 

@@ -11,7 +11,7 @@ from portal.selectors.users import team_list
 from portal.services.team import TeamPermissionDenied, TeamRefused, team_invite, team_remove
 from portal.services.tenants import invitation_accept
 from portal.services.users import UserEmailTaken
-from tests.factories import make_tenant, stored_items
+from tests.factories.accounts import make_tenant, stored_items
 
 
 def test_an_invitation_creates_a_member_without_password_whose_link_sets_one(ddb):

@@ -26,7 +26,7 @@ from portal.services.tenants import (EmailTaken, InvitationInvalid, TransitionRe
                                      tenant_restore, tenant_staff_create, tenant_status_change, tenant_suspend,
                                      tenant_update)
 from portal.services.users import portal_user_create
-from tests.factories import PASSWORD, make_product, make_tenant
+from tests.factories.accounts import PASSWORD, make_product, make_tenant
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from portal.services.onboarding import EmailNotConfirmed, api_keys_allowed, onbo
 from portal.services.tenants import tenant_suspend
 from portal.services.verification import (AlreadyConfirmed, VerificationInvalid, VerificationThrottled,
                                           verification_confirm, verification_resend)
-from tests.factories import make_checkout, make_tenant, stored_items
+from tests.factories.accounts import make_checkout, make_tenant, stored_items
 
 
 def _token_from_outbox() -> str:

@@ -9,7 +9,7 @@ from portal.selectors.tenants import tenant_get
 from portal.services.account import account_profile_update
 from portal.services.team import team_invite
 from portal.services.tenants import invitation_accept, invitation_token, tenant_suspend
-from tests.factories import PASSWORD, make_checkout, make_tenant, stored_items
+from tests.factories.accounts import PASSWORD, make_checkout, make_tenant, stored_items
 
 
 def _signed_in(email, password=PASSWORD):

@@ -10,8 +10,8 @@ from portal.dynamo.deliveries import Delivery
 from portal.dynamo.destinations import Destination
 from portal.selectors.destinations import destination_get, destination_list
 from portal.services.destinations import destination_secret_reveal
-from tests.factories import PASSWORD, make_product, make_tenant
-from tests.factories_delivery import Receiver, make_destination, make_submission
+from tests.factories.accounts import PASSWORD, make_product, make_tenant
+from tests.factories.delivery import Receiver, make_destination, make_submission_with_deliveries
 
 
 def _client(user) -> Client:
@@ -149,7 +149,7 @@ def test_submission_timeline_and_retry_now(ddb):
     tenant, user = make_tenant()
     with Receiver(mode="fail") as receiver:
         destination = make_destination(tenant, user, url=receiver.url, name="Hook")
-        submission, _ = make_submission(tenant)
+        submission, _ = make_submission_with_deliveries(tenant)
         worker.run_once(worker_id="w")
         client = _client(user)
         page = client.get(f"/submissions/{submission.id}/deliveries/").content.decode()
@@ -164,7 +164,7 @@ def test_submission_timeline_and_retry_now(ddb):
 
 def test_resend_to_a_destination_added_after_the_submission(ddb):
     tenant, user = make_tenant()
-    submission, rows = make_submission(tenant)
+    submission, rows = make_submission_with_deliveries(tenant)
     assert rows == []
     with Receiver() as receiver:
         destination = make_destination(tenant, user, url=receiver.url)
@@ -184,7 +184,7 @@ def test_another_tenants_ids_get_404_on_every_url_and_change_nothing(ddb):
     owner, owner_user = make_tenant()
     other, other_user = make_tenant()
     destination = make_destination(owner, owner_user)
-    submission, _ = make_submission(owner)
+    submission, _ = make_submission_with_deliveries(owner)
     before = _snapshot(owner.id)
     intruder = _client(other_user)
     d, s = destination.id, submission.id

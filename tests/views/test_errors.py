@@ -1,7 +1,8 @@
 """Error pages and the answer when DynamoDB does not answer."""
 from django.test import Client
 
-from portal.dynamo import local_server, registry
+from portal import dynamodb_local
+from portal.dynamo import registry
 
 
 def test_unknown_url_gets_the_context_free_404_page():
@@ -11,7 +12,7 @@ def test_unknown_url_gets_the_context_free_404_page():
 
 
 def test_unreachable_dynamodb_is_a_503_with_a_plain_message_not_a_traceback(ddb):
-    registry.configure(prefix="test-", host=f"http://127.0.0.1:{local_server.free_port()}", region="us-east-1",
+    registry.configure(prefix="test-", host=f"http://127.0.0.1:{dynamodb_local.free_port()}", region="us-east-1",
                        connect_timeout=0.5, max_retry_attempts=0)
     try:
         response = Client(raise_request_exception=False).post("/login/", {"email": "a@b.example", "password": "x"})

@@ -7,8 +7,8 @@ from django.test import Client
 from portal.dynamo.tenants import SUSPENDED
 from portal.selectors.submissions import SubmissionFilters, submission_get, submission_list
 from portal.services.api_keys import api_key_revoke
-from tests.factories import make_product, make_tenant
-from tests.factories_ingest import make_key, make_submission
+from tests.factories.accounts import make_product, make_tenant
+from tests.factories.ingest import make_key, make_submission
 
 URL = "/api/v1/submissions"
 

@@ -4,8 +4,8 @@ from django.test import Client
 
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_get, submission_list
 from portal.services.sites import site_delete
-from tests.factories import make_tenant
-from tests.factories_ingest import make_site
+from tests.factories.accounts import make_tenant
+from tests.factories.ingest import make_site
 
 
 @pytest.fixture

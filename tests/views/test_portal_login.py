@@ -3,12 +3,12 @@ password change ending other sessions, and separation from staff pages."""
 import pytest
 from django.test import Client
 
-from portal.dynamo.sessions import EphemeralCounter
+from portal.dynamo.expiring import EphemeralCounter
 from portal.dynamo.tenants import Tenant
 from portal.dynamo.users import PortalUser
 from portal.services.auth import BAD_CREDENTIALS, THROTTLED
 from portal.services.tenants import tenant_suspend
-from tests.factories import PASSWORD, make_tenant
+from tests.factories.accounts import PASSWORD, make_tenant
 
 
 def _login(client, email, password):

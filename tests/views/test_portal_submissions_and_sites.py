@@ -16,8 +16,8 @@ from portal.dynamo.base import new_id
 from portal.dynamo.metrics import day_counts_between
 from portal.selectors.sites import api_key_list, site_list
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_get, submission_list
-from tests.factories import PASSWORD, make_tenant
-from tests.factories_ingest import make_key, make_site, make_submission
+from tests.factories.accounts import PASSWORD, make_tenant
+from tests.factories.ingest import make_key, make_site, make_submission
 
 
 def _client(user):

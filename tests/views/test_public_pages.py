@@ -11,8 +11,8 @@ from portal.dynamo.tenants import UNVALIDATED, VALIDATED
 from portal.selectors.orders import order_list
 from portal.selectors.tenants import tenant_get, tenant_get_by_email
 from portal.services.products import product_delete
-from portal.views.password_reset import SENT
-from tests.factories import PASSWORD, make_campaign, make_product, make_tenant, stored_items
+from portal.views.public.password_reset import SENT
+from tests.factories.accounts import PASSWORD, make_campaign, make_product, make_tenant, stored_items
 
 TODAY = utcnow().date()
 

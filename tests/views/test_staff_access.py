@@ -2,7 +2,7 @@
 import pytest
 from django.test import Client
 
-from tests.factories import PASSWORD, make_campaign, make_product, make_tenant
+from tests.factories.accounts import PASSWORD, make_campaign, make_product, make_tenant
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.test import Client
 from portal.dynamo.base import utcnow
 from portal.selectors.campaigns import campaign_get, campaign_list
 from portal.errors import NotFound
-from tests.factories import make_campaign, make_product
+from tests.factories.accounts import make_campaign, make_product
 
 pytestmark = pytest.mark.django_db
 

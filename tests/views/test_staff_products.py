@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from portal.selectors.products import product_get, product_list
-from tests.factories import make_product
+from tests.factories.accounts import make_product
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.test import Client
 from portal.dynamo.users import PortalUser
 from portal.services.team import team_invite
 from portal.services.tenants import invitation_accept, invitation_token
-from tests.factories import PASSWORD, make_tenant, stored_items
+from tests.factories.accounts import PASSWORD, make_tenant, stored_items
 
 
 def _signed_in(email, password=PASSWORD):

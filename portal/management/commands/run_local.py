@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.dynamo import local_server
+from portal import dynamodb_local
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -24,15 +24,15 @@ class Command(BaseCommand):
     def handle(self, *args, bind: str, **options):
         children: list[subprocess.Popen] = []
         endpoint = settings.DYNAMODB_ENDPOINT_URL
-        if endpoint and not local_server.answers(endpoint):
+        if endpoint and not dynamodb_local.answers(endpoint):
             if not endpoint.startswith(("http://127.0.0.1:", "http://localhost:")):
                 raise CommandError(f"DYNAMODB_ENDPOINT_URL={endpoint} is not answering.")
             port = int(endpoint.rsplit(":", 1)[1].strip("/"))
             self.stdout.write(f"Starting DynamoDB Local on port {port} (data in var/dynamodb)...")
             try:
-                children.append(local_server.start(port=port, db_path=ROOT / "var" / "dynamodb",
+                children.append(dynamodb_local.start(port=port, db_path=ROOT / "var" / "dynamodb",
                                                    log_path=ROOT / "var" / "dynamodb.log"))
-            except local_server.DynamoLocalError as error:
+            except dynamodb_local.DynamoLocalError as error:
                 raise CommandError(str(error)) from error
         try:
             call_command("dynamo_migrate")
@@ -52,4 +52,4 @@ class Command(BaseCommand):
             self.stdout.write("Stopping...")
         finally:
             for child in reversed(children):
-                local_server.stop(child)
+                dynamodb_local.stop(child)

@@ -13,7 +13,7 @@ from portal.selectors import campaigns as selectors
 from portal.selectors.pagination import BadCursor
 from portal.selectors.products import product_choices, product_get_or_none
 from portal.services import campaigns as services
-from portal.views.staff_common import actor, first_page_redirect
+from portal.views.staff.common import actor, first_page_redirect
 
 
 def _campaign_or_404(code: str):

@@ -6,7 +6,7 @@ from django.views.decorators.cache import never_cache
 
 from portal.forms.account import PasswordResetRequestForm
 from portal.services.password_reset import password_reset_confirm, password_reset_request, password_reset_user
-from portal.views.password_links import LinkPage, set_password_from_link
+from portal.views.public.password_links import LinkPage, set_password_from_link
 
 SENT = ("If an account exists for that e-mail address, we have sent it a link to reset the password. "
         "The link works once, for 2 hours.")

@@ -6,7 +6,7 @@ import pytest
 
 from portal.delivery import sender
 from portal.delivery.sender import AddressRefused, address_refusal, resolve_vetted, url_target
-from tests.factories_delivery import Receiver
+from tests.factories.delivery import Receiver
 
 
 @pytest.fixture(autouse=True)

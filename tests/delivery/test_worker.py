@@ -16,8 +16,8 @@ from portal.dynamo.metrics import DailyMetrics
 from portal.dynamo.submissions import Submission
 from portal.selectors.destinations import destination_get
 from portal.services.destinations import destination_disable, destination_secret_reveal, destination_secret_rotate
-from tests.factories import make_tenant
-from tests.factories_delivery import FakeClock, Receiver, make_destination, make_submission
+from tests.factories.accounts import make_tenant
+from tests.factories.delivery import FakeClock, Receiver, make_destination, make_submission_with_deliveries
 
 # Rows made by the factory are due from the real "now"; the injected clock starts later (with
 # an hour of margin, so a slow run never creates rows that are not yet due at T0).
@@ -60,7 +60,7 @@ def _metrics(tenant, day):
 
 def test_a_due_submission_is_delivered_signed_and_the_receiver_verifies_it(setup, receiver):
     tenant, user, destination = setup
-    submission, _ = make_submission(tenant, fields={"name": "Grace", "message": "Hi"})
+    submission, _ = make_submission_with_deliveries(tenant, fields={"name": "Grace", "message": "Hi"})
     made = worker.run_once(worker_id="w1")
     assert made == 1
     assert len(receiver.received) == 1
@@ -86,14 +86,14 @@ def test_during_a_rotation_both_secrets_verify_and_after_24_hours_only_the_new_o
     old = receiver.secrets[0]
     new = destination_secret_rotate(tenant_id=tenant.id, destination_id=destination.id, actor=user)
     clock = FakeClock(datetime.now(timezone.utc) + timedelta(seconds=1))
-    make_submission(tenant)
+    make_submission_with_deliveries(tenant)
     worker.run_once(worker_id="w1", clock=clock)
     hit = receiver.received[0]
     assert len(hit.headers["webhook-signature"].split(" ")) == 2
     Webhook(old).verify(hit.body, hit.headers)
     Webhook(new).verify(hit.body, hit.headers)
     clock.advance(hours=24, seconds=1)
-    make_submission(tenant)
+    make_submission_with_deliveries(tenant)
     worker.run_once(worker_id="w1", clock=clock)
     later = receiver.received[1]
     assert len(later.headers["webhook-signature"].split(" ")) == 1
@@ -111,7 +111,7 @@ def test_a_failing_receiver_gets_eight_attempts_on_the_schedule_then_the_deliver
     tenant, user, destination = setup
     receiver.mode = "fail"
     clock = FakeClock(T0)
-    submission, _ = make_submission(tenant)
+    submission, _ = make_submission_with_deliveries(tenant)
     times = []
     when = T0 + timedelta(seconds=1)
     for _ in range(schedule.MAX_ATTEMPTS):
@@ -137,7 +137,7 @@ def test_a_failing_receiver_gets_eight_attempts_on_the_schedule_then_the_deliver
 def test_jitter_keeps_each_delay_within_twenty_percent(setup, receiver):
     tenant, user, destination = setup
     receiver.mode = "fail"
-    submission, _ = make_submission(tenant)
+    submission, _ = make_submission_with_deliveries(tenant)
     for rand, factor in ((lambda: 0.0, 0.8), (lambda: 0.999999, 1.2)):
         clock = FakeClock(T0)
         delivery = _delivery(submission, destination)
@@ -153,7 +153,7 @@ def test_429_with_retry_after_waits_as_asked_within_bounds(setup, receiver):
     tenant, user, destination = setup
     receiver.mode, receiver.retry_after = "throttle", "120"
     clock = FakeClock(T0)
-    submission, _ = make_submission(tenant)
+    submission, _ = make_submission_with_deliveries(tenant)
     _run_at(clock, T0 + timedelta(seconds=1))
     first = _delivery(submission, destination)
     assert first.lastStatusCode == 429
@@ -169,7 +169,7 @@ def test_a_receiver_that_times_out_is_an_attempt_with_an_error_and_a_retry(setup
     settings.DELIVERY_TIMEOUT_SECONDS = 0.3
     receiver.mode, receiver.delay = "slow", 3
     clock = FakeClock(T0)
-    submission, _ = make_submission(tenant)
+    submission, _ = make_submission_with_deliveries(tenant)
     _run_at(clock, T0)
     (attempt,) = _attempts(submission)
     assert attempt.statusCode is None and attempt.error == "Timed out after 0.3 s"
@@ -182,7 +182,7 @@ def test_a_receiver_that_closes_the_connection_is_retried(setup, receiver):
     tenant, user, destination = setup
     receiver.mode = "close"
     clock = FakeClock(T0)
-    submission, _ = make_submission(tenant)
+    submission, _ = make_submission_with_deliveries(tenant)
     _run_at(clock, T0)
     (attempt,) = _attempts(submission)
     assert attempt.statusCode is None and attempt.error.startswith("Connection closed by the receiver")
@@ -196,7 +196,7 @@ def test_a_receiver_that_closes_the_connection_is_retried(setup, receiver):
 def test_a_redirect_is_a_failed_attempt_and_is_not_followed(setup, receiver):
     tenant, user, destination = setup
     receiver.mode = "redirect"
-    submission, _ = make_submission(tenant)
+    submission, _ = make_submission_with_deliveries(tenant)
     worker.run_once(worker_id="w1")
     assert [r.path for r in receiver.received] == ["/hook"]
     (attempt,) = _attempts(submission)
@@ -207,7 +207,7 @@ def test_a_worker_that_crashed_holding_the_lease_is_replaced_after_the_lease_exp
     tenant, user, destination = setup
     settings.DELIVERY_LEASE_SECONDS = 60
     clock = FakeClock(T0)
-    submission, _ = make_submission(tenant)
+    submission, _ = make_submission_with_deliveries(tenant)
     (row,) = worker.due_deliveries(now=T0)
     assert engine.claim(row, worker_id="crashed", now=T0)  # ...and the process dies here
     assert _run_at(clock, T0 + timedelta(seconds=30)) == 0
@@ -220,7 +220,7 @@ def test_a_worker_that_crashed_holding_the_lease_is_replaced_after_the_lease_exp
 def test_a_worker_that_crashed_after_sending_causes_at_most_one_duplicate(setup, receiver):
     tenant, user, destination = setup
     clock = FakeClock(T0)
-    submission, _ = make_submission(tenant)
+    submission, _ = make_submission_with_deliveries(tenant)
     (row,) = worker.due_deliveries(now=T0)
     assert engine.claim(row, worker_id="crashed", now=T0)
     engine.send_event(destination, event={"type": "submission.created", "data": {}}, msg_id=row.message_id, now=T0)
@@ -236,7 +236,7 @@ def test_a_worker_that_crashed_after_sending_causes_at_most_one_duplicate(setup,
 
 def test_two_workers_at_once_never_send_the_same_delivery(setup, receiver):
     tenant, user, destination = setup
-    submissions = [make_submission(tenant)[0] for _ in range(12)]
+    submissions = [make_submission_with_deliveries(tenant)[0] for _ in range(12)]
     barrier = threading.Barrier(2)
 
     def work(name):
@@ -270,11 +270,11 @@ def test_after_five_days_of_failures_and_exhausted_retries_the_destination_is_di
     destination = make_destination(tenant, user, url=receiver.url, name="CRM hook")
     receiver.mode = "fail"
     clock = FakeClock(T0)
-    first, _ = make_submission(tenant)
+    first, _ = make_submission_with_deliveries(tenant)
     _fail_to_the_end(clock, first, destination)
     assert destination_get(tenant_id=tenant.id, destination_id=destination.id).enabled
     clock.now = T0 + timedelta(days=4)
-    second, _ = make_submission(tenant)
+    second, _ = make_submission_with_deliveries(tenant)
     _fail_to_the_end(clock, second, destination)  # ends ~5 days 4 hours after the first failure
     stored = destination_get(tenant_id=tenant.id, destination_id=destination.id)
     assert not stored.enabled and "retries were exhausted" in stored.disabledReason
@@ -283,13 +283,13 @@ def test_after_five_days_of_failures_and_exhausted_retries_the_destination_is_di
     assert mail.to == [tenant.email] and "CRM hook" in mail.subject
     assert f"/destinations/{destination.id}/" in mail.body
     clock.advance(hours=1)
-    third, _ = make_submission(tenant)  # planned before the disable? no: disabled ones are not planned
+    third, _ = make_submission_with_deliveries(tenant)  # planned before the disable? no: disabled ones are not planned
     assert _run_at(clock, clock.now) == 0
 
 
 def test_a_disabled_destinations_pending_delivery_fails_without_sending(setup, receiver):
     tenant, user, destination = setup
-    submission, _ = make_submission(tenant)
+    submission, _ = make_submission_with_deliveries(tenant)
     destination_disable(tenant_id=tenant.id, destination_id=destination.id, actor=user)
     worker.run_once(worker_id="w1")
     assert receiver.received == []
@@ -303,7 +303,7 @@ def test_one_success_and_one_failure_make_a_partially_delivered_submission(setup
     with Receiver(mode="fail") as broken:
         make_destination(tenant, user, name="Broken", url=broken.url)
         clock = FakeClock(T0)
-        submission, rows = make_submission(tenant)
+        submission, rows = make_submission_with_deliveries(tenant)
         _run_at(clock, T0)
         assert _stored_submission(tenant, submission).deliveryStatus == "pending"
         (failing,) = [r for r in rows if r.destinationId != destination.id]
@@ -320,7 +320,7 @@ def test_an_email_destination_sends_a_readable_email(ddb, mailoutbox):
     tenant, user = make_tenant()
     make_destination(tenant, user, name="Sales inbox", type=EMAIL, url=None,
                      recipients=["sales@agency.example", "boss@agency.example"])
-    submission, _ = make_submission(tenant, fields={"name": "Linus", "message": "Need a quote"})
+    submission, _ = make_submission_with_deliveries(tenant, fields={"name": "Linus", "message": "Need a quote"})
     assert worker.run_once(worker_id="w1") == 1
     (mail,) = mailoutbox
     assert mail.to == ["sales@agency.example", "boss@agency.example"]
@@ -338,8 +338,8 @@ def test_the_deliver_command_once_delivers_what_is_due(setup, receiver):
     from django.core.management import call_command
 
     tenant, user, destination = setup
-    make_submission(tenant)
-    make_submission(tenant)
+    make_submission_with_deliveries(tenant)
+    make_submission_with_deliveries(tenant)
     out = StringIO()
     call_command("deliver", "--once", stdout=out)
     assert out.getvalue().strip() == "2 attempt(s) made."
@@ -348,7 +348,7 @@ def test_the_deliver_command_once_delivers_what_is_due(setup, receiver):
 
 def test_the_worker_loop_stops_when_asked(setup, receiver):
     tenant, user, destination = setup
-    make_submission(tenant)
+    make_submission_with_deliveries(tenant)
     stop = threading.Event()
     loop = threading.Thread(target=worker.run_forever, kwargs={"stop": stop, "poll_seconds": 0.05})
     loop.start()

@@ -1,7 +1,8 @@
-"""The tenant's account pages; joined to the "portal" namespace at the end of portal/urls.py."""
+"""The tenant's account pages; joined to the "portal" namespace at the end of portal/urls/portal.py."""
 from django.urls import path
 
-from portal.views import account, team, verification
+from portal.views.portal import account, team
+from portal.views.public import verification
 
 urlpatterns = [
     path("account/", account.account, name="account"),

@@ -5,7 +5,7 @@ from portal.decorators import staff_required
 from portal.selectors import audit as audit_selectors
 from portal.selectors.pagination import BadCursor
 from portal.selectors.tenants import tenant_status_counts
-from portal.views.staff_common import first_page_redirect
+from portal.views.staff.common import first_page_redirect
 
 
 @staff_required

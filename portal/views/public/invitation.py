@@ -4,7 +4,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 
 from portal.services.tenants import invitation_accept, invitation_user
-from portal.views.password_links import LinkPage, set_password_from_link
+from portal.views.public.password_links import LinkPage, set_password_from_link
 
 INVITATION = LinkPage(
     find_user=invitation_user, spend=invitation_accept, base_template="base.html",

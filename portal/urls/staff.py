@@ -1,7 +1,11 @@
 """Staff console URLs (namespace "staff")."""
 from django.urls import path
 
-from portal.views import staff_audit, staff_auth, staff_campaigns, staff_products, staff_tenants
+from portal.views.staff import audit as staff_audit
+from portal.views.staff import auth as staff_auth
+from portal.views.staff import campaigns as staff_campaigns
+from portal.views.staff import products as staff_products
+from portal.views.staff import tenants as staff_tenants
 
 app_name = "staff"
 

@@ -15,7 +15,7 @@ from portal.selectors.campaigns import campaign_get, campaign_views
 from portal.selectors.pagination import BadCursor
 from portal.selectors.products import product_choices, product_get_or_none
 from portal.services import tenants as services
-from portal.views.staff_common import actor, first_page_redirect
+from portal.views.staff.common import actor, first_page_redirect
 
 NEXT_ACTION = {UNVALIDATED: (VALIDATED, "Mark validated"), VALIDATED: (REGISTERED, "Mark registered")}
 

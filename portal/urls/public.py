@@ -1,8 +1,9 @@
 """Public pages (pricing, checkout, e-mail confirmation, password reset); joined to the
-"portal" namespace at the end of portal/urls.py."""
+"portal" namespace at the end of portal/urls/portal.py."""
 from django.urls import path
 
-from portal.views import password_reset, public, verification
+from portal.views.public import password_reset, verification
+from portal.views.public import pricing as public
 
 urlpatterns = [
     path("pricing/", public.pricing, name="pricing"),

@@ -1,7 +1,7 @@
 """The tenant-facing invitation page (namespace "invite"): an invited owner sets a password."""
 from django.urls import path
 
-from portal.views import invitation
+from portal.views.public import invitation
 
 app_name = "invite"
 

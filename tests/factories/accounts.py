@@ -54,7 +54,7 @@ def stored_items() -> dict[str, list]:
     """Every stored item of every table but sessions (which also holds throttle counters),
     for tests proving that a refused request changed nothing."""
     from portal.dynamo import registry
-    from portal.dynamo.sessions import SessionItem
+    from portal.dynamo.expiring import SessionItem
 
     snapshot = {}
     for model in registry.TABLE_MODELS:

@@ -16,7 +16,7 @@ from portal.dynamo.deliveries import submission_rows
 from portal.dynamo.destinations import WEBHOOK
 from portal.selectors.submissions import submission_find
 from portal.services.destinations import destination_create
-from portal.services.ingest import submission_ingest
+from tests.factories.ingest import make_submission
 
 
 def make_destination(tenant, user, **overrides):
@@ -26,14 +26,15 @@ def make_destination(tenant, user, **overrides):
     return destination_create(tenant=tenant, actor=user, **values)
 
 
-def make_submission(tenant, *, form_id: str = "contact", fields: dict | None = None, meta: dict | None = None,
-                    received_at=None):
-    """A submission stored by the real ingest service, and the delivery rows it planned."""
-    submission_id = submission_ingest(
-        tenant=tenant, form_id=form_id,
+def make_submission_with_deliveries(tenant, *, form_id: str = "contact", fields: dict | None = None,
+                                    meta: dict | None = None, received_at=None):
+    """A submission stored by the real ingest service (make_submission), read back, with the
+    delivery rows it planned."""
+    submission_id = make_submission(
+        tenant, form_id=form_id,
         fields=fields if fields is not None else {"name": "Ada", "email": "ada@example.com"},
         meta=meta if meta is not None else {"page_url": "https://site.example/contact"}, now=received_at,
-    ).submission_id
+    )
     submission = submission_find(tenant_id=tenant.id, submission_id=submission_id, shard_count=tenant.shardCount,
                                  now=received_at)
     rows, _ = submission_rows(tenant.id, submission_id)

@@ -13,7 +13,7 @@ from portal.selectors import products as selectors
 from portal.selectors.campaigns import campaign_list_for_product
 from portal.selectors.pagination import BadCursor
 from portal.services import products as services
-from portal.views.staff_common import actor, first_page_redirect
+from portal.views.staff.common import actor, first_page_redirect
 
 
 def _product_or_404(product_id: str):

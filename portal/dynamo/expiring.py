@@ -1,5 +1,5 @@
-"""sessions table: Django sessions (PK SESSION#{key}) and short-lived counters such as login
-throttles (PK THROTTLE#...), all expiring through the expiresAt TTL attribute."""
+"""Items that expire, all in the sessions table: Django sessions (PK SESSION#{key}), login
+throttles, ingest rate windows and idempotency guards, each removed by the expiresAt TTL."""
 from pynamodb.attributes import (
     ListAttribute,
     NumberAttribute,

@@ -1,10 +1,11 @@
 """Tenant portal URLs (namespace "portal") and the public ingest endpoints."""
 from django.urls import path
 
-from portal.account_urls import urlpatterns as account_patterns
-from portal.destination_urls import urlpatterns as destination_patterns
-from portal.public_urls import urlpatterns as public_patterns
-from portal.views import api_keys, auth, home, ingest, sites, submissions
+from portal.urls.account import urlpatterns as account_patterns
+from portal.urls.destinations import urlpatterns as destination_patterns
+from portal.urls.public import urlpatterns as public_patterns
+from portal.views.ingest import endpoints as ingest
+from portal.views.portal import api_keys, auth, home, sites, submissions
 
 app_name = "portal"
 

@@ -1,8 +1,8 @@
 """Destinations and deliveries. No app_name: these patterns join the "portal" namespace
-(portal/urls.py adds them), so they reverse as "portal:<name>"."""
+(portal/urls/portal.py adds them), so they reverse as "portal:<name>"."""
 from django.urls import path
 
-from portal.views import deliveries, destinations
+from portal.views.portal import deliveries, destinations
 
 urlpatterns = [
     path("destinations/", destinations.destination_list, name="destination_list"),

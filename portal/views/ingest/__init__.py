@@ -1,0 +1,1 @@
+"""The ingest edge: the API and browser-form endpoints WordPress sites rely on."""

@@ -1,0 +1,1 @@
+"""Tenant portal views: pages a signed-in tenant user sees."""

@@ -1,0 +1,1 @@
+"""Public pages: pricing, checkout, e-mail verification, password reset, invitations."""

@@ -1,0 +1,1 @@
+"""Staff console views (Django is_staff accounts only)."""
