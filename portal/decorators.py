@@ -10,7 +10,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.urls import reverse
 
-from portal.dynamo.tenants import SUSPENDED
 from portal.dynamo.users import OWNER
 from portal.services.auth import portal_user_from_session
 
@@ -24,7 +23,7 @@ def tenant_required(view):
         if found is None:
             return redirect_to_login(request.get_full_path(), login_url=reverse("portal:login"))
         request.portal_user, request.tenant = found
-        if request.tenant.status == SUSPENDED and request.method not in SAFE_METHODS:
+        if request.tenant.read_only and request.method not in SAFE_METHODS:
             return render(request, "portal/account/suspended_refused.html", {"tenant": request.tenant}, status=403)
         return view(request, *args, **kwargs)
 

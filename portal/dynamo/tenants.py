@@ -10,6 +10,9 @@ METADATA = "METADATA"
 
 UNVALIDATED, VALIDATED, REGISTERED, SUSPENDED = "UNVALIDATED", "VALIDATED", "REGISTERED", "SUSPENDED"
 STATUSES = (UNVALIDATED, VALIDATED, REGISTERED, SUSPENDED)
+# The lifecycle: onboarding moves one step forward; any other state can be suspended, and a
+# suspended tenant only goes back to the state it had before (Tenant.next_statuses).
+ONBOARDING_NEXT = {UNVALIDATED: VALIDATED, VALIDATED: REGISTERED}
 
 
 class EmailIndex(GlobalSecondaryIndex):
@@ -71,6 +74,24 @@ class Tenant(ActivatableModel):
     def sync_index_keys(self) -> None:
         self.pk = self.key_for(self.id)
         self.activeSparse = "ACTIVE" if self.active else None
+
+    @property
+    def read_only(self) -> bool:
+        """A suspended tenant's portal can be looked at but nothing can be changed."""
+        return self.status == SUSPENDED
+
+    @property
+    def accepts_submissions(self) -> bool:
+        """Ingest stores nothing for a deleted or suspended tenant."""
+        return bool(self.active) and self.status != SUSPENDED
+
+    @property
+    def next_statuses(self) -> tuple[str, ...]:
+        """The statuses this tenant may move to now, in the order staff are offered them."""
+        if self.status == SUSPENDED:
+            return (self.statusBeforeSuspension or UNVALIDATED,)
+        forward = ONBOARDING_NEXT.get(self.status)
+        return ((forward,) if forward else ()) + (SUSPENDED,)
 
 
 class TenantEmailGuard(BaseModel):

@@ -49,6 +49,11 @@ class PortalUser(TenantOwnedModel, ActivatableModel):
         self.email = self.email.lower()
         self.pk = self.key_for(self.email)
 
+    @property
+    def is_invited(self) -> bool:
+        """Invited but no password set yet (the unusable "!" hash)."""
+        return self.passwordHash == "!"
+
     @classmethod
     def lookup_for_login(cls, email: str):
         """Login and password reset start from an e-mail, before any tenant is known."""

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from portal.dynamo.deliveries import Delivery, DeliveryAttempt
 from portal.dynamo.destinations import Destination
-from portal.dynamo.products import Product, Quotas
-from portal.dynamo.tenants import Tenant
 from portal.errors import NotFound
 from portal.selectors.pagination import Page, query_page
 
@@ -24,17 +22,6 @@ def destination_list(*, tenant_id: str) -> list[Destination]:
     """Live destinations, oldest first (one key query on the tenant's partition)."""
     items = Destination.in_tenant(tenant_id).query(Destination.partition_for(tenant_id))
     return sorted((d for d in items if d.active), key=lambda d: d.dateCreated)
-
-
-def destination_limit(*, tenant: Tenant) -> int:
-    """The plan's maxDestinations (the default quota when the tenant has no plan)."""
-    if tenant.productId:
-        try:
-            product = Product.get(Product.key_for(tenant.productId), "METADATA")
-            return int(product.quotas.maxDestinations)
-        except Product.DoesNotExist:
-            pass
-    return int(Quotas().maxDestinations)
 
 
 def destination_attempt_log(*, tenant_id: str, destination_id: str, outcome: str | None = None,

@@ -1,5 +1,5 @@
-"""The dashboard, from the metrics table only: one Query for the last 30 days (and the rest
-of the current month), whatever the number of submissions."""
+"""The dashboard, from the metrics table only: one Query for the last 30 days, whatever the
+number of submissions, and the month's usage against the plan from selectors.plans."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from portal.dynamo.base import utcnow
 from portal.dynamo.metrics import day_counts_between
 from portal.dynamo.tenants import Tenant
-from portal.selectors.plans import plan_quotas
+from portal.selectors.plans import PlanUsage, plan_usage
 
 DAYS = 30
 
@@ -29,22 +29,15 @@ class Dashboard:
     delivered: int
     failed: int
     top_forms: list[tuple[str, int]]
-    month_usage: int
-    monthly_quota: int
-    plan_name: str
+    plan: PlanUsage
     busiest: int = 0
     hours: list[tuple[str, int]] = field(default_factory=list)
-
-    @property
-    def usage_percent(self) -> int:
-        return min(100, round(100 * self.month_usage / self.monthly_quota)) if self.monthly_quota else 100
 
 
 def dashboard_summary(*, tenant: Tenant, today: date | None = None, consumed: list | None = None) -> Dashboard:
     today = today or utcnow().date()
     first = today - timedelta(days=DAYS - 1)
-    month_start = today.replace(day=1)
-    counts = day_counts_between(tenant_id=tenant.id, first_day=min(first, month_start).isoformat(),
+    counts = day_counts_between(tenant_id=tenant.id, first_day=first.isoformat(),
                                 last_day=today.isoformat(), consumed=consumed)
     window = [counts.get((first + timedelta(days=i)).isoformat()) for i in range(DAYS)]
     busiest = max([d.submissions for d in window if d] or [0])
@@ -60,12 +53,9 @@ def dashboard_summary(*, tenant: Tenant, today: date | None = None, consumed: li
                 forms[name] = forms.get(name, 0) + n
             for name, n in day.hours.items():
                 hours[name] = hours.get(name, 0) + n
-    month = [d for key, d in counts.items() if key >= month_start.isoformat()]
-    quotas = plan_quotas(tenant=tenant)
     return Dashboard(
         days=bars, total=sum(b.submissions for b in bars), spam=sum(b.spam for b in bars),
         delivered=sum(d.delivered for d in window if d), failed=sum(d.failed for d in window if d),
         top_forms=sorted(((k, v) for k, v in forms.items() if v > 0), key=lambda kv: (-kv[1], kv[0]))[:5],
-        month_usage=sum(d.submissions for d in month), monthly_quota=quotas.monthly_submissions,
-        plan_name=quotas.name, busiest=busiest, hours=sorted(hours.items()),
+        plan=plan_usage(tenant=tenant, today=today), busiest=busiest, hours=sorted(hours.items()),
     )

@@ -1,18 +1,27 @@
-"""The quotas of a tenant's plan. Plans change rarely, so ingest keeps them a minute in memory."""
+"""A tenant's plan with its quotas, and the usage of a month: the one place ingest, the
+dashboard, the account, plan, sites, destinations and staff pages read them, so every page
+shows and ingest enforces the same numbers. A tenant without a plan (or whose product is gone)
+gets the quotas of a new product. Plans change rarely, so ingest keeps them a minute in memory."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
+from portal.dynamo.base import utcnow
+from portal.dynamo.metrics import day_counts_between
 from portal.dynamo.products import Product, Quotas
 from portal.dynamo.tenants import Tenant
+from portal.selectors.products import product_get_or_none
 
 CACHE_SECONDS = 60
+DEFAULT_PLAN_NAME = "Default"
 _cache: dict[str, tuple[float, "PlanQuotas"]] = {}
 
 
 @dataclass(frozen=True)
 class PlanQuotas:
+    product: Product | None = field(compare=False)  # None: no plan chosen, or its product is gone
     name: str
     monthly_submissions: int
     max_sites: int
@@ -20,28 +29,68 @@ class PlanQuotas:
     retention_days: int
 
 
-def _from_quotas(name: str, quotas: Quotas) -> PlanQuotas:
-    return PlanQuotas(name=name, monthly_submissions=int(quotas.monthlySubmissions), max_sites=int(quotas.maxSites),
+def _from_product(product: Product | None) -> PlanQuotas:
+    quotas = product.quotas if product else Quotas()
+    return PlanQuotas(product=product, name=product.name if product else DEFAULT_PLAN_NAME,
+                      monthly_submissions=int(quotas.monthlySubmissions), max_sites=int(quotas.maxSites),
                       max_destinations=int(quotas.maxDestinations), retention_days=int(quotas.retentionDays))
 
 
 def plan_quotas(*, tenant: Tenant, cached: bool = False) -> PlanQuotas:
-    """The plan's quotas; a tenant without a (known) plan gets the defaults of a new product."""
+    """The tenant's plan and its quotas; the defaults of a new product when it has none.
+    `cached` (ingest) may answer from a copy up to CACHE_SECONDS old."""
     product_id = tenant.productId or ""
     if cached:
         hit = _cache.get(product_id)
         if hit and hit[0] > time.monotonic():
             return hit[1]
-    product = None
-    if product_id:
-        try:
-            product = Product.get(Product.key_for(product_id), "METADATA")
-        except Product.DoesNotExist:
-            product = None
-    quotas = _from_quotas(product.name, product.quotas) if product else _from_quotas("Default", Quotas())
-    _cache[product_id] = (time.monotonic() + CACHE_SECONDS, quotas)
-    return quotas
+    plan = _from_product(product_get_or_none(product_id=product_id))
+    _cache[product_id] = (time.monotonic() + CACHE_SECONDS, plan)
+    return plan
 
 
-def plan_cache_clear() -> None:
-    _cache.clear()
+@dataclass
+class Usage:
+    month: str  # YYYY-MM (UTC)
+    submissions: int = 0  # non-spam: what counts against the quota
+    spam: int = 0
+    delivered: int = 0
+    failed: int = 0
+
+
+def usage_month(*, tenant_id: str, today: date | None = None) -> Usage:
+    """The usage of the (UTC) month holding `today`: the sum of its day items over every
+    shard, one Query. No items yet is 0."""
+    first = (today or utcnow().date()).replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    usage = Usage(month=first.strftime("%Y-%m"))
+    for day in day_counts_between(tenant_id=tenant_id, first_day=first.isoformat(), last_day=last.isoformat()).values():
+        usage.submissions += day.submissions
+        usage.spam += day.spam
+        usage.delivered += day.delivered
+        usage.failed += day.failed
+    return usage
+
+
+@dataclass
+class PlanUsage:
+    plan: PlanQuotas
+    usage: Usage
+
+    @property
+    def quota(self) -> int:
+        return self.plan.monthly_submissions
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.usage.submissions / self.quota)) if self.quota else 100
+
+    @property
+    def over_quota(self) -> bool:
+        """What ingest refuses at (spam never counts)."""
+        return self.usage.submissions >= self.quota
+
+
+def plan_usage(*, tenant: Tenant, today: date | None = None) -> PlanUsage:
+    """The plan and this month's usage against its monthly quota."""
+    return PlanUsage(plan=plan_quotas(tenant=tenant), usage=usage_month(tenant_id=tenant.id, today=today))

@@ -1,11 +1,6 @@
-"""Reads of tenants, and the staff console's view of one tenant (users, sites, orders, usage)."""
+"""Reads of tenants, and the staff console's view of one tenant (users, sites, orders)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
-from portal.dynamo.base import utcnow
-from portal.dynamo.metrics import DailyMetrics
 from portal.dynamo.orders import Order
 from portal.dynamo.sites import Site
 from portal.dynamo.tenants import METADATA, STATUSES, Tenant
@@ -83,25 +78,3 @@ def tenant_orders(*, tenant_id: str, cursor: str | None = None, limit: int = DET
         Order.partition_for(tenant_id), Order.sk.startswith(Order.sort_for("")), scan_index_forward=False, **kw),
         tenant_id=tenant_id, name="orders", cursor=cursor, limit=limit)
 
-
-@dataclass
-class Usage:
-    month: str
-    submissions: int = 0
-    spam: int = 0
-    delivered: int = 0
-    failed: int = 0
-
-
-def tenant_usage_month(*, tenant_id: str, today: date | None = None) -> Usage:
-    """The month's usage: the sum of its day items (every shard), one Query. No items yet is 0."""
-    month = (today or utcnow().date()).strftime("%Y-%m")
-    usage = Usage(month=month)
-    days = DailyMetrics.in_tenant(tenant_id).query(
-        DailyMetrics.partition_for(tenant_id), DailyMetrics.sk.startswith(DailyMetrics.sort_for(f"{month}-")))
-    for day in days:
-        usage.submissions += int(day.submissions or 0)
-        usage.spam += int(day.spam or 0)
-        usage.delivered += int(day.delivered or 0)
-        usage.failed += int(day.failed or 0)
-    return usage

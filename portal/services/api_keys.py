@@ -10,7 +10,7 @@ from pynamodb.exceptions import PutError
 from portal.dynamo.api_keys import ApiKey
 from portal.dynamo.base import new_id, utcnow
 from portal.dynamo.sites import Site
-from portal.dynamo.tenants import SUSPENDED, Tenant
+from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.audit import audit_record
@@ -84,7 +84,7 @@ def api_key_authenticate(*, authorization: str | None) -> tuple[ApiKey, Tenant]:
     if key is None or not key.active or key.revokedAt is not None:
         raise KeyRefused()
     tenant = tenant_get_or_none(tenant_id=key.tenantId)
-    if tenant is None or not tenant.active or tenant.status == SUSPENDED:
+    if tenant is None or not tenant.accepts_submissions:
         raise TenantBlocked()
     return key, tenant
 

@@ -16,7 +16,8 @@ from portal.dynamo.destinations import EMAIL, WEBHOOK, Destination, PreviousSecr
 from portal.dynamo.tenants import Tenant
 from portal.dynamo.users import PortalUser
 from portal.errors import ConcurrentEdit, ServiceError
-from portal.selectors.destinations import destination_get, destination_limit, destination_list
+from portal.selectors.destinations import destination_get, destination_list
+from portal.selectors.plans import plan_quotas
 from portal.services.audit import audit_record
 from portal.services.common import save_versioned
 
@@ -105,7 +106,7 @@ def destination_create(*, tenant: Tenant, actor: PortalUser, name: str, type: st
                        form_ids: list[str] | None = None) -> Destination:
     """A new destination with a fresh signing secret (encrypted at rest)."""
     values = destination_settings_clean(type=type, url=url, headers=headers, recipients=recipients, form_ids=form_ids)
-    limit = destination_limit(tenant=tenant)
+    limit = plan_quotas(tenant=tenant).max_destinations
     if len(destination_list(tenant_id=tenant.id)) >= limit:
         raise PlanLimitReached(f"Your plan allows {limit} destination{'s' if limit != 1 else ''}. "
                                "Delete one or upgrade your plan to add another.")

@@ -16,12 +16,12 @@ from ulid import ULID
 
 from portal.dynamo.base import utcnow
 from portal.dynamo.deliveries import Delivery
-from portal.dynamo.metrics import counter_update_action, day_counts_between, ingest_counts
+from portal.dynamo.metrics import counter_update_action, ingest_counts
 from portal.dynamo.expiring import IngestGuards
 from portal.dynamo.submissions import NO_DESTINATION, Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
-from portal.selectors.plans import plan_quotas
+from portal.selectors.plans import plan_quotas, usage_month
 from portal.services.delivery_plan import plan_deliveries
 
 MAX_ATTEMPTS = 6
@@ -92,24 +92,13 @@ def ingest_rate_check(*, subject: str, now: float | None = None) -> None:
         raise IngestRefused.rate_limited(max(1, math.ceil(start + window - now)))
 
 
-def _month_bounds(now: datetime) -> tuple[str, str, datetime]:
-    first = now.date().replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    last = following - timedelta(days=1)
-    return first.isoformat(), last.isoformat(), datetime(following.year, following.month, 1, tzinfo=timezone.utc)
-
-
-def month_usage(*, tenant_id: str, now: datetime | None = None) -> int:
-    """Non-spam submissions this calendar month (UTC): the sum of the day counters, one Query."""
-    first, last, _ = _month_bounds(now or utcnow())
-    days = day_counts_between(tenant_id=tenant_id, first_day=first, last_day=last)
-    return sum(day.submissions for day in days.values())
-
-
 def quota_check(*, tenant: Tenant, now: datetime) -> None:
+    """Refuse once this month's (UTC) non-spam submissions reach the plan's quota, until the
+    first of next month. The same numbers as every page: selectors.plans."""
     quota = plan_quotas(tenant=tenant, cached=True).monthly_submissions
-    if month_usage(tenant_id=tenant.id, now=now) >= quota:
-        _, _, next_month = _month_bounds(now)
+    if usage_month(tenant_id=tenant.id, today=now.date()).submissions >= quota:
+        following = (now.date().replace(day=1) + timedelta(days=32)).replace(day=1)
+        next_month = datetime(following.year, following.month, 1, tzinfo=timezone.utc)
         raise IngestRefused.quota_exceeded(quota, max(1, math.ceil((next_month - now).total_seconds())))
 
 

@@ -1,8 +1,8 @@
 """Writes of tenants. E-mail uniqueness is kept by an EMAIL# guard item written in the same
 transaction as the tenant (and moved in one transaction when the e-mail changes).
 
-Lifecycle: UNVALIDATED -> VALIDATED -> REGISTERED; any state -> SUSPENDED with a reason;
-SUSPENDED -> the state it had before. Anything else is refused and changes nothing."""
+Lifecycle moves follow Tenant.next_statuses (a suspension needs a reason); anything else is
+refused and changes nothing."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,8 +15,7 @@ from pynamodb.exceptions import TransactWriteError
 from portal.dynamo.base import new_id, transact_write
 from portal.dynamo.campaigns import Campaign
 from portal.dynamo.products import Product
-from portal.dynamo.tenants import (METADATA, REGISTERED, STATUSES, SUSPENDED, UNVALIDATED, VALIDATED, Tenant,
-                                   TenantEmailGuard)
+from portal.dynamo.tenants import METADATA, STATUSES, SUSPENDED, UNVALIDATED, Tenant, TenantEmailGuard
 from portal.dynamo.users import OWNER, PortalUser
 from portal.errors import ConcurrentEdit, NotFound, ServiceError
 from portal.services.audit import audit_record
@@ -24,7 +23,6 @@ from portal.services.common import is_condition_failure, save_versioned, staff_s
 from portal.services.users import portal_user_build
 from portal.services.password_links import password_link_spend, password_link_token, password_link_user
 
-NEXT_STATUS = {UNVALIDATED: VALIDATED, VALIDATED: REGISTERED}
 INVITATION_MAX_AGE = timedelta(days=7)
 _INVITATION_PURPOSE = "invitation"
 
@@ -193,21 +191,21 @@ def tenant_status_change(*, actor: str, tenant_id: str, version: int | None, to_
     before = tenant_public_dict(tenant)
     if to_status not in STATUSES:
         raise TransitionRefused(f"{to_status} is not a tenant status.")
-    if to_status == SUSPENDED:
-        if current == SUSPENDED:
+    if to_status not in tenant.next_statuses:
+        if current != SUSPENDED:
+            raise TransitionRefused(f"A tenant cannot go from {current} to {to_status}.")
+        if to_status == SUSPENDED:
             raise TransitionRefused("This tenant is already suspended.")
+        raise TransitionRefused("A suspended tenant can only be reactivated to the state it had before, "
+                                f"{tenant.next_statuses[0]}.")
+    if to_status == SUSPENDED:
         if not reason:
             raise TransitionRefused("Give a reason for the suspension.")
         tenant.statusBeforeSuspension, tenant.suspensionReason = current, reason
         action = "tenant.suspend"
     elif current == SUSPENDED:
-        previous = tenant.statusBeforeSuspension or UNVALIDATED
-        if to_status != previous:
-            raise TransitionRefused(f"A suspended tenant can only be reactivated to the state it had before, {previous}.")
         tenant.statusBeforeSuspension, tenant.suspensionReason = None, None
         action = "tenant.reactivate"
-    elif NEXT_STATUS.get(current) != to_status:
-        raise TransitionRefused(f"A tenant cannot go from {current} to {to_status}.")
     else:
         action = "tenant.status"
     tenant.status = to_status
@@ -226,8 +224,7 @@ def tenant_reactivate(*, actor: str, tenant_id: str, version: int | None) -> Ten
     tenant = _tenant_for_edit(tenant_id=tenant_id, version=version)
     if tenant.status != SUSPENDED:
         raise TransitionRefused("Only a suspended tenant can be reactivated.")
-    return tenant_status_change(actor=actor, tenant_id=tenant_id, version=version,
-                                to_status=tenant.statusBeforeSuspension or UNVALIDATED)
+    return tenant_status_change(actor=actor, tenant_id=tenant_id, version=version, to_status=tenant.next_statuses[0])
 
 
 def _tenant_set_active(*, actor: str, tenant_id: str, version: int | None, active: bool) -> Tenant:

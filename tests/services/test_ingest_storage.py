@@ -12,9 +12,10 @@ from portal.dynamo.destinations import Destination
 from portal.dynamo.metrics import day_counts_between
 from portal.dynamo.submissions import Submission
 from portal.selectors import submissions as submissions_selectors
+from portal.selectors.plans import usage_month
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_get, submission_iter, submission_list
 from portal.services import ingest
-from portal.services.ingest import month_usage, submission_ingest
+from portal.services.ingest import submission_ingest
 from tests.factories.accounts import make_product, make_tenant
 from tests.factories.ingest import make_submission
 
@@ -50,7 +51,7 @@ def test_spam_is_stored_counted_as_spam_and_not_delivered(ddb):
     assert list(Delivery.in_tenant(tenant.id).query(Delivery.partition_for(submission_id))) == []
     day = day_counts_between(tenant_id=tenant.id, first_day="2030-03-01", last_day="2030-03-31")["2030-03-14"]
     assert (day.submissions, day.spam) == (0, 1)
-    assert month_usage(tenant_id=tenant.id, now=NOW) == 0
+    assert usage_month(tenant_id=tenant.id, today=NOW.date()).submissions == 0
 
 
 def test_a_failed_transaction_leaves_nothing_behind(ddb, monkeypatch):
@@ -150,7 +151,7 @@ def test_two_identical_requests_at_the_same_moment_store_one_submission(ddb):
     assert len(answers) == 4 and len(set(answers)) == 1
     stored = submission_list(tenant=tenant, filters=SubmissionFilters(spam=SPAM_ALL)).items
     assert [s.id for s in stored] == answers[:1]
-    assert month_usage(tenant_id=tenant.id) == 1
+    assert usage_month(tenant_id=tenant.id).submissions == 1
 
 
 def test_transaction_conflicts_are_retried_with_backoff(ddb, monkeypatch):

@@ -2,7 +2,6 @@
 soft delete, and staff-created tenants with their owner's invitation."""
 import re
 import time
-from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -11,7 +10,6 @@ from django.contrib.auth.hashers import check_password
 from django.core import mail, signing
 
 from portal.dynamo.audit import AuditEntry
-from portal.dynamo.metrics import DailyMetrics
 from portal.dynamo.orders import Order
 from portal.dynamo.sites import Site
 from portal.dynamo.tenants import REGISTERED, SUSPENDED, UNVALIDATED, VALIDATED, TenantEmailGuard
@@ -19,7 +17,7 @@ from portal.dynamo.users import OWNER, PortalUser
 from portal.errors import ConcurrentEdit, LoginRefused, NotFound
 from portal.selectors.pagination import BadCursor
 from portal.selectors.tenants import (tenant_get, tenant_get_by_email, tenant_list, tenant_list_by_status,
-                                      tenant_orders, tenant_sites, tenant_status_counts, tenant_usage_month, tenant_users)
+                                      tenant_orders, tenant_sites, tenant_status_counts, tenant_users)
 from portal.services.auth import portal_authenticate
 from portal.services.tenants import (EmailTaken, InvitationInvalid, TransitionRefused, invitation_accept,
                                      invitation_user, tenant_create, tenant_delete, tenant_reactivate,
@@ -174,18 +172,6 @@ def test_orders_are_listed_newest_first_with_their_snapshot(ddb):
     orders = tenant_orders(tenant_id=tenant.id)
     assert [(o.id, o.price, o.productSnapshot["price"]) for o in orders] == [("01B", Decimal("12.00"), "12.00"),
                                                                             ("01A", Decimal("10.00"), "10.00")]
-
-
-def test_usage_is_the_sum_of_this_months_day_items_and_zero_without_any(ddb):
-    tenant, _ = make_tenant()
-    assert tenant_usage_month(tenant_id=tenant.id, today=date(2026, 3, 15)).submissions == 0
-    for day, shard, count in (("2026-03-01", None, 5), ("2026-03-14", None, 7), ("2026-03-14", 1, 3),
-                              ("2026-02-28", None, 100)):
-        DailyMetrics.in_tenant(tenant.id).new(  # the ingest counters are another issue's work
-            pk=DailyMetrics.partition_for(tenant.id), sk=DailyMetrics.sort_for(day, shard), date=day,
-            submissions=count, spam=1, gsi1pk=DailyMetrics.day_index_key(day), gsi1sk=tenant.id).save()
-    usage = tenant_usage_month(tenant_id=tenant.id, today=date(2026, 3, 15))
-    assert (usage.month, usage.submissions, usage.spam) == ("2026-03", 15, 3)
 
 
 def _invitation_link() -> str:

@@ -11,7 +11,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from portal.dynamo.sites import Site
-from portal.dynamo.tenants import SUSPENDED
 from portal.forms.ingest import clean_submission, parse_body, read_body
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.api_keys import KeyRefused, TenantBlocked, api_key_authenticate, api_key_mark_used
@@ -113,7 +112,7 @@ def form_post(request, site_id, form_id):
         if not _same_site(_host(origin), site.domain):
             raise IngestRefused.forbidden(f"Forms for this site are accepted only from pages on {site.domain}.")
         tenant = tenant_get_or_none(tenant_id=site.tenantId)
-        if tenant is None or not tenant.active or tenant.status == SUSPENDED:
+        if tenant is None or not tenant.accepts_submissions:
             raise IngestRefused.forbidden()
         ingest_rate_check(subject=f"site:{site.id}")
         body = read_body(request)

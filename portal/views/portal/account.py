@@ -7,7 +7,7 @@ from portal.errors import ConcurrentEdit
 from portal.forms.account import ProfileForm
 from portal.selectors.orders import order_list
 from portal.selectors.pagination import BadCursor
-from portal.selectors.usage import plan_usage
+from portal.selectors.plans import plan_usage
 from portal.services.account import account_profile_update
 from portal.services.onboarding import api_keys_allowed
 

@@ -14,6 +14,7 @@ from portal.errors import NotFound, ServiceError
 from portal.forms.destinations import BulkRetryForm, DestinationForm
 from portal.selectors import destinations as selectors
 from portal.selectors.pagination import BadCursor
+from portal.selectors.plans import plan_quotas
 from portal.services import deliveries as delivery_services
 from portal.services import destinations as services
 
@@ -33,7 +34,7 @@ def _form_errors(form, error: services.InvalidDestination) -> None:
 @tenant_required
 def destination_list(request):
     items = selectors.destination_list(tenant_id=request.tenant.id)
-    limit = selectors.destination_limit(tenant=request.tenant)
+    limit = plan_quotas(tenant=request.tenant).max_destinations
     return render(request, "portal/destinations/list.html",
                   {"destinations": items, "limit": limit, "can_add": len(items) < limit})
 

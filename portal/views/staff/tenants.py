@@ -6,19 +6,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from portal.decorators import staff_required
-from portal.dynamo.tenants import REGISTERED, STATUSES, SUSPENDED, UNVALIDATED, VALIDATED
+from portal.dynamo.tenants import STATUSES, SUSPENDED
 from portal.errors import ConcurrentEdit, NotFound
 from portal.forms.staff import ActiveToggleForm, TenantCreateForm, TenantForm, TenantSearchForm, TenantStatusForm
 from portal.selectors import audit as audit_selectors
 from portal.selectors import tenants as selectors
 from portal.selectors.campaigns import campaign_get, campaign_views
 from portal.selectors.pagination import BadCursor
-from portal.selectors.products import product_choices, product_get_or_none
+from portal.selectors.plans import plan_usage
+from portal.selectors.products import product_choices
 from portal.services import tenants as services
 from portal.views.staff.common import actor, first_page_redirect
-
-NEXT_ACTION = {UNVALIDATED: (VALIDATED, "Mark validated"), VALIDATED: (REGISTERED, "Mark registered")}
-
 
 def _tenant_or_404(tenant_id: str):
     try:
@@ -94,12 +92,10 @@ def tenant_detail(request, tenant_id):
             campaign = None
     return render(request, "staff/tenants/detail.html", {
         "tenant": tenant,
-        "product": product_get_or_none(product_id=tenant.productId),
+        "plan": plan_usage(tenant=tenant),
         "campaign": campaign,
         **_detail_lists(request, tenant_id=tenant.id),
-        "usage": selectors.tenant_usage_month(tenant_id=tenant.id),
         "history": audit_selectors.audit_tenant_page(tenant_id=tenant.id, limit=5),
-        "next_action": NEXT_ACTION.get(tenant.status),
         "suspend_form": TenantStatusForm(initial={"version": tenant.version, "to_status": SUSPENDED}),
         "toggle_form": ActiveToggleForm(initial={"version": tenant.version}, auto_id=False),
     })
