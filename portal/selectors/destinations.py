@@ -28,12 +28,9 @@ def destination_list(*, tenant_id: str) -> list[Destination]:
 
 def destination_limit(*, tenant: Tenant) -> int:
     """The plan's maxDestinations (the default quota when the tenant has no plan)."""
-    if tenant.productId:
-        try:
-            product = Product.get(Product.key_for(tenant.productId), "METADATA")
-            return int(product.quotas.maxDestinations)
-        except Product.DoesNotExist:
-            pass
+    product = Product.by_id(tenant.productId)
+    if product is not None:
+        return int(product.quotas.maxDestinations)
     return int(Quotas().maxDestinations)
 
 

@@ -32,12 +32,7 @@ def plan_quotas(*, tenant: Tenant, cached: bool = False) -> PlanQuotas:
         hit = _cache.get(product_id)
         if hit and hit[0] > time.monotonic():
             return hit[1]
-    product = None
-    if product_id:
-        try:
-            product = Product.get(Product.key_for(product_id), "METADATA")
-        except Product.DoesNotExist:
-            product = None
+    product = Product.by_id(product_id)
     quotas = _from_quotas(product.name, product.quotas) if product else _from_quotas("Default", Quotas())
     _cache[product_id] = (time.monotonic() + CACHE_SECONDS, quotas)
     return quotas
