@@ -182,7 +182,7 @@ def main() -> int:
         from django.test.utils import setup_test_environment
 
         from portal.dynamo import migrate, registry
-        from portal.dynamo.base import utcnow
+        from portal.dynamo.base import transact, utcnow
         from portal.dynamo.metrics import counter_update_action, ingest_counts
         from portal.dynamo.submissions import Submission
         from portal.dynamo.tenants import REGISTERED
@@ -303,10 +303,8 @@ def main() -> int:
             blocks = [list(range(i, min(i + 1000, count))) for i in range(0, count, 1000)]
             with ThreadPoolExecutor(4) as pool:
                 list(pool.map(chunk, blocks))
-            client = Submission.client()
             for (day, shard), counts in counters.items():
-                client.transact_write_items(TransactItems=[counter_update_action(
-                    tenant_id=tenant.id, day=day, shard=shard, counts=dict(counts))])
+                transact([counter_update_action(tenant_id=tenant.id, day=day, shard=shard, counts=dict(counts))])
 
         small_tenant, small_site, _ = tenant_with_key(2)
         large_tenant, large_site, _ = tenant_with_key(3)

@@ -73,8 +73,5 @@ class SessionStore(SessionBase):
 
     @classmethod
     def clear_expired(cls) -> None:
-        # A scan is acceptable here: clearsessions is an occasional maintenance command, and
-        # on AWS the TTL does this work anyway.
-        now = utcnow()
-        for item in SessionItem.scan(SessionItem.pk.startswith("SESSION#") & (SessionItem.expiresAt <= now)):
+        for item in SessionItem.expired_items(utcnow()):
             item.delete()

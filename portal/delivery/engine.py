@@ -26,7 +26,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from portal.crypto import field_decrypt
 from portal.delivery import payloads, schedule, sender
 from portal.delivery.signing import signature_headers
-from portal.dynamo.base import new_id, utcnow
+from portal.dynamo.base import is_condition_failure, new_id, save_versioned, utcnow
 from portal.dynamo.deliveries import DELIVERED, FAILED, PENDING, Delivery, DeliveryAttempt, submission_rows
 from portal.dynamo.destinations import EMAIL, Destination
 from portal.dynamo.metrics import DailyMetrics
@@ -35,7 +35,6 @@ from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit
 from portal.selectors.submissions import submission_find
 from portal.selectors.tenants import tenant_get_or_none
-from portal.services.common import is_condition_failure, save_versioned
 
 log = logging.getLogger("portal.delivery")
 

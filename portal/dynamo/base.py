@@ -1,26 +1,31 @@
 """Shared plumbing for every table: naming, connection settings, timestamps, soft-delete
-fields, the tenant scope guard, and a transaction helper that uses the models' endpoint."""
+fields, the tenant scope guard, the shared ActiveIndex, optimistic-lock saves, and the
+transaction helpers that use the models' endpoint."""
 from __future__ import annotations
 
 import json
+import random
+import time
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Any
 
 import botocore.loaders
 import botocore.session
 import pynamodb.connection.base as pynamodb_connection_base
-from pynamodb.attributes import (
-    Attribute,
-    BooleanAttribute,
-    UnicodeAttribute,
-    UTCDateTimeAttribute,
-)
+from botocore.exceptions import ClientError
+from pynamodb.attributes import Attribute, BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.connection import Connection
 from pynamodb.constants import NUMBER
+from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
-from pynamodb.transactions import TransactGet, TransactWrite
+from pynamodb.transactions import TransactWrite
 from ulid import ULID
+
+from portal.errors import ConcurrentEdit
+
+from .scope import TenantScope
 
 # PynamoDB builds one botocore session per model and thread, and each new session parses the
 # DynamoDB service description again (~0.1 s each, 13 tables). Share one loader instead.
@@ -99,6 +104,7 @@ class BaseModel(Model):
         cls.Meta.aws_secret_access_key = CONNECTION_SETTINGS.get("secret_key")
         # PynamoDB caches the connection on the class: drop it so the new settings apply.
         cls._connection = None
+        _CONNECTIONS.clear()
 
 
 class ActivatableModel(BaseModel):
@@ -128,6 +134,17 @@ class ActivatableModel(BaseModel):
 
 def active_key(active: bool) -> str:
     return "ACTIVE" if active else "INACTIVE"
+
+
+class ActiveIndex(GlobalSecondaryIndex):
+    """Sparse: only active items carry activeSparse (tenants, products, campaigns)."""
+
+    class Meta:
+        index_name = "ActiveIndex"
+        projection = AllProjection()
+
+    activeSparse = UnicodeAttribute(hash_key=True)
+    dateCreated = UTCDateTimeAttribute(range_key=True)
 
 
 class TenantOwnedModel(BaseModel):
@@ -166,82 +183,121 @@ class TenantOwnedModel(BaseModel):
         return Model.scan.__func__(cls, *args, **kwargs)
 
     @classmethod
-    def in_tenant(cls, tenant_id: str) -> "TenantScope":
+    def in_tenant(cls, tenant_id: str) -> TenantScope:
         if not tenant_id:
             raise UnscopedTenantAccess("a tenant scope needs a tenant id")
         return TenantScope(cls, tenant_id)
 
 
-class TenantScope:
-    """Reads and creates items of one tenant-owned model for one tenant."""
+# --- optimistic locking --------------------------------------------------------------------
+def condition_failures(error: TransactWriteError) -> set[int]:
+    """Positions of the actions whose condition failed (DynamoDB reports one reason per action,
+    in the order PynamoDB sends them: condition checks, deletes, puts, updates)."""
+    reasons = error.cancellation_reasons or []
+    return {i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"}
 
-    def __init__(self, model: type[TenantOwnedModel], tenant_id: str):
-        self.model = model
-        self.tenant_id = tenant_id
 
-    def get(self, hash_key, range_key=None, **kwargs):
-        """The item, or Model.DoesNotExist for "not found" and "not yours" alike."""
-        item = self.model._unscoped_get(hash_key, range_key, **kwargs)
-        if item.tenantId != self.tenant_id:
-            raise self.model.DoesNotExist()
-        return item
+def is_condition_failure(error: PynamoDBException) -> bool:
+    if isinstance(error, TransactWriteError):
+        return bool(condition_failures(error))
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
-    def get_or_none(self, hash_key, range_key=None, **kwargs):
-        try:
-            return self.get(hash_key, range_key, **kwargs)
-        except self.model.DoesNotExist:
-            return None
 
-    def query(self, hash_key, range_key_condition=None, filter_condition=None, index=None, **kwargs) -> Iterator:
-        """Query the table or one of its indexes; a server-side filter on tenantId guarantees
-        no other tenant's item is ever returned, whatever key the caller built."""
-        own = self.model.tenantId == self.tenant_id
-        if index is not None:
-            kwargs["index_name"] = index.Meta.index_name
-            if index._hash_key_attribute().attr_name == "tenantId":
-                # DynamoDB refuses a filter on an index key: the key condition scopes instead,
-                # and another tenant's id as the key finds nothing.
-                if hash_key != self.tenant_id:
-                    return iter(())
-                own = None
-        condition = own if filter_condition is None else (filter_condition if own is None else own & filter_condition)
-        return self.model._unscoped_query(
-            hash_key, range_key_condition=range_key_condition, filter_condition=condition, **kwargs
-        )
+def save_versioned(item, *, condition=None) -> None:
+    """Save an item carrying a VersionAttribute; a stale copy raises ConcurrentEdit and writes nothing."""
+    try:
+        item.save(condition=condition)
+    except (PutError, UpdateError) as error:
+        if is_condition_failure(error):
+            raise ConcurrentEdit() from error
+        raise
 
-    def batch_get(self, keys, **kwargs) -> Iterator:
-        """BatchGetItem of (hash, range) keys (any number: PynamoDB pages by 100 and retries
-        unprocessed keys). Missing items and other tenants' items are left out alike; the
-        order is DynamoDB's, not the keys'."""
-        for item in Model.batch_get.__func__(self.model, keys, **kwargs):
-            if item.tenantId == self.tenant_id:
-                yield item
 
-    def new(self, **attributes):
-        return self.model(tenantId=self.tenant_id, **attributes)
+# --- transactions ----------------------------------------------------------------------------
+# One Connection per endpoint, dropped whenever the models are re-pointed (tests switch between
+# moto and DynamoDB Local); botocore clients are thread-safe.
+_CONNECTIONS: dict[tuple, Connection] = {}
+TRANSACT_ATTEMPTS = 6
+_RETRYABLE_REASONS = ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded")
+_RETRYABLE_ERRORS = ("ThrottlingException", "InternalServerError")
+CONDITION_FAILED = "ConditionalCheckFailed"
 
 
 def _connection() -> Connection:
-    return Connection(
-        host=CONNECTION_SETTINGS["host"],
-        region=CONNECTION_SETTINGS["region"],
-        aws_access_key_id=CONNECTION_SETTINGS.get("access_key"),
-        aws_secret_access_key=CONNECTION_SETTINGS.get("secret_key"),
-    )
+    settings = (CONNECTION_SETTINGS["host"], CONNECTION_SETTINGS["region"],
+                CONNECTION_SETTINGS.get("access_key"), CONNECTION_SETTINGS.get("secret_key"))
+    connection = _CONNECTIONS.get(settings)
+    if connection is None:
+        connection = _CONNECTIONS[settings] = Connection(
+            host=settings[0], region=settings[1], aws_access_key_id=settings[2], aws_secret_access_key=settings[3],
+            connect_timeout_seconds=CONNECTION_SETTINGS.get("connect_timeout", 5),
+            read_timeout_seconds=CONNECTION_SETTINGS.get("read_timeout", 30),
+            max_retry_attempts=CONNECTION_SETTINGS.get("max_retry_attempts", 3),
+        )
+    return connection
+
+
+def dynamodb_client():
+    """The botocore client of the models' endpoint (PynamoDB transactions ignore Meta.host)."""
+    return _connection().client
 
 
 def transact_write(**kwargs) -> TransactWrite:
-    """TransactWrite ignores Meta.host: give it a connection to the same endpoint."""
+    """A PynamoDB TransactWrite of model saves/deletes (version checks included) on the
+    models' endpoint: TransactWrite ignores Meta.host, so give it a connection to it."""
     return TransactWrite(connection=_connection(), **kwargs)
 
 
-def transact_get(**kwargs) -> TransactGet:
-    return TransactGet(connection=_connection(), **kwargs)
+class TransactionCancelled(Exception):
+    """DynamoDB cancelled a transaction for a reason retrying does not fix (a failed
+    condition), or conflicts outlasted the retries. `reasons` has one code per action, in the
+    order they were given (None where that action was fine)."""
+
+    def __init__(self, reasons: list[str | None]):
+        super().__init__(f"transaction cancelled: {reasons}")
+        self.reasons = reasons
+
+    def condition_failed(self, index: int | None = None) -> bool:
+        """Whether action `index` (or any action) failed its condition."""
+        if index is None:
+            return CONDITION_FAILED in self.reasons
+        return index < len(self.reasons) and self.reasons[index] == CONDITION_FAILED
 
 
-def low_level_connection() -> Connection:
-    """For expressions PynamoDB's models cannot express (ADD on dynamic top-level counters)."""
-    return _connection()
+def transact(actions: list[dict], *, sleep=time.sleep, attempts: int = TRANSACT_ATTEMPTS) -> float:
+    """TransactWriteItems of `put_action()`/`update_action()` dicts, all or nothing. Conflicts
+    with concurrent transactions and throttling are retried with jittered backoff (the SDK
+    does not retry them); a failed condition raises TransactionCancelled at once. Returns the
+    write units consumed."""
+    client = dynamodb_client()
+    for attempt in range(attempts):
+        last = attempt == attempts - 1
+        try:
+            answer = client.transact_write_items(TransactItems=actions, ReturnConsumedCapacity="TOTAL")
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code != "TransactionCanceledException":
+                if code in _RETRYABLE_ERRORS and not last:
+                    sleep(_backoff(attempt))
+                    continue
+                raise
+            reasons = [_reason_code(r) for r in error.response.get("CancellationReasons", [])]
+            if CONDITION_FAILED not in reasons and any(r in _RETRYABLE_REASONS for r in reasons) and not last:
+                sleep(_backoff(attempt))
+                continue
+            raise TransactionCancelled(reasons) from error
+        return sum(c.get("CapacityUnits", 0) for c in answer.get("ConsumedCapacity", []) or [])
+    raise RuntimeError("unreachable")  # pragma: no cover
+
+
+def _reason_code(reason: dict) -> str | None:
+    code = reason.get("Code")
+    return None if code in (None, "None") else code
+
+
+def _backoff(attempt: int) -> float:
+    """Full jitter: up to 25 ms, 50 ms, 100 ms... capped at 1 s."""
+    return random.uniform(0, min(1.0, 0.025 * (2 ** attempt)))
 
 
 def own_meta_required(cls: type[BaseModel]) -> None:

@@ -2,9 +2,10 @@
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from .base import ActivatableModel, UTCDateTimeAttribute, active_key
+from .base import ActivatableModel, ActiveIndex, active_key
 
 TABLE = "campaigns"
+METADATA = "METADATA"
 
 
 class CampaignActiveIndex(GlobalSecondaryIndex):
@@ -25,15 +26,6 @@ class CampaignProductIndex(GlobalSecondaryIndex):
     fromDate = UnicodeAttribute(range_key=True)
 
 
-class ActiveIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "ActiveIndex"
-        projection = AllProjection()
-
-    activeSparse = UnicodeAttribute(hash_key=True)
-    dateCreated = UTCDateTimeAttribute(range_key=True)
-
-
 class Campaign(ActivatableModel):
     table_basename = TABLE
 
@@ -41,7 +33,7 @@ class Campaign(ActivatableModel):
         pass
 
     pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True, default="METADATA")
+    sk = UnicodeAttribute(range_key=True, default=METADATA)
     code = UnicodeAttribute()
     name = UnicodeAttribute(default="")
     productId = UnicodeAttribute()
@@ -59,6 +51,22 @@ class Campaign(ActivatableModel):
     @staticmethod
     def key_for(code: str) -> str:
         return f"CAMPAIGN#{code}"
+
+    @staticmethod
+    def normalize_code(code: str) -> str:
+        """Codes are case-insensitive for whoever types them: stored upper case, trimmed."""
+        return code.strip().upper()
+
+    @classmethod
+    def by_code(cls, code: str | None) -> "Campaign | None":
+        """The campaign (active or deleted) with this code as anyone may type it, or None."""
+        code = cls.normalize_code(code or "")
+        if not code:
+            return None
+        try:
+            return cls.get(cls.key_for(code), METADATA)
+        except cls.DoesNotExist:
+            return None
 
     def sync_index_keys(self) -> None:
         self.id = self.code

@@ -5,7 +5,7 @@ import zlib
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from .base import TenantOwnedModel, UTCDateTimeAttribute, utcnow
+from .base import TenantOwnedModel, UTCDateTimeAttribute, dynamodb_client, utcnow
 
 TABLE = "deliveries"
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
@@ -133,6 +133,13 @@ class Delivery(TenantOwnedModel):
             index_name="DueIndex", limit=limit,
         )
 
+    def put_action(self) -> dict:
+        """A TransactWriteItems Put of this new row at version 1 (fails if the row exists)."""
+        self.version = 1
+        self.sync_index_keys()
+        return {"Put": {"TableName": self.Meta.table_name, "Item": self.serialize(),
+                        "ConditionExpression": "attribute_not_exists(pk)"}}
+
 
 class DeliveryAttempt(TenantOwnedModel):
     table_basename = TABLE
@@ -207,3 +214,28 @@ def submission_rows(tenant_id: str, submission_id: str, *, consistent: bool = Fa
         start = data.get("LastEvaluatedKey")
         if not start:
             return deliveries, attempts
+
+
+def submission_rows_delete(tenant_id: str, submission_id: str) -> None:
+    """Delete for good every delivery row and attempt of one submission (a privacy request):
+    keys from a consistent query on SUB#{id}, then BatchWriteItem deletes (unversioned by
+    design: nothing may survive). Only this tenant's rows are touched."""
+    client = dynamodb_client()
+    kwargs = {
+        "TableName": Delivery.Meta.table_name,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": Delivery.partition_for(submission_id)}},
+        "ProjectionExpression": "pk, sk, tenantId",
+        "ConsistentRead": True,
+    }
+    while True:
+        page = client.query(**kwargs)
+        keys = [{"pk": row["pk"], "sk": row["sk"]} for row in page.get("Items", [])
+                if row.get("tenantId", {}).get("S") == tenant_id]
+        for start in range(0, len(keys), 25):
+            requests = {Delivery.Meta.table_name: [{"DeleteRequest": {"Key": key}} for key in keys[start:start + 25]]}
+            while requests:
+                requests = client.batch_write_item(RequestItems=requests).get("UnprocessedItems") or None
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -26,6 +26,12 @@ class SessionItem(BaseModel):
     def key_for(session_key: str) -> str:
         return f"SESSION#{session_key}"
 
+    @classmethod
+    def expired_items(cls, now):
+        """Sessions past their expiry that TTL has not removed yet. A scan: fine for the
+        occasional clearsessions command (on AWS the TTL does this work anyway)."""
+        return cls.scan(cls.pk.startswith(cls.key_for("")) & (cls.expiresAt <= now))
+
     def is_expired(self) -> bool:
         return self.expiresAt <= utcnow()
 
@@ -41,6 +47,10 @@ class EphemeralCounter(BaseModel):
     pk = UnicodeAttribute(hash_key=True)
     events = ListAttribute(of=NumberAttribute, default=list)  # epoch seconds
     expiresAt = TTLAttribute()
+
+    @staticmethod
+    def throttle_key_for(scope: str, subject: str) -> str:
+        return f"THROTTLE#{scope}#{subject}"
 
 
 class IngestGuards:

@@ -2,9 +2,10 @@
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from .base import ActivatableModel, DecimalAttribute, UTCDateTimeAttribute, active_key
+from .base import ActivatableModel, ActiveIndex, DecimalAttribute, UTCDateTimeAttribute, active_key
 
 TABLE = "products"
+METADATA = "METADATA"
 MONTHLY, YEARLY = "MONTHLY", "YEARLY"
 
 
@@ -26,15 +27,6 @@ class ProductActiveIndex(GlobalSecondaryIndex):
     dateCreated = UTCDateTimeAttribute(range_key=True)
 
 
-class ActiveIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "ActiveIndex"
-        projection = AllProjection()
-
-    activeSparse = UnicodeAttribute(hash_key=True)
-    dateCreated = UTCDateTimeAttribute(range_key=True)
-
-
 class Product(ActivatableModel):
     table_basename = TABLE
 
@@ -42,7 +34,7 @@ class Product(ActivatableModel):
         pass
 
     pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True, default="METADATA")
+    sk = UnicodeAttribute(range_key=True, default=METADATA)
     name = UnicodeAttribute()
     description = UnicodeAttribute(default="")
     price = DecimalAttribute()
@@ -60,6 +52,24 @@ class Product(ActivatableModel):
     @staticmethod
     def key_for(product_id: str) -> str:
         return f"PRODUCT#{product_id}"
+
+    @classmethod
+    def by_id(cls, product_id: str | None) -> "Product | None":
+        """The product (active or deleted), or None."""
+        if not product_id:
+            return None
+        try:
+            return cls.get(cls.key_for(product_id), METADATA)
+        except cls.DoesNotExist:
+            return None
+
+    @classmethod
+    def by_ids(cls, product_ids) -> dict[str, "Product"]:
+        """Products by id, in one BatchGetItem (PynamoDB pages by 100); missing ids are left out."""
+        ids = sorted({i for i in product_ids if i})
+        if not ids:
+            return {}
+        return {p.id: p for p in cls.batch_get([(cls.key_for(i), METADATA) for i in ids])}
 
     def sync_index_keys(self) -> None:
         self.pk = self.key_for(self.id)

@@ -41,7 +41,3 @@ def configure(*, prefix: str, host: str | None, region: str, connect_timeout: fl
     )
     for model in ALL_MODELS:
         model.apply_connection_settings()
-
-
-def table_names() -> list[str]:
-    return [model.Meta.table_name for model in TABLE_MODELS]

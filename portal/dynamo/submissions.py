@@ -170,11 +170,15 @@ class Submission(TenantOwnedModel):
         # TTL deletion is best effort: an expired item must read as absent.
         return self.ttl is not None and self.ttl <= utcnow()
 
-    # --- low-level helpers for the ingest transaction and for paging ------------------------
-    @classmethod
-    def client(cls):
-        """The botocore client of this model's (cached) connection: the same endpoint for every table."""
-        return cls._get_connection().connection.client
+    # --- shards, and low-level helpers for the ingest transaction and for paging ---------------
+    def assign_shard(self, shard_count: int) -> None:
+        """Place a new submission on its write shard (the partition key carries it)."""
+        self.pk = self.partition_for(self.tenantId, self.shard_for(self.id, shard_count))
+
+    @property
+    def shard(self) -> int:
+        """The write shard, read back from the partition key TENANT#{tenantId}#{shard}."""
+        return int(self.pk.rsplit("#", 1)[1])
 
     def put_action(self) -> dict:
         """A TransactWriteItems Put of this new submission (fails if the id already exists)."""

@@ -3,7 +3,7 @@ e-mail addresses unique (written in the same transaction as the tenant)."""
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from .base import ActivatableModel, BaseModel, UTCDateTimeAttribute
+from .base import ActivatableModel, ActiveIndex, BaseModel, UTCDateTimeAttribute
 
 TABLE = "tenants"
 METADATA = "METADATA"
@@ -29,17 +29,6 @@ class TenantStatusIndex(GlobalSecondaryIndex):
         projection = AllProjection()
 
     status = UnicodeAttribute(hash_key=True)
-    dateCreated = UTCDateTimeAttribute(range_key=True)
-
-
-class ActiveIndex(GlobalSecondaryIndex):
-    """Sparse: only active tenants carry activeSparse."""
-
-    class Meta:
-        index_name = "ActiveIndex"
-        projection = AllProjection()
-
-    activeSparse = UnicodeAttribute(hash_key=True)
     dateCreated = UTCDateTimeAttribute(range_key=True)
 
 
@@ -70,6 +59,16 @@ class Tenant(ActivatableModel):
     @staticmethod
     def key_for(tenant_id: str) -> str:
         return f"TENANT#{tenant_id}"
+
+    @classmethod
+    def by_id(cls, tenant_id: str | None) -> "Tenant | None":
+        """The tenant (active or deleted), or None."""
+        if not tenant_id:
+            return None
+        try:
+            return cls.get(cls.key_for(tenant_id), METADATA)
+        except cls.DoesNotExist:
+            return None
 
     def sync_index_keys(self) -> None:
         self.pk = self.key_for(self.id)

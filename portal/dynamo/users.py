@@ -5,6 +5,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from .base import ActivatableModel, TenantOwnedModel, UTCDateTimeAttribute
 
 TABLE = "users"
+METADATA = "METADATA"
 OWNER, MEMBER = "OWNER", "MEMBER"
 
 
@@ -29,7 +30,7 @@ class PortalUser(TenantOwnedModel, ActivatableModel):
         pass
 
     pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True, default="METADATA")
+    sk = UnicodeAttribute(range_key=True, default=METADATA)
     tenantId = UnicodeAttribute()
     email = UnicodeAttribute()
     name = UnicodeAttribute(default="")
@@ -55,9 +56,14 @@ class PortalUser(TenantOwnedModel, ActivatableModel):
         return self.passwordHash == "!"
 
     @classmethod
+    def of_tenant(cls, tenant_id: str, email: str) -> "PortalUser | None":
+        """The tenant's user with this e-mail, or None (another tenant's user is None too)."""
+        return cls.in_tenant(tenant_id).get_or_none(cls.key_for(email), METADATA)
+
+    @classmethod
     def lookup_for_login(cls, email: str):
         """Login and password reset start from an e-mail, before any tenant is known."""
         try:
-            return cls._unscoped_get(cls.key_for(email), "METADATA")
+            return cls._unscoped_get(cls.key_for(email), METADATA)
         except cls.DoesNotExist:
             return None

@@ -1,7 +1,7 @@
 from django import forms
 
-from portal.forms.ingest import FORM_ID
 from portal.selectors.submissions import SPAM_ALL, SPAM_EXCLUDED, SPAM_ONLY, SubmissionFilters
+from portal.services.ingest import FORM_ID
 
 
 class SubmissionFilterForm(forms.Form):

@@ -63,10 +63,10 @@ def campaign_views(campaigns: list[Campaign], *, today: date | None = None) -> l
 
 
 def campaign_get(*, code: str) -> Campaign:
-    try:
-        return Campaign.get(Campaign.key_for(code.strip().upper()), "METADATA")
-    except Campaign.DoesNotExist as error:
-        raise NotFound("No such campaign.") from error
+    campaign = Campaign.by_code(code)
+    if campaign is None:
+        raise NotFound("No such campaign.")
+    return campaign
 
 
 def campaign_detail(*, code: str, today: date | None = None) -> CampaignView:

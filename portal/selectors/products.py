@@ -12,10 +12,10 @@ STAFF = "staff"
 
 
 def product_get(*, product_id: str) -> Product:
-    try:
-        return Product.get(Product.key_for(product_id), "METADATA")
-    except Product.DoesNotExist as error:
-        raise NotFound("No such product.") from error
+    product = Product.by_id(product_id)
+    if product is None:
+        raise NotFound("No such product.")
+    return product
 
 
 def product_get_or_none(*, product_id: str | None) -> Product | None:
@@ -43,7 +43,4 @@ def product_choices() -> list[tuple[str, str]]:
 
 
 def products_by_id(*, product_ids: set[str]) -> dict[str, Product]:
-    ids = [i for i in product_ids if i]
-    if not ids:
-        return {}
-    return {p.id: p for p in Product.batch_get([(Product.key_for(i), "METADATA") for i in ids])}
+    return Product.by_ids(product_ids)

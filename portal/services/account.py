@@ -1,12 +1,12 @@
 """The tenant's own profile: organization name and destination e-mail."""
 from __future__ import annotations
 
+from portal.dynamo.base import save_versioned
 from portal.dynamo.tenants import Tenant
 from portal.dynamo.users import PortalUser
 from portal.errors import ConcurrentEdit
 from portal.selectors.tenants import tenant_get
 from portal.services.audit import audit_record
-from portal.services.common import save_versioned
 from portal.services.tenants import tenant_public_dict
 
 

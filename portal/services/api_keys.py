@@ -8,13 +8,12 @@ from datetime import timedelta
 from pynamodb.exceptions import PutError
 
 from portal.dynamo.api_keys import ApiKey
-from portal.dynamo.base import new_id, utcnow
+from portal.dynamo.base import is_condition_failure, new_id, save_versioned, utcnow
 from portal.dynamo.sites import Site
 from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.audit import audit_record
-from portal.services.common import is_condition_failure, save_versioned
 from portal.services.onboarding import require_validated
 
 KEY_PREFIX = "fbk_"
@@ -23,11 +22,14 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class KeyRefused(ServiceError):
-    """Missing, malformed, unknown or revoked key: one answer for all (401)."""
+    """Missing, malformed, unknown or revoked key: one answer for all."""
 
 
 class TenantBlocked(ServiceError):
-    """The key is fine but its tenant is suspended or deleted (403)."""
+    """The key (or site) is fine but its tenant is suspended or deleted."""
+
+    def __init__(self, message: str = "This account is suspended or closed: submissions are not accepted."):
+        super().__init__(message)
 
 
 def api_key_public_dict(key: ApiKey) -> dict:

@@ -8,13 +8,13 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from portal.dynamo.base import save_versioned
 from portal.dynamo.tenants import Tenant
 from portal.dynamo.users import PortalUser
 from portal.errors import LoginRefused
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services import throttle
 from portal.services.audit import audit_record
-from portal.services.common import save_versioned
 
 SESSION_USER = "_portal_user"
 SESSION_TENANT = "_portal_tenant"

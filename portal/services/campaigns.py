@@ -7,11 +7,12 @@ from datetime import date
 
 from pynamodb.exceptions import PutError
 
+from portal.dynamo.base import is_condition_failure, save_versioned
 from portal.dynamo.campaigns import Campaign
 from portal.dynamo.products import Product
 from portal.errors import ConcurrentEdit, NotFound, ServiceError
 from portal.services.audit import audit_record
-from portal.services.common import is_condition_failure, save_versioned, staff_set_active
+from portal.services.common import staff_set_active
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9_-]{3,32}$")
 CODE_RULE = "3 to 32 characters: letters A-Z, digits, - and _."
@@ -31,7 +32,7 @@ class CampaignInvalid(ServiceError):
 
 
 def campaign_code_normalize(code: str) -> str:
-    return code.strip().upper()
+    return Campaign.normalize_code(code)
 
 
 def campaign_public_dict(campaign: Campaign) -> dict:
@@ -47,10 +48,7 @@ def _validate(*, product_id: str, discount_percent: int, from_date: date, to_dat
         raise CampaignInvalid("The discount must be between 1 and 100 percent.", field="discount_percent")
     if from_date > to_date:
         raise CampaignInvalid("The campaign must start on or before its end date.", field="to_date")
-    try:
-        product = Product.get(Product.key_for(product_id), "METADATA")
-    except Product.DoesNotExist:
-        product = None
+    product = Product.by_id(product_id)
     if product is None or not product.active:
         raise CampaignInvalid("Choose an active product.", field="product_id")
 
@@ -77,10 +75,9 @@ def campaign_create(*, actor: str, code: str, product_id: str, discount_percent:
 
 
 def _campaign_for_edit(*, code: str, version: int | None) -> Campaign:
-    try:
-        campaign = Campaign.get(Campaign.key_for(campaign_code_normalize(code)), "METADATA")
-    except Campaign.DoesNotExist as error:
-        raise NotFound("No such campaign.") from error
+    campaign = Campaign.by_code(code)
+    if campaign is None:
+        raise NotFound("No such campaign.")
     if version is not None and campaign.version != version:
         raise ConcurrentEdit()
     return campaign

@@ -6,14 +6,13 @@ from datetime import datetime, timedelta
 
 from portal.delivery import engine
 from portal.delivery.worker import worker_id_new
-from portal.dynamo.base import utcnow
+from portal.dynamo.base import save_versioned, utcnow
 from portal.dynamo.deliveries import FAILED, PENDING, Delivery, DeliveryAttempt
 from portal.dynamo.users import PortalUser
 from portal.errors import ConcurrentEdit, NotFound, ServiceError
 from portal.selectors.deliveries import delivery_submission_get
 from portal.selectors.destinations import destination_deliveries, destination_get
 from portal.services.audit import audit_record
-from portal.services.common import save_versioned
 from portal.services.delivery_plan import plan_deliveries
 
 MAX_BULK_WINDOW = timedelta(days=14)

@@ -11,7 +11,7 @@ from django.core.validators import validate_email
 from portal.crypto import field_decrypt, field_encrypt
 from portal.delivery.sender import AddressRefused, url_target
 from portal.delivery.signing import secret_generate
-from portal.dynamo.base import new_id, utcnow
+from portal.dynamo.base import new_id, save_versioned, utcnow
 from portal.dynamo.destinations import EMAIL, WEBHOOK, Destination, PreviousSecret
 from portal.dynamo.tenants import Tenant
 from portal.dynamo.users import PortalUser
@@ -19,7 +19,6 @@ from portal.errors import ConcurrentEdit, ServiceError
 from portal.selectors.destinations import destination_get, destination_list
 from portal.selectors.plans import plan_quotas
 from portal.services.audit import audit_record
-from portal.services.common import save_versioned
 
 ROTATION_OVERLAP = timedelta(hours=24)
 MAX_RECIPIENTS = 10

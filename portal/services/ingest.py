@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import math
-import random
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from botocore.exceptions import ClientError
 from django.conf import settings
 from ulid import ULID
 
-from portal.dynamo.base import utcnow
-from portal.dynamo.deliveries import Delivery
+from portal.dynamo.base import TransactionCancelled, transact, utcnow
 from portal.dynamo.metrics import counter_update_action, ingest_counts
 from portal.dynamo.expiring import IngestGuards
 from portal.dynamo.submissions import NO_DESTINATION, Submission
@@ -24,53 +22,49 @@ from portal.errors import ServiceError
 from portal.selectors.plans import plan_quotas, usage_month
 from portal.services.delivery_plan import plan_deliveries
 
-MAX_ATTEMPTS = 6
-RETRYABLE = ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded")
+# Form ids become part of index keys and URLs: a short, plain alphabet.
+FORM_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
 
 
 class IngestRefused(ServiceError):
-    """A request ingest will not store, with the HTTP status and RFC 9457 problem fields."""
+    """Ingest will not store this request; the message (`detail`) says what to fix. The web
+    layer (portal/views/ingest/problems.py) decides how each kind is answered."""
 
-    def __init__(self, status: int, slug: str, title: str, detail: str, retry_after: int | None = None):
+    def __init__(self, detail: str):
         super().__init__(detail)
-        self.status, self.slug, self.title, self.detail, self.retry_after = status, slug, title, detail, retry_after
+        self.detail = detail
 
-    @classmethod
-    def malformed(cls, detail: str) -> "IngestRefused":
-        return cls(400, "malformed-request", "Malformed request", detail)
 
-    @classmethod
-    def unauthorized(cls) -> "IngestRefused":
-        return cls(401, "invalid-api-key", "Invalid API key",
-                   "Send a valid site API key as `Authorization: Bearer fbk_...`. The key is missing, unknown or revoked.")
+class MalformedRequest(IngestRefused):
+    """The request could not be read (bad JSON, UTF-8, header...)."""
 
-    @classmethod
-    def forbidden(cls, detail: str = "This account is suspended or closed: submissions are not accepted.") -> "IngestRefused":
-        return cls(403, "account-blocked", "Submissions not accepted", detail)
 
-    @classmethod
-    def too_large(cls, limit: int) -> "IngestRefused":
-        return cls(413, "body-too-large", "Request body too large", f"The body is larger than {limit // 1024} KB.")
+class BodyTooLarge(IngestRefused):
+    def __init__(self, limit: int):
+        super().__init__(f"The body is larger than {limit // 1024} KB.")
+        self.limit = limit
 
-    @classmethod
-    def unsupported(cls, detail: str) -> "IngestRefused":
-        return cls(415, "unsupported-media-type", "Unsupported media type", detail)
 
-    @classmethod
-    def invalid(cls, detail: str) -> "IngestRefused":
-        return cls(422, "invalid-submission", "Invalid submission", detail)
+class UnsupportedMediaType(IngestRefused):
+    """A content type or charset ingest does not read."""
 
-    @classmethod
-    def rate_limited(cls, retry_after: int) -> "IngestRefused":
-        return cls(429, "rate-limited", "Too many requests",
-                   f"At most {settings.INGEST_RATE_LIMIT} requests per {settings.INGEST_RATE_WINDOW_SECONDS} s "
-                   f"per API key. Retry after {retry_after} s.", retry_after)
 
-    @classmethod
-    def quota_exceeded(cls, quota: int, retry_after: int) -> "IngestRefused":
-        return cls(429, "monthly-quota-exceeded", "Monthly quota reached",
-                   f"Your plan's {quota} submissions for this month are used up; submissions are accepted "
-                   "again from the first day of next month (UTC), or upgrade your plan.", retry_after)
+class InvalidSubmission(IngestRefused):
+    """Well-formed, but not a valid submission (form_id, fields or meta break a rule)."""
+
+
+class RateLimited(IngestRefused):
+    def __init__(self, retry_after: int):
+        super().__init__(f"At most {settings.INGEST_RATE_LIMIT} requests per {settings.INGEST_RATE_WINDOW_SECONDS} s "
+                         f"per API key. Retry after {retry_after} s.")
+        self.retry_after = retry_after
+
+
+class QuotaExceeded(IngestRefused):
+    def __init__(self, *, quota: int, retry_after: int):
+        super().__init__(f"Your plan's {quota} submissions for this month are used up; submissions are accepted "
+                         "again from the first day of next month (UTC), or upgrade your plan.")
+        self.quota, self.retry_after = quota, retry_after
 
 
 @dataclass
@@ -89,7 +83,7 @@ def ingest_rate_check(*, subject: str, now: float | None = None) -> None:
     start = int(now // window * window)
     hits = IngestGuards.rate_window_hit(subject=subject, window_start=start, expires_epoch=start + window + 60)
     if hits > settings.INGEST_RATE_LIMIT:
-        raise IngestRefused.rate_limited(max(1, math.ceil(start + window - now)))
+        raise RateLimited(max(1, math.ceil(start + window - now)))
 
 
 def quota_check(*, tenant: Tenant, now: datetime) -> None:
@@ -99,7 +93,7 @@ def quota_check(*, tenant: Tenant, now: datetime) -> None:
     if usage_month(tenant_id=tenant.id, today=now.date()).submissions >= quota:
         following = (now.date().replace(day=1) + timedelta(days=32)).replace(day=1)
         next_month = datetime(following.year, following.month, 1, tzinfo=timezone.utc)
-        raise IngestRefused.quota_exceeded(quota, max(1, math.ceil((next_month - now).total_seconds())))
+        raise QuotaExceeded(quota=quota, retry_after=max(1, math.ceil((next_month - now).total_seconds())))
 
 
 # --- the write -----------------------------------------------------------------------------
@@ -112,7 +106,7 @@ def _validate_idempotency_key(key: str | None) -> str | None:
         return None
     key = key.strip()
     if not key or len(key) > 255 or not key.isprintable():
-        raise IngestRefused.malformed("Idempotency-Key must be 1-255 printable characters.")
+        raise MalformedRequest("Idempotency-Key must be 1-255 printable characters.")
     return key
 
 
@@ -137,19 +131,14 @@ def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict,
         ttl=now + timedelta(days=quotas.retention_days),
     )
     submission.set_payload(fields=fields, meta=meta)
-    shard = Submission.shard_for(submission.id, tenant.shardCount)
-    submission.pk = Submission.partition_for(tenant.id, shard)
+    submission.assign_shard(tenant.shardCount)
     # Spam is stored for review but never forwarded.
     deliveries = [] if spam else plan_deliveries(tenant_id=tenant.id, submission_id=submission.id, form_id=form_id)
     if not deliveries:
         submission.deliveryStatus = NO_DESTINATION  # "pending" would wait for nothing
-    actions = [submission.put_action()]
-    for row in deliveries:
-        row.version = 1
-        actions.append({"Put": {"TableName": Delivery.Meta.table_name, "Item": row.serialize(),
-                                "ConditionExpression": "attribute_not_exists(pk)"}})
+    actions = [submission.put_action()] + [row.put_action() for row in deliveries]
     actions.append(counter_update_action(
-        tenant_id=tenant.id, day=now.date().isoformat(), shard=shard,
+        tenant_id=tenant.id, day=now.date().isoformat(), shard=submission.shard,
         counts=ingest_counts(form_id=form_id, hour=now.hour, spam=spam)))
     idempotency_index = None
     if digest:
@@ -163,35 +152,15 @@ def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict,
 
 def _commit(actions: list[dict], *, submission_id: str, tenant_id: str, digest: str | None,
             idempotency_index: int | None, now_epoch: int, sleep) -> IngestResult:
-    client = Submission.client()
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            answer = client.transact_write_items(TransactItems=actions, ReturnConsumedCapacity="TOTAL")
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                if error.response["Error"]["Code"] in ("ThrottlingException", "InternalServerError") \
-                        and attempt < MAX_ATTEMPTS - 1:
-                    sleep(_backoff(attempt))
-                    continue
-                raise
-            codes = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
-            if codes and codes[0] == "ConditionalCheckFailed":
-                # Our own id exists: an earlier attempt committed but its answer was lost.
-                return IngestResult(submission_id=submission_id)
-            if idempotency_index is not None and len(codes) > idempotency_index \
-                    and codes[idempotency_index] == "ConditionalCheckFailed":
-                earlier = IngestGuards.idempotency_lookup(tenant_id=tenant_id, key_digest=digest, now_epoch=now_epoch)
-                if earlier:
-                    return IngestResult(submission_id=earlier, replayed=True)
-            if any(code in RETRYABLE for code in codes) and attempt < MAX_ATTEMPTS - 1:
-                sleep(_backoff(attempt))
-                continue
-            raise
-        units = sum(c.get("CapacityUnits", 0) for c in answer.get("ConsumedCapacity", []) or [])
-        return IngestResult(submission_id=submission_id, write_units=units)
-    raise RuntimeError("unreachable")  # pragma: no cover
-
-
-def _backoff(attempt: int) -> float:
-    """Full jitter: up to 25 ms, 50 ms, 100 ms... capped at 1 s."""
-    return random.uniform(0, min(1.0, 0.025 * (2 ** attempt)))
+    try:
+        units = transact(actions, sleep=sleep)
+    except TransactionCancelled as cancelled:
+        if cancelled.condition_failed(0):
+            # Our own id exists: an earlier attempt committed but its answer was lost.
+            return IngestResult(submission_id=submission_id)
+        if idempotency_index is not None and cancelled.condition_failed(idempotency_index):
+            earlier = IngestGuards.idempotency_lookup(tenant_id=tenant_id, key_digest=digest, now_epoch=now_epoch)
+            if earlier:
+                return IngestResult(submission_id=earlier, replayed=True)
+        raise
+    return IngestResult(submission_id=submission_id, write_units=units)

@@ -10,10 +10,9 @@ from datetime import timedelta
 from django.contrib.auth.hashers import make_password
 from django.core import signing
 
-from portal.dynamo.base import utcnow
+from portal.dynamo.base import save_versioned, utcnow
 from portal.dynamo.users import PortalUser
 from portal.selectors.tenants import tenant_get_or_none
-from portal.services.common import save_versioned
 
 
 def _password_digest(user: PortalUser) -> str:

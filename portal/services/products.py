@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from portal.dynamo.base import new_id
+from portal.dynamo.base import new_id, save_versioned
 from portal.dynamo.products import MONTHLY, Product, Quotas
 from portal.errors import ConcurrentEdit, NotFound
 from portal.services.audit import audit_record
-from portal.services.common import save_versioned, staff_set_active
+from portal.services.common import staff_set_active
 
 CENT = Decimal("0.01")
 
@@ -21,10 +21,9 @@ def product_public_dict(product: Product) -> dict:
 
 
 def _product_for_edit(*, product_id: str, version: int | None) -> Product:
-    try:
-        product = Product.get(Product.key_for(product_id), "METADATA")
-    except Product.DoesNotExist as error:
-        raise NotFound("No such product.") from error
+    product = Product.by_id(product_id)
+    if product is None:
+        raise NotFound("No such product.")
     if version is not None and product.version != version:
         raise ConcurrentEdit()
     return product

@@ -62,10 +62,9 @@ def _fmt(day: str) -> str:
 def campaign_for_code(*, code: str, today: date | None = None) -> Campaign:
     """The live campaign with this code, or CampaignCodeRejected saying exactly why not."""
     code = campaign_code_normalize(code)
-    try:
-        campaign = Campaign.get(Campaign.key_for(code), "METADATA")
-    except Campaign.DoesNotExist:
-        raise CampaignCodeRejected(f"There is no campaign with the code {code}. Check the spelling.") from None
+    campaign = Campaign.by_code(code)
+    if campaign is None:
+        raise CampaignCodeRejected(f"There is no campaign with the code {code}. Check the spelling.")
     state = campaign_state(campaign=campaign, today=today or utcnow().date())
     if state == DELETED:
         raise CampaignCodeRejected(f"The campaign {code} has been withdrawn and can no longer be used.")

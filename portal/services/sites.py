@@ -12,14 +12,13 @@ import re
 import idna
 from pynamodb.exceptions import PutError
 
-from portal.dynamo.base import new_id
+from portal.dynamo.base import is_condition_failure, new_id, save_versioned
 from portal.dynamo.sites import Site
 from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
 from portal.selectors.plans import plan_quotas
 from portal.selectors.sites import api_key_list, site_count_active
 from portal.services.audit import audit_record
-from portal.services.common import is_condition_failure, save_versioned
 from portal.services.onboarding import onboarding_site_added
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")

@@ -11,11 +11,11 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from portal.dynamo.base import save_versioned
 from portal.dynamo.tenants import Tenant
 from portal.dynamo.users import MEMBER, OWNER, PortalUser
 from portal.errors import NotFound, ServiceError
 from portal.services.audit import audit_record
-from portal.services.common import save_versioned
 from portal.services.tenants import INVITATION_MAX_AGE, invitation_token
 from portal.services.users import portal_user_create
 

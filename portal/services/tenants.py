@@ -12,14 +12,14 @@ from django.core.mail import send_mail
 from django.urls import reverse
 from pynamodb.exceptions import TransactWriteError
 
-from portal.dynamo.base import new_id, transact_write
+from portal.dynamo.base import condition_failures, is_condition_failure, new_id, save_versioned, transact_write
 from portal.dynamo.campaigns import Campaign
 from portal.dynamo.products import Product
-from portal.dynamo.tenants import METADATA, STATUSES, SUSPENDED, UNVALIDATED, Tenant, TenantEmailGuard
+from portal.dynamo.tenants import STATUSES, SUSPENDED, UNVALIDATED, Tenant, TenantEmailGuard
 from portal.dynamo.users import OWNER, PortalUser
 from portal.errors import ConcurrentEdit, NotFound, ServiceError
 from portal.services.audit import audit_record
-from portal.services.common import is_condition_failure, save_versioned, staff_set_active
+from portal.services.common import staff_set_active
 from portal.services.users import portal_user_build
 from portal.services.password_links import password_link_spend, password_link_token, password_link_user
 
@@ -56,13 +56,6 @@ def tenant_public_dict(tenant: Tenant) -> dict:
     }
 
 
-def _failed_actions(error: TransactWriteError) -> set[int]:
-    """Positions of the actions whose condition failed (DynamoDB reports one reason per action,
-    in the order PynamoDB sends them: condition checks, deletes, puts, updates)."""
-    reasons = error.cancellation_reasons or []
-    return {i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"}
-
-
 def tenant_create(*, email: str, organization: str, actor: str, product_id: str | None = None,
                   campaign_code: str | None = None, status: str = UNVALIDATED, staff: bool = False,
                   extra_writes=None, destination_email: str | None = None) -> Tenant:
@@ -91,17 +84,11 @@ def tenant_create(*, email: str, organization: str, actor: str, product_id: str 
 
 def _check_plan(*, product_id: str | None, campaign_code: str | None) -> None:
     if product_id:
-        try:
-            product = Product.get(Product.key_for(product_id), "METADATA")
-        except Product.DoesNotExist:
-            product = None
+        product = Product.by_id(product_id)
         if product is None or not product.active:
             raise TenantInvalid("Choose an active product.", field="product_id")
     if campaign_code:
-        try:
-            campaign = Campaign.get(Campaign.key_for(campaign_code.strip().upper()), "METADATA")
-        except Campaign.DoesNotExist:
-            campaign = None
+        campaign = Campaign.by_code(campaign_code)
         if campaign is None or not campaign.active:
             raise TenantInvalid("No active campaign has that code.", field="campaign_code")
         if product_id and campaign.productId != product_id:
@@ -136,10 +123,9 @@ def tenant_staff_create(*, actor: str, email: str, organization: str, owner_name
 
 
 def _tenant_for_edit(*, tenant_id: str, version: int | None) -> Tenant:
-    try:
-        tenant = Tenant.get(Tenant.key_for(tenant_id), METADATA)
-    except Tenant.DoesNotExist as error:
-        raise NotFound("No such tenant.") from error
+    tenant = Tenant.by_id(tenant_id)
+    if tenant is None:
+        raise NotFound("No such tenant.")
     if version is not None and tenant.version != version:
         raise ConcurrentEdit()
     return tenant
@@ -172,7 +158,7 @@ def tenant_update(*, actor: str, tenant_id: str, version: int, email: str, organ
                 transaction.save(new_guard, condition=TenantEmailGuard.pk.does_not_exist())  # action 1
                 transaction.save(tenant)  # action 2, with the version condition
         except TransactWriteError as error:
-            failed = _failed_actions(error)
+            failed = condition_failures(error)
             if 1 in failed:
                 raise EmailTaken(new_email) from error
             if failed:
@@ -214,17 +200,6 @@ def tenant_status_change(*, actor: str, tenant_id: str, version: int | None, to_
     audit_record(tenant_id=tenant.id, actor=actor, action=action, target_type="tenant", target_id=tenant.id,
                  before=before, after=tenant_public_dict(tenant), detail=reason or None, staff=True)
     return tenant
-
-
-def tenant_suspend(*, actor: str, tenant_id: str, version: int | None, reason: str) -> Tenant:
-    return tenant_status_change(actor=actor, tenant_id=tenant_id, version=version, to_status=SUSPENDED, reason=reason)
-
-
-def tenant_reactivate(*, actor: str, tenant_id: str, version: int | None) -> Tenant:
-    tenant = _tenant_for_edit(tenant_id=tenant_id, version=version)
-    if tenant.status != SUSPENDED:
-        raise TransitionRefused("Only a suspended tenant can be reactivated.")
-    return tenant_status_change(actor=actor, tenant_id=tenant_id, version=version, to_status=tenant.next_statuses[0])
 
 
 def _tenant_set_active(*, actor: str, tenant_id: str, version: int | None, active: bool) -> Tenant:

@@ -7,10 +7,6 @@ from datetime import timedelta
 from portal.dynamo.expiring import EphemeralCounter
 
 
-def _key(scope: str, subject: str) -> str:
-    return f"THROTTLE#{scope}#{subject}"
-
-
 def _recent(item: EphemeralCounter | None, window_seconds: int, now: float) -> list[float]:
     if item is None:
         return []
@@ -19,7 +15,7 @@ def _recent(item: EphemeralCounter | None, window_seconds: int, now: float) -> l
 
 def throttle_is_blocked(*, scope: str, subject: str, limit: int, window_seconds: int) -> bool:
     try:
-        item = EphemeralCounter.get(_key(scope, subject), consistent_read=True)
+        item = EphemeralCounter.get(EphemeralCounter.throttle_key_for(scope, subject), consistent_read=True)
     except EphemeralCounter.DoesNotExist:
         return False
     return len(_recent(item, window_seconds, time.time())) >= limit
@@ -28,7 +24,7 @@ def throttle_is_blocked(*, scope: str, subject: str, limit: int, window_seconds:
 def throttle_record(*, scope: str, subject: str, window_seconds: int) -> None:
     """Append one event atomically (list_append), trimming nothing: the TTL ends the item."""
     now = time.time()
-    item = EphemeralCounter(pk=_key(scope, subject))
+    item = EphemeralCounter(pk=EphemeralCounter.throttle_key_for(scope, subject))
     item.update(actions=[
         EphemeralCounter.events.set((EphemeralCounter.events | []).append([int(now)])),
         EphemeralCounter.expiresAt.set(timedelta(seconds=window_seconds)),
@@ -36,4 +32,4 @@ def throttle_record(*, scope: str, subject: str, window_seconds: int) -> None:
 
 
 def throttle_clear(*, scope: str, subject: str) -> None:
-    EphemeralCounter(pk=_key(scope, subject)).delete()
+    EphemeralCounter(pk=EphemeralCounter.throttle_key_for(scope, subject)).delete()

@@ -4,10 +4,9 @@ from __future__ import annotations
 from django.contrib.auth.hashers import make_password
 from pynamodb.exceptions import PutError
 
-from portal.dynamo.base import new_id
+from portal.dynamo.base import is_condition_failure, new_id
 from portal.dynamo.users import MEMBER, PortalUser
 from portal.errors import ServiceError
-from portal.services.common import is_condition_failure
 
 
 class UserEmailTaken(ServiceError):

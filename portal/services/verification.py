@@ -12,14 +12,13 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from portal.dynamo.base import utcnow
+from portal.dynamo.base import save_versioned, utcnow
 from portal.dynamo.tenants import SUSPENDED, UNVALIDATED, VALIDATED, Tenant
 from portal.dynamo.users import PortalUser
 from portal.errors import ServiceError
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services import throttle
 from portal.services.audit import audit_record
-from portal.services.common import save_versioned
 from portal.services.onboarding import onboarding_email_confirmed
 from portal.services.tenants import tenant_status_change
 
@@ -95,7 +94,7 @@ def verification_confirm(*, token: str) -> Tenant:
 
 
 def _mark_owner_verified(tenant: Tenant) -> None:
-    user = PortalUser.in_tenant(tenant.id).get_or_none(PortalUser.key_for(tenant.email), "METADATA")
+    user = PortalUser.of_tenant(tenant.id, tenant.email)
     if user is not None and user.emailVerifiedAt is None:
         user.emailVerifiedAt = utcnow()
         user.touch(tenant.email)

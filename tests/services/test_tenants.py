@@ -20,8 +20,8 @@ from portal.selectors.tenants import (tenant_get, tenant_get_by_email, tenant_li
                                       tenant_orders, tenant_sites, tenant_status_counts, tenant_users)
 from portal.services.auth import portal_authenticate
 from portal.services.tenants import (EmailTaken, InvitationInvalid, TransitionRefused, invitation_accept,
-                                     invitation_user, tenant_create, tenant_delete, tenant_reactivate,
-                                     tenant_restore, tenant_staff_create, tenant_status_change, tenant_suspend,
+                                     invitation_user, tenant_create, tenant_delete,
+                                     tenant_restore, tenant_staff_create, tenant_status_change,
                                      tenant_update)
 from portal.services.users import portal_user_create
 from tests.factories.accounts import PASSWORD, make_product, make_tenant
@@ -100,14 +100,15 @@ def test_other_transitions_are_refused_and_change_nothing(ddb, start, target, me
 def test_suspend_needs_a_reason_and_reactivate_returns_to_the_state_before(ddb):
     tenant, user = make_tenant(status=VALIDATED)
     with pytest.raises(TransitionRefused, match="reason"):
-        tenant_suspend(actor="alice", tenant_id=tenant.id, version=tenant.version, reason="  ")
-    suspended = tenant_suspend(actor="alice", tenant_id=tenant.id, version=tenant.version, reason="Unpaid invoice")
+        tenant_status_change(actor="alice", tenant_id=tenant.id, version=tenant.version, to_status=SUSPENDED, reason="  ")
+    suspended = tenant_status_change(actor="alice", tenant_id=tenant.id, version=tenant.version, to_status=SUSPENDED,
+                                     reason="Unpaid invoice")
     assert (suspended.status, suspended.statusBeforeSuspension) == (SUSPENDED, VALIDATED)
     # Issue 6: a suspended tenant's users still sign in, to a read-only portal.
     assert portal_authenticate(email=user.email, password=PASSWORD, ip="1.2.3.4")[1].status == SUSPENDED
     with pytest.raises(TransitionRefused, match="only be reactivated to the state it had before, VALIDATED"):
         tenant_status_change(actor="alice", tenant_id=tenant.id, version=suspended.version, to_status=REGISTERED)
-    reactivated = tenant_reactivate(actor="bob", tenant_id=tenant.id, version=suspended.version)
+    reactivated = tenant_status_change(actor="bob", tenant_id=tenant.id, version=suspended.version, to_status=VALIDATED)
     assert (reactivated.status, reactivated.suspensionReason, reactivated.statusBeforeSuspension) == (VALIDATED, None, None)
     entry = next(AuditEntry.in_tenant(tenant.id).query(AuditEntry.partition_for(tenant.id),
                                                        filter_condition=AuditEntry.action == "tenant.suspend"))

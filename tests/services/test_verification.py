@@ -13,7 +13,7 @@ from portal.dynamo.users import PortalUser
 from portal.selectors.tenants import tenant_get
 from portal.services import verification
 from portal.services.onboarding import EmailNotConfirmed, api_keys_allowed, onboarding_site_added, require_validated
-from portal.services.tenants import tenant_suspend
+from portal.services.tenants import tenant_status_change
 from portal.services.verification import (AlreadyConfirmed, VerificationInvalid, VerificationThrottled,
                                           verification_confirm, verification_resend)
 from tests.factories.accounts import make_checkout, make_tenant, stored_items
@@ -53,7 +53,7 @@ def test_an_expired_or_tampered_link_changes_nothing(ddb, monkeypatch):
 
 def test_a_suspended_tenant_cannot_confirm(ddb):
     tenant, _, _ = make_checkout()
-    tenant_suspend(actor="staff", tenant_id=tenant.id, version=None, reason="Fraud check")
+    tenant_status_change(actor="staff", tenant_id=tenant.id, version=None, to_status=SUSPENDED, reason="Fraud check")
     with pytest.raises(VerificationInvalid, match="suspended"):
         verification_confirm(token=_token_from_outbox())
     assert tenant_get(tenant_id=tenant.id).status == SUSPENDED

@@ -4,11 +4,11 @@ from django.core import mail
 from django.test import Client
 
 from portal.dynamo.audit import AuditEntry
-from portal.dynamo.tenants import UNVALIDATED
+from portal.dynamo.tenants import SUSPENDED, UNVALIDATED
 from portal.selectors.tenants import tenant_get
 from portal.services.account import account_profile_update
 from portal.services.team import team_invite
-from portal.services.tenants import invitation_accept, invitation_token, tenant_suspend
+from portal.services.tenants import invitation_accept, invitation_token, tenant_status_change
 from tests.factories.accounts import PASSWORD, make_checkout, make_tenant, stored_items
 
 
@@ -100,7 +100,7 @@ def test_unconfirmed_tenant_sees_the_banner_and_can_resend_the_link(ddb):
 
 def test_a_suspended_tenant_reads_but_every_write_is_refused(ddb):
     tenant, owner = make_tenant(organization="Paused Co")
-    tenant_suspend(actor="staff", tenant_id=tenant.id, version=None, reason="Chargeback")
+    tenant_status_change(actor="staff", tenant_id=tenant.id, version=None, to_status=SUSPENDED, reason="Chargeback")
     client = _signed_in(owner.email)
     assert client.get("/account/").status_code == 200
     assert "Chargeback" in client.get("/account/plan/").content.decode()

@@ -69,9 +69,7 @@ class Command(BaseCommand):
             ("LAUNCH20", "Agency", 20, today - timedelta(days=10), today + timedelta(days=60)),
             ("SPRING10", "Starter", 10, today + timedelta(days=30), today + timedelta(days=90)),
         ]:
-            try:
-                Campaign.get(Campaign.key_for(code), "METADATA")
-            except Campaign.DoesNotExist:
+            if Campaign.by_code(code) is None:
                 campaign_create(actor=ACTOR, code=code, product_id=products[product].id, discount_percent=percent,
                                 from_date=start, to_date=end, name=f"{code} demo campaign")
 

@@ -1,7 +1,7 @@
-"""Reading and validating ingest bodies (JSON, urlencoded, multipart) into one shape.
+"""Reading and validating ingest request bodies (JSON, urlencoded, multipart) into one shape.
+This is the web edge of ingest (a request in, a clean submission out), not a Django form.
 
-Every refusal is an IngestRefused carrying its HTTP status, so the views can answer with
-application/problem+json (RFC 9457)."""
+Refusals are the ingest service's domain errors; portal/views/ingest/problems.py answers them."""
 from __future__ import annotations
 
 import io
@@ -14,13 +14,14 @@ from django.conf import settings
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.utils.http import parse_header_parameters
 
-from portal.services.ingest import IngestRefused
+from portal.services.browser_forms import HONEYPOT, NEXT
+from portal.services.ingest import (FORM_ID, BodyTooLarge, InvalidSubmission, MalformedRequest,
+                                    UnsupportedMediaType)
 
 JSON, URLENCODED, MULTIPART = "application/json", "application/x-www-form-urlencoded", "multipart/form-data"
-FORM_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
 META_KEYS_MAX = 20
 META_VALUE_MAX = 2048
-SPECIAL = ("_gotcha", "_next")  # browser form posts only
+SPECIAL = (HONEYPOT, NEXT)  # browser form posts only
 
 
 @dataclass
@@ -40,21 +41,21 @@ class CleanSubmission:
 
 
 def read_body(request, *, limit: int | None = None) -> bytes:
-    """The request body, refusing (413) anything over the limit without reading it: the
+    """The request body, refusing anything over the limit without reading it: the
     declared length is checked first, and at most limit + 1 bytes are ever read."""
     limit = limit or settings.INGEST_MAX_BODY_BYTES
     declared = request.META.get("CONTENT_LENGTH") or "0"
     try:
         declared_length = int(declared)
     except ValueError:
-        raise IngestRefused.malformed("The Content-Length header is not a number.") from None
+        raise MalformedRequest("The Content-Length header is not a number.") from None
     if declared_length > limit:
-        raise IngestRefused.too_large(limit)
+        raise BodyTooLarge(limit)
     body = request.read(limit + 1)
     if len(body) > limit:
-        raise IngestRefused.too_large(limit)
+        raise BodyTooLarge(limit)
     if not body:
-        raise IngestRefused.malformed("The request body is empty.")
+        raise MalformedRequest("The request body is empty.")
     return body
 
 
@@ -64,10 +65,10 @@ def _content_type(header: str | None, *, allow_json: bool = True) -> tuple[str, 
     allowed = (JSON, URLENCODED, MULTIPART) if allow_json else (URLENCODED, MULTIPART)
     if media_type not in allowed:
         shown = media_type or "none"
-        raise IngestRefused.unsupported(f"Content-Type {shown} is not supported: send {', '.join(allowed)}.")
+        raise UnsupportedMediaType(f"Content-Type {shown} is not supported: send {', '.join(allowed)}.")
     charset = params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
-        raise IngestRefused.unsupported(f"Charset {charset} is not supported: send UTF-8.")
+        raise UnsupportedMediaType(f"Charset {charset} is not supported: send UTF-8.")
     return media_type, params
 
 
@@ -75,7 +76,7 @@ def _utf8(body: bytes) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
-        raise IngestRefused.malformed("The request body is not valid UTF-8.") from None
+        raise MalformedRequest("The request body is not valid UTF-8.") from None
 
 
 def _parse_json(body: bytes) -> ParsedBody:
@@ -83,9 +84,9 @@ def _parse_json(body: bytes) -> ParsedBody:
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
-        raise IngestRefused.malformed("The request body is not valid JSON.") from None
+        raise MalformedRequest("The request body is not valid JSON.") from None
     if not isinstance(data, dict):
-        raise IngestRefused.invalid("The JSON body must be an object with form_id and fields.")
+        raise InvalidSubmission("The JSON body must be an object with form_id and fields.")
     return ParsedBody(form_id=data.get("form_id"), fields=data.get("fields"), meta=data.get("meta"))
 
 
@@ -124,9 +125,9 @@ def _parse_urlencoded(body: bytes) -> ParsedBody:
         pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict",
                           max_num_fields=settings.INGEST_MAX_FIELDS * 4 + 10)
     except UnicodeDecodeError:
-        raise IngestRefused.malformed("The form body is not valid UTF-8.") from None
+        raise MalformedRequest("The form body is not valid UTF-8.") from None
     except ValueError:
-        raise IngestRefused.invalid(f"Too many fields: at most {settings.INGEST_MAX_FIELDS}.") from None
+        raise InvalidSubmission(f"Too many fields: at most {settings.INGEST_MAX_FIELDS}.") from None
     return _from_pairs(pairs)
 
 
@@ -136,13 +137,13 @@ def _parse_multipart(request, body: bytes, header: str) -> ParsedBody:
     try:
         data, files = MultiPartParser(meta, io.BytesIO(body), request.upload_handlers, "utf-8").parse()
     except (MultiPartParserError, ValueError) as error:
-        raise IngestRefused.malformed(f"The multipart body could not be read: {error}") from None
+        raise MalformedRequest(f"The multipart body could not be read: {error}") from None
     except Exception as error:  # TooManyFieldsSent, RequestDataTooBig (SuspiciousOperation)
         if error.__class__.__name__ in ("TooManyFieldsSent", "TooManyFilesSent"):
-            raise IngestRefused.invalid(f"Too many fields: at most {settings.INGEST_MAX_FIELDS}.") from None
+            raise InvalidSubmission(f"Too many fields: at most {settings.INGEST_MAX_FIELDS}.") from None
         raise
     if files:
-        raise IngestRefused.invalid("File uploads are not supported: send text fields only.")
+        raise InvalidSubmission("File uploads are not supported: send text fields only.")
     return _from_pairs([(name, value) for name, values in data.lists() for value in values])
 
 
@@ -157,34 +158,39 @@ def parse_body(request, body: bytes, *, allow_json: bool = True) -> ParsedBody:
 
 
 def clean_submission(parsed: ParsedBody, *, form_id: str | None = None) -> CleanSubmission:
-    """422 for anything that is well-formed but not a valid submission."""
+    """InvalidSubmission for anything that is well-formed but not a valid submission."""
     max_fields, max_name = settings.INGEST_MAX_FIELDS, settings.INGEST_MAX_FIELD_NAME_LENGTH
     form_id = form_id if form_id is not None else parsed.form_id
     if form_id is None or form_id == "":
-        raise IngestRefused.invalid("form_id is required.")
+        raise InvalidSubmission("form_id is required.")
     if not isinstance(form_id, str) or not FORM_ID.match(form_id):
-        raise IngestRefused.invalid("form_id must be 1-100 letters, digits or _ . : - characters.")
+        raise InvalidSubmission("form_id must be 1-100 letters, digits or _ . : - characters.")
     fields = parsed.fields
     if not isinstance(fields, dict):
-        raise IngestRefused.invalid("fields must be an object of field names to values.")
+        raise InvalidSubmission("fields must be an object of field names to values.")
     if not fields:
-        raise IngestRefused.invalid("fields must contain at least one field.")
+        raise InvalidSubmission("fields must contain at least one field.")
     if len(fields) > max_fields:
-        raise IngestRefused.invalid(f"Too many fields: {len(fields)}, at most {max_fields}.")
+        raise InvalidSubmission(f"Too many fields: {len(fields)}, at most {max_fields}.")
     for name, value in fields.items():
         if not name or len(name) > max_name:
-            raise IngestRefused.invalid(f"Field names must be 1-{max_name} characters long.")
+            raise InvalidSubmission(f"Field names must be 1-{max_name} characters long.")
         if isinstance(value, list):
             if not all(isinstance(v, str) for v in value):
-                raise IngestRefused.invalid(f"Field {name!r}: a list may only contain strings.")
+                raise InvalidSubmission(f"Field {name!r}: a list may only contain strings.")
         elif not isinstance(value, str):
-            raise IngestRefused.invalid(f"Field {name!r}: values must be strings or lists of strings.")
+            raise InvalidSubmission(f"Field {name!r}: values must be strings or lists of strings.")
     meta = parsed.meta if parsed.meta is not None else {}
     if not isinstance(meta, dict):
-        raise IngestRefused.invalid("meta must be an object (page_url, user_agent, ip, referrer).")
+        raise InvalidSubmission("meta must be an object (page_url, user_agent, ip, referrer).")
     if len(meta) > META_KEYS_MAX:
-        raise IngestRefused.invalid(f"meta may have at most {META_KEYS_MAX} keys.")
+        raise InvalidSubmission(f"meta may have at most {META_KEYS_MAX} keys.")
     for name, value in meta.items():
         if not name or len(name) > max_name or not isinstance(value, str) or len(value) > META_VALUE_MAX:
-            raise IngestRefused.invalid(f"meta {name!r}: values must be strings of at most {META_VALUE_MAX} characters.")
+            raise InvalidSubmission(f"meta {name!r}: values must be strings of at most {META_VALUE_MAX} characters.")
     return CleanSubmission(form_id=form_id, fields=fields, meta=meta, special=parsed.special)
+
+
+def submission_from_request(request, *, form_id: str | None = None) -> CleanSubmission:
+    """Read, parse and validate the body; a browser form's URL names its form_id instead."""
+    return clean_submission(parse_body(request, read_body(request)), form_id=form_id)

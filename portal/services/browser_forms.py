@@ -1,0 +1,87 @@
+"""The rules of plain HTML forms posted by browsers to /f/{siteId}/{formId} (DESIGN section 6):
+the post must come from a page of the site's own domain (a check, not authentication: anyone
+can forge it), the site's tenant must accept submissions, each site is rate limited, a filled
+honeypot (`_gotcha`) is stored as spam, and `_next` may only lead back to the site."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from portal.dynamo.sites import Site
+from portal.dynamo.tenants import Tenant
+from portal.selectors.tenants import tenant_get_or_none
+from portal.services.api_keys import TenantBlocked
+from portal.services.ingest import IngestRefused, IngestResult, ingest_rate_check, submission_ingest
+
+HONEYPOT, NEXT = "_gotcha", "_next"
+USER_AGENT_MAX = 512
+
+
+class FormUnavailable(IngestRefused):
+    def __init__(self):
+        super().__init__("This form is not connected to an active site.")
+
+
+class OriginRefused(IngestRefused):
+    def __init__(self, domain: str):
+        super().__init__(f"Forms for this site are accepted only from pages on {domain}.")
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return ""
+
+
+def _same_site(url: str, domain: str) -> bool:
+    """A URL on the site's own domain, with or without www."""
+    host = _host(url)
+    bare = domain[4:] if domain.startswith("www.") else domain
+    return bool(host) and host in (bare, f"www.{bare}")
+
+
+@dataclass(frozen=True)
+class BrowserForm:
+    """A site's form that accepted a browser's post so far; `origin` is where it came from."""
+
+    site: Site
+    tenant: Tenant
+    origin: str
+
+    def redirect_target(self, special: dict) -> str | None:
+        """Where `_next` asks to go, if that is an http(s) page of the site itself."""
+        next_url = special.get(NEXT, "")
+        if next_url and _same_site(next_url, self.site.domain) and urlsplit(next_url).scheme in ("http", "https"):
+            return next_url
+        return None
+
+    def back_link(self) -> str:
+        """The page the form was posted from, for a "back" link, when it is on the site."""
+        return self.origin if _same_site(self.origin, self.site.domain) else ""
+
+
+def browser_form_open(*, site_id: str, origin: str | None, referer: str | None) -> BrowserForm:
+    """Everything checked before the body is read: the site, where the post came from, the
+    tenant, and the site's rate limit."""
+    site = Site.lookup_by_id(site_id)
+    if site is None or not site.active:
+        raise FormUnavailable()
+    origin = origin or referer or ""
+    if not _same_site(origin, site.domain):
+        raise OriginRefused(site.domain)
+    tenant = tenant_get_or_none(tenant_id=site.tenantId)
+    if tenant is None or not tenant.accepts_submissions:
+        raise TenantBlocked()
+    ingest_rate_check(subject=f"site:{site.id}")
+    return BrowserForm(site=site, tenant=tenant, origin=origin)
+
+
+def browser_form_submit(*, form: BrowserForm, form_id: str, fields: dict, special: dict, referer: str | None,
+                        user_agent: str | None, ip: str | None) -> IngestResult:
+    """Store the post with what the browser told about itself; a filled honeypot is kept as spam."""
+    meta = {"page_url": referer or "", "referrer": referer or "",
+            "user_agent": (user_agent or "")[:USER_AGENT_MAX], "ip": ip or ""}
+    spam = bool(special.get(HONEYPOT, "").strip())
+    return submission_ingest(tenant=form.tenant, site_id=form.site.id, form_id=form_id, fields=fields,
+                             meta={k: v for k, v in meta.items() if v}, spam=spam)

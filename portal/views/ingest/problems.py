@@ -1,0 +1,94 @@
+"""Every problem type the ingest endpoints answer with (RFC 9457 application/problem+json):
+slug, title, status and description in one table, and the mapping from the services'
+domain errors to them. The /api/problems/<slug> pages are built from the same table."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpResponse
+
+from portal.services.api_keys import KeyRefused, TenantBlocked
+from portal.services.browser_forms import FormUnavailable, OriginRefused
+from portal.services.ingest import (BodyTooLarge, InvalidSubmission, MalformedRequest, QuotaExceeded, RateLimited,
+                                    UnsupportedMediaType)
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    slug: str
+    title: str
+    status: int
+    description: str
+
+
+MALFORMED = ProblemType("malformed-request", "Malformed request", 400,
+                        "The body could not be read: malformed JSON, invalid UTF-8, an empty body or a bad header.")
+INVALID_KEY = ProblemType("invalid-api-key", "Invalid API key", 401,
+                          "The Authorization header is missing, or its key is unknown or revoked.")
+BLOCKED = ProblemType("account-blocked", "Submissions not accepted", 403,
+                      "The account is suspended or closed, or a browser form was posted from another origin.")
+NOT_FOUND = ProblemType("not-found", "Unknown form", 404, "No active site with this id.")
+TOO_LARGE = ProblemType("body-too-large", "Request body too large", 413,
+                        "The body is over the size limit (256 KB by default).")
+UNSUPPORTED = ProblemType("unsupported-media-type", "Unsupported media type", 415,
+                          "Send application/json, application/x-www-form-urlencoded or multipart/form-data, in UTF-8.")
+INVALID = ProblemType("invalid-submission", "Invalid submission", 422,
+                      "form_id is missing or invalid, or the fields break a limit: at most 200 fields, names up to "
+                      "100 characters, values strings or lists of strings.")
+RATE_LIMITED = ProblemType("rate-limited", "Too many requests", 429,
+                           "Too many requests for this key in a short time; wait for Retry-After seconds.")
+QUOTA = ProblemType("monthly-quota-exceeded", "Monthly quota reached", 429,
+                    "The plan's monthly submissions are used up; Retry-After says when the month ends.")
+
+PROBLEM_TYPES = {p.slug: p for p in (MALFORMED, INVALID_KEY, BLOCKED, TOO_LARGE, UNSUPPORTED, INVALID, RATE_LIMITED,
+                                     QUOTA, NOT_FOUND)}
+
+# Most specific first: each domain error and the problem type that answers it.
+_ANSWERS = [
+    (MalformedRequest, MALFORMED), (KeyRefused, INVALID_KEY), (TenantBlocked, BLOCKED), (OriginRefused, BLOCKED),
+    (FormUnavailable, NOT_FOUND), (BodyTooLarge, TOO_LARGE), (UnsupportedMediaType, UNSUPPORTED),
+    (InvalidSubmission, INVALID), (RateLimited, RATE_LIMITED), (QuotaExceeded, QUOTA),
+]
+# The domain errors the ingest views answer with a problem.
+REFUSALS = tuple(error for error, _ in _ANSWERS)
+# The 401 explains the HTTP header, which only this layer knows about.
+_DETAILS = {INVALID_KEY: "Send a valid site API key as `Authorization: Bearer fbk_...`. "
+                         "The key is missing, unknown or revoked."}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One answer: its type, what to fix, and when to retry (seconds), if that applies."""
+
+    type: ProblemType
+    detail: str
+    retry_after: int | None = None
+
+    @property
+    def status(self) -> int:
+        return self.type.status
+
+    @property
+    def title(self) -> str:
+        return self.type.title
+
+
+def problem_for(error: Exception) -> Problem:
+    for error_class, problem_type in _ANSWERS:
+        if isinstance(error, error_class):
+            return Problem(type=problem_type, detail=_DETAILS.get(problem_type) or str(error),
+                           retry_after=getattr(error, "retry_after", None))
+    raise TypeError(f"no problem type for {error!r}")
+
+
+def problem_response(problem: Problem) -> HttpResponse:
+    body = {"type": f"{settings.SITE_URL}/api/problems/{problem.type.slug}", "title": problem.title,
+            "status": problem.status, "detail": problem.detail}
+    response = HttpResponse(json.dumps(body), status=problem.status, content_type="application/problem+json")
+    if problem.retry_after is not None:
+        response["Retry-After"] = str(problem.retry_after)
+    if problem.type is INVALID_KEY:
+        response["WWW-Authenticate"] = 'Bearer realm="form-bridge"'
+    return response
