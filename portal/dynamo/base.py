@@ -18,9 +18,12 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection import Connection
 from pynamodb.constants import NUMBER
+from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 from ulid import ULID
+
+from portal.errors import ConcurrentEdit
 
 # PynamoDB builds one botocore session per model and thread, and each new session parses the
 # DynamoDB service description again (~0.1 s each, 13 tables). Share one loader instead.
@@ -248,3 +251,20 @@ def own_meta_required(cls: type[BaseModel]) -> None:
     """Each concrete model needs its own Meta, or configuring one table would rename another."""
     if "Meta" not in cls.__dict__:
         raise TypeError(f"{cls.__name__} must declare its own Meta class")
+
+
+def is_condition_failure(error: PynamoDBException) -> bool:
+    if isinstance(error, TransactWriteError):
+        reasons = error.cancellation_reasons or []
+        return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def save_versioned(item, *, condition=None) -> None:
+    """Save an item carrying a VersionAttribute; a stale copy raises ConcurrentEdit and writes nothing."""
+    try:
+        item.save(condition=condition)
+    except (PutError, UpdateError) as error:
+        if is_condition_failure(error):
+            raise ConcurrentEdit() from error
+        raise

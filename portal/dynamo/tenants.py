@@ -68,6 +68,13 @@ class Tenant(ActivatableModel):
     def key_for(tenant_id: str) -> str:
         return f"TENANT#{tenant_id}"
 
+    @classmethod
+    def by_id(cls, tenant_id: str) -> "Tenant | None":
+        try:
+            return cls.get(cls.key_for(tenant_id), METADATA)
+        except cls.DoesNotExist:
+            return None
+
     def sync_index_keys(self) -> None:
         self.pk = self.key_for(self.id)
         self.activeSparse = "ACTIVE" if self.active else None

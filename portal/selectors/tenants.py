@@ -8,7 +8,7 @@ from portal.dynamo.base import utcnow
 from portal.dynamo.metrics import DailyMetrics
 from portal.dynamo.orders import Order
 from portal.dynamo.sites import Site
-from portal.dynamo.tenants import METADATA, STATUSES, Tenant
+from portal.dynamo.tenants import STATUSES, Tenant
 from portal.dynamo.users import PortalUser
 from portal.errors import NotFound
 from portal.selectors.pagination import Page, query_page
@@ -18,10 +18,7 @@ DETAIL_LIST_LIMIT = 25
 
 
 def tenant_get_or_none(*, tenant_id: str) -> Tenant | None:
-    try:
-        return Tenant.get(Tenant.key_for(tenant_id), METADATA)
-    except Tenant.DoesNotExist:
-        return None
+    return Tenant.by_id(tenant_id)
 
 
 def tenant_get(*, tenant_id: str) -> Tenant:

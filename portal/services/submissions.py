@@ -25,7 +25,7 @@ def submission_mark_spam(*, tenant: Tenant, actor: str, submission: Submission, 
         raise ConcurrentEdit()
     if submission.spam == spam:
         return submission
-    day, hour = submission.receivedAt.date().isoformat(), submission.receivedAt.hour
+    hour = submission.receivedAt.hour
     shard = int(submission.pk.rsplit("#", 1)[1])
     counts = ingest_counts(form_id=submission.formId, hour=hour, spam=submission.spam, sign=-1)
     for name, amount in ingest_counts(form_id=submission.formId, hour=hour, spam=spam).items():
@@ -33,7 +33,7 @@ def submission_mark_spam(*, tenant: Tenant, actor: str, submission: Submission, 
     try:
         Submission.client().transact_write_items(TransactItems=[
             submission.spam_update_action(spam),
-            counter_update_action(tenant_id=tenant.id, day=day, shard=shard, counts=counts),
+            counter_update_action(tenant_id=tenant.id, at=submission.receivedAt, shard=shard, counts=counts),
         ])
     except ClientError as error:
         if error.response["Error"]["Code"] == "TransactionCanceledException":

@@ -9,7 +9,9 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from portal.delivery import engine, schedule, worker
+from portal.delivery import schedule, worker
+from portal.delivery.claim import claim, outcome_save
+from portal.delivery.send import send_event
 from portal.dynamo.deliveries import Delivery, submission_rows
 from portal.dynamo.destinations import EMAIL
 from portal.dynamo.metrics import DailyMetrics
@@ -209,7 +211,7 @@ def test_a_worker_that_crashed_holding_the_lease_is_replaced_after_the_lease_exp
     clock = FakeClock(T0)
     submission, _ = make_submission_with_deliveries(tenant)
     (row,) = worker.due_deliveries(now=T0)
-    assert engine.claim(row, worker_id="crashed", now=T0)  # ...and the process dies here
+    assert claim(row, worker_id="crashed", now=T0)  # ...and the process dies here
     assert _run_at(clock, T0 + timedelta(seconds=30)) == 0
     assert receiver.received == []
     assert _run_at(clock, T0 + timedelta(seconds=61)) == 1
@@ -222,8 +224,8 @@ def test_a_worker_that_crashed_after_sending_causes_at_most_one_duplicate(setup,
     clock = FakeClock(T0)
     submission, _ = make_submission_with_deliveries(tenant)
     (row,) = worker.due_deliveries(now=T0)
-    assert engine.claim(row, worker_id="crashed", now=T0)
-    engine.send_event(destination, event={"type": "submission.created", "data": {}}, msg_id=row.message_id, now=T0)
+    assert claim(row, worker_id="crashed", now=T0)
+    send_event(destination, event={"type": "submission.created", "data": {}}, msg_id=row.message_id, now=T0)
     _run_at(clock, T0 + timedelta(seconds=61))
     _run_at(clock, T0 + timedelta(days=2))
     assert len(receiver.received) == 2
@@ -231,7 +233,7 @@ def test_a_worker_that_crashed_after_sending_causes_at_most_one_duplicate(setup,
     delivery = _delivery(submission, destination)
     assert delivery.status == "delivered"
     # The crashed claim's late save is refused: it no longer holds the lease.
-    assert not engine._save_outcome(row, worker_id="crashed", now=T0)
+    assert not outcome_save(row, worker_id="crashed", now=T0)
 
 
 def test_two_workers_at_once_never_send_the_same_delivery(setup, receiver):
