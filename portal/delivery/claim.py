@@ -32,16 +32,10 @@ def claim(delivery: Delivery, *, worker_id: str, now: datetime) -> bool:
     expires = now + timedelta(seconds=lease_seconds())
     condition = (Delivery.status == DeliveryStatus.PENDING) & (
         Delivery.leaseExpiresAt.does_not_exist() | (Delivery.leaseExpiresAt < now))
-    try:
-        delivery.update(actions=[
-            Delivery.leaseOwner.set(worker_id), Delivery.leaseExpiresAt.set(expires),
-            Delivery.nextAttemptAt.set(expires), Delivery.attemptCount.add(1),
-        ], condition=condition)
-    except UpdateError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
+    return _update_if(delivery, condition=condition, actions=[
+        Delivery.leaseOwner.set(worker_id), Delivery.leaseExpiresAt.set(expires),
+        Delivery.nextAttemptAt.set(expires), Delivery.attemptCount.add(1),
+    ])
 
 
 def claim_for_manual(delivery: Delivery, *, worker_id: str, now: datetime) -> bool:
@@ -56,7 +50,12 @@ def claim_for_manual(delivery: Delivery, *, worker_id: str, now: datetime) -> bo
                     Delivery.dueShard.set(Delivery.due_shard_for(delivery.submissionId))]
     else:
         actions.append(Delivery.nextAttemptAt.set(expires))
-    condition = Delivery.leaseExpiresAt.does_not_exist() | (Delivery.leaseExpiresAt < now)
+    return _update_if(delivery, actions=actions,
+                      condition=Delivery.leaseExpiresAt.does_not_exist() | (Delivery.leaseExpiresAt < now))
+
+
+def _update_if(delivery: Delivery, *, actions: list, condition) -> bool:
+    """The conditional update (at the version read, too); False if its condition failed."""
     try:
         delivery.update(actions=actions, condition=condition)
     except UpdateError as error:
