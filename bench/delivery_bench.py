@@ -67,7 +67,7 @@ def run(url: str) -> None:
     import requests
 
     from portal.delivery import worker
-    from portal.delivery.engine import signing_secrets
+    from portal.delivery.send import signing_secrets
     from portal.delivery.payloads import event_body, submission_event
     from portal.delivery.signing import signature_headers
     from portal.dynamo.base import utcnow

@@ -26,6 +26,8 @@ from urllib3.exceptions import (
     SSLError,
 )
 
+from portal.dynamo.destinations import EMAIL, WEBHOOK
+
 MAX_BODY_BYTES = 20_000
 METADATA_ADDRESSES = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254"),
                       ipaddress.ip_address("100.100.100.200")}
@@ -40,7 +42,11 @@ class AddressRefused(Exception):
 
 @dataclass
 class SendResult:
-    status_code: int | None
+    """What one send gave. `channel` is how it went out (the destination type): a webhook
+    answers with an HTTP status code, an e-mail is accepted by the mail server or not."""
+    channel: str
+    status_code: int | None = None  # webhooks only
+    accepted: bool = False  # e-mail only
     body: str = ""
     duration_ms: int = 0
     error: str | None = None
@@ -48,6 +54,8 @@ class SendResult:
 
     @property
     def ok(self) -> bool:
+        if self.channel == EMAIL:
+            return self.accepted
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
@@ -158,7 +166,7 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float | Non
     started = time.monotonic()
 
     def finished(**values) -> SendResult:
-        return SendResult(duration_ms=int((time.monotonic() - started) * 1000), **values)
+        return SendResult(channel=WEBHOOK, duration_ms=int((time.monotonic() - started) * 1000), **values)
 
     try:
         target = url_target(url)

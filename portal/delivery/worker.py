@@ -11,7 +11,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-from portal.delivery import engine
+from portal.delivery.attempt import Clock, PassCache, attempt_claimed
+from portal.delivery.claim import claim
 from portal.dynamo.base import utcnow
 from portal.dynamo.deliveries import DUE_SHARDS, Delivery
 
@@ -30,25 +31,25 @@ def due_deliveries(*, now, per_shard: int = 25) -> list[Delivery]:
     return rows
 
 
-def process(delivery: Delivery, *, worker_id: str, clock: engine.Clock, rand: Callable[[], float],
-            cache: engine.PassCache | None = None) -> str | None:
+def process(delivery: Delivery, *, worker_id: str, clock: Clock, rand: Callable[[], float],
+            cache: PassCache | None = None) -> str | None:
     """Claim and attempt one row; None if another worker holds it."""
-    if not engine.claim(delivery, worker_id=worker_id, now=clock()):
+    if not claim(delivery, worker_id=worker_id, now=clock()):
         return None
     try:
-        return engine.attempt_claimed(delivery, worker_id=worker_id, clock=clock, rand=rand, cache=cache).status
+        return attempt_claimed(delivery, worker_id=worker_id, clock=clock, rand=rand, cache=cache).status
     except Exception:
         # The lease expires and another pass retries it; nothing is lost.
         log.exception("delivery %s/%s failed unexpectedly", delivery.pk, delivery.sk)
         return "error"
 
 
-def run_once(*, worker_id: str | None = None, clock: engine.Clock = utcnow, rand: Callable[[], float] = random.random,
+def run_once(*, worker_id: str | None = None, clock: Clock = utcnow, rand: Callable[[], float] = random.random,
              per_shard: int = 25, concurrency: int = 1) -> int:
     """One pass over the due queue; returns how many attempts this worker made."""
     worker_id = worker_id or worker_id_new()
     rows = due_deliveries(now=clock(), per_shard=per_shard)
-    cache = engine.PassCache()
+    cache = PassCache()
 
     def one(row: Delivery) -> str | None:
         return process(row, worker_id=worker_id, clock=clock, rand=rand, cache=cache)

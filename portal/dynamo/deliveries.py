@@ -6,9 +6,11 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttrib
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from .base import TenantOwnedModel, UTCDateTimeAttribute, dynamodb_client, utcnow
+from .delivery_status import DeliveryStatus
+from .destinations import EMAIL
 
 TABLE = "deliveries"
-PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+SCHEDULED, MANUAL, TEST = "scheduled", "manual", "test"  # what triggered an attempt
 DUE_SHARDS = 8  # the due queue is spread over a few partitions so none gets hot
 
 
@@ -53,7 +55,7 @@ class Delivery(TenantOwnedModel):
     submissionId = UnicodeAttribute()
     destinationId = UnicodeAttribute()
     formId = UnicodeAttribute(null=True)
-    status = UnicodeAttribute(default=PENDING)
+    status = UnicodeAttribute(default=DeliveryStatus.PENDING)
     attemptCount = NumberAttribute(default=0)
     createdAt = UTCDateTimeAttribute(default_for_new=utcnow)
     updatedAt = UTCDateTimeAttribute(default_for_new=utcnow)
@@ -66,7 +68,7 @@ class Delivery(TenantOwnedModel):
     # Attempts made in the current schedule (reset by a bulk retry); attemptCount numbers
     # every attempt ever claimed, so each claim owns a unique attempt number.
     scheduleStep = NumberAttribute(default=0)
-    nextTrigger = UnicodeAttribute(default="scheduled")  # trigger of the next attempt
+    nextTrigger = UnicodeAttribute(default=SCHEDULED)  # trigger of the next attempt
     destKey = UnicodeAttribute()
     destStatusSort = UnicodeAttribute()
     tenantKey = UnicodeAttribute()
@@ -110,6 +112,10 @@ class Delivery(TenantOwnedModel):
     def due_shard_for(submission_id: str) -> str:
         return f"DUE#{zlib.crc32(submission_id.encode()) % DUE_SHARDS}"
 
+    @property
+    def is_pending(self) -> bool:
+        return self.status == DeliveryStatus.PENDING
+
     def sync_index_keys(self) -> None:
         self.pk = self.partition_for(self.submissionId)
         self.sk = self.sort_for(self.destinationId)
@@ -118,7 +124,7 @@ class Delivery(TenantOwnedModel):
         self.destStatusSort = f"STATUS#{self.status}#{stamp}"
         self.tenantKey = self.tenant_key_for(self.tenantId)
         self.tenantStatusSort = f"DELIVERY#{self.status}#{stamp}"
-        pending = self.status == PENDING and self.nextAttemptAt is not None
+        pending = self.is_pending and self.nextAttemptAt is not None
         self.dueShard = self.due_shard_for(self.submissionId) if pending else None
 
     def save(self, *args, **kwargs):
@@ -153,9 +159,10 @@ class DeliveryAttempt(TenantOwnedModel):
     submissionId = UnicodeAttribute()
     destinationId = UnicodeAttribute()
     number = NumberAttribute()
-    trigger = UnicodeAttribute(default="scheduled")  # scheduled, manual, test
+    trigger = UnicodeAttribute(default=SCHEDULED)  # scheduled, manual, test
     attemptedAt = UTCDateTimeAttribute(default_for_new=utcnow)
-    statusCode = NumberAttribute(null=True)
+    channel = UnicodeAttribute(null=True)  # how it was sent: the destination type, WEBHOOK or EMAIL
+    statusCode = NumberAttribute(null=True)  # the webhook receiver's HTTP status; never set for e-mail
     responseBody = UnicodeAttribute(null=True)
     durationMs = NumberAttribute(default=0)
     error = UnicodeAttribute(null=True)
@@ -181,7 +188,20 @@ class DeliveryAttempt(TenantOwnedModel):
 
     @property
     def is_test(self) -> bool:
-        return self.trigger == "test"
+        return self.trigger == TEST
+
+    @property
+    def outcome(self) -> DeliveryStatus:
+        """The attempt's result in the delivery vocabulary."""
+        return DeliveryStatus.DELIVERED if self.succeeded else DeliveryStatus.FAILED
+
+    @property
+    def result_label(self) -> str:
+        """What the pages show as the answer: the HTTP status of a webhook, or whether the mail
+        server accepted an e-mail ("" when nothing answered; the error says why)."""
+        if self.channel == EMAIL:
+            return "e-mail accepted" if self.succeeded else ""
+        return f"HTTP {self.statusCode}" if self.statusCode is not None else ""
 
     def sync_index_keys(self) -> None:
         self.destKey = Delivery.dest_key_for(self.destinationId)

@@ -2,6 +2,8 @@
 with atomic ADD. Per-form and per-hour counters are top-level attributes named
 `form:{formId}` and `hour:{HH}`, which ADD creates on first use (a nested map cannot be
 created and added to in one expression)."""
+from datetime import date, datetime
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
@@ -57,14 +59,20 @@ class DailyMetrics(TenantOwnedModel):
         return f"METRICS#DAY#{day}"
 
 
-# --- low-level access: counters with dynamic attribute names ---------------------------------
-SUBMISSIONS, SPAM = "submissions", "spam"
-_NAMED = ("submissions", "spam", "delivered", "failed")
+# --- counters: one builder for every writer (ingest, spam marking, delivery outcomes) -------
+SUBMISSIONS, SPAM, DELIVERED, FAILED = "submissions", "spam", "delivered", "failed"
+_NAMED = (SUBMISSIONS, SPAM, DELIVERED, FAILED)
 
 
-def counter_update_action(*, tenant_id: str, day: str, shard: int, counts: dict[str, int]) -> dict:
-    """A TransactWriteItems Update that ADDs to one tenant-day counter item, creating it (and
-    each top-level counter such as `form:contact` or `hour:07`) on first use."""
+def day_key(moment: datetime | date) -> str:
+    """The one day format of counter items (UTC ISO date, `2030-03-14`)."""
+    return moment.strftime("%Y-%m-%d")
+
+
+def counter_update_action(*, tenant_id: str, at: datetime, shard: int, counts: dict[str, int]) -> dict:
+    """A TransactWriteItems Update that ADDs to the tenant-day counter item of `at`, creating
+    it (and each top-level counter such as `form:contact` or `hour:07`) on first use."""
+    day = day_key(at)
     names = {"#d": "date"}
     values = {":t": {"S": tenant_id}, ":day": {"S": day},
               ":g1": {"S": DailyMetrics.day_index_key(day)}, ":g2": {"S": DailyMetrics.partition_for(tenant_id)}}
@@ -82,11 +90,22 @@ def counter_update_action(*, tenant_id: str, day: str, shard: int, counts: dict[
     }}
 
 
+def counters_add(*, tenant_id: str, at: datetime, shard: int, counts: dict[str, int]) -> None:
+    """The same update on its own, outside a transaction (one atomic UpdateItem)."""
+    action = counter_update_action(tenant_id=tenant_id, at=at, shard=shard, counts=counts)["Update"]
+    DailyMetrics._get_connection().connection.client.update_item(**action)
+
+
 def ingest_counts(*, form_id: str, hour: int, spam: bool, sign: int = 1) -> dict[str, int]:
     """What one submission adds: spam counts only as spam; the rest per form and per hour too."""
     if spam:
         return {SPAM: sign}
     return {SUBMISSIONS: sign, f"{FORM_PREFIX}{form_id}": sign, f"{HOUR_PREFIX}{hour:02d}": sign}
+
+
+def delivery_counts(*, delivered: bool) -> dict[str, int]:
+    """What one delivery's end (pending -> delivered or failed, counted once) adds."""
+    return {DELIVERED: 1} if delivered else {FAILED: 1}
 
 
 class DayCounts:

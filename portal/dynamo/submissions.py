@@ -10,11 +10,10 @@ from pynamodb.attributes import BinaryAttribute, BooleanAttribute, TTLAttribute,
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
 from .base import TenantOwnedModel, UTCDateTimeAttribute, utcnow
+from .delivery_status import NEEDS_ATTENTION, DeliveryStatus
 from .payload_dictionary import CURRENT_CODEC, DICTIONARIES
 
 TABLE = "submissions"
-NEEDS_ATTENTION = ("failed", "partially delivered")
-NO_DESTINATION = "no destination"  # stored while no destination matched (spam, or none configured)
 COMPRESS_OVER_BYTES = 1024
 COMPRESS_MAX_RATIO = 0.70
 LEGACY_GZIP = "gzip"
@@ -82,7 +81,7 @@ class Submission(TenantOwnedModel):
     payloadCodec = UnicodeAttribute(null=True)
     payloadGz = BinaryAttribute(null=True, legacy_encoding=False)  # legacy: gzip of the same JSON
     spam = BooleanAttribute(default=False)
-    deliveryStatus = UnicodeAttribute(default="pending")
+    deliveryStatus = UnicodeAttribute(default=DeliveryStatus.PENDING)
     formKey = UnicodeAttribute()
     statusKey = UnicodeAttribute(null=True)
     statusSort = UnicodeAttribute(null=True)
@@ -103,6 +102,20 @@ class Submission(TenantOwnedModel):
     def shard_for(submission_id: str, shard_count: int) -> int:
         # A stable hash (not Python's salted hash()) so every process agrees.
         return zlib.crc32(submission_id.encode()) % max(1, int(shard_count))
+
+    @classmethod
+    def find(cls, tenant_id: str, submission_id: str, *, shard_count: int, now=None) -> "Submission | None":
+        """The tenant's submission from whichever shard holds it, or None (unknown, expired, or
+        another tenant's). Its shard under today's shard count is tried first; older items may
+        sit in a shard of a smaller count (counts only grow), so the others are tried after."""
+        count = max(1, int(shard_count))
+        first = cls.shard_for(submission_id, count)
+        scope = cls.in_tenant(tenant_id)
+        for shard in [first] + [s for s in range(count) if s != first]:
+            item = scope.get_or_none(cls.partition_for(tenant_id, shard), cls.sort_for(submission_id))
+            if item is not None:
+                return None if item.ttl is not None and item.ttl <= (now or utcnow()) else item
+        return None
 
     @staticmethod
     def form_key_for(tenant_id: str, form_id: str) -> str:

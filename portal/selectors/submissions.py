@@ -170,16 +170,8 @@ def submission_iter(*, tenant: Tenant, filters: SubmissionFilters, now: datetime
 
 def submission_find(*, tenant_id: str, submission_id: str, shard_count: int, now: datetime | None = None) -> Submission | None:
     """The tenant's submission from whichever shard holds it, or None (unknown, expired, or
-    another tenant's). Its shard under today's shard count is tried first; older items may
-    sit in a shard of a smaller count (counts only grow), so the others are tried after."""
-    count = max(1, int(shard_count))
-    first = Submission.shard_for(submission_id, count)
-    scope = Submission.in_tenant(tenant_id)
-    for shard in [first] + [s for s in range(count) if s != first]:
-        item = scope.get_or_none(Submission.partition_for(tenant_id, shard), Submission.sort_for(submission_id))
-        if item is not None:
-            return None if item.ttl is not None and item.ttl <= (now or utcnow()) else item
-    return None
+    another tenant's)."""
+    return Submission.find(tenant_id, submission_id, shard_count=shard_count, now=now)
 
 
 def submission_get(*, tenant: Tenant, submission_id: str, now: datetime | None = None) -> Submission:

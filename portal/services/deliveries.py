@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from portal.delivery import engine
+from portal.delivery.attempt import Outcome, attempt_claimed, send_test_event
+from portal.delivery.claim import claim, claim_for_manual
+from portal.delivery.status import submission_status_refresh
 from portal.delivery.worker import worker_id_new
 from portal.dynamo.base import save_versioned, utcnow
-from portal.dynamo.deliveries import FAILED, PENDING, Delivery, DeliveryAttempt
+from portal.dynamo.deliveries import MANUAL, Delivery, DeliveryAttempt
+from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.users import PortalUser
 from portal.errors import ConcurrentEdit, NotFound, ServiceError
 from portal.selectors.deliveries import delivery_submission_get
@@ -31,15 +34,15 @@ def _delivery_get(*, tenant_id: str, submission_id: str, destination_id: str) ->
     return found
 
 
-def _attempt_now(delivery: Delivery, *, clock=utcnow) -> engine.Outcome:
+def _attempt_now(delivery: Delivery, *, clock=utcnow) -> Outcome:
     worker_id = "portal:" + worker_id_new()
-    if not engine.claim_for_manual(delivery, worker_id=worker_id, now=clock()):
+    if not claim_for_manual(delivery, worker_id=worker_id, now=clock()):
         raise DeliveryBusy()
-    return engine.attempt_claimed(delivery, worker_id=worker_id, clock=clock)
+    return attempt_claimed(delivery, worker_id=worker_id, clock=clock)
 
 
 def delivery_retry_now(*, tenant_id: str, submission_id: str, destination_id: str, actor: PortalUser,
-                       clock=utcnow) -> engine.Outcome:
+                       clock=utcnow) -> Outcome:
     """One attempt right now (trigger=manual). A failed or delivered delivery gets exactly this
     one try; a pending one continues its schedule if it fails."""
     destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
@@ -53,7 +56,7 @@ def delivery_retry_now(*, tenant_id: str, submission_id: str, destination_id: st
 
 
 def delivery_resend(*, tenant_id: str, submission_id: str, destination_id: str, actor: PortalUser,
-                    clock=utcnow) -> engine.Outcome:
+                    clock=utcnow) -> Outcome:
     """Send the submission to the destination now, whether or not it went there before."""
     destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
     submission = delivery_submission_get(tenant_id=tenant_id, submission_id=submission_id)
@@ -64,12 +67,12 @@ def delivery_resend(*, tenant_id: str, submission_id: str, destination_id: str, 
     if delivery is None:
         (delivery,) = plan_deliveries(tenant_id=tenant_id, submission_id=submission.id, form_id=submission.formId,
                                       destinations=[destination])
-        delivery.nextTrigger = engine.MANUAL
+        delivery.nextTrigger = MANUAL
         delivery.save(condition=Delivery.sk.does_not_exist())
         worker_id = "portal:" + worker_id_new()
-        if not engine.claim(delivery, worker_id=worker_id, now=clock()):
+        if not claim(delivery, worker_id=worker_id, now=clock()):
             raise DeliveryBusy()
-        outcome = engine.attempt_claimed(delivery, worker_id=worker_id, clock=clock)
+        outcome = attempt_claimed(delivery, worker_id=worker_id, clock=clock)
     else:
         outcome = _attempt_now(delivery, clock=clock)
     audit_record(tenant_id=tenant_id, actor=actor.email, action="delivery.resend", target_type="delivery",
@@ -90,19 +93,19 @@ def deliveries_bulk_retry(*, tenant_id: str, destination_id: str, since: datetim
     if not destination.enabled:
         raise ServiceError("This destination is disabled. Enable it first, then retry its failed deliveries.")
     queued = 0
-    for delivery in destination_deliveries(tenant_id=tenant_id, destination_id=destination_id, status=FAILED,
+    for delivery in destination_deliveries(tenant_id=tenant_id, destination_id=destination_id, status=DeliveryStatus.FAILED,
                                            since=since, until=until):
         fresh = Delivery.in_tenant(tenant_id).get_or_none(delivery.pk, delivery.sk)
-        if fresh is None or fresh.status != FAILED:
+        if fresh is None or fresh.status != DeliveryStatus.FAILED:
             continue
-        fresh.status, fresh.nextAttemptAt, fresh.scheduleStep = PENDING, now, 0
-        fresh.nextTrigger, fresh.updatedAt = engine.MANUAL, now
+        fresh.status, fresh.nextAttemptAt, fresh.scheduleStep = DeliveryStatus.PENDING, now, 0
+        fresh.nextTrigger, fresh.updatedAt = MANUAL, now
         fresh.leaseOwner = fresh.leaseExpiresAt = None
         try:
-            save_versioned(fresh, condition=Delivery.status == FAILED)
+            save_versioned(fresh, condition=Delivery.status == DeliveryStatus.FAILED)
         except ConcurrentEdit:
             continue
-        engine.submission_status_refresh(tenant_id=tenant_id, submission_id=fresh.submissionId)
+        submission_status_refresh(tenant_id=tenant_id, submission_id=fresh.submissionId)
         queued += 1
     audit_record(tenant_id=tenant_id, actor=actor.email, action="delivery.bulk_retry", target_type="destination",
                  target_id=destination_id, detail=f"{queued} failed deliveries from {since:%Y-%m-%d %H:%M} "
@@ -113,7 +116,7 @@ def deliveries_bulk_retry(*, tenant_id: str, destination_id: str, since: datetim
 def destination_send_test(*, tenant_id: str, destination_id: str, actor: PortalUser, clock=utcnow) -> DeliveryAttempt:
     """Deliver a test payload now; the attempt (trigger=test) shows in the attempt log."""
     destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
-    attempt = engine.send_test_event(destination, clock=clock)
+    attempt = send_test_event(destination, clock=clock)
     audit_record(tenant_id=tenant_id, actor=actor.email, action="destination.test", target_type="destination",
                  target_id=destination_id, detail="succeeded" if attempt.succeeded else (attempt.error or "failed"))
     return attempt

@@ -4,7 +4,8 @@ submission, so a stored submission is never without its deliveries."""
 from __future__ import annotations
 
 from portal.dynamo.base import utcnow
-from portal.dynamo.deliveries import PENDING, Delivery
+from portal.dynamo.deliveries import Delivery
+from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.destinations import Destination
 
 
@@ -23,7 +24,7 @@ def plan_deliveries(*, tenant_id: str, submission_id: str, form_id: str,
     for destination in destinations:
         row = Delivery.in_tenant(tenant_id).new(
             submissionId=submission_id, destinationId=destination.id, formId=form_id,
-            status=PENDING, nextAttemptAt=now, createdAt=now, updatedAt=now,
+            status=DeliveryStatus.PENDING, nextAttemptAt=now, createdAt=now, updatedAt=now,
         )
         row.sync_index_keys()
         rows.append(row)

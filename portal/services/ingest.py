@@ -16,7 +16,8 @@ from ulid import ULID
 from portal.dynamo.base import TransactionCancelled, transact, utcnow
 from portal.dynamo.metrics import counter_update_action, ingest_counts
 from portal.dynamo.expiring import IngestGuards
-from portal.dynamo.submissions import NO_DESTINATION, Submission
+from portal.dynamo.delivery_status import DeliveryStatus
+from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
 from portal.selectors.plans import plan_quotas, usage_month
@@ -135,10 +136,10 @@ def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict,
     # Spam is stored for review but never forwarded.
     deliveries = [] if spam else plan_deliveries(tenant_id=tenant.id, submission_id=submission.id, form_id=form_id)
     if not deliveries:
-        submission.deliveryStatus = NO_DESTINATION  # "pending" would wait for nothing
+        submission.deliveryStatus = DeliveryStatus.NO_DESTINATION  # "pending" would wait for nothing
     actions = [submission.put_action()] + [row.put_action() for row in deliveries]
     actions.append(counter_update_action(
-        tenant_id=tenant.id, day=now.date().isoformat(), shard=submission.shard,
+        tenant_id=tenant.id, at=now, shard=submission.shard,
         counts=ingest_counts(form_id=form_id, hour=now.hour, spam=spam)))
     idempotency_index = None
     if digest:

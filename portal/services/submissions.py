@@ -24,13 +24,14 @@ def submission_mark_spam(*, tenant: Tenant, actor: str, submission: Submission, 
         raise ConcurrentEdit()
     if submission.spam == spam:
         return submission
-    day, hour = submission.receivedAt.date().isoformat(), submission.receivedAt.hour
+    hour = submission.receivedAt.hour
     counts = ingest_counts(form_id=submission.formId, hour=hour, spam=submission.spam, sign=-1)
     for name, amount in ingest_counts(form_id=submission.formId, hour=hour, spam=spam).items():
         counts[name] = counts.get(name, 0) + amount
     try:
         transact([submission.spam_update_action(spam),
-                  counter_update_action(tenant_id=tenant.id, day=day, shard=submission.shard, counts=counts)])
+                  counter_update_action(tenant_id=tenant.id, at=submission.receivedAt, shard=submission.shard,
+                                        counts=counts)])
     except TransactionCancelled as error:
         raise ConcurrentEdit() from error
     before = _summary(submission)

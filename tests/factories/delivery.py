@@ -1,19 +1,25 @@
 """Delivery test helpers: destinations through the real service, submissions through the real
-ingest service (the submission and its planned delivery rows in one transaction), and a
-real webhook receiver on loopback that verifies Standard Webhooks signatures."""
+ingest service (the submission and its planned delivery rows in one transaction), a real
+webhook receiver on loopback that verifies Standard Webhooks signatures, an injectable clock,
+and read-backs of what the worker wrote."""
 from __future__ import annotations
 
 import json
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from portal.dynamo.deliveries import submission_rows
+from portal.delivery import schedule, worker
+from portal.dynamo.deliveries import Delivery, submission_rows
+from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.destinations import WEBHOOK
+from portal.dynamo.metrics import DailyMetrics
+from portal.dynamo.submissions import Submission
 from portal.selectors.submissions import submission_find
 from portal.services.destinations import destination_create
 from tests.factories.ingest import make_submission
@@ -148,6 +154,45 @@ class FakeClock:
         return self.now
 
     def advance(self, **delta):
-        from datetime import timedelta
         self.now = self.now + timedelta(**delta)
         return self.now
+
+
+# Rows made by the factory are due from the real "now"; an injected clock starting at T0 is
+# later (with an hour of margin, so a slow run never creates rows that are not yet due at T0).
+T0 = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=1)
+MIDDLE = lambda: 0.5  # noqa: E731 - jitter factor exactly 1.0
+
+
+def delivery_row(submission, destination) -> Delivery:
+    return Delivery.in_tenant(submission.tenantId).get(Delivery.partition_for(submission.id),
+                                                       Delivery.sort_for(destination.id), consistent_read=True)
+
+
+def attempts_of(submission):
+    return sorted(submission_rows(submission.tenantId, submission.id, consistent=True)[1], key=lambda a: a.number)
+
+
+def stored_submission(tenant, submission):
+    return Submission.in_tenant(tenant.id).get(submission.pk, submission.sk)
+
+
+def day_metrics(tenant, day):
+    item = DailyMetrics.in_tenant(tenant.id).get_or_none(DailyMetrics.partition_for(tenant.id),
+                                                         DailyMetrics.sort_for(day))
+    return (item.delivered, item.failed) if item else (0, 0)
+
+
+def run_at(clock, when):
+    clock.now = when
+    return worker.run_once(worker_id="w1", clock=clock, rand=MIDDLE)
+
+
+def fail_to_the_end(clock, submission, destination):
+    when = clock.now
+    for _ in range(schedule.MAX_ATTEMPTS):
+        run_at(clock, when)
+        delivery = delivery_row(submission, destination)
+        if delivery.status == DeliveryStatus.FAILED:
+            return
+        when = delivery.nextAttemptAt

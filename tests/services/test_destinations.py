@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from portal.delivery.engine import signing_secrets
+from portal.delivery.send import signing_secrets
 from portal.dynamo.audit import AuditEntry
 from portal.dynamo.base import utcnow
 from portal.dynamo.destinations import EMAIL

@@ -7,7 +7,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from portal.dynamo.base import TransactionCancelled, dynamodb_client, new_id
-from portal.dynamo.deliveries import PENDING, Delivery
+from portal.dynamo.deliveries import Delivery
+from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.destinations import Destination
 from portal.dynamo.metrics import day_counts_between
 from portal.dynamo.submissions import Submission
@@ -38,7 +39,7 @@ def test_submission_its_deliveries_and_day_counters_are_written_together(ddb):
     stored = submission_get(tenant=tenant, submission_id=submission_id, now=NOW)
     assert stored.receivedAt == NOW and stored.ttl == NOW + timedelta(days=10)
     rows = list(Delivery.in_tenant(tenant.id).query(Delivery.partition_for(submission_id)))
-    assert [(r.destinationId, r.status) for r in rows] == [(hook.id, PENDING)]
+    assert [(r.destinationId, r.status) for r in rows] == [(hook.id, DeliveryStatus.PENDING)]
     day = day_counts_between(tenant_id=tenant.id, first_day="2030-03-14", last_day="2030-03-14")["2030-03-14"]
     assert (day.submissions, day.spam, day.forms, day.hours) == (1, 0, {"contact": 1}, {"09": 1})
 

@@ -7,7 +7,7 @@ from django.test import Client
 
 from portal.delivery import worker
 from portal.dynamo.deliveries import Delivery
-from portal.dynamo.destinations import Destination
+from portal.dynamo.destinations import EMAIL, Destination
 from portal.selectors.destinations import destination_get, destination_list
 from portal.services.destinations import destination_secret_reveal
 from tests.factories.accounts import PASSWORD, make_product, make_tenant
@@ -126,6 +126,18 @@ def test_send_test_event_delivers_and_shows_the_attempt(ddb):
     assert receiver.received[0].verified and receiver.received[0].json["type"] == "test.ping"
     page = response.content.decode()
     assert "test event" in page and 'class="attempt attempt-ok"' in page
+
+
+def test_an_email_test_event_and_email_attempts_read_as_accepted_e_mail_not_http(ddb, mailoutbox):
+    tenant, user = make_tenant()
+    destination = make_destination(tenant, user, name="Inbox", type=EMAIL, url=None, recipients=["in@agency.example"])
+    client = _client(user)
+    response = client.post(f"/destinations/{destination.id}/test/", follow=True)
+    assert "Test event delivered (e-mail accepted," in _messages(response)
+    submission, _ = make_submission_with_deliveries(tenant)
+    worker.run_once(worker_id="w1")
+    for page in (response.content.decode(), client.get(f"/submissions/{submission.id}/deliveries/").content.decode()):
+        assert "<code>e-mail accepted</code>" in page and "250" not in page and "HTTP" not in page
 
 
 def test_attempt_log_filters_by_outcome(ddb):

@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal.decorators import tenant_required
-from portal.dynamo.deliveries import FAILED
+from portal.dynamo.delivery_status import DeliveryStatus
 from portal.errors import NotFound, ServiceError
 from portal.forms.destinations import BulkRetryForm, DestinationForm
 from portal.selectors import destinations as selectors
@@ -67,7 +67,7 @@ def destination_detail(request, destination_id):
         messages.error(request, str(error))
         return redirect("portal:destination_detail", destination_id=destination.id)
     failed = selectors.destination_deliveries(tenant_id=request.tenant.id, destination_id=destination.id,
-                                              status=FAILED, limit=10)
+                                              status=DeliveryStatus.FAILED, limit=10)
     today = datetime.now(timezone.utc).date()
     bulk_form = BulkRetryForm(initial={"since": today - timedelta(days=13), "until": today})
     return render(request, "portal/destinations/detail.html", {
@@ -158,8 +158,7 @@ def destination_test(request, destination_id):
     attempt = delivery_services.destination_send_test(tenant_id=request.tenant.id, destination_id=destination.id,
                                                       actor=request.portal_user)
     if attempt.succeeded:
-        code = f"HTTP {attempt.statusCode}" if attempt.statusCode and attempt.statusCode != 250 else "accepted"
-        messages.success(request, f"Test event delivered ({code}, {attempt.durationMs} ms).")
+        messages.success(request, f"Test event delivered ({attempt.result_label}, {attempt.durationMs} ms).")
     else:
         messages.error(request, f"Test event failed: {attempt.error}")
     return redirect("portal:destination_detail", destination_id=destination.id)

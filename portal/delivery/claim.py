@@ -1,0 +1,81 @@
+"""Leases on delivery rows: the conditional writes that let any number of workers (and the
+portal's "retry now") share the due queue without ever sending the same attempt twice.
+
+A claim takes the lease (leaseOwner, leaseExpiresAt) only while the row is still pending,
+unleased (or its lease expired) and at the version the claimer read; it also takes the next
+attempt number, so no two claims ever own the same attempt. A crashed worker's lease simply
+expires: the row's nextAttemptAt is the lease expiry, so the due query finds it again then.
+The outcome is saved on the row only while we still hold the lease; a worker that lost it
+leaves the row to whoever holds it."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from pynamodb.exceptions import PutError, UpdateError
+
+from portal.delivery import schedule
+from portal.dynamo.base import is_condition_failure
+from portal.dynamo.deliveries import MANUAL, SCHEDULED, Delivery
+from portal.dynamo.delivery_status import DeliveryStatus
+
+log = logging.getLogger("portal.delivery")
+
+
+def lease_seconds() -> int:
+    return int(getattr(settings, "DELIVERY_LEASE_SECONDS", 60))
+
+
+def claim(delivery: Delivery, *, worker_id: str, now: datetime) -> bool:
+    """Take the lease on a pending row; False if someone else has it or it changed."""
+    expires = now + timedelta(seconds=lease_seconds())
+    condition = (Delivery.status == DeliveryStatus.PENDING) & (
+        Delivery.leaseExpiresAt.does_not_exist() | (Delivery.leaseExpiresAt < now))
+    return _update_if(delivery, condition=condition, actions=[
+        Delivery.leaseOwner.set(worker_id), Delivery.leaseExpiresAt.set(expires),
+        Delivery.nextAttemptAt.set(expires), Delivery.attemptCount.add(1),
+    ])
+
+
+def claim_for_manual(delivery: Delivery, *, worker_id: str, now: datetime) -> bool:
+    """Claim a row in any state for an attempt now. A delivered or failed row gets exactly one
+    more try (its schedule is at the last step); a pending one is pulled forward."""
+    expires = now + timedelta(seconds=lease_seconds())
+    actions = [Delivery.leaseOwner.set(worker_id), Delivery.leaseExpiresAt.set(expires),
+               Delivery.attemptCount.add(1), Delivery.nextTrigger.set(MANUAL)]
+    if not delivery.is_pending:
+        actions += [Delivery.status.set(DeliveryStatus.PENDING), Delivery.nextAttemptAt.set(expires),
+                    Delivery.scheduleStep.set(schedule.MAX_ATTEMPTS - 1),
+                    Delivery.dueShard.set(Delivery.due_shard_for(delivery.submissionId))]
+    else:
+        actions.append(Delivery.nextAttemptAt.set(expires))
+    return _update_if(delivery, actions=actions,
+                      condition=Delivery.leaseExpiresAt.does_not_exist() | (Delivery.leaseExpiresAt < now))
+
+
+def _update_if(delivery: Delivery, *, actions: list, condition) -> bool:
+    """The conditional update (at the version read, too); False if its condition failed."""
+    try:
+        delivery.update(actions=actions, condition=condition)
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
+def outcome_save(delivery: Delivery, *, worker_id: str, now: datetime) -> bool:
+    """Save the row's new state and release the lease, only if `worker_id` still holds it."""
+    delivery.leaseOwner = None
+    delivery.leaseExpiresAt = None
+    delivery.nextTrigger = SCHEDULED
+    delivery.updatedAt = now
+    try:
+        delivery.save(condition=Delivery.leaseOwner == worker_id)
+    except PutError as error:
+        if is_condition_failure(error):
+            log.warning("lost the lease on %s/%s; its new holder finishes it", delivery.pk, delivery.sk)
+            return False
+        raise
+    return True

@@ -1,0 +1,33 @@
+"""A submission's delivery status follows its delivery rows."""
+from __future__ import annotations
+
+from portal.delivery import schedule
+from portal.dynamo.deliveries import Delivery
+from tests.factories.delivery import (
+    T0,
+    FakeClock,
+    Receiver,
+    day_metrics,
+    make_destination,
+    make_submission_with_deliveries,
+    run_at,
+    stored_submission,
+)
+
+
+def test_one_success_and_one_failure_make_a_partially_delivered_submission(setup, receiver):
+    tenant, user, destination = setup
+    with Receiver(mode="fail") as broken:
+        make_destination(tenant, user, name="Broken", url=broken.url)
+        clock = FakeClock(T0)
+        submission, rows = make_submission_with_deliveries(tenant)
+        run_at(clock, T0)
+        assert stored_submission(tenant, submission).deliveryStatus == "pending"
+        (failing,) = [r for r in rows if r.destinationId != destination.id]
+        for _ in range(schedule.MAX_ATTEMPTS):
+            row = Delivery.in_tenant(tenant.id).get(failing.pk, failing.sk, consistent_read=True)
+            if row.status == "failed":
+                break
+            run_at(clock, row.nextAttemptAt)
+    assert stored_submission(tenant, submission).deliveryStatus == "partially delivered"
+    assert day_metrics(tenant, T0.strftime("%Y-%m-%d"))[0] == 1
