@@ -5,25 +5,18 @@ from decimal import Decimal
 
 from portal.dynamo.base import active_key
 from portal.dynamo.products import Product
-from portal.errors import NotFound
 from portal.selectors.pagination import Page, query_page
 
 STAFF = "staff"
 
 
-def product_get(*, product_id: str) -> Product:
-    try:
-        return Product.get(Product.key_for(product_id), "METADATA")
-    except Product.DoesNotExist as error:
-        raise NotFound("No such product.") from error
-
-
 def product_get_or_none(*, product_id: str | None) -> Product | None:
+    """The product (deleted or not), or None; views use selectors.access.access_product."""
     if not product_id:
         return None
     try:
-        return product_get(product_id=product_id)
-    except NotFound:
+        return Product.get(Product.key_for(product_id), "METADATA")
+    except Product.DoesNotExist:
         return None
 
 

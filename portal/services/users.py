@@ -6,13 +6,13 @@ from pynamodb.exceptions import PutError
 
 from portal.dynamo.base import new_id
 from portal.dynamo.users import MEMBER, PortalUser
-from portal.errors import ServiceError
+from portal.errors import FieldErrors
 from portal.services.common import is_condition_failure
 
 
-class UserEmailTaken(ServiceError):
+class UserEmailTaken(FieldErrors):
     def __init__(self, email: str):
-        super().__init__(f"A user with the e-mail address {email} already exists.")
+        super().__init__(f"A user with the e-mail address {email} already exists.", field="email")
 
 
 def portal_user_build(*, tenant_id: str, email: str, password: str | None, role: str = MEMBER,

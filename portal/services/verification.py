@@ -62,7 +62,7 @@ def verification_send(*, tenant: Tenant) -> None:
     )
 
 
-def verification_resend(*, tenant: Tenant, actor: PortalUser) -> None:
+def verification_resend(*, tenant: Tenant, actor: str) -> None:
     """Send the link again, at most RESEND_LIMIT times an hour per tenant."""
     if tenant.status != UNVALIDATED:
         raise AlreadyConfirmed()
@@ -71,7 +71,7 @@ def verification_resend(*, tenant: Tenant, actor: PortalUser) -> None:
         raise VerificationThrottled()
     throttle.throttle_record(scope="verify-resend", subject=tenant.id, window_seconds=RESEND_WINDOW_SECONDS)
     verification_send(tenant=tenant)
-    audit_record(tenant_id=tenant.id, actor=actor.email, action="tenant.verification_resend",
+    audit_record(tenant_id=tenant.id, actor=actor, action="tenant.verification_resend",
                  target_type="tenant", target_id=tenant.id)
 
 

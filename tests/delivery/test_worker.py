@@ -9,12 +9,12 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from portal.selectors.access import access_destination
 from portal.delivery import engine, schedule, worker
 from portal.dynamo.deliveries import Delivery, submission_rows
 from portal.dynamo.destinations import EMAIL
 from portal.dynamo.metrics import DailyMetrics
 from portal.dynamo.submissions import Submission
-from portal.selectors.destinations import destination_get
 from portal.services.destinations import destination_disable, destination_secret_reveal, destination_secret_rotate
 from tests.factories.accounts import make_tenant
 from tests.factories.delivery import FakeClock, Receiver, make_destination, make_submission_with_deliveries
@@ -35,7 +35,7 @@ def receiver():
 def setup(ddb, receiver):
     tenant, user = make_tenant()
     destination = make_destination(tenant, user, url=receiver.url)
-    receiver.secrets = [destination_secret_reveal(tenant_id=tenant.id, destination_id=destination.id, actor=user)]
+    receiver.secrets = [destination_secret_reveal(tenant=tenant, actor=user.email, destination=access_destination(tenant=tenant, destination_id=destination.id))]
     return tenant, user, destination
 
 
@@ -84,7 +84,7 @@ def test_a_due_submission_is_delivered_signed_and_the_receiver_verifies_it(setup
 def test_during_a_rotation_both_secrets_verify_and_after_24_hours_only_the_new_one(setup, receiver):
     tenant, user, destination = setup
     old = receiver.secrets[0]
-    new = destination_secret_rotate(tenant_id=tenant.id, destination_id=destination.id, actor=user)
+    new = destination_secret_rotate(tenant=tenant, actor=user.email, destination=access_destination(tenant=tenant, destination_id=destination.id))
     clock = FakeClock(datetime.now(timezone.utc) + timedelta(seconds=1))
     make_submission_with_deliveries(tenant)
     worker.run_once(worker_id="w1", clock=clock)
@@ -130,7 +130,7 @@ def test_a_failing_receiver_gets_eight_attempts_on_the_schedule_then_the_deliver
     assert _run_at(clock, when + timedelta(days=1)) == 0
     assert _stored_submission(tenant, submission).deliveryStatus == "failed"
     assert _metrics(tenant, times[-1].strftime("%Y-%m-%d")) == (0, 1)
-    health = destination_get(tenant_id=tenant.id, destination_id=destination.id)
+    health = access_destination(tenant=tenant, destination_id=destination.id)
     assert health.consecutiveFailures == 8 and health.failingSince == times[0] and health.enabled
 
 
@@ -272,11 +272,11 @@ def test_after_five_days_of_failures_and_exhausted_retries_the_destination_is_di
     clock = FakeClock(T0)
     first, _ = make_submission_with_deliveries(tenant)
     _fail_to_the_end(clock, first, destination)
-    assert destination_get(tenant_id=tenant.id, destination_id=destination.id).enabled
+    assert access_destination(tenant=tenant, destination_id=destination.id).enabled
     clock.now = T0 + timedelta(days=4)
     second, _ = make_submission_with_deliveries(tenant)
     _fail_to_the_end(clock, second, destination)  # ends ~5 days 4 hours after the first failure
-    stored = destination_get(tenant_id=tenant.id, destination_id=destination.id)
+    stored = access_destination(tenant=tenant, destination_id=destination.id)
     assert not stored.enabled and "retries were exhausted" in stored.disabledReason
     assert stored.failingSince == T0
     (mail,) = mailoutbox
@@ -290,7 +290,7 @@ def test_after_five_days_of_failures_and_exhausted_retries_the_destination_is_di
 def test_a_disabled_destinations_pending_delivery_fails_without_sending(setup, receiver):
     tenant, user, destination = setup
     submission, _ = make_submission_with_deliveries(tenant)
-    destination_disable(tenant_id=tenant.id, destination_id=destination.id, actor=user)
+    destination_disable(tenant=tenant, actor=user.email, destination=access_destination(tenant=tenant, destination_id=destination.id))
     worker.run_once(worker_id="w1")
     assert receiver.received == []
     delivery = _delivery(submission, destination)

@@ -5,10 +5,11 @@ import re
 import pytest
 from django.test import Client
 
+from portal.selectors.access import access_destination
 from portal.delivery import worker
 from portal.dynamo.deliveries import Delivery
 from portal.dynamo.destinations import Destination
-from portal.selectors.destinations import destination_get, destination_list
+from portal.selectors.destinations import destination_list
 from portal.services.destinations import destination_secret_reveal
 from tests.factories.accounts import PASSWORD, make_product, make_tenant
 from tests.factories.delivery import Receiver, make_destination, make_submission_with_deliveries
@@ -77,12 +78,12 @@ def test_edit_disable_enable_and_delete(ddb):
         "name": "Renamed", "type": "EMAIL", "recipients": "a@agency.example, b@agency.example",
         "version": destination.version})
     assert edit.status_code == 302
-    stored = destination_get(tenant_id=tenant.id, destination_id=destination.id)
+    stored = access_destination(tenant=tenant, destination_id=destination.id)
     assert stored.name == "Renamed" and stored.recipients == ["a@agency.example", "b@agency.example"]
     client.post(f"/destinations/{destination.id}/disable/")
-    assert not destination_get(tenant_id=tenant.id, destination_id=destination.id).enabled
+    assert not access_destination(tenant=tenant, destination_id=destination.id).enabled
     client.post(f"/destinations/{destination.id}/enable/")
-    assert destination_get(tenant_id=tenant.id, destination_id=destination.id).enabled
+    assert access_destination(tenant=tenant, destination_id=destination.id).enabled
     deleted = client.post(f"/destinations/{destination.id}/delete/")
     assert deleted["Location"] == "/destinations/"
     assert destination_list(tenant_id=tenant.id) == []
@@ -99,7 +100,7 @@ def test_a_stale_edit_is_refused_with_reload_message(ddb):
     response = client.post(f"/destinations/{destination.id}/edit/", {
         "name": "Mine", "type": "WEBHOOK", "url": "https://x.example.com/", "version": destination.version})
     assert "changed by someone else" in response.content.decode()
-    assert destination_get(tenant_id=tenant.id, destination_id=destination.id).name == "Receiver"
+    assert access_destination(tenant=tenant, destination_id=destination.id).name == "Receiver"
 
 
 def test_the_secret_is_revealed_only_by_post_and_rotation_shows_the_new_one(ddb):
@@ -108,7 +109,7 @@ def test_the_secret_is_revealed_only_by_post_and_rotation_shows_the_new_one(ddb)
     client = _client(user)
     assert client.get(f"/destinations/{destination.id}/secret/").status_code == 405
     shown = client.post(f"/destinations/{destination.id}/secret/")
-    secret = destination_secret_reveal(tenant_id=tenant.id, destination_id=destination.id, actor=user)
+    secret = destination_secret_reveal(tenant=tenant, actor=user.email, destination=access_destination(tenant=tenant, destination_id=destination.id))
     assert secret in shown.content.decode() and "no-store" in shown["Cache-Control"]
     rotated = client.post(f"/destinations/{destination.id}/secret/rotate/").content.decode()
     new = re.search(r"whsec_[A-Za-z0-9+/=]+", rotated).group(0)
@@ -119,7 +120,7 @@ def test_send_test_event_delivers_and_shows_the_attempt(ddb):
     tenant, user = make_tenant()
     with Receiver() as receiver:
         destination = make_destination(tenant, user, url=receiver.url)
-        receiver.secrets = [destination_secret_reveal(tenant_id=tenant.id, destination_id=destination.id, actor=user)]
+        receiver.secrets = [destination_secret_reveal(tenant=tenant, actor=user.email, destination=access_destination(tenant=tenant, destination_id=destination.id))]
         client = _client(user)
         response = client.post(f"/destinations/{destination.id}/test/", follow=True)
     assert "Test event delivered (HTTP 200" in _messages(response)

@@ -2,7 +2,8 @@
 import pytest
 from django.test import Client
 
-from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_get, submission_list
+from portal.selectors.access import access_submission
+from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_list
 from portal.services.sites import site_delete
 from tests.factories.accounts import make_tenant
 from tests.factories.ingest import make_site
@@ -71,7 +72,7 @@ def test_json_answer_when_the_client_asks_for_json(site):
     tenant, s = site
     response = _post(s, {"a": "b"}, HTTP_ACCEPT="application/json")
     assert response.status_code == 202
-    assert submission_get(tenant=tenant, submission_id=response.json()["id"]).fields == {"a": "b"}
+    assert access_submission(tenant=tenant, submission_id=response.json()["id"]).fields == {"a": "b"}
     refused = _post(s, {"a": "b"}, origin="https://evil.example", HTTP_ACCEPT="application/json")
     assert refused.status_code == 403 and refused["Content-Type"] == "application/problem+json"
 
