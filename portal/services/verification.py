@@ -88,8 +88,7 @@ def verification_confirm(*, token: str) -> Tenant:
         raise VerificationInvalid("Your organization's account is suspended; the e-mail cannot be confirmed now.")
     if tenant.status != UNVALIDATED:
         return tenant
-    tenant = tenant_status_change(actor=tenant.email, tenant_id=tenant.id, version=tenant.version,
-                                  to_status=VALIDATED)
+    tenant = tenant_status_change(tenant=tenant, actor=tenant.email, version=tenant.version, to_status=VALIDATED)
     _mark_owner_verified(tenant)
     return onboarding_email_confirmed(tenant=tenant, actor=tenant.email)
 
