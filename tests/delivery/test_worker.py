@@ -9,12 +9,12 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from portal.selectors.access import access_destination
 from portal.delivery import engine, schedule, worker
 from portal.dynamo.deliveries import Delivery, submission_rows
 from portal.dynamo.destinations import EMAIL
 from portal.dynamo.metrics import DailyMetrics
 from portal.dynamo.submissions import Submission
+from portal.selectors.access import access_destination
 from portal.services.destinations import destination_disable, destination_secret_reveal, destination_secret_rotate
 from tests.factories.accounts import make_tenant
 from tests.factories.delivery import FakeClock, Receiver, make_destination, make_submission_with_deliveries

@@ -3,11 +3,11 @@ from datetime import timedelta
 
 import pytest
 
-from portal.selectors.access import access_destination, access_submission
 from portal.delivery import schedule, worker
 from portal.dynamo.base import utcnow
 from portal.dynamo.deliveries import Delivery, submission_rows
 from portal.errors import ServiceError
+from portal.selectors.access import access_destination, access_submission
 from portal.services.deliveries import deliveries_bulk_retry, delivery_retry_now
 from portal.services.destinations import destination_disable, destination_enable
 from tests.factories.accounts import make_tenant

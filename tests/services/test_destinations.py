@@ -3,11 +3,11 @@ from datetime import timedelta
 
 import pytest
 
-from portal.selectors.access import access_destination
 from portal.delivery.engine import signing_secrets
 from portal.dynamo.audit import AuditEntry
 from portal.dynamo.base import utcnow
 from portal.dynamo.destinations import EMAIL
+from portal.selectors.access import access_destination
 from portal.selectors.destinations import destination_list
 from portal.services.destinations import (
     InvalidDestination,

@@ -11,8 +11,8 @@ from portal.dynamo.deliveries import PENDING, Delivery
 from portal.dynamo.destinations import Destination
 from portal.dynamo.metrics import day_counts_between
 from portal.dynamo.submissions import Submission
-from portal.selectors.access import access_submission
 from portal.selectors import submissions as submissions_selectors
+from portal.selectors.access import access_submission
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_iter, submission_list
 from portal.services import ingest
 from portal.services.ingest import month_usage, submission_ingest

@@ -5,10 +5,10 @@ import re
 import pytest
 from django.test import Client
 
-from portal.selectors.access import access_destination
 from portal.delivery import worker
 from portal.dynamo.deliveries import Delivery
 from portal.dynamo.destinations import Destination
+from portal.selectors.access import access_destination
 from portal.selectors.destinations import destination_list
 from portal.services.destinations import destination_secret_reveal
 from tests.factories.accounts import PASSWORD, make_product, make_tenant
