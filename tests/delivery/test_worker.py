@@ -35,7 +35,8 @@ def receiver():
 def setup(ddb, receiver):
     tenant, user = make_tenant()
     destination = make_destination(tenant, user, url=receiver.url)
-    receiver.secrets = [destination_secret_reveal(tenant=tenant, actor=user.email, destination=access_destination(tenant=tenant, destination_id=destination.id))]
+    destination_now = access_destination(tenant=tenant, destination_id=destination.id)
+    receiver.secrets = [destination_secret_reveal(tenant=tenant, actor=user.email, destination=destination_now)]
     return tenant, user, destination
 
 
@@ -84,7 +85,8 @@ def test_a_due_submission_is_delivered_signed_and_the_receiver_verifies_it(setup
 def test_during_a_rotation_both_secrets_verify_and_after_24_hours_only_the_new_one(setup, receiver):
     tenant, user, destination = setup
     old = receiver.secrets[0]
-    new = destination_secret_rotate(tenant=tenant, actor=user.email, destination=access_destination(tenant=tenant, destination_id=destination.id))
+    new = destination_secret_rotate(tenant=tenant, actor=user.email,
+                                    destination=access_destination(tenant=tenant, destination_id=destination.id))
     clock = FakeClock(datetime.now(timezone.utc) + timedelta(seconds=1))
     make_submission_with_deliveries(tenant)
     worker.run_once(worker_id="w1", clock=clock)
@@ -290,7 +292,8 @@ def test_after_five_days_of_failures_and_exhausted_retries_the_destination_is_di
 def test_a_disabled_destinations_pending_delivery_fails_without_sending(setup, receiver):
     tenant, user, destination = setup
     submission, _ = make_submission_with_deliveries(tenant)
-    destination_disable(tenant=tenant, actor=user.email, destination=access_destination(tenant=tenant, destination_id=destination.id))
+    destination_disable(tenant=tenant, actor=user.email,
+                        destination=access_destination(tenant=tenant, destination_id=destination.id))
     worker.run_once(worker_id="w1")
     assert receiver.received == []
     delivery = _delivery(submission, destination)

@@ -9,7 +9,8 @@ from portal.dynamo.audit import AuditEntry
 from portal.dynamo.campaigns import Campaign
 from portal.errors import ConcurrentEdit, NotFound
 from portal.selectors.access import access_campaign, access_product
-from portal.selectors.campaigns import campaign_view, campaign_list, campaign_list_for_product, campaign_list_live, discounted_price
+from portal.selectors.campaigns import (campaign_list, campaign_list_for_product, campaign_list_live, campaign_view,
+                                        discounted_price)
 from portal.services.campaigns import (CampaignCodeTaken, CampaignInvalid, campaign_create, campaign_delete,
                                        campaign_restore, campaign_update)
 from portal.services.products import product_delete

@@ -110,7 +110,8 @@ def test_the_form_index_holds_no_payload_but_form_filtered_pages_and_exports_sho
     rest = submission_list(tenant=tenant, filters=filters, cursor=page.next_cursor, limit=3, now=NOW)
     assert [item.fields["n"] for item in rest.items] == ["1", "0"]
     exported = list(submission_iter(tenant=tenant, filters=filters, now=NOW))
-    assert [(item.id, item.fields["n"]) for item in exported] == [(i, str(n)) for n, i in reversed(list(enumerate(ids)))]
+    assert [(item.id, item.fields["n"]) for item in exported] == [(i,
+             str(n)) for n, i in reversed(list(enumerate(ids)))]
 
 
 def test_sharded_tenant_spreads_writes_and_lists_newest_first_across_shards(ddb):

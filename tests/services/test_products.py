@@ -13,7 +13,8 @@ from tests.factories.accounts import make_product
 
 
 def _update(product, **changes):
-    values = dict(actor="alice", product=access_product(product_id=product.id), version=product.version, name=product.name,
+    values = dict(actor="alice", product=access_product(product_id=product.id), version=product.version,
+                  name=product.name,
                   price=product.price, currency=product.currency, billing_cycle=product.billingCycle,
                   description=product.description, features=list(product.features),
                   monthly_submissions=product.quotas.monthlySubmissions,
@@ -50,7 +51,8 @@ def test_update_changes_fields_records_the_staff_user_and_audits_before_and_afte
     product = make_product(name="Old", price=Decimal("10.00"))
     updated = _update(product, name="New", price=Decimal("12.50"), features=["SLA"])
     stored = access_product(product_id=product.id)
-    assert (stored.name, stored.price, stored.features, stored.lastUpdatedBy) == ("New", Decimal("12.50"), ["SLA"], "alice")
+    assert (stored.name, stored.price, stored.features, stored.lastUpdatedBy) == ("New", Decimal("12.50"), ["SLA"],
+            "alice")
     assert stored.dateLastUpdated > product.dateCreated and stored.version == updated.version == 2
     entry = next(AuditEntry.staff_log(filter_condition=AuditEntry.action == "product.update"))
     assert entry.actor == "alice" and entry.targetId == product.id

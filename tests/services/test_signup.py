@@ -53,10 +53,12 @@ def test_a_later_price_or_campaign_change_does_not_alter_the_order(ddb):
     product = make_product(name="Pro", price=Decimal("80.00"))
     campaign = make_campaign(product=product, code="SPRING", discount_percent=25)
     tenant, _, _ = make_checkout(product_id=product.id, campaign_code="SPRING")
-    product_update(actor="staff", product=access_product(product_id=product.id), version=product.version, name="Pro 2", price=Decimal("99.00"),
+    product_update(actor="staff", product=access_product(product_id=product.id), version=product.version, name="Pro 2",
+                   price=Decimal("99.00"),
                    currency="EUR", billing_cycle="MONTHLY", description="", features=[], monthly_submissions=1,
                    max_destinations=1, max_sites=1, retention_days=1)
-    campaign_update(actor="staff", campaign=access_campaign(code="SPRING"), version=campaign.version, name="", product_id=product.id,
+    campaign_update(actor="staff", campaign=access_campaign(code="SPRING"), version=campaign.version, name="",
+                    product_id=product.id,
                     discount_percent=90, from_date=TODAY, to_date=TODAY)
     [order] = order_list(tenant_id=tenant.id).items
     assert order.price == Decimal("60.00")
@@ -66,7 +68,8 @@ def test_a_later_price_or_campaign_change_does_not_alter_the_order(ddb):
 
 def _codes():
     product, other = make_product(name="Basic"), make_product(name="Premium")
-    make_campaign(product=product, code="EXPIRED", from_date=TODAY - timedelta(days=10), to_date=TODAY - timedelta(days=1))
+    make_campaign(product=product, code="EXPIRED", from_date=TODAY - timedelta(days=10),
+                  to_date=TODAY - timedelta(days=1))
     make_campaign(product=product, code="LATER", from_date=TODAY + timedelta(days=1), to_date=TODAY + timedelta(days=9))
     make_campaign(product=product, code="GONE")
     campaign_delete(actor="staff", campaign=access_campaign(code="GONE"))

@@ -19,7 +19,8 @@ from portal.dynamo.users import OWNER, PortalUser
 from portal.errors import ConcurrentEdit, LoginRefused, NotFound
 from portal.selectors.access import access_tenant
 from portal.selectors.pagination import BadCursor
-from portal.selectors.tenants import (tenant_get_by_email, tenant_list, tenant_list_by_status, tenant_orders, tenant_sites, tenant_status_counts, tenant_usage_month, tenant_users)
+from portal.selectors.tenants import (tenant_get_by_email, tenant_list, tenant_list_by_status, tenant_orders, tenant_sites,
+                                      tenant_status_counts, tenant_usage_month, tenant_users)
 from portal.services.auth import portal_authenticate
 from portal.services.tenants import (EmailTaken, InvitationInvalid, TransitionRefused, invitation_accept,
                                      invitation_user, tenant_create, tenant_delete, tenant_reactivate,
@@ -77,8 +78,10 @@ def test_list_by_status_and_count_per_status(ddb):
 
 def test_lifecycle_goes_unvalidated_validated_registered(ddb):
     tenant, _ = make_tenant(status=UNVALIDATED)
-    tenant = tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=tenant.version, to_status=VALIDATED)
-    tenant = tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=tenant.version, to_status=REGISTERED)
+    tenant = tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=tenant.version,
+                                  to_status=VALIDATED)
+    tenant = tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=tenant.version,
+                                  to_status=REGISTERED)
     stored = access_tenant(tenant_id=tenant.id)
     assert stored.status == REGISTERED and stored.lastUpdatedBy == "alice"
     trail = [e.action for e in AuditEntry.in_tenant(tenant.id).query(AuditEntry.partition_for(tenant.id))]
@@ -94,7 +97,8 @@ def test_lifecycle_goes_unvalidated_validated_registered(ddb):
 def test_other_transitions_are_refused_and_change_nothing(ddb, start, target, message):
     tenant, _ = make_tenant(status=start)
     with pytest.raises(TransitionRefused, match=message):
-        tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=tenant.version, to_status=target)
+        tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=tenant.version,
+                             to_status=target)
     stored = access_tenant(tenant_id=tenant.id)
     assert stored.status == start and stored.version == tenant.version
 
@@ -103,14 +107,17 @@ def test_suspend_needs_a_reason_and_reactivate_returns_to_the_state_before(ddb):
     tenant, user = make_tenant(status=VALIDATED)
     with pytest.raises(TransitionRefused, match="reason"):
         tenant_suspend(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=tenant.version, reason="  ")
-    suspended = tenant_suspend(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=tenant.version, reason="Unpaid invoice")
+    suspended = tenant_suspend(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=tenant.version,
+                               reason="Unpaid invoice")
     assert (suspended.status, suspended.statusBeforeSuspension) == (SUSPENDED, VALIDATED)
     # Issue 6: a suspended tenant's users still sign in, to a read-only portal.
     assert portal_authenticate(email=user.email, password=PASSWORD, ip="1.2.3.4")[1].status == SUSPENDED
     with pytest.raises(TransitionRefused, match="only be reactivated to the state it had before, VALIDATED"):
-        tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=suspended.version, to_status=REGISTERED)
+        tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=suspended.version,
+                             to_status=REGISTERED)
     reactivated = tenant_reactivate(tenant=access_tenant(tenant_id=tenant.id), actor="bob", version=suspended.version)
-    assert (reactivated.status, reactivated.suspensionReason, reactivated.statusBeforeSuspension) == (VALIDATED, None, None)
+    assert (reactivated.status, reactivated.suspensionReason, reactivated.statusBeforeSuspension) == (VALIDATED, None,
+            None)
     entry = next(AuditEntry.in_tenant(tenant.id).query(AuditEntry.partition_for(tenant.id),
                                                        filter_condition=AuditEntry.action == "tenant.suspend"))
     assert entry.detail == "Unpaid invoice" and entry.before["status"] == VALIDATED and entry.after["status"] == SUSPENDED

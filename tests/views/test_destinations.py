@@ -87,7 +87,8 @@ def test_edit_disable_enable_and_delete(ddb):
     deleted = client.post(f"/destinations/{destination.id}/delete/")
     assert deleted["Location"] == "/destinations/"
     assert destination_list(tenant_id=tenant.id) == []
-    raw = Destination.in_tenant(tenant.id).get(Destination.partition_for(tenant.id), Destination.sort_for(destination.id))
+    raw = Destination.in_tenant(tenant.id).get(Destination.partition_for(tenant.id),
+                                Destination.sort_for(destination.id))
     assert raw.active is False  # soft delete: still stored
     assert client.get(f"/destinations/{destination.id}/").status_code == 404
 
@@ -109,7 +110,8 @@ def test_the_secret_is_revealed_only_by_post_and_rotation_shows_the_new_one(ddb)
     client = _client(user)
     assert client.get(f"/destinations/{destination.id}/secret/").status_code == 405
     shown = client.post(f"/destinations/{destination.id}/secret/")
-    secret = destination_secret_reveal(tenant=tenant, actor=user.email, destination=access_destination(tenant=tenant, destination_id=destination.id))
+    secret = destination_secret_reveal(tenant=tenant, actor=user.email,
+                                       destination=access_destination(tenant=tenant, destination_id=destination.id))
     assert secret in shown.content.decode() and "no-store" in shown["Cache-Control"]
     rotated = client.post(f"/destinations/{destination.id}/secret/rotate/").content.decode()
     new = re.search(r"whsec_[A-Za-z0-9+/=]+", rotated).group(0)
@@ -120,7 +122,8 @@ def test_send_test_event_delivers_and_shows_the_attempt(ddb):
     tenant, user = make_tenant()
     with Receiver() as receiver:
         destination = make_destination(tenant, user, url=receiver.url)
-        receiver.secrets = [destination_secret_reveal(tenant=tenant, actor=user.email, destination=access_destination(tenant=tenant, destination_id=destination.id))]
+        destination_now = access_destination(tenant=tenant, destination_id=destination.id)
+        receiver.secrets = [destination_secret_reveal(tenant=tenant, actor=user.email, destination=destination_now)]
         client = _client(user)
         response = client.post(f"/destinations/{destination.id}/test/", follow=True)
     assert "Test event delivered (HTTP 200" in _messages(response)
@@ -159,7 +162,8 @@ def test_submission_timeline_and_retry_now(ddb):
         response = client.post(f"/submissions/{submission.id}/deliveries/{destination.id}/retry/", follow=True)
     assert "Retry: delivered (attempt 2)" in _messages(response)
     assert response.content.decode().count('class="attempt attempt-') == 2
-    delivery = Delivery.in_tenant(tenant.id).get(Delivery.partition_for(submission.id), Delivery.sort_for(destination.id))
+    delivery = Delivery.in_tenant(tenant.id).get(Delivery.partition_for(submission.id),
+                                  Delivery.sort_for(destination.id))
     assert delivery.status == "delivered"
 
 

@@ -79,7 +79,8 @@ def test_json_answer_when_the_client_asks_for_json(site):
 
 def test_unknown_and_deleted_sites_are_404(site):
     tenant, s = site
-    assert Client().post("/f/01ARZ3NDEKTSV4RRFFQ69G5FAV/contact", {"a": "b"}, HTTP_ORIGIN="https://shop.example").status_code == 404
+    assert Client().post("/f/01ARZ3NDEKTSV4RRFFQ69G5FAV/contact", {"a": "b"},
+                  HTTP_ORIGIN="https://shop.example").status_code == 404
     site_delete(tenant=tenant, actor="t", site=s)
     assert _post(s, {"a": "b"}).status_code == 404
     assert _stored(tenant) == []

@@ -36,7 +36,8 @@ def two(ddb):
 
 def _snapshot(tenant):
     subs = submission_list(tenant=tenant, filters=SubmissionFilters(spam=SPAM_ALL), limit=100).items
-    return ([s.serialize() for s in subs], [s.serialize() for s in site_list(tenant_id=tenant.id, include_deleted=True)],
+    return ([s.serialize() for s in subs],
+            [s.serialize() for s in site_list(tenant_id=tenant.id, include_deleted=True)],
             [k.serialize() for s in site_list(tenant_id=tenant.id, include_deleted=True)
              for k in api_key_list(tenant_id=tenant.id, site_id=s.id)])
 

@@ -82,7 +82,8 @@ def test_edit_cannot_change_the_code(ddb, staff):
 def test_invalid_edit_changes_nothing(ddb, staff):
     product = make_product()
     campaign = make_campaign(product=product, code="KEEP", discount_percent=10)
-    response = staff.post("/staff/campaigns/KEEP/edit/", _valid(product, discount_percent="0", version=campaign.version))
+    response = staff.post("/staff/campaigns/KEEP/edit/",
+                          _valid(product, discount_percent="0", version=campaign.version))
     assert response.status_code == 200 and "greater than or equal to 1" in response.content.decode()
     stored = access_campaign(code="KEEP")
     assert int(stored.discountPercent) == 10 and stored.version == campaign.version

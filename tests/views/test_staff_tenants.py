@@ -145,7 +145,8 @@ def test_staff_creates_a_tenant_and_the_owner_sets_a_password_from_the_invitatio
     assert done.status_code == 302 and done["Location"] == "/login/"
     assert check_password("a-good-password-77", PortalUser.lookup_for_login("owner@invited.example").passwordHash)
     assert visitor.get(path).status_code == 404
-    assert visitor.post("/login/", {"email": "owner@invited.example", "password": "a-good-password-77"}).status_code == 302
+    assert visitor.post("/login/",
+                        {"email": "owner@invited.example", "password": "a-good-password-77"}).status_code == 302
 
 
 def test_invalid_create_writes_nothing_and_sends_nothing(ddb, staff):
