@@ -1,10 +1,24 @@
-"""Turns an unreachable DynamoDB endpoint into one clear 503 instead of a traceback."""
+"""Turns errors raised below the views into answers, in one place:
+
+- an unreachable DynamoDB endpoint: one clear 503 instead of a traceback;
+- NotFound (missing or not yours, from selectors.access): the 404 page;
+- BadCursor (a forged, foreign or expired page link): the first page of the same list, with
+  the reason as a message.
+
+Refusals a user can act on (ConcurrentEdit, FieldErrors, other ServiceErrors) belong to the
+page that made the request: portal.views.refusals puts them on its form or in its messages."""
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.contrib import messages
+from django.core.handlers.exception import response_for_exception
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
 
 from .dynamo.health import endpoint_unreachable
+from .errors import NotFound
+from .selectors.pagination import BadCursor
 
 logger = logging.getLogger("portal")
 
@@ -25,3 +39,26 @@ class DynamoUnavailableMiddleware:
             "Form-Bridge is temporarily unavailable: its data store is not answering. Please try again shortly.",
             status=503, content_type="text/plain",
         )
+
+
+def first_page_redirect(request, error: Exception):
+    """A bad or foreign cursor: say so and go back to the first page of the same list, its
+    filters kept."""
+    messages.error(request, str(error))
+    params = {k: v for k, v in request.GET.items() if k != "cursor"}
+    return redirect(request.path + (f"?{urlencode(params)}" if params else ""))
+
+
+class DomainErrorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, NotFound):
+            return response_for_exception(request, Http404(str(exception)))
+        if isinstance(exception, BadCursor):
+            return first_page_redirect(request, exception)
+        return None

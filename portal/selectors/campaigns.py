@@ -8,7 +8,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from portal.dynamo.base import active_key, utcnow
 from portal.dynamo.campaigns import Campaign
 from portal.dynamo.products import Product
-from portal.errors import NotFound
 from portal.selectors.pagination import Page, query_page
 from portal.selectors.products import products_by_id
 
@@ -62,15 +61,13 @@ def campaign_views(campaigns: list[Campaign], *, today: date | None = None) -> l
     return views
 
 
-def campaign_get(*, code: str) -> Campaign:
-    campaign = Campaign.by_code(code)
-    if campaign is None:
-        raise NotFound("No such campaign.")
-    return campaign
+def campaign_get_or_none(*, code: str) -> Campaign | None:
+    """The campaign (deleted or not), or None; views use selectors.access.access_campaign."""
+    return Campaign.by_code(code)
 
 
-def campaign_detail(*, code: str, today: date | None = None) -> CampaignView:
-    return campaign_views([campaign_get(code=code)], today=today)[0]
+def campaign_view(*, campaign: Campaign, today: date | None = None) -> CampaignView:
+    return campaign_views([campaign], today=today)[0]
 
 
 def _views_page(page: Page, today: date | None) -> Page[CampaignView]:

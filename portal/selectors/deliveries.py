@@ -5,10 +5,6 @@ from dataclasses import dataclass, field
 
 from portal.dynamo.deliveries import Delivery, DeliveryAttempt, submission_rows
 from portal.dynamo.destinations import Destination
-from portal.dynamo.submissions import Submission
-from portal.errors import NotFound
-from portal.selectors.submissions import submission_get
-from portal.selectors.tenants import tenant_get_or_none
 
 
 @dataclass
@@ -18,13 +14,6 @@ class TimelineEntry:
     destination_type: str | None
     delivery: Delivery
     attempts: list[DeliveryAttempt] = field(default_factory=list)
-
-
-def delivery_submission_get(*, tenant_id: str, submission_id: str) -> Submission:
-    tenant = tenant_get_or_none(tenant_id=tenant_id)
-    if tenant is None:
-        raise NotFound("No such submission.")
-    return submission_get(tenant=tenant, submission_id=submission_id)
 
 
 def delivery_timeline(*, tenant_id: str, submission_id: str) -> list[TimelineEntry]:

@@ -5,26 +5,14 @@ from decimal import Decimal
 
 from portal.dynamo.base import active_key
 from portal.dynamo.products import Product
-from portal.errors import NotFound
 from portal.selectors.pagination import Page, query_page
 
 STAFF = "staff"
 
 
-def product_get(*, product_id: str) -> Product:
-    product = Product.by_id(product_id)
-    if product is None:
-        raise NotFound("No such product.")
-    return product
-
-
 def product_get_or_none(*, product_id: str | None) -> Product | None:
-    if not product_id:
-        return None
-    try:
-        return product_get(product_id=product_id)
-    except NotFound:
-        return None
+    """The product (deleted or not), or None; views use selectors.access.access_product."""
+    return Product.by_id(product_id)
 
 
 def product_list(*, active: bool = True, cursor: str | None = None, limit: int = 25) -> Page[Product]:

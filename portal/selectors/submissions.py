@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
-import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timezone
 from itertools import islice
@@ -17,12 +16,10 @@ from ulid import ULID
 from portal.dynamo.base import utcnow
 from portal.dynamo.submissions import FormIndex, Submission
 from portal.dynamo.tenants import Tenant
-from portal.errors import NotFound
 from portal.selectors.pagination import Page, cursor_decode, cursor_encode
 
 SPAM_EXCLUDED, SPAM_ONLY, SPAM_ALL = "no", "yes", "all"
 DONE = "done"
-_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 FORM_SOURCE = "form"
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 
@@ -172,13 +169,3 @@ def submission_find(*, tenant_id: str, submission_id: str, shard_count: int, now
     """The tenant's submission from whichever shard holds it, or None (unknown, expired, or
     another tenant's)."""
     return Submission.find(tenant_id, submission_id, shard_count=shard_count, now=now)
-
-
-def submission_get(*, tenant: Tenant, submission_id: str, now: datetime | None = None) -> Submission:
-    """The tenant's submission, or NotFound (unknown, expired, or another tenant's)."""
-    if not submission_id or not _ULID.match(submission_id):
-        raise NotFound("No such submission.")
-    found = submission_find(tenant_id=tenant.id, submission_id=submission_id, shard_count=tenant.shardCount, now=now)
-    if found is None:
-        raise NotFound("No such submission.")
-    return found

@@ -16,13 +16,6 @@ def tenant_get_or_none(*, tenant_id: str) -> Tenant | None:
     return Tenant.by_id(tenant_id)
 
 
-def tenant_get(*, tenant_id: str) -> Tenant:
-    tenant = tenant_get_or_none(tenant_id=tenant_id)
-    if tenant is None:
-        raise NotFound("No such tenant.")
-    return tenant
-
-
 def tenant_get_by_email(*, email: str) -> Tenant | None:
     """The tenant (active or deleted) registered with this e-mail (EmailIndex)."""
     for tenant in Tenant.email_index.query(email.strip().lower(), limit=1):

@@ -10,7 +10,7 @@ from pynamodb.exceptions import PutError
 from portal.dynamo.base import is_condition_failure, save_versioned
 from portal.dynamo.campaigns import Campaign
 from portal.dynamo.products import Product
-from portal.errors import ConcurrentEdit, NotFound, ServiceError
+from portal.errors import ConcurrentEdit, FieldErrors
 from portal.services.audit import audit_record
 from portal.services.common import staff_set_active
 
@@ -18,17 +18,13 @@ CODE_PATTERN = re.compile(r"^[A-Z0-9_-]{3,32}$")
 CODE_RULE = "3 to 32 characters: letters A-Z, digits, - and _."
 
 
-class CampaignCodeTaken(ServiceError):
+class CampaignCodeTaken(FieldErrors):
     def __init__(self, code: str):
-        super().__init__(f"A campaign with the code {code} already exists.")
+        super().__init__(f"A campaign with the code {code} already exists.", field="code")
 
 
-class CampaignInvalid(ServiceError):
+class CampaignInvalid(FieldErrors):
     """A business rule refused the campaign; `field` names the form field to blame."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def campaign_code_normalize(code: str) -> str:
@@ -74,19 +70,17 @@ def campaign_create(*, actor: str, code: str, product_id: str, discount_percent:
     return campaign
 
 
-def _campaign_for_edit(*, code: str, version: int | None) -> Campaign:
-    campaign = Campaign.by_code(code)
-    if campaign is None:
-        raise NotFound("No such campaign.")
+def _check_version(campaign: Campaign, version: int | None) -> Campaign:
+    """The editor started from `version`; another edit since then is a ConcurrentEdit."""
     if version is not None and campaign.version != version:
         raise ConcurrentEdit()
     return campaign
 
 
-def campaign_update(*, actor: str, code: str, version: int, name: str, product_id: str, discount_percent: int,
-                    from_date: date, to_date: date) -> Campaign:
+def campaign_update(*, actor: str, campaign: Campaign, version: int, name: str, product_id: str,
+                    discount_percent: int, from_date: date, to_date: date) -> Campaign:
     """Edit everything but the code (the business key)."""
-    campaign = _campaign_for_edit(code=code, version=version)
+    _check_version(campaign, version)
     _validate(product_id=product_id, discount_percent=discount_percent, from_date=from_date, to_date=to_date)
     before = campaign_public_dict(campaign)
     campaign.name, campaign.productId = name.strip(), product_id
@@ -99,15 +93,14 @@ def campaign_update(*, actor: str, code: str, version: int, name: str, product_i
     return campaign
 
 
-def _campaign_set_active(*, actor: str, code: str, version: int | None, active: bool) -> Campaign:
-    campaign = _campaign_for_edit(code=code, version=version)
-    return staff_set_active(campaign, actor=actor, active=active, target_type="campaign", target_id=campaign.code,
-                            public_dict=campaign_public_dict)
+def _campaign_set_active(*, actor: str, campaign: Campaign, version: int | None, active: bool) -> Campaign:
+    return staff_set_active(_check_version(campaign, version), actor=actor, active=active, target_type="campaign",
+                            target_id=campaign.code, public_dict=campaign_public_dict)
 
 
-def campaign_delete(*, actor: str, code: str, version: int | None = None) -> Campaign:
-    return _campaign_set_active(actor=actor, code=code, version=version, active=False)
+def campaign_delete(*, actor: str, campaign: Campaign, version: int | None = None) -> Campaign:
+    return _campaign_set_active(actor=actor, campaign=campaign, version=version, active=False)
 
 
-def campaign_restore(*, actor: str, code: str, version: int | None = None) -> Campaign:
-    return _campaign_set_active(actor=actor, code=code, version=version, active=True)
+def campaign_restore(*, actor: str, campaign: Campaign, version: int | None = None) -> Campaign:
+    return _campaign_set_active(actor=actor, campaign=campaign, version=version, active=True)

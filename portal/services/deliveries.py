@@ -11,10 +11,11 @@ from portal.delivery.worker import worker_id_new
 from portal.dynamo.base import save_versioned, utcnow
 from portal.dynamo.deliveries import MANUAL, Delivery, DeliveryAttempt
 from portal.dynamo.delivery_status import DeliveryStatus
-from portal.dynamo.users import PortalUser
+from portal.dynamo.destinations import Destination
+from portal.dynamo.submissions import Submission
+from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit, NotFound, ServiceError
-from portal.selectors.deliveries import delivery_submission_get
-from portal.selectors.destinations import destination_deliveries, destination_get
+from portal.selectors.destinations import destination_deliveries
 from portal.services.audit import audit_record
 from portal.services.delivery_plan import plan_deliveries
 
@@ -41,25 +42,23 @@ def _attempt_now(delivery: Delivery, *, clock=utcnow) -> Outcome:
     return attempt_claimed(delivery, worker_id=worker_id, clock=clock)
 
 
-def delivery_retry_now(*, tenant_id: str, submission_id: str, destination_id: str, actor: PortalUser,
+def delivery_retry_now(*, tenant: Tenant, actor: str, submission: Submission, destination: Destination,
                        clock=utcnow) -> Outcome:
     """One attempt right now (trigger=manual). A failed or delivered delivery gets exactly this
     one try; a pending one continues its schedule if it fails."""
-    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
-    delivery = _delivery_get(tenant_id=tenant_id, submission_id=submission_id, destination_id=destination_id)
+    delivery = _delivery_get(tenant_id=tenant.id, submission_id=submission.id, destination_id=destination.id)
     if not destination.enabled:
         raise ServiceError("This destination is disabled. Enable it first.")
     outcome = _attempt_now(delivery, clock=clock)
-    audit_record(tenant_id=tenant_id, actor=actor.email, action="delivery.retry", target_type="delivery",
-                 target_id=f"{submission_id}/{destination_id}", detail=outcome.status)
+    audit_record(tenant_id=tenant.id, actor=actor, action="delivery.retry", target_type="delivery",
+                 target_id=f"{submission.id}/{destination.id}", detail=outcome.status)
     return outcome
 
 
-def delivery_resend(*, tenant_id: str, submission_id: str, destination_id: str, actor: PortalUser,
+def delivery_resend(*, tenant: Tenant, actor: str, submission: Submission, destination: Destination,
                     clock=utcnow) -> Outcome:
     """Send the submission to the destination now, whether or not it went there before."""
-    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
-    submission = delivery_submission_get(tenant_id=tenant_id, submission_id=submission_id)
+    tenant_id = tenant.id
     if not destination.enabled:
         raise ServiceError("This destination is disabled. Enable it first.")
     delivery = Delivery.in_tenant(tenant_id).get_or_none(Delivery.partition_for(submission.id),
@@ -75,13 +74,13 @@ def delivery_resend(*, tenant_id: str, submission_id: str, destination_id: str, 
         outcome = attempt_claimed(delivery, worker_id=worker_id, clock=clock)
     else:
         outcome = _attempt_now(delivery, clock=clock)
-    audit_record(tenant_id=tenant_id, actor=actor.email, action="delivery.resend", target_type="delivery",
-                 target_id=f"{submission_id}/{destination_id}", detail=outcome.status)
+    audit_record(tenant_id=tenant_id, actor=actor, action="delivery.resend", target_type="delivery",
+                 target_id=f"{submission.id}/{destination.id}", detail=outcome.status)
     return outcome
 
 
-def deliveries_bulk_retry(*, tenant_id: str, destination_id: str, since: datetime, until: datetime,
-                          actor: PortalUser, now: datetime | None = None) -> int:
+def deliveries_bulk_retry(*, tenant: Tenant, actor: str, destination: Destination, since: datetime,
+                          until: datetime, now: datetime | None = None) -> int:
     """Queue every delivery to this destination that failed within [since, until] (at most 14
     days) for a fresh schedule, starting now. Returns how many were queued."""
     now = now or utcnow()
@@ -89,9 +88,9 @@ def deliveries_bulk_retry(*, tenant_id: str, destination_id: str, since: datetim
         raise ServiceError("The end of the window must be after its start.")
     if until - since > MAX_BULK_WINDOW:
         raise ServiceError("Choose a window of at most 14 days.")
-    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
     if not destination.enabled:
         raise ServiceError("This destination is disabled. Enable it first, then retry its failed deliveries.")
+    tenant_id, destination_id = tenant.id, destination.id
     queued = 0
     for delivery in destination_deliveries(tenant_id=tenant_id, destination_id=destination_id, status=DeliveryStatus.FAILED,
                                            since=since, until=until):
@@ -107,16 +106,15 @@ def deliveries_bulk_retry(*, tenant_id: str, destination_id: str, since: datetim
             continue
         submission_status_refresh(tenant_id=tenant_id, submission_id=fresh.submissionId)
         queued += 1
-    audit_record(tenant_id=tenant_id, actor=actor.email, action="delivery.bulk_retry", target_type="destination",
+    audit_record(tenant_id=tenant_id, actor=actor, action="delivery.bulk_retry", target_type="destination",
                  target_id=destination_id, detail=f"{queued} failed deliveries from {since:%Y-%m-%d %H:%M} "
                                                   f"to {until:%Y-%m-%d %H:%M} UTC queued")
     return queued
 
 
-def destination_send_test(*, tenant_id: str, destination_id: str, actor: PortalUser, clock=utcnow) -> DeliveryAttempt:
+def destination_send_test(*, tenant: Tenant, actor: str, destination: Destination, clock=utcnow) -> DeliveryAttempt:
     """Deliver a test payload now; the attempt (trigger=test) shows in the attempt log."""
-    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
     attempt = send_test_event(destination, clock=clock)
-    audit_record(tenant_id=tenant_id, actor=actor.email, action="destination.test", target_type="destination",
-                 target_id=destination_id, detail="succeeded" if attempt.succeeded else (attempt.error or "failed"))
+    audit_record(tenant_id=tenant.id, actor=actor, action="destination.test", target_type="destination",
+                 target_id=destination.id, detail="succeeded" if attempt.succeeded else (attempt.error or "failed"))
     return attempt

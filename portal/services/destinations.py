@@ -14,9 +14,8 @@ from portal.delivery.signing import secret_generate
 from portal.dynamo.base import new_id, save_versioned, utcnow
 from portal.dynamo.destinations import EMAIL, WEBHOOK, Destination, PreviousSecret
 from portal.dynamo.tenants import Tenant
-from portal.dynamo.users import PortalUser
-from portal.errors import ConcurrentEdit, ServiceError
-from portal.selectors.destinations import destination_get, destination_list
+from portal.errors import ConcurrentEdit, FieldErrors, ServiceError
+from portal.selectors.destinations import destination_list
 from portal.selectors.plans import plan_quotas
 from portal.services.audit import audit_record
 
@@ -32,10 +31,8 @@ class PlanLimitReached(ServiceError):
     pass
 
 
-class InvalidDestination(ServiceError):
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__("; ".join(errors.values()))
+class InvalidDestination(FieldErrors):
+    pass
 
 
 def destination_public_dict(destination: Destination) -> dict:
@@ -96,11 +93,11 @@ def destination_settings_clean(*, type: str, url: str | None, headers: dict[str,
             errors["form_ids"] = f"{form_id!r} is not a valid form id (letters, digits, - _ . :)."
     clean["formIds"] = list(dict.fromkeys(form_ids))
     if errors:
-        raise InvalidDestination(errors)
+        raise InvalidDestination(errors={field: [message] for field, message in errors.items()})
     return clean
 
 
-def destination_create(*, tenant: Tenant, actor: PortalUser, name: str, type: str, url: str | None = None,
+def destination_create(*, tenant: Tenant, actor: str, name: str, type: str, url: str | None = None,
                        headers: dict[str, str] | None = None, recipients: list[str] | None = None,
                        form_ids: list[str] | None = None) -> Destination:
     """A new destination with a fresh signing secret (encrypted at rest)."""
@@ -111,74 +108,71 @@ def destination_create(*, tenant: Tenant, actor: PortalUser, name: str, type: st
                                "Delete one or upgrade your plan to add another.")
     destination = Destination.in_tenant(tenant.id).new(
         id=new_id(), name=name.strip(), secretEncrypted=field_encrypt(secret_generate()),
-        lastUpdatedBy=actor.email, **values,
+        lastUpdatedBy=actor, **values,
     )
     destination.save(condition=Destination.pk.does_not_exist())
-    audit_record(tenant_id=tenant.id, actor=actor.email, action="destination.create", target_type="destination",
+    audit_record(tenant_id=tenant.id, actor=actor, action="destination.create", target_type="destination",
                  target_id=destination.id, after=destination_public_dict(destination))
     return destination
 
 
-def _change(destination: Destination, *, actor: PortalUser, action: str, version: int | None = None, **changes) -> Destination:
+def _change(destination: Destination, *, tenant: Tenant, actor: str, action: str, version: int | None = None,
+            **changes) -> Destination:
     if version is not None and int(destination.version or 0) != int(version):
         raise ConcurrentEdit()
     before = destination_public_dict(destination)
     for attribute, value in changes.items():
         setattr(destination, attribute, value)
-    destination.touch(actor.email)
+    destination.touch(actor)
     save_versioned(destination)
-    audit_record(tenant_id=destination.tenantId, actor=actor.email, action=action, target_type="destination",
+    audit_record(tenant_id=tenant.id, actor=actor, action=action, target_type="destination",
                  target_id=destination.id, before=before, after=destination_public_dict(destination))
     return destination
 
 
-def destination_update(*, tenant_id: str, destination_id: str, actor: PortalUser, version: int | None, name: str,
+def destination_update(*, tenant: Tenant, actor: str, destination: Destination, version: int | None, name: str,
                        type: str, url: str | None = None, headers: dict[str, str] | None = None,
                        recipients: list[str] | None = None, form_ids: list[str] | None = None) -> Destination:
-    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
     values = destination_settings_clean(type=type, url=url, headers=headers, recipients=recipients, form_ids=form_ids)
-    return _change(destination, actor=actor, action="destination.update", version=version, name=name.strip(), **values)
+    return _change(destination, tenant=tenant, actor=actor, action="destination.update", version=version,
+                   name=name.strip(), **values)
 
 
-def destination_disable(*, tenant_id: str, destination_id: str, actor: PortalUser) -> Destination:
-    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
-    return _change(destination, actor=actor, action="destination.disable", enabled=False,
-                   disabledReason=f"Disabled by {actor.email}.")
+def destination_disable(*, tenant: Tenant, actor: str, destination: Destination) -> Destination:
+    return _change(destination, tenant=tenant, actor=actor, action="destination.disable", enabled=False,
+                   disabledReason=f"Disabled by {actor}.")
 
 
-def destination_enable(*, tenant_id: str, destination_id: str, actor: PortalUser) -> Destination:
+def destination_enable(*, tenant: Tenant, actor: str, destination: Destination) -> Destination:
     """Back on, with a clean bill of health (the failing streak starts again from zero)."""
-    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
-    return _change(destination, actor=actor, action="destination.enable", enabled=True, disabledReason=None,
+    return _change(destination, tenant=tenant, actor=actor, action="destination.enable", enabled=True,
+                   disabledReason=None,
                    consecutiveFailures=0, failingSince=None)
 
 
-def destination_delete(*, tenant_id: str, destination_id: str, actor: PortalUser) -> Destination:
+def destination_delete(*, tenant: Tenant, actor: str, destination: Destination) -> Destination:
     """Soft delete: inactive and disabled; nothing is removed, staff can restore it."""
-    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
-    return _change(destination, actor=actor, action="destination.delete", active=False, enabled=False)
+    return _change(destination, tenant=tenant, actor=actor, action="destination.delete", active=False, enabled=False)
 
 
-def destination_secret_reveal(*, tenant_id: str, destination_id: str, actor: PortalUser) -> str:
-    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
-    audit_record(tenant_id=tenant_id, actor=actor.email, action="destination.secret_reveal",
+def destination_secret_reveal(*, tenant: Tenant, actor: str, destination: Destination) -> str:
+    audit_record(tenant_id=tenant.id, actor=actor, action="destination.secret_reveal",
                  target_type="destination", target_id=destination.id)
     return field_decrypt(destination.secretEncrypted)
 
 
-def destination_secret_rotate(*, tenant_id: str, destination_id: str, actor: PortalUser,
+def destination_secret_rotate(*, tenant: Tenant, actor: str, destination: Destination,
                               now: datetime | None = None) -> str:
     """A new current secret; the old one keeps signing (alongside) for 24 hours."""
     now = now or utcnow()
-    destination = destination_get(tenant_id=tenant_id, destination_id=destination_id)
     secret = secret_generate()
     kept = [p for p in destination.previousSecrets or [] if p.expiresAt > now]
     kept.append(PreviousSecret(secretEncrypted=destination.secretEncrypted, expiresAt=now + ROTATION_OVERLAP))
     destination.previousSecrets = kept
     destination.secretEncrypted = field_encrypt(secret)
-    destination.touch(actor.email)
+    destination.touch(actor)
     save_versioned(destination)
-    audit_record(tenant_id=tenant_id, actor=actor.email, action="destination.secret_rotate",
+    audit_record(tenant_id=tenant.id, actor=actor, action="destination.secret_rotate",
                  target_type="destination", target_id=destination.id,
                  detail=f"previous secret valid until {now + ROTATION_OVERLAP:%Y-%m-%d %H:%M} UTC")
     return secret

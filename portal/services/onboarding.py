@@ -9,7 +9,7 @@ from __future__ import annotations
 from portal.dynamo.sites import Site
 from portal.dynamo.tenants import REGISTERED, VALIDATED, Tenant
 from portal.errors import ConcurrentEdit, ServiceError
-from portal.selectors.tenants import tenant_get
+from portal.selectors.access import access_tenant
 from portal.services.tenants import TransitionRefused, tenant_status_change
 
 API_KEY_STATUSES = (VALIDATED, REGISTERED)
@@ -40,11 +40,11 @@ def _advance(*, tenant_id: str, actor: str, from_status: str, to_status: str) ->
     """Move the tenant from one state to the next; None when it is (no longer) in from_status.
     One retry on a concurrent edit: the transition is re-checked against the fresh item."""
     for _attempt in range(2):
-        current = tenant_get(tenant_id=tenant_id)
+        current = access_tenant(tenant_id=tenant_id)
         if current.status != from_status:
             return None
         try:
-            return tenant_status_change(actor=actor, tenant_id=tenant_id, version=current.version, to_status=to_status)
+            return tenant_status_change(tenant=current, actor=actor, version=current.version, to_status=to_status)
         except ConcurrentEdit:
             continue
         except TransitionRefused:

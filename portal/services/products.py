@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from portal.dynamo.base import new_id, save_versioned
 from portal.dynamo.products import MONTHLY, Product, Quotas
-from portal.errors import ConcurrentEdit, NotFound
+from portal.errors import ConcurrentEdit
 from portal.services.audit import audit_record
 from portal.services.common import staff_set_active
 
@@ -20,10 +20,8 @@ def product_public_dict(product: Product) -> dict:
     }
 
 
-def _product_for_edit(*, product_id: str, version: int | None) -> Product:
-    product = Product.by_id(product_id)
-    if product is None:
-        raise NotFound("No such product.")
+def _check_version(product: Product, version: int | None) -> Product:
+    """The editor started from `version`; another edit since then is a ConcurrentEdit."""
     if version is not None and product.version != version:
         raise ConcurrentEdit()
     return product
@@ -44,12 +42,12 @@ def product_create(*, actor: str, name: str, price: Decimal, currency: str = "EU
     return product
 
 
-def product_update(*, actor: str, product_id: str, version: int, name: str, price: Decimal, currency: str,
+def product_update(*, actor: str, product: Product, version: int, name: str, price: Decimal, currency: str,
                    billing_cycle: str, description: str, features: list[str], monthly_submissions: int,
                    max_destinations: int, max_sites: int, retention_days: int) -> Product:
     """Edit a product. A price change applies to new checkouts only: orders keep their snapshot.
     `version` is the version the editor started from; a stale one raises ConcurrentEdit."""
-    product = _product_for_edit(product_id=product_id, version=version)
+    _check_version(product, version)
     before = product_public_dict(product)
     product.name, product.description, product.price = name, description, Decimal(price)
     product.currency, product.billingCycle, product.features = currency.upper(), billing_cycle, list(features)
@@ -62,15 +60,15 @@ def product_update(*, actor: str, product_id: str, version: int, name: str, pric
     return product
 
 
-def _product_set_active(*, actor: str, product_id: str, version: int | None, active: bool) -> Product:
-    return staff_set_active(_product_for_edit(product_id=product_id, version=version), actor=actor, active=active,
-                            target_type="product", target_id=product_id, public_dict=product_public_dict)
+def _product_set_active(*, actor: str, product: Product, version: int | None, active: bool) -> Product:
+    return staff_set_active(_check_version(product, version), actor=actor, active=active,
+                            target_type="product", target_id=product.id, public_dict=product_public_dict)
 
 
-def product_delete(*, actor: str, product_id: str, version: int | None = None) -> Product:
+def product_delete(*, actor: str, product: Product, version: int | None = None) -> Product:
     """Soft delete: the product stays readable (orders and tenants refer to it) but is not sold."""
-    return _product_set_active(actor=actor, product_id=product_id, version=version, active=False)
+    return _product_set_active(actor=actor, product=product, version=version, active=False)
 
 
-def product_restore(*, actor: str, product_id: str, version: int | None = None) -> Product:
-    return _product_set_active(actor=actor, product_id=product_id, version=version, active=True)
+def product_restore(*, actor: str, product: Product, version: int | None = None) -> Product:
+    return _product_set_active(actor=actor, product=product, version=version, active=True)

@@ -17,7 +17,7 @@ from portal.dynamo.orders import Order
 from portal.dynamo.products import Product
 from portal.dynamo.tenants import UNVALIDATED, Tenant
 from portal.dynamo.users import OWNER, PortalUser
-from portal.errors import ServiceError
+from portal.errors import FieldErrors
 from portal.selectors.campaigns import DELETED, EXPIRED, SCHEDULED, campaign_state, discounted_price
 from portal.selectors.products import product_get_or_none
 from portal.services.audit import audit_record
@@ -30,12 +30,8 @@ from portal.services.verification import verification_send
 CONFLICT_RETRIES = 3
 
 
-class CheckoutInvalid(ServiceError):
+class CheckoutInvalid(FieldErrors):
     """A rule refused the checkout; `field` names the form field to blame."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class CampaignCodeRejected(CheckoutInvalid):

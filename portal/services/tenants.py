@@ -17,7 +17,7 @@ from portal.dynamo.campaigns import Campaign
 from portal.dynamo.products import Product
 from portal.dynamo.tenants import STATUSES, SUSPENDED, UNVALIDATED, Tenant, TenantEmailGuard
 from portal.dynamo.users import OWNER, PortalUser
-from portal.errors import ConcurrentEdit, NotFound, ServiceError
+from portal.errors import ConcurrentEdit, FieldErrors, ServiceError
 from portal.services.audit import audit_record
 from portal.services.common import staff_set_active
 from portal.services.users import portal_user_build
@@ -27,19 +27,17 @@ INVITATION_MAX_AGE = timedelta(days=7)
 _INVITATION_PURPOSE = "invitation"
 
 
-class EmailTaken(ServiceError):
+class EmailTaken(FieldErrors):
     def __init__(self, email: str):
-        super().__init__(f"The e-mail address {email} is already used by another account.")
+        super().__init__(f"The e-mail address {email} is already used by another account.", field="email")
 
 
 class TransitionRefused(ServiceError):
     pass
 
 
-class TenantInvalid(ServiceError):
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class TenantInvalid(FieldErrors):
+    pass
 
 
 class InvitationInvalid(ServiceError):
@@ -122,21 +120,19 @@ def tenant_staff_create(*, actor: str, email: str, organization: str, owner_name
     return tenant, owner
 
 
-def _tenant_for_edit(*, tenant_id: str, version: int | None) -> Tenant:
-    tenant = Tenant.by_id(tenant_id)
-    if tenant is None:
-        raise NotFound("No such tenant.")
+def _check_version(tenant: Tenant, version: int | None) -> Tenant:
+    """The editor started from `version`; another edit since then is a ConcurrentEdit."""
     if version is not None and tenant.version != version:
         raise ConcurrentEdit()
     return tenant
 
 
-def tenant_update(*, actor: str, tenant_id: str, version: int, email: str, organization: str,
+def tenant_update(*, tenant: Tenant, actor: str, version: int, email: str, organization: str,
                   destination_email: str | None = None, product_id: str | None = None,
                   campaign_code: str | None = None) -> Tenant:
     """Edit a tenant's profile and plan. A new e-mail moves the EMAIL# guard in the same
     transaction as the tenant, so uniqueness holds whatever runs concurrently."""
-    tenant = _tenant_for_edit(tenant_id=tenant_id, version=version)
+    _check_version(tenant, version)
     campaign_code = campaign_code.strip().upper() if campaign_code else None
     if campaign_code != tenant.campaignCode or (product_id or None) != tenant.productId:
         _check_plan(product_id=product_id, campaign_code=campaign_code)
@@ -169,10 +165,10 @@ def tenant_update(*, actor: str, tenant_id: str, version: int, email: str, organ
     return tenant
 
 
-def tenant_status_change(*, actor: str, tenant_id: str, version: int | None, to_status: str,
+def tenant_status_change(*, tenant: Tenant, actor: str, version: int | None, to_status: str,
                          reason: str = "") -> Tenant:
     """Move a tenant along its lifecycle, or raise TransitionRefused and change nothing."""
-    tenant = _tenant_for_edit(tenant_id=tenant_id, version=version)
+    _check_version(tenant, version)
     current, reason = tenant.status, (reason or "").strip()
     before = tenant_public_dict(tenant)
     if to_status not in STATUSES:
@@ -202,19 +198,19 @@ def tenant_status_change(*, actor: str, tenant_id: str, version: int | None, to_
     return tenant
 
 
-def _tenant_set_active(*, actor: str, tenant_id: str, version: int | None, active: bool) -> Tenant:
-    return staff_set_active(_tenant_for_edit(tenant_id=tenant_id, version=version), actor=actor, active=active,
-                            target_type="tenant", target_id=tenant_id, public_dict=tenant_public_dict,
-                            tenant_id=tenant_id)
+def _tenant_set_active(*, tenant: Tenant, actor: str, version: int | None, active: bool) -> Tenant:
+    return staff_set_active(_check_version(tenant, version), actor=actor, active=active,
+                            target_type="tenant", target_id=tenant.id, public_dict=tenant_public_dict,
+                            tenant_id=tenant.id)
 
 
-def tenant_delete(*, actor: str, tenant_id: str, version: int | None = None) -> Tenant:
+def tenant_delete(*, tenant: Tenant, actor: str, version: int | None = None) -> Tenant:
     """Soft delete: the tenant's users can no longer sign in (auth checks tenant.active)."""
-    return _tenant_set_active(actor=actor, tenant_id=tenant_id, version=version, active=False)
+    return _tenant_set_active(tenant=tenant, actor=actor, version=version, active=False)
 
 
-def tenant_restore(*, actor: str, tenant_id: str, version: int | None = None) -> Tenant:
-    return _tenant_set_active(actor=actor, tenant_id=tenant_id, version=version, active=True)
+def tenant_restore(*, tenant: Tenant, actor: str, version: int | None = None) -> Tenant:
+    return _tenant_set_active(tenant=tenant, actor=actor, version=version, active=True)
 
 
 # Invitations: a signed, expiring token that stops working once a password is set, because it

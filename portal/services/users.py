@@ -6,12 +6,12 @@ from pynamodb.exceptions import PutError
 
 from portal.dynamo.base import is_condition_failure, new_id
 from portal.dynamo.users import MEMBER, PortalUser
-from portal.errors import ServiceError
+from portal.errors import FieldErrors
 
 
-class UserEmailTaken(ServiceError):
+class UserEmailTaken(FieldErrors):
     def __init__(self, email: str):
-        super().__init__(f"A user with the e-mail address {email} already exists.")
+        super().__init__(f"A user with the e-mail address {email} already exists.", field="email")
 
 
 def portal_user_build(*, tenant_id: str, email: str, password: str | None, role: str = MEMBER,

@@ -61,7 +61,7 @@ def verification_send(*, tenant: Tenant) -> None:
     )
 
 
-def verification_resend(*, tenant: Tenant, actor: PortalUser) -> None:
+def verification_resend(*, tenant: Tenant, actor: str) -> None:
     """Send the link again, at most RESEND_LIMIT times an hour per tenant."""
     if tenant.status != UNVALIDATED:
         raise AlreadyConfirmed()
@@ -70,7 +70,7 @@ def verification_resend(*, tenant: Tenant, actor: PortalUser) -> None:
         raise VerificationThrottled()
     throttle.throttle_record(scope="verify-resend", subject=tenant.id, window_seconds=RESEND_WINDOW_SECONDS)
     verification_send(tenant=tenant)
-    audit_record(tenant_id=tenant.id, actor=actor.email, action="tenant.verification_resend",
+    audit_record(tenant_id=tenant.id, actor=actor, action="tenant.verification_resend",
                  target_type="tenant", target_id=tenant.id)
 
 
@@ -87,8 +87,7 @@ def verification_confirm(*, token: str) -> Tenant:
         raise VerificationInvalid("Your organization's account is suspended; the e-mail cannot be confirmed now.")
     if tenant.status != UNVALIDATED:
         return tenant
-    tenant = tenant_status_change(actor=tenant.email, tenant_id=tenant.id, version=tenant.version,
-                                  to_status=VALIDATED)
+    tenant = tenant_status_change(tenant=tenant, actor=tenant.email, version=tenant.version, to_status=VALIDATED)
     _mark_owner_verified(tenant)
     return onboarding_email_confirmed(tenant=tenant, actor=tenant.email)
 

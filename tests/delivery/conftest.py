@@ -2,6 +2,7 @@
 webhook destination pointing at it whose secret the receiver verifies."""
 import pytest
 
+from portal.selectors.access import access_destination
 from portal.services.destinations import destination_secret_reveal
 from tests.factories.accounts import make_tenant
 from tests.factories.delivery import Receiver, make_destination
@@ -17,5 +18,6 @@ def receiver():
 def setup(ddb, receiver):
     tenant, user = make_tenant()
     destination = make_destination(tenant, user, url=receiver.url)
-    receiver.secrets = [destination_secret_reveal(tenant_id=tenant.id, destination_id=destination.id, actor=user)]
+    receiver.secrets = [destination_secret_reveal(
+        tenant=tenant, actor=user.email, destination=access_destination(tenant=tenant, destination_id=destination.id))]
     return tenant, user, destination

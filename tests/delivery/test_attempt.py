@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from portal.delivery import schedule, worker
-from portal.selectors.destinations import destination_get
+from portal.selectors.access import access_destination
 from portal.services.destinations import destination_disable
 from tests.factories.delivery import (
     T0,
@@ -44,7 +44,7 @@ def test_a_failing_receiver_gets_eight_attempts_on_the_schedule_then_the_deliver
     assert run_at(clock, when + timedelta(days=1)) == 0
     assert stored_submission(tenant, submission).deliveryStatus == "failed"
     assert day_metrics(tenant, times[-1].strftime("%Y-%m-%d")) == (0, 1)
-    health = destination_get(tenant_id=tenant.id, destination_id=destination.id)
+    health = access_destination(tenant=tenant, destination_id=destination.id)
     assert health.consecutiveFailures == 8 and health.failingSince == times[0] and health.enabled
 
 
@@ -120,7 +120,8 @@ def test_a_redirect_is_a_failed_attempt_and_is_not_followed(setup, receiver):
 def test_a_disabled_destinations_pending_delivery_fails_without_sending(setup, receiver):
     tenant, user, destination = setup
     submission, _ = make_submission_with_deliveries(tenant)
-    destination_disable(tenant_id=tenant.id, destination_id=destination.id, actor=user)
+    destination_disable(tenant=tenant, actor=user.email,
+                        destination=access_destination(tenant=tenant, destination_id=destination.id))
     worker.run_once(worker_id="w1")
     assert receiver.received == []
     delivery = delivery_row(submission, destination)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from portal.selectors.destinations import destination_get
+from portal.selectors.access import access_destination
 from tests.factories.accounts import make_tenant
 from tests.factories.delivery import (
     T0,
@@ -24,11 +24,11 @@ def test_after_five_days_of_failures_and_exhausted_retries_the_destination_is_di
     clock = FakeClock(T0)
     first, _ = make_submission_with_deliveries(tenant)
     fail_to_the_end(clock, first, destination)
-    assert destination_get(tenant_id=tenant.id, destination_id=destination.id).enabled
+    assert access_destination(tenant=tenant, destination_id=destination.id).enabled
     clock.now = T0 + timedelta(days=4)
     second, _ = make_submission_with_deliveries(tenant)
     fail_to_the_end(clock, second, destination)  # ends ~5 days 4 hours after the first failure
-    stored = destination_get(tenant_id=tenant.id, destination_id=destination.id)
+    stored = access_destination(tenant=tenant, destination_id=destination.id)
     assert not stored.enabled and "retries were exhausted" in stored.disabledReason
     assert stored.failingSince == T0
     (mail,) = mailoutbox

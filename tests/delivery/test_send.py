@@ -13,6 +13,7 @@ from portal.delivery import payloads, worker
 from portal.delivery.send import send_event
 from portal.dynamo.destinations import EMAIL, WEBHOOK
 from portal.selectors.destinations import destination_list
+from portal.selectors.access import access_destination
 from portal.services.destinations import destination_secret_rotate
 from tests.factories.accounts import make_tenant
 from tests.factories.delivery import (
@@ -29,7 +30,8 @@ from tests.factories.delivery import (
 def test_during_a_rotation_both_secrets_verify_and_after_24_hours_only_the_new_one(setup, receiver):
     tenant, user, destination = setup
     old = receiver.secrets[0]
-    new = destination_secret_rotate(tenant_id=tenant.id, destination_id=destination.id, actor=user)
+    new = destination_secret_rotate(tenant=tenant, actor=user.email,
+                                    destination=access_destination(tenant=tenant, destination_id=destination.id))
     clock = FakeClock(datetime.now(timezone.utc) + timedelta(seconds=1))
     make_submission_with_deliveries(tenant)
     worker.run_once(worker_id="w1", clock=clock)

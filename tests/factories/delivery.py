@@ -29,7 +29,7 @@ def make_destination(tenant, user, **overrides):
     values = dict(name="Receiver", type=WEBHOOK, url="https://hooks.example.com/in", headers={}, recipients=[],
                   form_ids=[])
     values.update(overrides)
-    return destination_create(tenant=tenant, actor=user, **values)
+    return destination_create(tenant=tenant, actor=user.email, **values)
 
 
 def make_submission_with_deliveries(tenant, *, form_id: str = "contact", fields: dict | None = None,

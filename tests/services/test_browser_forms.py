@@ -3,7 +3,8 @@ say nothing about HTTP, and nothing is stored for them."""
 import pytest
 
 from portal.dynamo.tenants import SUSPENDED
-from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_get, submission_list
+from portal.selectors.access import access_submission
+from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_list
 from portal.services.api_keys import TenantBlocked
 from portal.services.browser_forms import (FormUnavailable, OriginRefused, browser_form_open,
                                            browser_form_submit)
@@ -36,7 +37,7 @@ def test_a_post_is_stored_with_its_browser_meta_and_the_honeypot_makes_it_spam(s
     form = browser_form_open(site_id=s.id, origin=None, referer="https://shop.example/contact")
     result = browser_form_submit(form=form, form_id="contact", fields={"a": "b"}, special={"_gotcha": "x"},
                                  referer="https://shop.example/contact", user_agent="B" * 600, ip="203.0.113.9")
-    stored = submission_get(tenant=tenant, submission_id=result.submission_id)
+    stored = access_submission(tenant=tenant, submission_id=result.submission_id)
     assert stored.spam and stored.siteId == s.id
     assert stored.meta == {"page_url": "https://shop.example/contact", "referrer": "https://shop.example/contact",
                            "user_agent": "B" * 512, "ip": "203.0.113.9"}

@@ -8,8 +8,9 @@ import pytest
 from portal.dynamo.audit import AuditEntry
 from portal.dynamo.campaigns import Campaign
 from portal.errors import ConcurrentEdit, NotFound
-from portal.selectors.campaigns import (campaign_detail, campaign_get, campaign_list, campaign_list_for_product,
-                                        campaign_list_live, discounted_price)
+from portal.selectors.access import access_campaign, access_product
+from portal.selectors.campaigns import (campaign_list, campaign_list_for_product, campaign_list_live, campaign_view,
+                                        discounted_price)
 from portal.services.campaigns import (CampaignCodeTaken, CampaignInvalid, campaign_create, campaign_delete,
                                        campaign_restore, campaign_update)
 from portal.services.products import product_delete
@@ -36,7 +37,7 @@ def test_discounted_price_rounds_half_up_to_the_cent_in_decimal(price, percent, 
 def test_create_upper_cases_the_code_and_get_by_code_finds_it(ddb):
     product = make_product(price=Decimal("49.00"))
     make_campaign(product=product, code=" spring-26 ", discount_percent=25)
-    campaign = campaign_get(code="SPRING-26")
+    campaign = access_campaign(code="SPRING-26")
     assert campaign.code == "SPRING-26" and campaign.productId == product.id and campaign.lastUpdatedBy == "tests"
 
 
@@ -61,7 +62,7 @@ def test_invalid_campaign_is_refused_and_writes_nothing(ddb, changes, field):
 
 def test_campaign_for_a_deleted_product_is_refused(ddb):
     product = make_product()
-    product_delete(actor="alice", product_id=product.id)
+    product_delete(actor="alice", product=access_product(product_id=product.id))
     with pytest.raises(CampaignInvalid, match="active product"):
         make_campaign(product=product)
     assert _count_campaigns() == 0
@@ -96,7 +97,7 @@ def test_state_is_computed_on_read(ddb):
     make_campaign(product=product, code="LATER", from_date=date(2026, 3, 16), to_date=date(2026, 4, 1))
     states = {v.code: v.state for v in campaign_list(active=True, today=TODAY)}
     assert states == {"PAST": "expired", "NOW": "live", "LATER": "scheduled"}
-    assert campaign_detail(code="NOW", today=TODAY).discounted_price == Decimal("80.00")
+    assert campaign_view(campaign=access_campaign(code="NOW"), today=TODAY).discounted_price == Decimal("80.00")
 
 
 def test_list_live_shows_only_campaigns_running_today(ddb):
@@ -105,7 +106,7 @@ def test_list_live_shows_only_campaigns_running_today(ddb):
     make_campaign(product=product, code="LIVE", from_date=date(2026, 3, 1), to_date=date(2026, 3, 31))
     make_campaign(product=product, code="LATER", from_date=date(2026, 3, 16), to_date=date(2026, 4, 1))
     deleted = make_campaign(product=product, code="GONE", from_date=date(2026, 3, 1), to_date=date(2026, 3, 31))
-    campaign_delete(actor="alice", code=deleted.code)
+    campaign_delete(actor="alice", campaign=access_campaign(code=deleted.code))
     assert [v.code for v in campaign_list_live(today=TODAY)] == ["LIVE"]
 
 
@@ -121,12 +122,12 @@ def test_list_by_product_returns_only_that_products_campaigns(ddb):
 def test_update_keeps_the_code_and_a_stale_second_edit_is_refused(ddb):
     product = make_product()
     campaign = make_campaign(product=product, code="EDIT", discount_percent=10)
-    values = dict(code="EDIT", version=campaign.version, name="", product_id=product.id,
+    values = dict(campaign=access_campaign(code="EDIT"), version=campaign.version, name="", product_id=product.id,
                   from_date=TODAY, to_date=TODAY)
     campaign_update(actor="alice", discount_percent=30, **values)
     with pytest.raises(ConcurrentEdit):
         campaign_update(actor="bob", discount_percent=50, **values)
-    stored = campaign_get(code="EDIT")
+    stored = access_campaign(code="EDIT")
     assert (stored.code, int(stored.discountPercent), stored.lastUpdatedBy) == ("EDIT", 30, "alice")
     entry = next(AuditEntry.staff_log(filter_condition=AuditEntry.action == "campaign.update"))
     assert entry.before["discountPercent"] == 10 and entry.after["discountPercent"] == 30
@@ -134,13 +135,13 @@ def test_update_keeps_the_code_and_a_stale_second_edit_is_refused(ddb):
 
 def test_soft_delete_and_restore(ddb):
     campaign = make_campaign(code="TOGGLE")
-    campaign_delete(actor="alice", code="toggle", version=campaign.version)
+    campaign_delete(actor="alice", campaign=access_campaign(code="toggle"), version=campaign.version)
     assert [v.code for v in campaign_list(active=False, today=TODAY)] == ["TOGGLE"]
-    assert campaign_detail(code="TOGGLE").state == "deleted"
-    campaign_restore(actor="alice", code="TOGGLE")
-    assert campaign_get(code="TOGGLE").active is True
+    assert campaign_view(campaign=access_campaign(code="TOGGLE")).state == "deleted"
+    campaign_restore(actor="alice", campaign=access_campaign(code="TOGGLE"))
+    assert access_campaign(code="TOGGLE").active is True
 
 
 def test_unknown_code_is_not_found(ddb):
     with pytest.raises(NotFound):
-        campaign_get(code="NOPE")
+        access_campaign(code="NOPE")

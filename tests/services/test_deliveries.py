@@ -7,6 +7,7 @@ from portal.delivery import schedule, worker
 from portal.dynamo.base import utcnow
 from portal.dynamo.deliveries import Delivery, submission_rows
 from portal.errors import ServiceError
+from portal.selectors.access import access_destination, access_submission
 from portal.services.deliveries import deliveries_bulk_retry, delivery_retry_now
 from portal.services.destinations import destination_disable, destination_enable
 from tests.factories.accounts import make_tenant
@@ -41,8 +42,10 @@ def test_retry_now_of_a_failed_delivery_makes_exactly_one_more_attempt(failing):
     clock = FakeClock(utcnow() + timedelta(seconds=1))
     submission, _ = make_submission_with_deliveries(tenant)
     assert _fail_completely(submission, destination, clock).status == "failed"
-    outcome = delivery_retry_now(tenant_id=tenant.id, submission_id=submission.id, destination_id=destination.id,
-                                 actor=user, clock=clock)
+    outcome = delivery_retry_now(tenant=tenant, actor=user.email,
+                                 submission=access_submission(tenant=tenant, submission_id=submission.id),
+                                 destination=access_destination(tenant=tenant,
+                                                                destination_id=destination.id), clock=clock)
     assert outcome.status == "failed" and outcome.attempt.number == 9 and outcome.attempt.trigger == "manual"
     assert _row(submission, destination).dueShard is None
     clock.advance(days=3)
@@ -52,9 +55,12 @@ def test_retry_now_of_a_failed_delivery_makes_exactly_one_more_attempt(failing):
 def test_retry_now_refuses_a_disabled_destination(failing):
     tenant, user, destination, receiver = failing
     submission, _ = make_submission_with_deliveries(tenant)
-    destination_disable(tenant_id=tenant.id, destination_id=destination.id, actor=user)
+    destination_disable(tenant=tenant, actor=user.email,
+                        destination=access_destination(tenant=tenant, destination_id=destination.id))
     with pytest.raises(ServiceError, match="disabled"):
-        delivery_retry_now(tenant_id=tenant.id, submission_id=submission.id, destination_id=destination.id, actor=user)
+        delivery_retry_now(tenant=tenant, actor=user.email,
+                           submission=access_submission(tenant=tenant, submission_id=submission.id),
+                           destination=access_destination(tenant=tenant, destination_id=destination.id))
     assert submission_rows(tenant.id, submission.id)[1] == []
 
 
@@ -66,11 +72,13 @@ def test_bulk_retry_queues_failed_deliveries_inside_the_window_only(failing):
     clock.advance(days=20)
     recent, _ = make_submission_with_deliveries(tenant)
     _fail_completely(recent, destination, clock)  # 20 days failing: the destination was disabled
-    destination_enable(tenant_id=tenant.id, destination_id=destination.id, actor=user)
+    destination_enable(tenant=tenant, actor=user.email,
+                       destination=access_destination(tenant=tenant, destination_id=destination.id))
     receiver.mode = "ok"
-    queued = deliveries_bulk_retry(tenant_id=tenant.id, destination_id=destination.id,
+    queued = deliveries_bulk_retry(tenant=tenant,
+                                   destination=access_destination(tenant=tenant, destination_id=destination.id),
                                    since=clock.now - timedelta(days=13), until=clock.now + timedelta(seconds=1),
-                                   actor=user, now=clock.now)
+                                   actor=user.email, now=clock.now)
     assert queued == 1
     assert worker.run_once(worker_id="w", clock=clock) == 1
     assert _row(recent, destination).status == "delivered"
@@ -83,5 +91,7 @@ def test_bulk_retry_refuses_a_window_over_14_days_and_changes_nothing(failing):
     tenant, user, destination, receiver = failing
     now = utcnow()
     with pytest.raises(ServiceError, match="at most 14 days"):
-        deliveries_bulk_retry(tenant_id=tenant.id, destination_id=destination.id, since=now - timedelta(days=15),
-                              until=now, actor=user)
+        deliveries_bulk_retry(tenant=tenant,
+                              destination=access_destination(tenant=tenant, destination_id=destination.id),
+                              since=now - timedelta(days=15),
+                              until=now, actor=user.email)

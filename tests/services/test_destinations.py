@@ -7,7 +7,8 @@ from portal.delivery.send import signing_secrets
 from portal.dynamo.audit import AuditEntry
 from portal.dynamo.base import utcnow
 from portal.dynamo.destinations import EMAIL
-from portal.selectors.destinations import destination_get, destination_list
+from portal.selectors.access import access_destination
+from portal.selectors.destinations import destination_list
 from portal.services.destinations import (
     InvalidDestination,
     PlanLimitReached,
@@ -31,7 +32,8 @@ def test_refuses_past_plan_limit_and_writes_nothing(ddb):
 def test_a_deleted_destination_frees_its_place_on_the_plan(ddb):
     tenant, user = make_tenant(product=make_product(max_destinations=1))
     first = make_destination(tenant, user)
-    destination_delete(tenant_id=tenant.id, destination_id=first.id, actor=user)
+    destination_delete(tenant=tenant, actor=user.email,
+                       destination=access_destination(tenant=tenant, destination_id=first.id))
     second = make_destination(tenant, user, name="Replacement")
     assert [d.id for d in destination_list(tenant_id=tenant.id)] == [second.id]
 
@@ -55,16 +57,20 @@ def test_invalid_settings_name_each_field(ddb):
 def test_rotation_keeps_the_old_secret_signing_for_24_hours_only(ddb):
     tenant, user = make_tenant()
     destination = make_destination(tenant, user)
-    old = destination_secret_reveal(tenant_id=tenant.id, destination_id=destination.id, actor=user)
+    old = destination_secret_reveal(tenant=tenant, actor=user.email,
+                                    destination=access_destination(tenant=tenant, destination_id=destination.id))
     now = utcnow()
-    new = destination_secret_rotate(tenant_id=tenant.id, destination_id=destination.id, actor=user, now=now)
-    stored = destination_get(tenant_id=tenant.id, destination_id=destination.id)
-    assert destination_secret_reveal(tenant_id=tenant.id, destination_id=destination.id, actor=user) == new
+    new = destination_secret_rotate(tenant=tenant, actor=user.email,
+                                    destination=access_destination(tenant=tenant, destination_id=destination.id),
+                                    now=now)
+    stored = access_destination(tenant=tenant, destination_id=destination.id)
+    assert destination_secret_reveal(tenant=tenant, actor=user.email, destination=stored) == new
     assert signing_secrets(stored, now=now + timedelta(hours=23)) == [new, old]
     assert signing_secrets(stored, now=now + timedelta(hours=24, seconds=1)) == [new]
-    newest = destination_secret_rotate(tenant_id=tenant.id, destination_id=destination.id, actor=user,
+    newest = destination_secret_rotate(tenant=tenant, actor=user.email,
+                                       destination=access_destination(tenant=tenant, destination_id=destination.id),
                                        now=now + timedelta(hours=25))
-    stored = destination_get(tenant_id=tenant.id, destination_id=destination.id)
+    stored = access_destination(tenant=tenant, destination_id=destination.id)
     assert signing_secrets(stored, now=now + timedelta(hours=25)) == [newest, new]
     assert len(stored.previousSecrets) == 1  # expired ones are dropped
 
@@ -72,8 +78,10 @@ def test_rotation_keeps_the_old_secret_signing_for_24_hours_only(ddb):
 def test_revealing_and_rotating_are_audited_without_the_secret(ddb):
     tenant, user = make_tenant()
     destination = make_destination(tenant, user)
-    secret = destination_secret_reveal(tenant_id=tenant.id, destination_id=destination.id, actor=user)
-    destination_secret_rotate(tenant_id=tenant.id, destination_id=destination.id, actor=user)
+    secret = destination_secret_reveal(tenant=tenant, actor=user.email,
+                                       destination=access_destination(tenant=tenant, destination_id=destination.id))
+    destination_secret_rotate(tenant=tenant, actor=user.email,
+                              destination=access_destination(tenant=tenant, destination_id=destination.id))
     trail = list(AuditEntry.in_tenant(tenant.id).query(AuditEntry.partition_for(tenant.id), scan_index_forward=False))
     actions = [e.action for e in trail]
     assert {"destination.create", "destination.secret_reveal", "destination.secret_rotate"} <= set(actions)

@@ -13,8 +13,9 @@ from portal.dynamo.destinations import Destination
 from portal.dynamo.metrics import day_counts_between
 from portal.dynamo.submissions import Submission
 from portal.selectors import submissions as submissions_selectors
+from portal.selectors.access import access_submission
 from portal.selectors.plans import usage_month
-from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_get, submission_iter, submission_list
+from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_iter, submission_list
 from portal.services import ingest
 from portal.services.ingest import submission_ingest
 from tests.factories.accounts import make_product, make_tenant
@@ -36,7 +37,7 @@ def test_submission_its_deliveries_and_day_counters_are_written_together(ddb):
     hook = _destination(tenant.id)
     _destination(tenant.id, form_ids=["other-form"])
     submission_id = make_submission(tenant, form_id="contact", now=NOW)
-    stored = submission_get(tenant=tenant, submission_id=submission_id, now=NOW)
+    stored = access_submission(tenant=tenant, submission_id=submission_id, now=NOW)
     assert stored.receivedAt == NOW and stored.ttl == NOW + timedelta(days=10)
     rows = list(Delivery.in_tenant(tenant.id).query(Delivery.partition_for(submission_id)))
     assert [(r.destinationId, r.status) for r in rows] == [(hook.id, DeliveryStatus.PENDING)]
@@ -48,7 +49,7 @@ def test_spam_is_stored_counted_as_spam_and_not_delivered(ddb):
     tenant, _ = make_tenant()
     _destination(tenant.id)
     submission_id = make_submission(tenant, spam=True, now=NOW)
-    assert submission_get(tenant=tenant, submission_id=submission_id, now=NOW).spam
+    assert access_submission(tenant=tenant, submission_id=submission_id, now=NOW).spam
     assert list(Delivery.in_tenant(tenant.id).query(Delivery.partition_for(submission_id))) == []
     day = day_counts_between(tenant_id=tenant.id, first_day="2030-03-01", last_day="2030-03-31")["2030-03-14"]
     assert (day.submissions, day.spam) == (0, 1)
@@ -76,7 +77,7 @@ def test_large_text_payload_is_compressed_and_reads_back_unchanged(ddb):
     tenant, _ = make_tenant()
     message = "Hello, we would like a quote for a new website with a booking system. " * 40
     submission_id = make_submission(tenant, fields={"message": message}, now=NOW)
-    stored = submission_get(tenant=tenant, submission_id=submission_id, now=NOW)
+    stored = access_submission(tenant=tenant, submission_id=submission_id, now=NOW)
     assert stored.payloadCodec == "zd1" and stored.payload is None
     assert len(stored.payloadZ) < 0.3 * len(message)
     assert stored.fields == {"message": message}
@@ -111,7 +112,8 @@ def test_the_form_index_holds_no_payload_but_form_filtered_pages_and_exports_sho
     rest = submission_list(tenant=tenant, filters=filters, cursor=page.next_cursor, limit=3, now=NOW)
     assert [item.fields["n"] for item in rest.items] == ["1", "0"]
     exported = list(submission_iter(tenant=tenant, filters=filters, now=NOW))
-    assert [(item.id, item.fields["n"]) for item in exported] == [(i, str(n)) for n, i in reversed(list(enumerate(ids)))]
+    assert [(item.id, item.fields["n"]) for item in exported] == [(i,
+             str(n)) for n, i in reversed(list(enumerate(ids)))]
 
 
 def test_sharded_tenant_spreads_writes_and_lists_newest_first_across_shards(ddb):
@@ -119,7 +121,7 @@ def test_sharded_tenant_spreads_writes_and_lists_newest_first_across_shards(ddb)
     tenant.shardCount = 4
     tenant.save()
     ids = [make_submission(tenant, fields={"n": str(i)}, now=NOW + timedelta(seconds=i)) for i in range(30)]
-    partitions = {submission_get(tenant=tenant, submission_id=i, now=NOW).pk for i in ids}
+    partitions = {access_submission(tenant=tenant, submission_id=i, now=NOW).pk for i in ids}
     assert len(partitions) > 1
     seen, cursor = [], None
     while True:
@@ -172,7 +174,7 @@ def test_transaction_conflicts_are_retried_with_backoff(ddb, monkeypatch):
     monkeypatch.setattr(client, "transact_write_items", flaky)
     result = submission_ingest(tenant=tenant, form_id="contact", fields={"a": "b"}, meta={}, sleep=sleeps.append)
     assert len(calls) == 3 and len(sleeps) == 2 and all(0 <= s <= 1 for s in sleeps)
-    assert submission_get(tenant=tenant, submission_id=result.submission_id)
+    assert access_submission(tenant=tenant, submission_id=result.submission_id)
 
 
 def test_expired_submission_reads_as_absent(ddb):
@@ -180,12 +182,12 @@ def test_expired_submission_reads_as_absent(ddb):
     submission_id = make_submission(tenant, now=NOW)
     later = NOW + timedelta(days=2)
     with pytest.raises(Exception):
-        submission_get(tenant=tenant, submission_id=submission_id, now=later)
+        access_submission(tenant=tenant, submission_id=submission_id, now=later)
     assert submission_list(tenant=tenant, filters=SubmissionFilters(), now=later).items == []
 
 
 def test_a_submission_no_destination_matches_is_not_left_pending(ddb):
     tenant, _ = make_tenant()
     submission_id = make_submission(tenant, now=NOW)
-    stored = submission_get(tenant=tenant, submission_id=submission_id, now=NOW)
+    stored = access_submission(tenant=tenant, submission_id=submission_id, now=NOW)
     assert stored.deliveryStatus == "no destination"

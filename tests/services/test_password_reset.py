@@ -8,6 +8,7 @@ from django.contrib.auth.hashers import check_password
 from django.core import mail
 
 from portal.dynamo.users import PortalUser
+from portal.selectors.access import access_tenant
 from portal.services import password_reset
 from portal.services.password_reset import ResetInvalid, password_reset_confirm, password_reset_request
 from portal.services.tenants import tenant_delete
@@ -40,7 +41,7 @@ def test_an_unknown_email_gets_no_mail_and_no_error(ddb):
 
 def test_a_closed_account_gets_no_mail(ddb):
     tenant, user = make_tenant()
-    tenant_delete(actor="staff", tenant_id=tenant.id)
+    tenant_delete(tenant=access_tenant(tenant_id=tenant.id), actor="staff")
     password_reset_request(email=user.email)
     assert mail.outbox == []
 

@@ -5,14 +5,16 @@ import pytest
 
 from portal.dynamo.audit import AuditEntry
 from portal.errors import ConcurrentEdit, NotFound
+from portal.selectors.access import access_product
 from portal.selectors.pagination import BadCursor
-from portal.selectors.products import product_get, product_list
+from portal.selectors.products import product_list
 from portal.services.products import product_delete, product_restore, product_update
 from tests.factories.accounts import make_product
 
 
 def _update(product, **changes):
-    values = dict(actor="alice", product_id=product.id, version=product.version, name=product.name,
+    values = dict(actor="alice", product=access_product(product_id=product.id), version=product.version,
+                  name=product.name,
                   price=product.price, currency=product.currency, billing_cycle=product.billingCycle,
                   description=product.description, features=list(product.features),
                   monthly_submissions=product.quotas.monthlySubmissions,
@@ -24,14 +26,14 @@ def _update(product, **changes):
 
 def test_get_by_id_returns_the_decimal_price_exactly(ddb):
     created = make_product(name="Agency", price=Decimal("19.99"), features=["Webhooks", "E-mail"])
-    product = product_get(product_id=created.id)
+    product = access_product(product_id=created.id)
     assert product.name == "Agency" and product.price == Decimal("19.99") and isinstance(product.price, Decimal)
     assert product.features == ["Webhooks", "E-mail"]
 
 
 def test_get_unknown_product_raises_not_found(ddb):
     with pytest.raises(NotFound):
-        product_get(product_id="nope")
+        access_product(product_id="nope")
 
 
 def test_list_active_is_newest_first_and_paginates_with_a_signed_cursor(ddb):
@@ -48,8 +50,9 @@ def test_list_active_is_newest_first_and_paginates_with_a_signed_cursor(ddb):
 def test_update_changes_fields_records_the_staff_user_and_audits_before_and_after(ddb):
     product = make_product(name="Old", price=Decimal("10.00"))
     updated = _update(product, name="New", price=Decimal("12.50"), features=["SLA"])
-    stored = product_get(product_id=product.id)
-    assert (stored.name, stored.price, stored.features, stored.lastUpdatedBy) == ("New", Decimal("12.50"), ["SLA"], "alice")
+    stored = access_product(product_id=product.id)
+    assert (stored.name, stored.price, stored.features, stored.lastUpdatedBy) == ("New", Decimal("12.50"), ["SLA"],
+            "alice")
     assert stored.dateLastUpdated > product.dateCreated and stored.version == updated.version == 2
     entry = next(AuditEntry.staff_log(filter_condition=AuditEntry.action == "product.update"))
     assert entry.actor == "alice" and entry.targetId == product.id
@@ -61,16 +64,16 @@ def test_second_edit_from_the_same_version_is_refused_and_overwrites_nothing(ddb
     _update(product, name="First editor")
     with pytest.raises(ConcurrentEdit, match="changed by someone else"):
         _update(product, name="Second editor")
-    assert product_get(product_id=product.id).name == "First editor"
+    assert access_product(product_id=product.id).name == "First editor"
 
 
 def test_soft_delete_moves_the_product_to_the_deleted_list_and_restore_brings_it_back(ddb):
     product = make_product(name="Gone")
-    product_delete(actor="alice", product_id=product.id, version=product.version)
+    product_delete(actor="alice", product=access_product(product_id=product.id), version=product.version)
     assert [p.name for p in product_list(active=False)] == ["Gone"] and not product_list(active=True).items
-    assert product_get(product_id=product.id).active is False
-    product_restore(actor="bob", product_id=product.id)
-    restored = product_get(product_id=product.id)
+    assert access_product(product_id=product.id).active is False
+    product_restore(actor="bob", product=access_product(product_id=product.id))
+    restored = access_product(product_id=product.id)
     assert restored.active is True and restored.lastUpdatedBy == "bob"
     actions = [e.action for e in AuditEntry.staff_log()]
     assert actions[:2] == ["product.restore", "product.delete"]

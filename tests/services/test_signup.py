@@ -12,6 +12,7 @@ from portal.dynamo.base import utcnow
 from portal.dynamo.orders import Order
 from portal.dynamo.tenants import UNVALIDATED
 from portal.dynamo.users import OWNER, PortalUser
+from portal.selectors.access import access_campaign, access_product
 from portal.selectors.orders import order_list
 from portal.services.campaigns import campaign_delete, campaign_update
 from portal.services.products import product_delete, product_update
@@ -52,10 +53,12 @@ def test_a_later_price_or_campaign_change_does_not_alter_the_order(ddb):
     product = make_product(name="Pro", price=Decimal("80.00"))
     campaign = make_campaign(product=product, code="SPRING", discount_percent=25)
     tenant, _, _ = make_checkout(product_id=product.id, campaign_code="SPRING")
-    product_update(actor="staff", product_id=product.id, version=product.version, name="Pro 2", price=Decimal("99.00"),
+    product_update(actor="staff", product=access_product(product_id=product.id), version=product.version, name="Pro 2",
+                   price=Decimal("99.00"),
                    currency="EUR", billing_cycle="MONTHLY", description="", features=[], monthly_submissions=1,
                    max_destinations=1, max_sites=1, retention_days=1)
-    campaign_update(actor="staff", code="SPRING", version=campaign.version, name="", product_id=product.id,
+    campaign_update(actor="staff", campaign=access_campaign(code="SPRING"), version=campaign.version, name="",
+                    product_id=product.id,
                     discount_percent=90, from_date=TODAY, to_date=TODAY)
     [order] = order_list(tenant_id=tenant.id).items
     assert order.price == Decimal("60.00")
@@ -65,10 +68,11 @@ def test_a_later_price_or_campaign_change_does_not_alter_the_order(ddb):
 
 def _codes():
     product, other = make_product(name="Basic"), make_product(name="Premium")
-    make_campaign(product=product, code="EXPIRED", from_date=TODAY - timedelta(days=10), to_date=TODAY - timedelta(days=1))
+    make_campaign(product=product, code="EXPIRED", from_date=TODAY - timedelta(days=10),
+                  to_date=TODAY - timedelta(days=1))
     make_campaign(product=product, code="LATER", from_date=TODAY + timedelta(days=1), to_date=TODAY + timedelta(days=9))
     make_campaign(product=product, code="GONE")
-    campaign_delete(actor="staff", code="GONE")
+    campaign_delete(actor="staff", campaign=access_campaign(code="GONE"))
     make_campaign(product=other, code="OTHER")
     return product
 
@@ -94,14 +98,14 @@ def test_each_unusable_code_gets_its_own_message_and_checkout_writes_nothing(ddb
 def test_a_code_for_a_product_no_longer_sold_is_refused(ddb):
     product = make_product()
     make_campaign(product=product, code="ORPHAN")
-    product_delete(actor="staff", product_id=product.id)
+    product_delete(actor="staff", product=access_product(product_id=product.id))
     with pytest.raises(CampaignCodeRejected, match="no longer sold"):
         campaign_for_code(code="orphan")
 
 
 def test_an_inactive_product_cannot_be_bought(ddb):
     product = make_product()
-    product_delete(actor="staff", product_id=product.id)
+    product_delete(actor="staff", product=access_product(product_id=product.id))
     before = stored_items()
     with pytest.raises(CheckoutInvalid) as refused:
         make_checkout(product_id=product.id)

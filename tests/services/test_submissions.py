@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 from portal.dynamo.base import dynamodb_client
 from portal.dynamo.metrics import day_counts_between
 from portal.errors import ConcurrentEdit
-from portal.selectors.submissions import submission_get
+from portal.selectors.access import access_submission
 from portal.services.submissions import submission_mark_spam
 from tests.factories.accounts import make_tenant
 from tests.factories.ingest import make_submission
@@ -22,7 +22,7 @@ def _day(tenant):
 
 def test_marking_spam_retries_a_transaction_conflict(ddb, monkeypatch):
     tenant, _ = make_tenant()
-    submission = submission_get(tenant=tenant, submission_id=make_submission(tenant, now=NOW), now=NOW)
+    submission = access_submission(tenant=tenant, submission_id=make_submission(tenant, now=NOW), now=NOW)
     client = dynamodb_client()
     real, calls = client.transact_write_items, []
 
@@ -37,15 +37,15 @@ def test_marking_spam_retries_a_transaction_conflict(ddb, monkeypatch):
     monkeypatch.setattr(client, "transact_write_items", conflicting_once)
     submission_mark_spam(tenant=tenant, actor="owner@example.com", submission=submission, spam=True)
     assert len(calls) == 2
-    assert submission_get(tenant=tenant, submission_id=submission.id, now=NOW).spam
+    assert access_submission(tenant=tenant, submission_id=submission.id, now=NOW).spam
     assert (_day(tenant).submissions, _day(tenant).spam) == (0, 1)
 
 
 def test_marking_spam_from_a_stale_copy_is_a_concurrent_edit_and_moves_no_count(ddb):
     tenant, _ = make_tenant()
     submission_id = make_submission(tenant, now=NOW)
-    first = submission_get(tenant=tenant, submission_id=submission_id, now=NOW)
-    stale = submission_get(tenant=tenant, submission_id=submission_id, now=NOW)
+    first = access_submission(tenant=tenant, submission_id=submission_id, now=NOW)
+    stale = access_submission(tenant=tenant, submission_id=submission_id, now=NOW)
     submission_mark_spam(tenant=tenant, actor="a@example.com", submission=first, spam=True)
     with pytest.raises(ConcurrentEdit):
         submission_mark_spam(tenant=tenant, actor="b@example.com", submission=stale, spam=True)

@@ -15,9 +15,10 @@ from portal.dynamo.sites import Site
 from portal.dynamo.tenants import REGISTERED, SUSPENDED, UNVALIDATED, VALIDATED, TenantEmailGuard
 from portal.dynamo.users import OWNER, PortalUser
 from portal.errors import ConcurrentEdit, LoginRefused, NotFound
+from portal.selectors.access import access_tenant
 from portal.selectors.pagination import BadCursor
-from portal.selectors.tenants import (tenant_get, tenant_get_by_email, tenant_list, tenant_list_by_status,
-                                      tenant_orders, tenant_sites, tenant_status_counts, tenant_users)
+from portal.selectors.tenants import (tenant_get_by_email, tenant_list, tenant_list_by_status, tenant_orders, tenant_sites,
+                                      tenant_status_counts, tenant_users)
 from portal.services.auth import portal_authenticate
 from portal.services.tenants import (EmailTaken, InvitationInvalid, TransitionRefused, invitation_accept,
                                      invitation_user, tenant_create, tenant_delete,
@@ -37,7 +38,7 @@ def _guard_owner(email: str) -> str | None:
 
 
 def _edit(tenant, **changes):
-    values = dict(actor="alice", tenant_id=tenant.id, version=tenant.version, email=tenant.email,
+    values = dict(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=tenant.version, email=tenant.email,
                   organization=tenant.organization, destination_email=tenant.destinationEmail,
                   product_id=tenant.productId, campaign_code=tenant.campaignCode)
     values.update(changes)
@@ -46,18 +47,18 @@ def _edit(tenant, **changes):
 
 def test_get_by_id_and_by_email(ddb):
     tenant, _ = make_tenant(email="Owner@Agency.example", organization="Agency")
-    assert tenant_get(tenant_id=tenant.id).organization == "Agency"
+    assert access_tenant(tenant_id=tenant.id).organization == "Agency"
     assert tenant_get_by_email(email=" OWNER@agency.example ").id == tenant.id
     assert tenant_get_by_email(email="nobody@agency.example") is None
     with pytest.raises(NotFound):
-        tenant_get(tenant_id="missing")
+        access_tenant(tenant_id="missing")
 
 
 def test_list_all_is_paginated_newest_first_and_skips_deleted(ddb):
     first, _ = make_tenant(organization="First")
     second, _ = make_tenant(organization="Second")
     third, _ = make_tenant(organization="Third")
-    tenant_delete(actor="alice", tenant_id=second.id)
+    tenant_delete(tenant=access_tenant(tenant_id=second.id), actor="alice")
     page = tenant_list(limit=1)
     assert [t.organization for t in page] == ["Third"] and page.next_cursor
     assert [t.organization for t in tenant_list(cursor=page.next_cursor, limit=1)] == ["First"]
@@ -75,9 +76,11 @@ def test_list_by_status_and_count_per_status(ddb):
 
 def test_lifecycle_goes_unvalidated_validated_registered(ddb):
     tenant, _ = make_tenant(status=UNVALIDATED)
-    tenant = tenant_status_change(actor="alice", tenant_id=tenant.id, version=tenant.version, to_status=VALIDATED)
-    tenant = tenant_status_change(actor="alice", tenant_id=tenant.id, version=tenant.version, to_status=REGISTERED)
-    stored = tenant_get(tenant_id=tenant.id)
+    tenant = tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=tenant.version,
+                                  to_status=VALIDATED)
+    tenant = tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=tenant.version,
+                                  to_status=REGISTERED)
+    stored = access_tenant(tenant_id=tenant.id)
     assert stored.status == REGISTERED and stored.lastUpdatedBy == "alice"
     trail = [e.action for e in AuditEntry.in_tenant(tenant.id).query(AuditEntry.partition_for(tenant.id))]
     assert trail.count("tenant.status") == 2
@@ -92,23 +95,27 @@ def test_lifecycle_goes_unvalidated_validated_registered(ddb):
 def test_other_transitions_are_refused_and_change_nothing(ddb, start, target, message):
     tenant, _ = make_tenant(status=start)
     with pytest.raises(TransitionRefused, match=message):
-        tenant_status_change(actor="alice", tenant_id=tenant.id, version=tenant.version, to_status=target)
-    stored = tenant_get(tenant_id=tenant.id)
+        tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=tenant.version,
+                             to_status=target)
+    stored = access_tenant(tenant_id=tenant.id)
     assert stored.status == start and stored.version == tenant.version
 
 
 def test_suspend_needs_a_reason_and_reactivate_returns_to_the_state_before(ddb):
     tenant, user = make_tenant(status=VALIDATED)
     with pytest.raises(TransitionRefused, match="reason"):
-        tenant_status_change(actor="alice", tenant_id=tenant.id, version=tenant.version, to_status=SUSPENDED, reason="  ")
-    suspended = tenant_status_change(actor="alice", tenant_id=tenant.id, version=tenant.version, to_status=SUSPENDED,
-                                     reason="Unpaid invoice")
+        tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=tenant.version,
+                             to_status=SUSPENDED, reason="  ")
+    suspended = tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=tenant.version,
+                                     to_status=SUSPENDED, reason="Unpaid invoice")
     assert (suspended.status, suspended.statusBeforeSuspension) == (SUSPENDED, VALIDATED)
     # Issue 6: a suspended tenant's users still sign in, to a read-only portal.
     assert portal_authenticate(email=user.email, password=PASSWORD, ip="1.2.3.4")[1].status == SUSPENDED
     with pytest.raises(TransitionRefused, match="only be reactivated to the state it had before, VALIDATED"):
-        tenant_status_change(actor="alice", tenant_id=tenant.id, version=suspended.version, to_status=REGISTERED)
-    reactivated = tenant_status_change(actor="bob", tenant_id=tenant.id, version=suspended.version, to_status=VALIDATED)
+        tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=suspended.version,
+                             to_status=REGISTERED)
+    reactivated = tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="bob", version=suspended.version,
+                                       to_status=VALIDATED)
     assert (reactivated.status, reactivated.suspensionReason, reactivated.statusBeforeSuspension) == (VALIDATED, None, None)
     entry = next(AuditEntry.in_tenant(tenant.id).query(AuditEntry.partition_for(tenant.id),
                                                        filter_condition=AuditEntry.action == "tenant.suspend"))
@@ -118,7 +125,7 @@ def test_suspend_needs_a_reason_and_reactivate_returns_to_the_state_before(ddb):
 def test_changing_the_email_moves_the_guard_in_one_transaction(ddb):
     tenant, _ = make_tenant(email="old@agency.example")
     _edit(tenant, email="New@Agency.example")
-    assert tenant_get(tenant_id=tenant.id).email == "new@agency.example"
+    assert access_tenant(tenant_id=tenant.id).email == "new@agency.example"
     assert _guard_owner("new@agency.example") == tenant.id and _guard_owner("old@agency.example") is None
     assert tenant_get_by_email(email="new@agency.example").id == tenant.id
     other = tenant_create(email="old@agency.example", organization="Reuses the freed address", actor="tests")
@@ -130,7 +137,7 @@ def test_taking_another_tenants_email_is_refused_and_changes_nothing(ddb):
     make_tenant(email="theirs@agency.example")
     with pytest.raises(EmailTaken):
         _edit(tenant, email="theirs@agency.example", organization="Renamed")
-    stored = tenant_get(tenant_id=tenant.id)
+    stored = access_tenant(tenant_id=tenant.id)
     assert (stored.email, stored.organization, stored.version) == ("mine@agency.example", "Mine", tenant.version)
     assert _guard_owner("mine@agency.example") == tenant.id
 
@@ -140,17 +147,17 @@ def test_second_edit_from_the_same_version_is_refused_and_overwrites_nothing(ddb
     _edit(tenant, organization="First editor")
     with pytest.raises(ConcurrentEdit, match="changed by someone else"):
         _edit(tenant, organization="Second editor", email="second@agency.example")
-    stored = tenant_get(tenant_id=tenant.id)
+    stored = access_tenant(tenant_id=tenant.id)
     assert stored.organization == "First editor" and _guard_owner("second@agency.example") is None
 
 
 def test_soft_delete_stops_sign_in_and_restore_allows_it_again(ddb):
     tenant, user = make_tenant()
-    tenant_delete(actor="alice", tenant_id=tenant.id, version=tenant.version)
-    assert tenant_get(tenant_id=tenant.id).active is False
+    tenant_delete(tenant=access_tenant(tenant_id=tenant.id), actor="alice", version=tenant.version)
+    assert access_tenant(tenant_id=tenant.id).active is False
     with pytest.raises(LoginRefused, match="closed"):
         portal_authenticate(email=user.email, password=PASSWORD, ip="1.2.3.4")
-    tenant_restore(actor="alice", tenant_id=tenant.id)
+    tenant_restore(tenant=access_tenant(tenant_id=tenant.id), actor="alice")
     assert portal_authenticate(email=user.email, password=PASSWORD, ip="1.2.3.4")[1].id == tenant.id
 
 
@@ -185,7 +192,7 @@ def test_staff_created_tenant_gets_an_owner_without_password_and_an_invitation(d
                                         owner_name="Boss", product_id=product.id)
     stored = PortalUser.lookup_for_login("boss@new.example")
     assert stored.tenantId == tenant.id and stored.role == OWNER and stored.passwordHash == "!"
-    assert tenant_get(tenant_id=tenant.id).productId == product.id
+    assert access_tenant(tenant_id=tenant.id).productId == product.id
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["boss@new.example"]
     assert settings.SITE_URL + "/invite/" in mail.outbox[0].body
     assert invitation_user(token=_invitation_link()).email == "boss@new.example"
@@ -220,6 +227,6 @@ def test_invitation_expires_after_seven_days(ddb, monkeypatch):
 
 def test_invitation_of_a_deleted_tenant_is_refused(ddb):
     tenant, _ = tenant_staff_create(actor="alice", email="boss@new.example", organization="New Agency")
-    tenant_delete(actor="alice", tenant_id=tenant.id)
+    tenant_delete(tenant=access_tenant(tenant_id=tenant.id), actor="alice")
     with pytest.raises(InvitationInvalid):
         invitation_user(token=_invitation_link())

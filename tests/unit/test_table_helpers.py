@@ -3,7 +3,7 @@ from portal.dynamo.campaigns import Campaign
 from portal.dynamo.products import Product
 from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
-from portal.selectors.submissions import submission_get
+from portal.selectors.access import access_submission
 from tests.factories.accounts import make_campaign, make_product, make_tenant
 from tests.factories.ingest import make_submission
 
@@ -30,6 +30,6 @@ def test_a_submission_knows_its_shard(moto_ddb):
     tenant.shardCount = 4
     tenant.save()
     for _ in range(6):
-        stored = submission_get(tenant=tenant, submission_id=make_submission(tenant))
+        stored = access_submission(tenant=tenant, submission_id=make_submission(tenant))
         assert stored.shard == Submission.shard_for(stored.id, 4)
         assert stored.pk == Submission.partition_for(tenant.id, stored.shard)

@@ -5,7 +5,7 @@ from django.test import Client
 
 from portal.dynamo.audit import AuditEntry
 from portal.dynamo.tenants import SUSPENDED, UNVALIDATED
-from portal.selectors.tenants import tenant_get
+from portal.selectors.access import access_tenant
 from portal.services.account import account_profile_update
 from portal.services.team import team_invite
 from portal.services.tenants import invitation_accept, invitation_token, tenant_status_change
@@ -36,7 +36,7 @@ def test_owner_edits_organization_and_destination_email_with_an_audit_entry(ddb)
     response = client.post("/account/profile/", {"version": tenant.version, "organization": "New Name",
                                                   "destination_email": "Leads@Acme.example"})
     assert response.status_code == 302
-    stored = tenant_get(tenant_id=tenant.id)
+    stored = access_tenant(tenant_id=tenant.id)
     assert stored.organization == "New Name" and stored.destinationEmail == "leads@acme.example"
     [entry] = [e for e in AuditEntry.in_tenant(tenant.id).query(AuditEntry.partition_for(tenant.id))
                if e.action == "tenant.profile_update"]
@@ -47,10 +47,10 @@ def test_invalid_or_stale_profile_edits_change_nothing(ddb):
     tenant, owner = make_tenant(organization="Keep Me")
     client = _signed_in(owner.email)
     stale_version = tenant.version
-    account_profile_update(tenant=tenant, actor=owner, version=tenant.version, organization="Keep Me",
+    account_profile_update(tenant=tenant, actor=owner.email, version=tenant.version, organization="Keep Me",
                            destination_email=None)
     before = stored_items()
-    current = tenant_get(tenant_id=tenant.id).version
+    current = access_tenant(tenant_id=tenant.id).version
     cases = [
         ({"version": current, "organization": "", "destination_email": ""}, "This field is required."),
         ({"version": current, "organization": "X", "destination_email": "nope"}, "Enter a valid email address."),
@@ -95,12 +95,13 @@ def test_unconfirmed_tenant_sees_the_banner_and_can_resend_the_link(ddb):
     assert "Confirm your e-mail address" in client.get("/").content.decode()
     response = client.post("/account/verify/resend/", follow=True)
     assert "We sent a new confirmation link" in response.content.decode()
-    assert len(mail.outbox) == 2 and tenant_get(tenant_id=tenant.id).status == UNVALIDATED
+    assert len(mail.outbox) == 2 and access_tenant(tenant_id=tenant.id).status == UNVALIDATED
 
 
 def test_a_suspended_tenant_reads_but_every_write_is_refused(ddb):
     tenant, owner = make_tenant(organization="Paused Co")
-    tenant_status_change(actor="staff", tenant_id=tenant.id, version=None, to_status=SUSPENDED, reason="Chargeback")
+    tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="staff", version=None, to_status=SUSPENDED,
+                         reason="Chargeback")
     client = _signed_in(owner.email)
     assert client.get("/account/").status_code == 200
     assert "Chargeback" in client.get("/account/plan/").content.decode()

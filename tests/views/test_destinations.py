@@ -8,7 +8,8 @@ from django.test import Client
 from portal.delivery import worker
 from portal.dynamo.deliveries import Delivery
 from portal.dynamo.destinations import EMAIL, Destination
-from portal.selectors.destinations import destination_get, destination_list
+from portal.selectors.access import access_destination
+from portal.selectors.destinations import destination_list
 from portal.services.destinations import destination_secret_reveal
 from tests.factories.accounts import PASSWORD, make_product, make_tenant
 from tests.factories.delivery import Receiver, make_destination, make_submission_with_deliveries
@@ -77,16 +78,17 @@ def test_edit_disable_enable_and_delete(ddb):
         "name": "Renamed", "type": "EMAIL", "recipients": "a@agency.example, b@agency.example",
         "version": destination.version})
     assert edit.status_code == 302
-    stored = destination_get(tenant_id=tenant.id, destination_id=destination.id)
+    stored = access_destination(tenant=tenant, destination_id=destination.id)
     assert stored.name == "Renamed" and stored.recipients == ["a@agency.example", "b@agency.example"]
     client.post(f"/destinations/{destination.id}/disable/")
-    assert not destination_get(tenant_id=tenant.id, destination_id=destination.id).enabled
+    assert not access_destination(tenant=tenant, destination_id=destination.id).enabled
     client.post(f"/destinations/{destination.id}/enable/")
-    assert destination_get(tenant_id=tenant.id, destination_id=destination.id).enabled
+    assert access_destination(tenant=tenant, destination_id=destination.id).enabled
     deleted = client.post(f"/destinations/{destination.id}/delete/")
     assert deleted["Location"] == "/destinations/"
     assert destination_list(tenant_id=tenant.id) == []
-    raw = Destination.in_tenant(tenant.id).get(Destination.partition_for(tenant.id), Destination.sort_for(destination.id))
+    raw = Destination.in_tenant(tenant.id).get(Destination.partition_for(tenant.id),
+                                Destination.sort_for(destination.id))
     assert raw.active is False  # soft delete: still stored
     assert client.get(f"/destinations/{destination.id}/").status_code == 404
 
@@ -99,7 +101,7 @@ def test_a_stale_edit_is_refused_with_reload_message(ddb):
     response = client.post(f"/destinations/{destination.id}/edit/", {
         "name": "Mine", "type": "WEBHOOK", "url": "https://x.example.com/", "version": destination.version})
     assert "changed by someone else" in response.content.decode()
-    assert destination_get(tenant_id=tenant.id, destination_id=destination.id).name == "Receiver"
+    assert access_destination(tenant=tenant, destination_id=destination.id).name == "Receiver"
 
 
 def test_the_secret_is_revealed_only_by_post_and_rotation_shows_the_new_one(ddb):
@@ -108,7 +110,8 @@ def test_the_secret_is_revealed_only_by_post_and_rotation_shows_the_new_one(ddb)
     client = _client(user)
     assert client.get(f"/destinations/{destination.id}/secret/").status_code == 405
     shown = client.post(f"/destinations/{destination.id}/secret/")
-    secret = destination_secret_reveal(tenant_id=tenant.id, destination_id=destination.id, actor=user)
+    secret = destination_secret_reveal(tenant=tenant, actor=user.email,
+                                       destination=access_destination(tenant=tenant, destination_id=destination.id))
     assert secret in shown.content.decode() and "no-store" in shown["Cache-Control"]
     rotated = client.post(f"/destinations/{destination.id}/secret/rotate/").content.decode()
     new = re.search(r"whsec_[A-Za-z0-9+/=]+", rotated).group(0)
@@ -119,7 +122,8 @@ def test_send_test_event_delivers_and_shows_the_attempt(ddb):
     tenant, user = make_tenant()
     with Receiver() as receiver:
         destination = make_destination(tenant, user, url=receiver.url)
-        receiver.secrets = [destination_secret_reveal(tenant_id=tenant.id, destination_id=destination.id, actor=user)]
+        destination_now = access_destination(tenant=tenant, destination_id=destination.id)
+        receiver.secrets = [destination_secret_reveal(tenant=tenant, actor=user.email, destination=destination_now)]
         client = _client(user)
         response = client.post(f"/destinations/{destination.id}/test/", follow=True)
     assert "Test event delivered (HTTP 200" in _messages(response)
@@ -170,7 +174,8 @@ def test_submission_timeline_and_retry_now(ddb):
         response = client.post(f"/submissions/{submission.id}/deliveries/{destination.id}/retry/", follow=True)
     assert "Retry: delivered (attempt 2)" in _messages(response)
     assert response.content.decode().count('class="attempt attempt-') == 2
-    delivery = Delivery.in_tenant(tenant.id).get(Delivery.partition_for(submission.id), Delivery.sort_for(destination.id))
+    delivery = Delivery.in_tenant(tenant.id).get(Delivery.partition_for(submission.id),
+                                  Delivery.sort_for(destination.id))
     assert delivery.status == "delivered"
 
 

@@ -5,7 +5,8 @@ import pytest
 from django.test import Client
 
 from portal.dynamo.tenants import SUSPENDED
-from portal.selectors.submissions import SubmissionFilters, submission_get, submission_list
+from portal.selectors.access import access_submission
+from portal.selectors.submissions import SubmissionFilters, submission_list
 from portal.services.api_keys import api_key_revoke
 from tests.factories.accounts import make_product, make_tenant
 from tests.factories.ingest import make_key, make_submission
@@ -47,7 +48,7 @@ def test_json_submission_is_stored_and_answered_202_with_its_id(keyed):
     assert response.status_code == 202
     body = response.json()
     assert body["status"] == "accepted"
-    stored = submission_get(tenant=tenant, submission_id=body["id"])
+    stored = access_submission(tenant=tenant, submission_id=body["id"])
     assert stored.fields == {"name": "Ada", "topics": ["a", "b"]}
     assert stored.meta["page_url"] == "https://site.example/contact"
     assert stored.siteId == key.siteId and stored.formId == "contact" and not stored.spam
@@ -58,12 +59,12 @@ def test_urlencoded_and_multipart_bodies_are_accepted(keyed):
     encoded = _post(raw, "form_id=news&fields%5Bemail%5D=a%40b.example&tags%5B%5D=x&tags%5B%5D=y&meta%5Bip%5D=1.2.3.4",
                     content_type="application/x-www-form-urlencoded")
     assert encoded.status_code == 202
-    stored = submission_get(tenant=tenant, submission_id=encoded.json()["id"])
+    stored = access_submission(tenant=tenant, submission_id=encoded.json()["id"])
     assert stored.fields == {"email": "a@b.example", "tags": ["x", "y"]} and stored.meta == {"ip": "1.2.3.4"}
     multipart = Client().post(URL, data={"form_id": "news", "email": "m@b.example"},
                               HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert multipart.status_code == 202
-    assert submission_get(tenant=tenant, submission_id=multipart.json()["id"]).fields == {"email": "m@b.example"}
+    assert access_submission(tenant=tenant, submission_id=multipart.json()["id"]).fields == {"email": "m@b.example"}
 
 
 def test_missing_unknown_and_revoked_keys_get_the_identical_401(keyed):

@@ -2,7 +2,8 @@
 import pytest
 from django.test import Client
 
-from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_get, submission_list
+from portal.selectors.access import access_submission
+from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_list
 from portal.services.sites import site_delete
 from tests.factories.accounts import make_tenant
 from tests.factories.ingest import make_site
@@ -71,14 +72,15 @@ def test_json_answer_when_the_client_asks_for_json(site):
     tenant, s = site
     response = _post(s, {"a": "b"}, HTTP_ACCEPT="application/json")
     assert response.status_code == 202
-    assert submission_get(tenant=tenant, submission_id=response.json()["id"]).fields == {"a": "b"}
+    assert access_submission(tenant=tenant, submission_id=response.json()["id"]).fields == {"a": "b"}
     refused = _post(s, {"a": "b"}, origin="https://evil.example", HTTP_ACCEPT="application/json")
     assert refused.status_code == 403 and refused["Content-Type"] == "application/problem+json"
 
 
 def test_unknown_and_deleted_sites_are_404(site):
     tenant, s = site
-    assert Client().post("/f/01ARZ3NDEKTSV4RRFFQ69G5FAV/contact", {"a": "b"}, HTTP_ORIGIN="https://shop.example").status_code == 404
+    assert Client().post("/f/01ARZ3NDEKTSV4RRFFQ69G5FAV/contact", {"a": "b"},
+                  HTTP_ORIGIN="https://shop.example").status_code == 404
     site_delete(tenant=tenant, actor="t", site=s)
     assert _post(s, {"a": "b"}).status_code == 404
     assert _stored(tenant) == []

@@ -6,6 +6,7 @@ from django.test import Client
 from portal.dynamo.expiring import EphemeralCounter
 from portal.dynamo.tenants import SUSPENDED, Tenant
 from portal.dynamo.users import PortalUser
+from portal.selectors.access import access_tenant
 from portal.services.auth import BAD_CREDENTIALS, THROTTLED
 from portal.services.tenants import tenant_status_change
 from tests.factories.accounts import PASSWORD, make_tenant
@@ -68,7 +69,8 @@ def test_five_failures_from_one_ip_lock_that_ip_for_other_emails(ddb):
 
 def test_user_of_a_suspended_tenant_signs_in_to_a_read_only_portal_that_says_why(ddb):
     tenant, user = make_tenant()
-    tenant_status_change(actor="staff", tenant_id=tenant.id, version=None, to_status=SUSPENDED, reason="Unpaid invoice")
+    tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="staff", version=None, to_status=SUSPENDED,
+                         reason="Unpaid invoice")
     client = Client()
     assert _login(client, user.email, PASSWORD).status_code == 302
     body = client.get("/").content.decode()

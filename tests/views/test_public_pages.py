@@ -8,8 +8,9 @@ from django.test import Client
 
 from portal.dynamo.base import utcnow
 from portal.dynamo.tenants import UNVALIDATED, VALIDATED
+from portal.selectors.access import access_product, access_tenant
 from portal.selectors.orders import order_list
-from portal.selectors.tenants import tenant_get, tenant_get_by_email
+from portal.selectors.tenants import tenant_get_by_email
 from portal.services.products import product_delete
 from portal.views.public.password_reset import SENT
 from tests.factories.accounts import PASSWORD, make_campaign, make_product, make_tenant, stored_items
@@ -20,7 +21,7 @@ TODAY = utcnow().date()
 def test_pricing_lists_active_products_with_price_cycle_and_features(ddb):
     make_product(name="Starter", price=Decimal("19.00"), features=["Webhooks"], billing_cycle="YEARLY")
     gone = make_product(name="Retired")
-    product_delete(actor="staff", product_id=gone.id)
+    product_delete(actor="staff", product=access_product(product_id=gone.id))
     body = Client().get("/pricing/").content.decode()
     assert "Starter" in body and "19.00 EUR" in body and "/ year" in body and "Webhooks" in body
     assert "Retired" not in body
@@ -141,4 +142,4 @@ def test_password_reset_link_sets_a_new_password_once(ddb):
     assert client.get(path).status_code == 404
     login = Client().post("/login/", {"email": user.email, "password": "new-secret-pass-42"})
     assert login.status_code == 302
-    assert tenant_get(tenant_id=tenant.id).status == tenant.status
+    assert access_tenant(tenant_id=tenant.id).status == tenant.status

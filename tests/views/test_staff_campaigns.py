@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from portal.dynamo.base import utcnow
-from portal.selectors.campaigns import campaign_get, campaign_list
+from portal.selectors.access import access_campaign
+from portal.selectors.campaigns import campaign_list
 from portal.errors import NotFound
 from tests.factories.accounts import make_campaign, make_product
 
@@ -37,7 +38,7 @@ def test_create_campaign_and_see_its_discounted_price_and_state(ddb, staff):
     assert "8.49 EUR" in detail and "badge-live" in detail
     listing = staff.get("/staff/campaigns/").content.decode()
     assert "SUMMER-26" in listing and "8.49 EUR" in listing
-    assert campaign_get(code="SUMMER-26").lastUpdatedBy == "ops"
+    assert access_campaign(code="SUMMER-26").lastUpdatedBy == "ops"
 
 
 INVALID = [
@@ -64,7 +65,7 @@ def test_taken_code_is_a_form_error(ddb, staff):
     make_campaign(product=product, code="TAKEN", discount_percent=10)
     response = staff.post("/staff/campaigns/new/", _valid(product, code="taken", discount_percent="90"))
     assert "A campaign with the code TAKEN already exists." in response.content.decode()
-    assert int(campaign_get(code="TAKEN").discountPercent) == 10
+    assert int(access_campaign(code="TAKEN").discountPercent) == 10
 
 
 def test_edit_cannot_change_the_code(ddb, staff):
@@ -73,17 +74,18 @@ def test_edit_cannot_change_the_code(ddb, staff):
     response = staff.post("/staff/campaigns/FIXED/edit/",
                           _valid(product, code="CHANGED", discount_percent="40", version=campaign.version))
     assert response.status_code == 302
-    assert int(campaign_get(code="FIXED").discountPercent) == 40
+    assert int(access_campaign(code="FIXED").discountPercent) == 40
     with pytest.raises(NotFound):
-        campaign_get(code="CHANGED")
+        access_campaign(code="CHANGED")
 
 
 def test_invalid_edit_changes_nothing(ddb, staff):
     product = make_product()
     campaign = make_campaign(product=product, code="KEEP", discount_percent=10)
-    response = staff.post("/staff/campaigns/KEEP/edit/", _valid(product, discount_percent="0", version=campaign.version))
+    response = staff.post("/staff/campaigns/KEEP/edit/",
+                          _valid(product, discount_percent="0", version=campaign.version))
     assert response.status_code == 200 and "greater than or equal to 1" in response.content.decode()
-    stored = campaign_get(code="KEEP")
+    stored = access_campaign(code="KEEP")
     assert int(stored.discountPercent) == 10 and stored.version == campaign.version
 
 
@@ -93,7 +95,7 @@ def test_stale_edit_is_refused(ddb, staff):
     staff.post("/staff/campaigns/RACE/edit/", _valid(product, discount_percent="20", version=campaign.version))
     second = staff.post("/staff/campaigns/RACE/edit/", _valid(product, discount_percent="30", version=campaign.version))
     assert "changed by someone else" in second.content.decode()
-    assert int(campaign_get(code="RACE").discountPercent) == 20
+    assert int(access_campaign(code="RACE").discountPercent) == 20
 
 
 def test_campaigns_of_one_product_and_delete_restore(ddb, staff):
@@ -106,4 +108,4 @@ def test_campaigns_of_one_product_and_delete_restore(ddb, staff):
     assert "MINE" in staff.get("/staff/campaigns/?show=deleted").content.decode()
     assert "MINE" not in staff.get("/staff/campaigns/").content.decode()
     staff.post("/staff/campaigns/MINE/restore/", {"version": campaign.version + 1})
-    assert campaign_get(code="MINE").active is True
+    assert access_campaign(code="MINE").active is True

@@ -4,7 +4,8 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from portal.selectors.products import product_get, product_list
+from portal.selectors.access import access_product
+from portal.selectors.products import product_list
 from tests.factories.accounts import make_product
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +57,7 @@ def test_invalid_edit_changes_nothing(ddb, staff):
     product = make_product(name="Keep")
     response = staff.post(f"/staff/products/{product.id}/edit/", {**VALID, "version": product.version, "price": "abc"})
     assert response.status_code == 200 and "Enter a number." in response.content.decode()
-    stored = product_get(product_id=product.id)
+    stored = access_product(product_id=product.id)
     assert stored.name == "Keep" and stored.version == product.version
 
 
@@ -66,7 +67,7 @@ def test_stale_edit_form_is_refused_and_overwrites_nothing(ddb, staff):
     assert first.status_code == 302
     second = staff.post(f"/staff/products/{product.id}/edit/", {**VALID, "name": "Second", "version": product.version})
     assert second.status_code == 200 and "changed by someone else" in second.content.decode()
-    assert product_get(product_id=product.id).name == "First"
+    assert access_product(product_id=product.id).name == "First"
 
 
 def test_edit_form_carries_the_version_as_a_hidden_field(ddb, staff):
@@ -78,10 +79,10 @@ def test_edit_form_carries_the_version_as_a_hidden_field(ddb, staff):
 def test_delete_and_restore_from_the_detail_page(ddb, staff):
     product = make_product(name="Toggle")
     staff.post(f"/staff/products/{product.id}/delete/", {"version": product.version})
-    assert product_get(product_id=product.id).active is False
+    assert access_product(product_id=product.id).active is False
     assert "Toggle" in staff.get("/staff/products/?show=deleted").content.decode()
     staff.post(f"/staff/products/{product.id}/restore/", {"version": product.version + 1})
-    assert product_get(product_id=product.id).active is True
+    assert access_product(product_id=product.id).active is True
     audit = staff.get(f"/staff/products/{product.id}/audit/").content.decode()
     assert "product.delete" in audit and "product.restore" in audit
 

@@ -8,7 +8,8 @@ from django.test import Client
 
 from portal.dynamo.tenants import REGISTERED, SUSPENDED, UNVALIDATED, VALIDATED
 from portal.dynamo.users import PortalUser
-from portal.selectors.tenants import tenant_get, tenant_get_by_email, tenant_status_counts
+from portal.selectors.access import access_tenant
+from portal.selectors.tenants import tenant_get_by_email, tenant_status_counts
 from portal.services.tenants import tenant_staff_create
 from tests.factories.accounts import make_product, make_tenant
 
@@ -56,12 +57,12 @@ def test_suspend_with_reason_then_reactivate(ddb, staff):
     tenant, _ = make_tenant(status=VALIDATED)
     staff.post(f"/staff/tenants/{tenant.id}/status/", {"version": tenant.version, "to_status": SUSPENDED,
                                                         "reason": "Chargeback"})
-    stored = tenant_get(tenant_id=tenant.id)
+    stored = access_tenant(tenant_id=tenant.id)
     assert stored.status == SUSPENDED and stored.suspensionReason == "Chargeback" and stored.lastUpdatedBy == "ops"
     body = staff.get(f"/staff/tenants/{tenant.id}/").content.decode()
     assert "Chargeback" in body and "tenant.suspend" in body
     staff.post(f"/staff/tenants/{tenant.id}/status/", {"version": stored.version, "to_status": VALIDATED})
-    assert tenant_get(tenant_id=tenant.id).status == VALIDATED
+    assert access_tenant(tenant_id=tenant.id).status == VALIDATED
 
 
 def test_suspend_without_reason_re_renders_with_an_error_and_changes_nothing(ddb, staff):
@@ -69,7 +70,7 @@ def test_suspend_without_reason_re_renders_with_an_error_and_changes_nothing(ddb
     response = staff.post(f"/staff/tenants/{tenant.id}/status/", {"version": tenant.version, "to_status": SUSPENDED,
                                                                    "reason": "  "})
     assert response.status_code == 200 and "Give a reason for the suspension." in response.content.decode()
-    stored = tenant_get(tenant_id=tenant.id)
+    stored = access_tenant(tenant_id=tenant.id)
     assert stored.status == REGISTERED and stored.version == tenant.version
 
 
@@ -78,7 +79,7 @@ def test_refused_transition_shows_a_clear_message_and_changes_nothing(ddb, staff
     response = staff.post(f"/staff/tenants/{tenant.id}/status/", {"version": tenant.version, "to_status": REGISTERED},
                           follow=True)
     assert "A tenant cannot go from UNVALIDATED to REGISTERED." in response.content.decode()
-    assert tenant_get(tenant_id=tenant.id).version == tenant.version
+    assert access_tenant(tenant_id=tenant.id).version == tenant.version
 
 
 def test_stale_status_form_is_refused(ddb, staff):
@@ -87,7 +88,7 @@ def test_stale_status_form_is_refused(ddb, staff):
     response = staff.post(f"/staff/tenants/{tenant.id}/status/",
                           {"version": tenant.version, "to_status": SUSPENDED, "reason": "late"}, follow=True)
     assert "changed by someone else" in response.content.decode()
-    assert tenant_get(tenant_id=tenant.id).status == VALIDATED
+    assert access_tenant(tenant_id=tenant.id).status == VALIDATED
 
 
 def _edit_data(tenant, **changes):
@@ -116,7 +117,7 @@ def test_invalid_edit_shows_field_errors_and_changes_nothing(ddb, staff):
     ]:
         response = staff.post(f"/staff/tenants/{tenant.id}/edit/", _edit_data(tenant, **changes))
         assert response.status_code == 200 and error in response.content.decode(), changes
-    stored = tenant_get(tenant_id=tenant.id)
+    stored = access_tenant(tenant_id=tenant.id)
     assert (stored.email, stored.organization, stored.version) == ("mine@agency.example", "Mine", tenant.version)
 
 
@@ -125,7 +126,7 @@ def test_stale_edit_is_refused(ddb, staff):
     staff.post(f"/staff/tenants/{tenant.id}/edit/", _edit_data(tenant, organization="First"))
     second = staff.post(f"/staff/tenants/{tenant.id}/edit/", _edit_data(tenant, organization="Second"))
     assert "changed by someone else" in second.content.decode()
-    assert tenant_get(tenant_id=tenant.id).organization == "First"
+    assert access_tenant(tenant_id=tenant.id).organization == "First"
 
 
 def test_staff_creates_a_tenant_and_the_owner_sets_a_password_from_the_invitation(ddb, staff):
@@ -144,7 +145,8 @@ def test_staff_creates_a_tenant_and_the_owner_sets_a_password_from_the_invitatio
     assert done.status_code == 302 and done["Location"] == "/login/"
     assert check_password("a-good-password-77", PortalUser.lookup_for_login("owner@invited.example").passwordHash)
     assert visitor.get(path).status_code == 404
-    assert visitor.post("/login/", {"email": "owner@invited.example", "password": "a-good-password-77"}).status_code == 302
+    assert visitor.post("/login/",
+                        {"email": "owner@invited.example", "password": "a-good-password-77"}).status_code == 302
 
 
 def test_invalid_create_writes_nothing_and_sends_nothing(ddb, staff):
@@ -167,10 +169,10 @@ def test_invalid_create_writes_nothing_and_sends_nothing(ddb, staff):
 def test_delete_and_restore(ddb, staff):
     tenant, _ = make_tenant()
     staff.post(f"/staff/tenants/{tenant.id}/delete/", {"version": tenant.version})
-    assert tenant_get(tenant_id=tenant.id).active is False
+    assert access_tenant(tenant_id=tenant.id).active is False
     assert "This tenant is deleted" in staff.get(f"/staff/tenants/{tenant.id}/").content.decode()
     staff.post(f"/staff/tenants/{tenant.id}/restore/", {"version": tenant.version + 1})
-    assert tenant_get(tenant_id=tenant.id).active is True
+    assert access_tenant(tenant_id=tenant.id).active is True
     trail = staff.get(f"/staff/tenants/{tenant.id}/audit/").content.decode()
     assert "tenant.delete" in trail and "tenant.restore" in trail and "ops" in trail
 

@@ -3,13 +3,12 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from portal.decorators import owner_required, tenant_required
-from portal.errors import ConcurrentEdit
 from portal.forms.account import ProfileForm
 from portal.selectors.orders import order_list
-from portal.selectors.pagination import BadCursor
 from portal.selectors.plans import plan_usage
 from portal.services.account import account_profile_update
 from portal.services.onboarding import api_keys_allowed
+from portal.views.refusals import refusals_on_form
 
 
 @tenant_required
@@ -27,11 +26,8 @@ def profile_edit(request):
                "destination_email": tenant.destinationEmail or ""}
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            account_profile_update(tenant=tenant, actor=request.portal_user, **form.cleaned_data)
-        except ConcurrentEdit as stale:
-            form.add_error(None, str(stale))
-        else:
+        with refusals_on_form(form):
+            account_profile_update(tenant=tenant, actor=request.portal_user.email, **form.cleaned_data)
             messages.success(request, "Organization details saved.")
             return redirect("portal:account")
     return render(request, "portal/account/profile.html", {"form": form})
@@ -39,9 +35,5 @@ def profile_edit(request):
 
 @tenant_required
 def plan(request):
-    try:
-        orders = order_list(tenant_id=request.tenant.id, cursor=request.GET.get("cursor"))
-    except BadCursor:
-        messages.error(request, "That page link has expired; showing the first page.")
-        return redirect("portal:plan")
+    orders = order_list(tenant_id=request.tenant.id, cursor=request.GET.get("cursor"))
     return render(request, "portal/account/plan.html", {"plan": plan_usage(tenant=request.tenant), "orders": orders})

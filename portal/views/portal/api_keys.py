@@ -1,52 +1,41 @@
 """API keys of a site. The full key is rendered once, in the answer to the POST that made
 it (never stored, never cached): reloading the page cannot show it again."""
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal.decorators import tenant_required
-from portal.errors import NotFound, ServiceError
 from portal.forms.sites import ApiKeyForm
-from portal.selectors.sites import api_key_get, api_key_list, site_get
+from portal.selectors.access import access_api_key, access_site
+from portal.selectors.sites import api_key_list
 from portal.services.api_keys import api_key_create, api_key_revoke
-
-
-def _site_or_404(request, site_id):
-    try:
-        return site_get(tenant_id=request.tenant.id, site_id=site_id)
-    except NotFound:
-        raise Http404("No such site.") from None
+from portal.views.refusals import refusals_as_messages
 
 
 @never_cache
 @require_POST
 @tenant_required
 def key_create(request, site_id):
-    site = _site_or_404(request, site_id)
+    site = access_site(tenant=request.tenant, site_id=site_id)
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
         return render(request, "portal/sites/detail.html", {
             "site": site, "keys": api_key_list(tenant_id=request.tenant.id, site_id=site.id), "key_form": form},
             status=400)
-    try:
+    with refusals_as_messages(request):
         key, raw_key = api_key_create(tenant=request.tenant, actor=request.portal_user.email, site=site,
                                       label=form.cleaned_data["label"])
-    except ServiceError as refused:
-        messages.error(request, str(refused))
-        return redirect("portal:site_detail", site_id=site.id)
-    return render(request, "portal/sites/key_created.html", {"site": site, "key": key, "raw_key": raw_key}, status=201)
+        return render(request, "portal/sites/key_created.html", {"site": site, "key": key, "raw_key": raw_key},
+                      status=201)
+    return redirect("portal:site_detail", site_id=site.id)
 
 
 @require_POST
 @tenant_required
 def key_revoke(request, site_id, key_id):
-    site = _site_or_404(request, site_id)
-    try:
-        key = api_key_get(tenant_id=request.tenant.id, site_id=site.id, key_id=key_id)
-    except NotFound:
-        raise Http404("No such key.") from None
+    site = access_site(tenant=request.tenant, site_id=site_id)
+    key = access_api_key(tenant=request.tenant, site=site, key_id=key_id)
     api_key_revoke(tenant=request.tenant, actor=request.portal_user.email, key=key)
     messages.success(request, f"Key {key.displayPrefix}… revoked. Requests using it now get 401.")
     return redirect("portal:site_detail", site_id=site.id)

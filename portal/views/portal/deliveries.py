@@ -1,28 +1,21 @@
 """A submission's delivery timeline, retry one delivery now, re-send to a destination."""
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from portal.decorators import tenant_required
-from portal.errors import NotFound, ServiceError
+from portal.errors import NotFound
 from portal.forms.destinations import ResendForm
+from portal.selectors.access import access_destination, access_submission
 from portal.selectors.deliveries import delivery_timeline
-from portal.selectors.submissions import submission_get
 from portal.selectors.destinations import destination_list
 from portal.services import deliveries as services
-
-
-def _submission_or_404(request, submission_id):
-    try:
-        return submission_get(tenant=request.tenant, submission_id=submission_id)
-    except NotFound:
-        raise Http404("No such submission.")
+from portal.views.refusals import refusals_as_messages
 
 
 @tenant_required
 def submission_deliveries(request, submission_id):
-    submission = _submission_or_404(request, submission_id)
+    submission = access_submission(tenant=request.tenant, submission_id=submission_id)
     destinations = [d for d in destination_list(tenant_id=request.tenant.id) if d.enabled]
     return render(request, "portal/deliveries/submission.html", {
         "submission": submission,
@@ -44,14 +37,11 @@ def _report(request, outcome, label: str) -> None:
 @require_POST
 @tenant_required
 def delivery_retry(request, submission_id, destination_id):
-    try:
-        outcome = services.delivery_retry_now(tenant_id=request.tenant.id, submission_id=submission_id,
-                                              destination_id=destination_id, actor=request.portal_user)
-    except NotFound:
-        raise Http404("No such delivery.")
-    except ServiceError as error:
-        messages.error(request, str(error))
-    else:
+    submission = access_submission(tenant=request.tenant, submission_id=submission_id)
+    destination = access_destination(tenant=request.tenant, destination_id=destination_id)
+    with refusals_as_messages(request):
+        outcome = services.delivery_retry_now(tenant=request.tenant, actor=request.portal_user.email,
+                                              submission=submission, destination=destination)
         _report(request, outcome, "Retry")
     if request.POST.get("back") == "destination":
         return redirect("portal:destination_detail", destination_id=destination_id)
@@ -61,18 +51,13 @@ def delivery_retry(request, submission_id, destination_id):
 @require_POST
 @tenant_required
 def submission_resend(request, submission_id):
-    submission = _submission_or_404(request, submission_id)
+    submission = access_submission(tenant=request.tenant, submission_id=submission_id)
     form = ResendForm(request.POST, destinations=destination_list(tenant_id=request.tenant.id))
     if not form.is_valid():
-        raise Http404("No such destination.")
-    try:
-        outcome = services.delivery_resend(tenant_id=request.tenant.id, submission_id=submission.id,
-                                           destination_id=form.cleaned_data["destination_id"],
-                                           actor=request.portal_user)
-    except NotFound:
-        raise Http404("No such destination.")
-    except ServiceError as error:
-        messages.error(request, str(error))
-    else:
+        raise NotFound("No such destination.")
+    destination = access_destination(tenant=request.tenant, destination_id=form.cleaned_data["destination_id"])
+    with refusals_as_messages(request):
+        outcome = services.delivery_resend(tenant=request.tenant, actor=request.portal_user.email,
+                                           submission=submission, destination=destination)
         _report(request, outcome, "Re-send")
     return redirect("portal:submission_deliveries", submission_id=submission.id)

@@ -3,32 +3,19 @@ delete, reveal and rotate the secret, send a test event, bulk-retry failed deliv
 from datetime import datetime, time, timedelta, timezone
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal.decorators import tenant_required
 from portal.dynamo.delivery_status import DeliveryStatus
-from portal.errors import NotFound, ServiceError
 from portal.forms.destinations import BulkRetryForm, DestinationForm
 from portal.selectors import destinations as selectors
-from portal.selectors.pagination import BadCursor
+from portal.selectors.access import access_destination
 from portal.selectors.plans import plan_quotas
 from portal.services import deliveries as delivery_services
 from portal.services import destinations as services
-
-
-def _destination_or_404(request, destination_id):
-    try:
-        return selectors.destination_get(tenant_id=request.tenant.id, destination_id=destination_id)
-    except NotFound:
-        raise Http404("No such destination.")
-
-
-def _form_errors(form, error: services.InvalidDestination) -> None:
-    for field, message in error.errors.items():
-        form.add_error(field if field in form.fields else None, message)
+from portal.views.refusals import refusals_as_messages, refusals_on_form
 
 
 @tenant_required
@@ -44,13 +31,8 @@ def destination_create(request):
     form = DestinationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            destination = services.destination_create(tenant=request.tenant, actor=request.portal_user, **data)
-        except services.InvalidDestination as error:
-            _form_errors(form, error)
-        except ServiceError as error:
-            form.add_error(None, str(error))
-        else:
+        with refusals_on_form(form):
+            destination = services.destination_create(tenant=request.tenant, actor=request.portal_user.email, **data)
             messages.success(request, f"Destination {destination.name} created. Reveal its signing secret below.")
             return redirect("portal:destination_detail", destination_id=destination.id)
     return render(request, "portal/destinations/form.html", {"form": form, "creating": True})
@@ -58,14 +40,10 @@ def destination_create(request):
 
 @tenant_required
 def destination_detail(request, destination_id):
-    destination = _destination_or_404(request, destination_id)
+    destination = access_destination(tenant=request.tenant, destination_id=destination_id)
     outcome = request.GET.get("outcome") or None
-    try:
-        attempts = selectors.destination_attempt_log(tenant_id=request.tenant.id, destination_id=destination.id,
-                                                     outcome=outcome, cursor=request.GET.get("cursor"))
-    except BadCursor as error:
-        messages.error(request, str(error))
-        return redirect("portal:destination_detail", destination_id=destination.id)
+    attempts = selectors.destination_attempt_log(tenant_id=request.tenant.id, destination_id=destination.id,
+                                                 outcome=outcome, cursor=request.GET.get("cursor"))
     failed = selectors.destination_deliveries(tenant_id=request.tenant.id, destination_id=destination.id,
                                               status=DeliveryStatus.FAILED, limit=10)
     today = datetime.now(timezone.utc).date()
@@ -78,19 +56,12 @@ def destination_detail(request, destination_id):
 
 @tenant_required
 def destination_edit(request, destination_id):
-    destination = _destination_or_404(request, destination_id)
+    destination = access_destination(tenant=request.tenant, destination_id=destination_id)
     form = DestinationForm(request.POST or None, initial=DestinationForm.initial_for(destination))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.destination_update(tenant_id=request.tenant.id, destination_id=destination.id,
-                                        actor=request.portal_user, **form.cleaned_data)
-        except services.InvalidDestination as error:
-            _form_errors(form, error)
-        except NotFound:
-            raise Http404("No such destination.")
-        except ServiceError as error:
-            form.add_error(None, str(error))
-        else:
+        with refusals_on_form(form):
+            services.destination_update(tenant=request.tenant, actor=request.portal_user.email,
+                                        destination=destination, **form.cleaned_data)
             messages.success(request, "Destination saved.")
             return redirect("portal:destination_detail", destination_id=destination.id)
     return render(request, "portal/destinations/form.html", {"form": form, "destination": destination})
@@ -100,17 +71,13 @@ def _simple_action(service, success: str):
     @require_POST
     @tenant_required
     def view(request, destination_id):
-        try:
-            destination = service(tenant_id=request.tenant.id, destination_id=destination_id, actor=request.portal_user)
-        except NotFound:
-            raise Http404("No such destination.")
-        except ServiceError as error:
-            messages.error(request, str(error))
-            return redirect("portal:destination_detail", destination_id=destination_id)
-        messages.success(request, success.format(name=destination.name))
+        destination = access_destination(tenant=request.tenant, destination_id=destination_id)
+        with refusals_as_messages(request):
+            destination = service(tenant=request.tenant, actor=request.portal_user.email, destination=destination)
+            messages.success(request, success.format(name=destination.name))
         if not destination.active:
             return redirect("portal:destination_list")
-        return redirect("portal:destination_detail", destination_id=destination_id)
+        return redirect("portal:destination_detail", destination_id=destination.id)
 
     return view
 
@@ -131,9 +98,9 @@ def _secret_page(request, destination, secret: str, rotated: bool):
 @require_POST
 @tenant_required
 def destination_secret(request, destination_id):
-    destination = _destination_or_404(request, destination_id)
-    secret = services.destination_secret_reveal(tenant_id=request.tenant.id, destination_id=destination.id,
-                                                actor=request.portal_user)
+    destination = access_destination(tenant=request.tenant, destination_id=destination_id)
+    secret = services.destination_secret_reveal(tenant=request.tenant, actor=request.portal_user.email,
+                                                destination=destination)
     return _secret_page(request, destination, secret, rotated=False)
 
 
@@ -141,22 +108,20 @@ def destination_secret(request, destination_id):
 @require_POST
 @tenant_required
 def destination_secret_rotate(request, destination_id):
-    destination = _destination_or_404(request, destination_id)
-    try:
-        secret = services.destination_secret_rotate(tenant_id=request.tenant.id, destination_id=destination.id,
-                                                    actor=request.portal_user)
-    except ServiceError as error:
-        messages.error(request, str(error))
-        return redirect("portal:destination_detail", destination_id=destination.id)
-    return _secret_page(request, destination, secret, rotated=True)
+    destination = access_destination(tenant=request.tenant, destination_id=destination_id)
+    with refusals_as_messages(request):
+        secret = services.destination_secret_rotate(tenant=request.tenant, actor=request.portal_user.email,
+                                                    destination=destination)
+        return _secret_page(request, destination, secret, rotated=True)
+    return redirect("portal:destination_detail", destination_id=destination.id)
 
 
 @require_POST
 @tenant_required
 def destination_test(request, destination_id):
-    destination = _destination_or_404(request, destination_id)
-    attempt = delivery_services.destination_send_test(tenant_id=request.tenant.id, destination_id=destination.id,
-                                                      actor=request.portal_user)
+    destination = access_destination(tenant=request.tenant, destination_id=destination_id)
+    attempt = delivery_services.destination_send_test(tenant=request.tenant, actor=request.portal_user.email,
+                                                      destination=destination)
     if attempt.succeeded:
         messages.success(request, f"Test event delivered ({attempt.result_label}, {attempt.durationMs} ms).")
     else:
@@ -167,7 +132,7 @@ def destination_test(request, destination_id):
 @require_POST
 @tenant_required
 def destination_bulk_retry(request, destination_id):
-    destination = _destination_or_404(request, destination_id)
+    destination = access_destination(tenant=request.tenant, destination_id=destination_id)
     form = BulkRetryForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("__all__", []) + [e for f in ("since", "until") for e in form.errors.get(f, [])]:
@@ -175,11 +140,8 @@ def destination_bulk_retry(request, destination_id):
         return redirect("portal:destination_detail", destination_id=destination.id)
     since = datetime.combine(form.cleaned_data["since"], time.min, tzinfo=timezone.utc)
     until = datetime.combine(form.cleaned_data["until"], time.max, tzinfo=timezone.utc)
-    try:
-        queued = delivery_services.deliveries_bulk_retry(tenant_id=request.tenant.id, destination_id=destination.id,
-                                                         since=since, until=until, actor=request.portal_user)
-    except ServiceError as error:
-        messages.error(request, str(error))
-    else:
+    with refusals_as_messages(request):
+        queued = delivery_services.deliveries_bulk_retry(tenant=request.tenant, actor=request.portal_user.email,
+                                                         destination=destination, since=since, until=until)
         messages.success(request, f"{queued} failed deliver{'y' if queued == 1 else 'ies'} queued for retry.")
     return redirect("portal:destination_detail", destination_id=destination.id)

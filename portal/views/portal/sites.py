@@ -1,33 +1,23 @@
 """Sites of the signed-in tenant: list and add, detail with its API keys, delete, quick start."""
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 
 from portal.decorators import tenant_required
-from portal.errors import NotFound, ServiceError
 from portal.forms.sites import ApiKeyForm, SiteForm
+from portal.selectors.access import access_site
 from portal.selectors.plans import plan_quotas
-from portal.selectors.sites import api_key_list, site_get, site_list
+from portal.selectors.sites import api_key_list, site_list
 from portal.services import sites as site_services
-
-
-def _site_or_404(request, site_id):
-    try:
-        return site_get(tenant_id=request.tenant.id, site_id=site_id)
-    except NotFound:
-        raise Http404("No such site.") from None
+from portal.views.refusals import refusals_on_form
 
 
 @tenant_required
 def site_index(request):
     form = SiteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_on_form(form):
             site = site_services.site_add(tenant=request.tenant, actor=request.portal_user.email, **form.cleaned_data)
-        except ServiceError as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, f"Site {site.domain} added. Create an API key to start sending submissions.")
             return redirect("portal:site_detail", site_id=site.id)
     sites = site_list(tenant_id=request.tenant.id)
@@ -37,14 +27,14 @@ def site_index(request):
 
 @tenant_required
 def site_detail(request, site_id):
-    site = _site_or_404(request, site_id)
+    site = access_site(tenant=request.tenant, site_id=site_id)
     return render(request, "portal/sites/detail.html", {
         "site": site, "keys": api_key_list(tenant_id=request.tenant.id, site_id=site.id), "key_form": ApiKeyForm()})
 
 
 @tenant_required
 def site_delete(request, site_id):
-    site = _site_or_404(request, site_id)
+    site = access_site(tenant=request.tenant, site_id=site_id)
     if request.method == "POST":
         site_services.site_delete(tenant=request.tenant, actor=request.portal_user.email, site=site)
         messages.success(request, f"Site {site.domain} deleted and its API keys revoked.")
@@ -54,7 +44,7 @@ def site_delete(request, site_id):
 
 @tenant_required
 def site_quick_start(request, site_id):
-    site = _site_or_404(request, site_id)
+    site = access_site(tenant=request.tenant, site_id=site_id)
     return render(request, "portal/sites/quick_start.html", {
         "site": site, "api_url": f"{settings.SITE_URL}/api/v1/submissions",
         "form_url": f"{settings.SITE_URL}/f/{site.id}/contact"})

@@ -1,24 +1,18 @@
 """Submissions of the signed-in tenant: list with filters, detail, spam, delete, export."""
 from django.contrib import messages
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from portal.decorators import tenant_required
-from portal.errors import ConcurrentEdit, NotFound
 from portal.forms.submissions import DeleteSubmissionForm, SubmissionFilterForm
+from portal.selectors.access import access_submission
 from portal.selectors.deliveries import delivery_timeline
 from portal.selectors.exports import csv_rows, jsonl_lines
 from portal.selectors.pagination import BadCursor
-from portal.selectors.submissions import submission_get, submission_iter, submission_list
+from portal.selectors.submissions import submission_iter, submission_list
 from portal.services.submissions import submission_delete, submission_mark_spam
-
-
-def _submission_or_404(request, submission_id):
-    try:
-        return submission_get(tenant=request.tenant, submission_id=submission_id)
-    except NotFound:
-        raise Http404("No such submission.") from None
+from portal.views.refusals import refusals_as_messages
 
 
 @tenant_required
@@ -26,6 +20,8 @@ def submission_index(request):
     form = SubmissionFilterForm(request.GET)
     filters = form.filters()
     page_size = int(getattr(request.portal_user.preferences, "pageSize", 25) or 25)
+    # Unlike other lists, a bad cursor here answers 400 in place (the filters stay in the form)
+    # rather than the middleware's redirect to the first page.
     try:
         page = submission_list(tenant=request.tenant, filters=filters, cursor=request.GET.get("cursor"),
                                limit=max(5, min(page_size, 100)))
@@ -39,7 +35,7 @@ def submission_index(request):
 
 @tenant_required
 def submission_detail(request, submission_id):
-    submission = _submission_or_404(request, submission_id)
+    submission = access_submission(tenant=request.tenant, submission_id=submission_id)
     return render(request, "portal/submissions/detail.html", {
         "submission": submission, "fields": submission.fields, "meta": submission.meta,
         "timeline": delivery_timeline(tenant_id=request.tenant.id, submission_id=submission.id)})
@@ -48,20 +44,17 @@ def submission_detail(request, submission_id):
 @require_POST
 @tenant_required
 def submission_spam(request, submission_id):
-    submission = _submission_or_404(request, submission_id)
+    submission = access_submission(tenant=request.tenant, submission_id=submission_id)
     spam = request.POST.get("spam") == "1"
-    try:
+    with refusals_as_messages(request):
         submission_mark_spam(tenant=request.tenant, actor=request.portal_user.email, submission=submission, spam=spam)
-    except ConcurrentEdit as error:
-        messages.error(request, str(error))
-    else:
         messages.success(request, "Marked as spam." if spam else "Marked as not spam.")
     return redirect("portal:submission_detail", submission_id=submission.id)
 
 
 @tenant_required
 def submission_delete_view(request, submission_id):
-    submission = _submission_or_404(request, submission_id)
+    submission = access_submission(tenant=request.tenant, submission_id=submission_id)
     form = DeleteSubmissionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         submission_delete(tenant=request.tenant, actor=request.portal_user.email, submission=submission,

@@ -6,6 +6,7 @@ from portal.forms.signup import CampaignCodeForm, CheckoutForm
 from portal.selectors.pricing import pricing_products
 from portal.selectors.products import product_choices
 from portal.services import auth
+from portal.views.refusals import form_add_service_errors
 from portal.services.signup import CampaignCodeRejected, CheckoutInvalid, campaign_for_code, checkout_place, price_quote
 from portal.services.tenants import EmailTaken
 
@@ -43,7 +44,7 @@ def checkout(request):
                 email=data["email"], password=data["password"], organization=data["organization"],
                 product_id=data["product_id"], campaign_code=data["campaign_code"])
         except CheckoutInvalid as invalid:
-            form.add_error(invalid.field, str(invalid))
+            form_add_service_errors(form, invalid)
         except EmailTaken as taken:
             form.add_error("email", f"{taken} Sign in instead, or reset your password.")
         else:

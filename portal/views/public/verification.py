@@ -5,8 +5,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal.decorators import tenant_required
-from portal.services.verification import (AlreadyConfirmed, VerificationInvalid, VerificationThrottled,
-                                          verification_confirm, verification_resend)
+from portal.services.verification import VerificationInvalid, verification_confirm, verification_resend
+from portal.views.refusals import refusals_as_messages
 
 
 @never_cache
@@ -21,10 +21,7 @@ def verify_email(request, token):
 @require_POST
 @tenant_required
 def verify_resend(request):
-    try:
-        verification_resend(tenant=request.tenant, actor=request.portal_user)
-    except (AlreadyConfirmed, VerificationThrottled) as refused:
-        messages.error(request, str(refused))
-    else:
+    with refusals_as_messages(request):
+        verification_resend(tenant=request.tenant, actor=request.portal_user.email)
         messages.success(request, f"We sent a new confirmation link to {request.tenant.email}.")
     return redirect("portal:account")

@@ -3,17 +3,12 @@ from django.shortcuts import render
 
 from portal.decorators import staff_required
 from portal.selectors import audit as audit_selectors
-from portal.selectors.pagination import BadCursor
 from portal.selectors.tenants import tenant_status_counts
-from portal.views.staff.common import first_page_redirect
 
 
 @staff_required
 def audit_list(request):
-    try:
-        page = audit_selectors.audit_staff_page(cursor=request.GET.get("cursor"))
-    except BadCursor as error:
-        return first_page_redirect(request, error)
+    page = audit_selectors.audit_staff_page(cursor=request.GET.get("cursor"))
     return render(request, "staff/audit/list.html", {"page": page, "subject": "Whole console"})
 
 

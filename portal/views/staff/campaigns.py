@@ -1,31 +1,18 @@
 """Staff console: campaigns (discount codes)."""
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from portal.decorators import staff_required
-from portal.errors import ConcurrentEdit, NotFound
 from portal.forms.staff import ActiveToggleForm, CampaignForm
 from portal.selectors import audit as audit_selectors
 from portal.selectors import campaigns as selectors
-from portal.selectors.pagination import BadCursor
-from portal.selectors.products import product_choices, product_get_or_none
+from portal.selectors.access import access_campaign, access_product
+from portal.selectors.products import product_choices
 from portal.services import campaigns as services
-from portal.views.staff.common import actor, first_page_redirect
-
-
-def _campaign_or_404(code: str):
-    try:
-        return selectors.campaign_detail(code=code)
-    except NotFound as error:
-        raise Http404(str(error)) from error
-
-
-def _blame(form, error: services.CampaignInvalid) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, str(error))
+from portal.views.refusals import refusals_as_messages, refusals_on_form
+from portal.views.staff.common import actor
 
 
 @staff_required
@@ -33,20 +20,15 @@ def campaign_list(request):
     show, product_id = request.GET.get("show", "live"), request.GET.get("product")
     cursor = request.GET.get("cursor")
     product = None
-    try:
-        if product_id:
-            product = product_get_or_none(product_id=product_id)
-            if product is None:
-                raise Http404("No such product.")
-            page, show = selectors.campaign_list_for_product(product_id=product.id, cursor=cursor), "product"
-        elif show == "all":
-            page = selectors.campaign_list(active=True, cursor=cursor)
-        elif show == "deleted":
-            page = selectors.campaign_list(active=False, cursor=cursor)
-        else:
-            page, show = selectors.campaign_list_live(cursor=cursor), "live"
-    except BadCursor as error:
-        return first_page_redirect(request, error)
+    if product_id:
+        product = access_product(product_id=product_id)
+        page, show = selectors.campaign_list_for_product(product_id=product.id, cursor=cursor), "product"
+    elif show == "all":
+        page = selectors.campaign_list(active=True, cursor=cursor)
+    elif show == "deleted":
+        page = selectors.campaign_list(active=False, cursor=cursor)
+    else:
+        page, show = selectors.campaign_list_live(cursor=cursor), "live"
     return render(request, "staff/campaigns/list.html", {"page": page, "show": show, "product": product})
 
 
@@ -55,13 +37,8 @@ def campaign_create(request):
     initial = {"product_id": request.GET.get("product", "")}
     form = CampaignForm(request.POST or None, initial=initial, product_choices=product_choices(), editing=False)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_on_form(form):
             campaign = services.campaign_create(actor=actor(request), **form.cleaned_data)
-        except services.CampaignCodeTaken as error:
-            form.add_error("code", str(error))
-        except services.CampaignInvalid as error:
-            _blame(form, error)
-        else:
             messages.success(request, f"Campaign {campaign.code} created.")
             return redirect("staff:campaign_detail", code=campaign.code)
     return render(request, "staff/campaigns/form.html", {"form": form})
@@ -69,7 +46,7 @@ def campaign_create(request):
 
 @staff_required
 def campaign_detail(request, code):
-    view = _campaign_or_404(code)
+    view = selectors.campaign_view(campaign=access_campaign(code=code))
     history = audit_selectors.audit_target_page(target_type="campaign", target_id=view.code, limit=5)
     return render(request, "staff/campaigns/detail.html", {
         "view": view, "campaign": view.campaign, "history": history,
@@ -79,33 +56,25 @@ def campaign_detail(request, code):
 
 @staff_required
 def campaign_edit(request, code):
-    campaign = _campaign_or_404(code).campaign
+    campaign = access_campaign(code=code)
     form = CampaignForm(request.POST or None, initial=CampaignForm.initial_for(campaign),
                         product_choices=product_choices(), editing=True)
     if request.method == "POST" and form.is_valid():
-        try:
-            campaign = services.campaign_update(actor=actor(request), code=campaign.code, **form.cleaned_data)
-        except ConcurrentEdit as error:
-            form.add_error(None, str(error))
-        except services.CampaignInvalid as error:
-            _blame(form, error)
-        else:
+        with refusals_on_form(form):
+            campaign = services.campaign_update(actor=actor(request), campaign=campaign, **form.cleaned_data)
             messages.success(request, f"Campaign {campaign.code} saved.")
             return redirect("staff:campaign_detail", code=campaign.code)
     return render(request, "staff/campaigns/form.html", {"form": form, "campaign": campaign})
 
 
 def _toggle(request, code, service, done: str):
-    campaign = _campaign_or_404(code).campaign
+    campaign = access_campaign(code=code)
     form = ActiveToggleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The form was incomplete. Reload the page and try again.")
     else:
-        try:
-            service(actor=actor(request), code=campaign.code, version=form.cleaned_data["version"])
-        except ConcurrentEdit as error:
-            messages.error(request, str(error))
-        else:
+        with refusals_as_messages(request):
+            service(actor=actor(request), campaign=campaign, version=form.cleaned_data["version"])
             messages.success(request, f"Campaign {campaign.code} {done}.")
     return redirect("staff:campaign_detail", code=campaign.code)
 
@@ -124,11 +93,8 @@ def campaign_restore(request, code):
 
 @staff_required
 def campaign_audit(request, code):
-    campaign = _campaign_or_404(code).campaign
-    try:
-        page = audit_selectors.audit_target_page(target_type="campaign", target_id=campaign.code,
-                                                 cursor=request.GET.get("cursor"))
-    except BadCursor as error:
-        return first_page_redirect(request, error)
+    campaign = access_campaign(code=code)
+    page = audit_selectors.audit_target_page(target_type="campaign", target_id=campaign.code,
+                                             cursor=request.GET.get("cursor"))
     return render(request, "staff/audit/list.html", {"page": page, "subject": f"Campaign {campaign.code}",
                                                      "back_url": reverse("staff:campaign_detail", args=[campaign.code])})

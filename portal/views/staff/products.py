@@ -1,26 +1,18 @@
 """Staff console: products (plans)."""
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from portal.decorators import staff_required
-from portal.errors import ConcurrentEdit, NotFound
 from portal.forms.staff import ActiveToggleForm, ProductForm
 from portal.selectors import audit as audit_selectors
 from portal.selectors import products as selectors
+from portal.selectors.access import access_product
 from portal.selectors.campaigns import campaign_list_for_product
-from portal.selectors.pagination import BadCursor
 from portal.services import products as services
-from portal.views.staff.common import actor, first_page_redirect
-
-
-def _product_or_404(product_id: str):
-    try:
-        return selectors.product_get(product_id=product_id)
-    except NotFound as error:
-        raise Http404(str(error)) from error
+from portal.views.refusals import refusals_as_messages, refusals_on_form
+from portal.views.staff.common import actor
 
 
 def _service_kwargs(data: dict) -> dict:
@@ -30,10 +22,7 @@ def _service_kwargs(data: dict) -> dict:
 @staff_required
 def product_list(request):
     show_deleted = request.GET.get("show") == "deleted"
-    try:
-        page = selectors.product_list(active=not show_deleted, cursor=request.GET.get("cursor"))
-    except BadCursor as error:
-        return first_page_redirect(request, error)
+    page = selectors.product_list(active=not show_deleted, cursor=request.GET.get("cursor"))
     return render(request, "staff/products/list.html", {"page": page, "show_deleted": show_deleted})
 
 
@@ -49,7 +38,7 @@ def product_create(request):
 
 @staff_required
 def product_detail(request, product_id):
-    product = _product_or_404(product_id)
+    product = access_product(product_id=product_id)
     campaigns = campaign_list_for_product(product_id=product.id, limit=10)
     history = audit_selectors.audit_target_page(target_type="product", target_id=product.id, limit=5)
     return render(request, "staff/products/detail.html", {
@@ -60,30 +49,24 @@ def product_detail(request, product_id):
 
 @staff_required
 def product_edit(request, product_id):
-    product = _product_or_404(product_id)
+    product = access_product(product_id=product_id)
     form = ProductForm(request.POST or None, initial=ProductForm.initial_for(product))
     if request.method == "POST" and form.is_valid():
-        try:
-            product = services.product_update(actor=actor(request), product_id=product.id, **form.cleaned_data)
-        except ConcurrentEdit as error:
-            form.add_error(None, str(error))
-        else:
+        with refusals_on_form(form):
+            product = services.product_update(actor=actor(request), product=product, **form.cleaned_data)
             messages.success(request, f"Product {product.name} saved. New checkouts use the new values.")
             return redirect("staff:product_detail", product_id=product.id)
     return render(request, "staff/products/form.html", {"form": form, "product": product})
 
 
 def _toggle(request, product_id, service, done: str):
-    product = _product_or_404(product_id)
+    product = access_product(product_id=product_id)
     form = ActiveToggleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The form was incomplete. Reload the page and try again.")
     else:
-        try:
-            service(actor=actor(request), product_id=product.id, version=form.cleaned_data["version"])
-        except ConcurrentEdit as error:
-            messages.error(request, str(error))
-        else:
+        with refusals_as_messages(request):
+            service(actor=actor(request), product=product, version=form.cleaned_data["version"])
             messages.success(request, f"Product {product.name} {done}.")
     return redirect("staff:product_detail", product_id=product.id)
 
@@ -102,11 +85,8 @@ def product_restore(request, product_id):
 
 @staff_required
 def product_audit(request, product_id):
-    product = _product_or_404(product_id)
-    try:
-        page = audit_selectors.audit_target_page(target_type="product", target_id=product.id,
-                                                 cursor=request.GET.get("cursor"))
-    except BadCursor as error:
-        return first_page_redirect(request, error)
+    product = access_product(product_id=product_id)
+    page = audit_selectors.audit_target_page(target_type="product", target_id=product.id,
+                                             cursor=request.GET.get("cursor"))
     return render(request, "staff/audit/list.html", {"page": page, "subject": f"Product {product.name}",
                                                      "back_url": reverse("staff:product_detail", args=[product.id])})
