@@ -3,7 +3,7 @@ say nothing about HTTP, and nothing is stored for them."""
 import pytest
 
 from portal.dynamo.tenants import SUSPENDED
-from portal.selectors.access import access_submission
+from portal.selectors.access import access_submission, access_tenant
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_list
 from portal.services.api_keys import TenantBlocked
 from portal.services.browser_forms import (FormUnavailable, OriginRefused, browser_form_open,
@@ -25,7 +25,8 @@ def test_refusals_are_domain_errors_without_http(site):
         browser_form_open(site_id="nope", origin="https://shop.example", referer=None)
     with pytest.raises(OriginRefused, match="only from pages on www.shop.example"):
         browser_form_open(site_id=s.id, origin="https://evil.example", referer="https://shop.example/")
-    tenant_status_change(actor="staff", tenant_id=tenant.id, version=None, to_status=SUSPENDED, reason="Unpaid")
+    tenant_status_change(tenant=access_tenant(tenant_id=tenant.id), actor="staff", version=None, to_status=SUSPENDED,
+                         reason="Unpaid")
     with pytest.raises(TenantBlocked) as blocked:
         browser_form_open(site_id=s.id, origin=None, referer="https://shop.example/contact")
     for error in (blocked.value, OriginRefused("x.example"), FormUnavailable()):
