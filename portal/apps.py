@@ -1,3 +1,4 @@
+"""The one Django app; configures the DynamoDB models from settings once Django is ready."""
 from django.apps import AppConfig
 
 

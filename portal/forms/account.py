@@ -1,3 +1,4 @@
+"""The tenant's profile form (versioned, so a stale form is refused)."""
 from django import forms
 
 

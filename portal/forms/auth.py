@@ -1,3 +1,4 @@
+"""Sign-in and password-change forms for tenant users."""
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 

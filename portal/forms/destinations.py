@@ -1,3 +1,5 @@
+"""Destination and bulk-retry forms: plain Django forms that validate shape; the services
+apply the business rules."""
 from django import forms
 
 from portal.dynamo.destinations import EMAIL, WEBHOOK

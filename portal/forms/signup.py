@@ -1,3 +1,4 @@
+"""Public signup forms: campaign code on the pricing page and checkout."""
 from types import SimpleNamespace
 
 from django import forms

@@ -1,3 +1,4 @@
+"""The add-a-site form; the domain is normalised by the sites service's rules."""
 from django import forms
 
 from portal.services.sites import InvalidDomain, normalise_domain

@@ -1,3 +1,4 @@
+"""Filters of the submissions list and exports, turned into the selector's SubmissionFilters."""
 from django import forms
 
 from portal.selectors.submissions import SPAM_ALL, SPAM_EXCLUDED, SPAM_ONLY, SubmissionFilters

@@ -1,3 +1,4 @@
+"""Inviting a team member."""
 from django import forms
 
 

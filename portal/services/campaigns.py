@@ -10,9 +10,9 @@ from pynamodb.exceptions import PutError
 from portal.dynamo.base import is_condition_failure, save_versioned
 from portal.dynamo.campaigns import Campaign
 from portal.dynamo.products import Product
-from portal.errors import ConcurrentEdit, FieldErrors
+from portal.errors import FieldErrors
 from portal.services.audit import audit_record
-from portal.services.common import staff_set_active
+from portal.services.common import staff_set_active, version_check
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9_-]{3,32}$")
 CODE_RULE = "3 to 32 characters: letters A-Z, digits, - and _."
@@ -70,17 +70,11 @@ def campaign_create(*, actor: str, code: str, product_id: str, discount_percent:
     return campaign
 
 
-def _check_version(campaign: Campaign, version: int | None) -> Campaign:
-    """The editor started from `version`; another edit since then is a ConcurrentEdit."""
-    if version is not None and campaign.version != version:
-        raise ConcurrentEdit()
-    return campaign
-
 
 def campaign_update(*, actor: str, campaign: Campaign, version: int, name: str, product_id: str,
                     discount_percent: int, from_date: date, to_date: date) -> Campaign:
     """Edit everything but the code (the business key)."""
-    _check_version(campaign, version)
+    version_check(campaign, version)
     _validate(product_id=product_id, discount_percent=discount_percent, from_date=from_date, to_date=to_date)
     before = campaign_public_dict(campaign)
     campaign.name, campaign.productId = name.strip(), product_id
@@ -94,7 +88,7 @@ def campaign_update(*, actor: str, campaign: Campaign, version: int, name: str, 
 
 
 def _campaign_set_active(*, actor: str, campaign: Campaign, version: int | None, active: bool) -> Campaign:
-    return staff_set_active(_check_version(campaign, version), actor=actor, active=active, target_type="campaign",
+    return staff_set_active(version_check(campaign, version), actor=actor, active=active, target_type="campaign",
                             target_id=campaign.code, public_dict=campaign_public_dict)
 
 

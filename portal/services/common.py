@@ -1,8 +1,18 @@
-"""The staff soft delete/restore that products, campaigns and tenants share."""
+"""What the staff-edited entities (products, campaigns, tenants) share: the version check of
+an edit form, and soft delete/restore."""
 from __future__ import annotations
 
 from portal.dynamo.base import save_versioned
+from portal.errors import ConcurrentEdit
 from portal.services.audit import audit_record
+
+
+def version_check(item, version: int | None):
+    """The editor started from `version`; another edit since then is a ConcurrentEdit.
+    None means the caller has no version to compare (a fresh read)."""
+    if version is not None and item.version != version:
+        raise ConcurrentEdit()
+    return item
 
 
 def staff_set_active(item, *, actor: str, active: bool, target_type: str, target_id: str, public_dict,

@@ -5,9 +5,8 @@ from decimal import Decimal
 
 from portal.dynamo.base import new_id, save_versioned
 from portal.dynamo.products import MONTHLY, Product, Quotas
-from portal.errors import ConcurrentEdit
 from portal.services.audit import audit_record
-from portal.services.common import staff_set_active
+from portal.services.common import staff_set_active, version_check
 
 CENT = Decimal("0.01")
 
@@ -19,12 +18,6 @@ def product_public_dict(product: Product) -> dict:
         "quotas": product.quotas.as_dict(), "active": product.active,
     }
 
-
-def _check_version(product: Product, version: int | None) -> Product:
-    """The editor started from `version`; another edit since then is a ConcurrentEdit."""
-    if version is not None and product.version != version:
-        raise ConcurrentEdit()
-    return product
 
 
 def product_create(*, actor: str, name: str, price: Decimal, currency: str = "EUR", billing_cycle: str = MONTHLY,
@@ -47,7 +40,7 @@ def product_update(*, actor: str, product: Product, version: int, name: str, pri
                    max_destinations: int, max_sites: int, retention_days: int) -> Product:
     """Edit a product. A price change applies to new checkouts only: orders keep their snapshot.
     `version` is the version the editor started from; a stale one raises ConcurrentEdit."""
-    _check_version(product, version)
+    version_check(product, version)
     before = product_public_dict(product)
     product.name, product.description, product.price = name, description, Decimal(price)
     product.currency, product.billingCycle, product.features = currency.upper(), billing_cycle, list(features)
@@ -61,7 +54,7 @@ def product_update(*, actor: str, product: Product, version: int, name: str, pri
 
 
 def _product_set_active(*, actor: str, product: Product, version: int | None, active: bool) -> Product:
-    return staff_set_active(_check_version(product, version), actor=actor, active=active,
+    return staff_set_active(version_check(product, version), actor=actor, active=active,
                             target_type="product", target_id=product.id, public_dict=product_public_dict)
 
 

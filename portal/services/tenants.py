@@ -19,7 +19,7 @@ from portal.dynamo.tenants import STATUSES, SUSPENDED, UNVALIDATED, Tenant, Tena
 from portal.dynamo.users import OWNER, PortalUser
 from portal.errors import ConcurrentEdit, FieldErrors, ServiceError
 from portal.services.audit import audit_record
-from portal.services.common import staff_set_active
+from portal.services.common import staff_set_active, version_check
 from portal.services.users import portal_user_build
 from portal.services.password_links import password_link_spend, password_link_token, password_link_user
 
@@ -120,19 +120,13 @@ def tenant_staff_create(*, actor: str, email: str, organization: str, owner_name
     return tenant, owner
 
 
-def _check_version(tenant: Tenant, version: int | None) -> Tenant:
-    """The editor started from `version`; another edit since then is a ConcurrentEdit."""
-    if version is not None and tenant.version != version:
-        raise ConcurrentEdit()
-    return tenant
-
 
 def tenant_update(*, tenant: Tenant, actor: str, version: int, email: str, organization: str,
                   destination_email: str | None = None, product_id: str | None = None,
                   campaign_code: str | None = None) -> Tenant:
     """Edit a tenant's profile and plan. A new e-mail moves the EMAIL# guard in the same
     transaction as the tenant, so uniqueness holds whatever runs concurrently."""
-    _check_version(tenant, version)
+    version_check(tenant, version)
     campaign_code = campaign_code.strip().upper() if campaign_code else None
     if campaign_code != tenant.campaignCode or (product_id or None) != tenant.productId:
         _check_plan(product_id=product_id, campaign_code=campaign_code)
@@ -168,7 +162,7 @@ def tenant_update(*, tenant: Tenant, actor: str, version: int, email: str, organ
 def tenant_status_change(*, tenant: Tenant, actor: str, version: int | None, to_status: str,
                          reason: str = "") -> Tenant:
     """Move a tenant along its lifecycle, or raise TransitionRefused and change nothing."""
-    _check_version(tenant, version)
+    version_check(tenant, version)
     current, reason = tenant.status, (reason or "").strip()
     before = tenant_public_dict(tenant)
     if to_status not in STATUSES:
@@ -199,7 +193,7 @@ def tenant_status_change(*, tenant: Tenant, actor: str, version: int | None, to_
 
 
 def _tenant_set_active(*, tenant: Tenant, actor: str, version: int | None, active: bool) -> Tenant:
-    return staff_set_active(_check_version(tenant, version), actor=actor, active=active,
+    return staff_set_active(version_check(tenant, version), actor=actor, active=active,
                             target_type="tenant", target_id=tenant.id, public_dict=tenant_public_dict,
                             tenant_id=tenant.id)
 

@@ -1,3 +1,4 @@
+"""Request helpers the view packages share: the client's address and a safe `next` target."""
 from django.utils.http import url_has_allowed_host_and_scheme
 
 

@@ -1,3 +1,5 @@
+"""`manage.py dynamo_migrate`: the release step that creates or checks tables, indexes and TTL,
+like Django's `migrate` for the SQL database."""
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 

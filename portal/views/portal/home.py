@@ -1,3 +1,4 @@
+"""The tenant's dashboard: the 30-day summary built from the metrics day items."""
 from django.shortcuts import render
 
 from portal.decorators import tenant_required
