@@ -179,3 +179,6 @@ def _on_off(name: str, *, default: bool | None) -> bool | None:
 DYNAMODB_PITR = _on_off("DYNAMODB_PITR", default=None if DEBUG else True)
 DYNAMODB_DELETION_PROTECTION = _on_off("DYNAMODB_DELETION_PROTECTION", default=None if DEBUG else True)
 DYNAMODB_TTL = _on_off("DYNAMODB_TTL", default=True)  # off keeps expired items (TTL removes them)
+# Uploaded files in S3 expire after this many days (the bucket's lifecycle rule in the
+# template printed by `manage.py dynamo_cloudformation`).
+FILES_RETENTION_DAYS = env.int("FILES_RETENTION_DAYS", default=365)
