@@ -164,3 +164,21 @@ INGEST_RATE_WINDOW_SECONDS = env.int("INGEST_RATE_WINDOW_SECONDS", default=5)
 INGEST_IDEMPOTENCY_SECONDS = env.int("INGEST_IDEMPOTENCY_SECONDS", default=24 * 3600)
 # Django refuses form bodies above this before our own limit could answer 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(INGEST_MAX_BODY_BYTES + 1024, 2621440)
+
+# --- operations ---------------------------------------------------------------------------
+def _on_off(name: str, *, default: bool | None) -> bool | None:
+    """on/off/true/false; unset = `default` (None: dynamo_migrate leaves the table as it is)."""
+    raw = env.str(name, default="").strip().lower()
+    if not raw:
+        return default
+    return raw in ("1", "on", "true", "yes")
+
+
+# Applied by dynamo_migrate, reported by dynamo_migrate --check. Production (DEBUG off)
+# defaults to point-in-time recovery and deletion protection on.
+DYNAMODB_PITR = _on_off("DYNAMODB_PITR", default=None if DEBUG else True)
+DYNAMODB_DELETION_PROTECTION = _on_off("DYNAMODB_DELETION_PROTECTION", default=None if DEBUG else True)
+DYNAMODB_TTL = _on_off("DYNAMODB_TTL", default=True)  # off keeps expired items (TTL removes them)
+# Uploaded files in S3 expire after this many days (the bucket's lifecycle rule in the
+# template printed by `manage.py dynamo_cloudformation`).
+FILES_RETENTION_DAYS = env.int("FILES_RETENTION_DAYS", default=365)

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
+from . import table_settings
 from .registry import TABLE_MODELS
+from .table_settings import TableSettings
 
 
 @dataclass
@@ -24,15 +26,6 @@ class Drift:
 
 def _client(model):
     return model._get_connection().connection.client
-
-
-def _ttl_attribute(model) -> str | None:
-    from pynamodb.attributes import TTLAttribute
-
-    for attr in model.get_attributes().values():
-        if isinstance(attr, TTLAttribute):
-            return attr.attr_name
-    return None
 
 
 def _describe(model) -> dict | None:
@@ -62,7 +55,7 @@ def _projection_change(existing: dict, index: dict) -> tuple[str, str] | None:
     return (have, want) if have != want else None
 
 
-def find_drift() -> list[Drift]:
+def find_drift(wanted: TableSettings = TableSettings()) -> list[Drift]:
     drift: list[Drift] = []
     for model in TABLE_MODELS:
         name = model.Meta.table_name
@@ -78,11 +71,7 @@ def find_drift() -> list[Drift]:
             change = _projection_change(existing[index["index_name"]], index)
             if change:
                 drift.append(Drift(name, f"index {index['index_name']} projection differs: {change[0]} vs {change[1]}"))
-        ttl_attr = _ttl_attribute(model)
-        if ttl_attr:
-            ttl = _client(model).describe_time_to_live(TableName=name)["TimeToLiveDescription"]
-            if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING") or ttl.get("AttributeName") != ttl_attr:
-                drift.append(Drift(name, f"TTL not enabled on {ttl_attr}"))
+        drift += [Drift(name, problem) for problem in table_settings.drift(model, table, wanted)]
     return drift
 
 
@@ -137,8 +126,9 @@ def _rebuild_index(model, index: dict) -> None:
     _create_index(model, index)
 
 
-def apply(log=print) -> list[str]:
-    """Create what is missing; return one line per change (empty when nothing changed)."""
+def apply(log=print, wanted: TableSettings = TableSettings()) -> list[str]:
+    """Create what is missing, bring table settings to `wanted`; return one line per change
+    (empty when nothing changed)."""
     changes: list[str] = []
     for model in TABLE_MODELS:
         name = model.Meta.table_name
@@ -158,14 +148,7 @@ def apply(log=print) -> list[str]:
             if change:
                 _rebuild_index(model, index)
                 changes.append(f"rebuilt index {index['index_name']} on {name}: projection {change[0]} -> {change[1]}")
-        ttl_attr = _ttl_attribute(model)
-        if ttl_attr:
-            ttl = _client(model).describe_time_to_live(TableName=name)["TimeToLiveDescription"]
-            if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
-                _client(model).update_time_to_live(
-                    TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attr}
-                )
-                changes.append(f"enabled TTL on {name}.{ttl_attr}")
+        changes += table_settings.apply(model, table, wanted)
     for line in changes:
         log(line)
     return changes

@@ -19,6 +19,7 @@ from portal.services.onboarding import require_validated
 KEY_PREFIX = "fbk_"
 DISPLAY_LENGTH = 12  # "fbk_" + 8 characters: enough to tell keys apart, useless to an attacker
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+IMPORTED_KEY_MIN_LENGTH = 32  # secrets moved over from existing WordPress sites (import_sites)
 
 
 class KeyRefused(ServiceError):
@@ -60,6 +61,27 @@ def api_key_create(*, tenant: Tenant, actor: str, site: Site, label: str = "") -
     return key, raw
 
 
+def api_key_import(*, tenant: Tenant, actor: str, site: Site, raw: str, label: str = "imported") -> ApiKey:
+    """Keep a site's existing secret as its key (sites moved in keep working unchanged). The
+    same secret already stored for this site is returned as it is; elsewhere it is refused."""
+    require_validated(tenant)
+    if site.tenantId != tenant.id or not site.active:
+        raise ServiceError("Keys can only be created for your active sites.")
+    if len(raw) < IMPORTED_KEY_MIN_LENGTH or len(raw) > 200 or not raw.isprintable() or " " in raw:
+        raise ServiceError(f"An existing secret must be {IMPORTED_KEY_MIN_LENGTH}-200 printable characters without spaces.")
+    existing = ApiKey.lookup_by_raw_key(raw)
+    if existing is not None:
+        if existing.tenantId == tenant.id and existing.siteId == site.id:
+            return existing
+        raise ServiceError("That secret is already the key of another site.")
+    key = ApiKey.in_tenant(tenant.id).new(id=new_id(), siteId=site.id, keyHash=ApiKey.hash_key_material(raw),
+                                          displayPrefix=raw[:8], label=label, lastUpdatedBy=actor)
+    key.save(condition=ApiKey.pk.does_not_exist())
+    audit_record(tenant_id=tenant.id, actor=actor, action="api_key.import", target_type="api_key",
+                 target_id=key.id, after=api_key_public_dict(key))
+    return key
+
+
 def api_key_revoke(*, tenant: Tenant, actor: str, key: ApiKey) -> ApiKey:
     if key.tenantId != tenant.id:
         raise ServiceError("Not your key.")
@@ -80,7 +102,8 @@ def api_key_authenticate(*, authorization: str | None) -> tuple[ApiKey, Tenant]:
     unknown and revoked keys all raise the same KeyRefused."""
     scheme, _, raw = (authorization or "").partition(" ")
     raw = raw.strip()
-    if scheme.lower() != "bearer" or not raw.startswith(KEY_PREFIX) or len(raw) > 200:
+    if scheme.lower() != "bearer" or len(raw) > 200 or not (
+            raw.startswith(KEY_PREFIX) or len(raw) >= IMPORTED_KEY_MIN_LENGTH):
         raise KeyRefused()
     key = ApiKey.lookup_by_raw_key(raw)
     if key is None or not key.active or key.revokedAt is not None:

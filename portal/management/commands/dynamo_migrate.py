@@ -4,24 +4,27 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.dynamo import migrate
+from portal.dynamo.table_settings import TableSettings
 
 
 class Command(BaseCommand):
-    help = "Create missing DynamoDB tables, indexes and TTL, and rebuild indexes whose projection changed (idempotent). --check only reports drift."
+    help = "Create missing DynamoDB tables, indexes and TTL, apply table settings (PITR, deletion protection, TTL), and rebuild indexes whose projection changed (idempotent). --check only reports drift."
 
     def add_arguments(self, parser):
         parser.add_argument("--check", action="store_true", help="Exit non-zero if anything is missing; change nothing.")
 
     def handle(self, *args, check: bool = False, **options):
         prefix = settings.DYNAMODB_TABLE_PREFIX
+        wanted = TableSettings(pitr=settings.DYNAMODB_PITR, deletion_protection=settings.DYNAMODB_DELETION_PROTECTION,
+                               ttl=settings.DYNAMODB_TTL)
         if check:
-            drift = migrate.find_drift()
+            drift = migrate.find_drift(wanted)
             if drift:
                 for item in drift:
                     self.stderr.write(f"  {item}")
                 raise CommandError(f"{len(drift)} difference(s) between the models and tables prefixed '{prefix}'.")
             self.stdout.write(f"Tables prefixed '{prefix}' match the models.")
             return
-        changes = migrate.apply(log=lambda line: self.stdout.write(f"  {line}"))
+        changes = migrate.apply(log=lambda line: self.stdout.write(f"  {line}"), wanted=wanted)
         if not changes:
             self.stdout.write(f"No changes: tables prefixed '{prefix}' are up to date.")
