@@ -142,6 +142,13 @@ X_FRAME_OPTIONS = "DENY"
 # append to X-Forwarded-For, the client is the address the outermost one saw, and
 # X-Forwarded-Proto is believed (run the app where only those proxies can reach it).
 TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+
+# Once an account reaches LOGIN_MAX_FAILURES, it gets one attempt per this many seconds
+# (slowed, not locked: the per-address limit is what blocks a guesser).
+LOGIN_SLOWDOWN_SECONDS = env.int("LOGIN_SLOWDOWN_SECONDS", default=60)
+# Public signup (/checkout/) and password-reset requests per client address per hour.
+SIGNUP_MAX_PER_ADDRESS = env.int("SIGNUP_MAX_PER_ADDRESS", default=10)
+PASSWORD_RESET_MAX_PER_ADDRESS = env.int("PASSWORD_RESET_MAX_PER_ADDRESS", default=10)
 if TRUSTED_PROXY_HOPS > 0:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

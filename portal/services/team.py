@@ -49,7 +49,7 @@ def team_invite(*, tenant: Tenant, actor: PortalUser, email: str, name: str = ""
     An e-mail address any user already has raises UserEmailTaken and writes nothing."""
     _require_owner(actor)
     member = portal_user_create(tenant_id=tenant.id, email=email, password=None, role=MEMBER,
-                                actor=actor.email, name=name.strip())
+                                actor=actor.email, name=name.strip(), reclaim_inactive=True)
     team_invite_send(tenant=tenant, user=member, inviter=actor)
     audit_record(tenant_id=tenant.id, actor=actor.email, action="user.invite", target_type="user",
                  target_id=member.email, after={"email": member.email, "role": member.role})

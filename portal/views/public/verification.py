@@ -9,10 +9,18 @@ from portal.services.verification import VerificationInvalid, verification_confi
 from portal.views.refusals import refusals_as_messages
 
 
+_SESSION_KEY, _PLACEHOLDER = "_verify_token", "confirm"
+
+
 @never_cache
 def verify_email(request, token):
+    # The token moves into the session and the browser to a token-free URL (as with
+    # set-password links), so the page's URL, history and Referer never carry it.
+    if token != _PLACEHOLDER:
+        request.session[_SESSION_KEY] = token
+        return redirect("portal:verify_email", token=_PLACEHOLDER)
     try:
-        tenant = verification_confirm(token=token)
+        tenant = verification_confirm(token=request.session.pop(_SESSION_KEY, ""))
     except VerificationInvalid as invalid:
         return render(request, "public/verify_invalid.html", {"message": str(invalid)}, status=404)
     return render(request, "public/verify_done.html", {"tenant": tenant})
