@@ -125,3 +125,16 @@ def test_a_removed_member_can_be_invited_again(ddb):
     stored = PortalUser.lookup_for_login("back@acme.example")
     assert stored.active and stored.passwordHash == "!" and stored.id == again.id != member.id
     assert len(mail.outbox) == 2
+
+
+def test_the_profile_page_refuses_control_characters_too(ddb):
+    from portal.services.account import account_profile_update
+
+    tenant, owner = make_tenant(organization="Acme")
+    with pytest.raises(TenantInvalid):
+        account_profile_update(tenant=tenant, actor=owner.email, version=tenant.version,
+                               organization="Acme\nBcc: x@evil.example", destination_email=None)
+    client = Client()
+    client.post("/login/", {"email": owner.email, "password": PASSWORD})
+    response = client.post("/account/profile/", {"version": tenant.version, "organization": "A\nB"})
+    assert response.status_code == 200 and "control characters" in response.content.decode()
