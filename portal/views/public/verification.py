@@ -4,7 +4,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from portal.decorators import tenant_required
+from portal import permissions as perm
+from portal.decorators import permission_required
 from portal.services.verification import VerificationInvalid, verification_confirm, verification_resend
 from portal.views.refusals import refusals_as_messages
 
@@ -27,7 +28,7 @@ def verify_email(request, token):
 
 
 @require_POST
-@tenant_required
+@permission_required(perm.MANAGE_ACCOUNT)
 def verify_resend(request):
     with refusals_as_messages(request):
         verification_resend(tenant=request.tenant, actor=request.portal_user.email)
