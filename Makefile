@@ -45,7 +45,7 @@ $(STAMPS)/chromium:
 	@touch $@
 
 run: install
-	$(PY) manage.py run_local
+	DJANGO_DEBUG=true $(PY) manage.py run_local
 
 # The whole suite: unit (moto), integration (DynamoDB Local -inMemory) and browser (Chromium).
 test: install $(STAMPS)/chromium
@@ -63,9 +63,13 @@ dynamodb: install
 dynamodb-stop:
 	$(PY) -m portal.dynamodb_local stop
 
+# Production settings with fresh secrets; pass FIELD_ENCRYPTION_KEYS=... (or DJANGO_SECRET_KEY)
+# to check your own values: the development ones fail.
 check-deploy: install
-	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$$(openssl rand -hex 40) DJANGO_ALLOWED_HOSTS=forms.example.com \
-	  SITE_URL=https://forms.example.com $(PY) manage.py check --deploy --fail-level WARNING
+	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(openssl rand -hex 40)} \
+	  FIELD_ENCRYPTION_KEYS=$${FIELD_ENCRYPTION_KEYS:-$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')} \
+	  DJANGO_ALLOWED_HOSTS=forms.example.com SITE_URL=https://forms.example.com \
+	  $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(STAMPS) $(VENV) node_modules

@@ -16,6 +16,7 @@ from threading import Thread
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "formbridge.settings")
+os.environ.setdefault("DJANGO_DEBUG", "true")  # a local benchmark, not production
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 os.environ["DELIVERY_ALLOWED_HOSTS"] = "127.0.0.1"

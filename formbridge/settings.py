@@ -12,9 +12,15 @@ env = environ.Env()
 # A local .env is optional; real environments set variables directly.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Fails closed: only an explicit DJANGO_DEBUG=true (make run, the test settings) is development.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# Secrets that exist only for development; a system check refuses them outside DEBUG and in
+# `check --deploy` (portal/checks.py).
+DEV_SECRET_KEY = "django-insecure-dev-only-key-change-me-in-every-real-environment"
+DEV_FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHktZmllbGQta2V5LWRvLW5vdC11c2UtISE="
+DEVELOPMENT_SECRETS = (DEV_SECRET_KEY, DEV_FIELD_ENCRYPTION_KEY)
 if DEBUG:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="django-insecure-dev-only-key-change-me-in-every-real-environment")
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
 else:
     # No default outside development: a forgotten secret must stop the process, not weaken it.
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -32,6 +38,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.DynamoUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -88,10 +96,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Static files are served by WhiteNoise straight from the finders, so no collectstatic step
-# is needed; set STATIC_ROOT only if you collect them for a CDN.
-STATIC_ROOT = env.str("STATIC_ROOT", default=None)
-WHITENOISE_USE_FINDERS = True
+# collectstatic's target (the release step); development serves from the finders instead.
+STATIC_ROOT = env.str("STATIC_ROOT", default=None if DEBUG else str(BASE_DIR / "staticfiles"))
 
 # --- DynamoDB ---------------------------------------------------------------------------
 # Empty endpoint = real AWS DynamoDB (credentials from the usual AWS chain).
@@ -104,27 +110,79 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Form-Bridge <no-reply@formbridge.local>")
 
-# Fernet keys, newest first; older keys still decrypt so keys can be rotated.
-FIELD_ENCRYPTION_KEYS = env.list(
-    "FIELD_ENCRYPTION_KEYS", default=["ZGV2LW9ubHktZmllbGQta2V5LWRvLW5vdC11c2UtISE="]
-)
+# Fernet keys, newest first; older keys still decrypt so keys can be rotated. Required (no
+# default) outside DEBUG: see the production safety block.
+if DEBUG:
+    FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[DEV_FIELD_ENCRYPTION_KEY])
+else:
+    FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 
 # Login throttling: this many failures per e-mail or per IP within the window are refused.
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 
-# --- Security (strict whenever DEBUG is off) -----------------------------------------------
+# --- production safety -------------------------------------------------------------------
+# Strict whenever DEBUG is off; every relaxation is an explicit opt-in.
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
+# includeSubDomains/preload bind every subdomain of the operator's domain for a year (and the
+# preload list for far longer): opt-in only, so Django's reminders about them are silenced.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 X_FRAME_OPTIONS = "DENY"
+
+# Proxies in front of the web process. 0 (default): REMOTE_ADDR is the client and
+# X-Forwarded-For/-Proto are ignored (anyone could send them). N: exactly N proxies of ours
+# append to X-Forwarded-For, the client is the address the outermost one saw, and
+# X-Forwarded-Proto is believed (run the app where only those proxies can reach it).
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+
+# Once an account reaches LOGIN_MAX_FAILURES, it gets one attempt per this many seconds
+# (slowed, not locked: the per-address limit is what blocks a guesser).
+LOGIN_SLOWDOWN_SECONDS = env.int("LOGIN_SLOWDOWN_SECONDS", default=60)
+# Public signup (/checkout/) and password-reset requests per client address per hour.
+SIGNUP_MAX_PER_ADDRESS = env.int("SIGNUP_MAX_PER_ADDRESS", default=10)
+PASSWORD_RESET_MAX_PER_ADDRESS = env.int("PASSWORD_RESET_MAX_PER_ADDRESS", default=10)
+if TRUSTED_PROXY_HOPS > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy on every response (django-csp): only our own scripts, styles and
+# images, no inline script or style, never framed, forms post only to us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# Permissions-Policy (django-permissions-policy): no powerful browser feature is used.
+PERMISSIONS_POLICY = {feature: [] for feature in (
+    "accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone",
+    "payment", "usb", "fullscreen",
+)}
+
+# Static files: hashed, compressed names from `collectstatic` (the release step) outside
+# DEBUG, so WhiteNoise can let browsers cache them for a year; development serves straight
+# from the finders, with no collect step.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
 
 # Django's default console handler is silent when DEBUG is off; log to stdout for gunicorn.
 LOGGING = {

@@ -9,6 +9,7 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from . import checks  # noqa: F401  (registers the production-safety checks)
         from .dynamo import registry
 
         registry.configure(

@@ -35,6 +35,16 @@ def field_decrypt(token: str) -> str:
         raise DecryptionFailed("This value was encrypted with a key that is no longer configured.") from error
 
 
+def field_is_current(token: str) -> bool:
+    """Whether the newest key alone reads this value (nothing to re-encrypt)."""
+    keys = tuple(settings.FIELD_ENCRYPTION_KEYS)
+    try:
+        _fernet(keys[:1]).decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
 def field_reencrypt(token: str) -> str:
     """The same plaintext under the newest key (for key rotation)."""
     try:

@@ -2,7 +2,11 @@
 session. Neither grants the other.
 
 A suspended tenant's portal is read-only: tenant_required answers every write (any method
-but GET/HEAD/OPTIONS) with 403 and the reason, before the view runs."""
+but GET/HEAD/OPTIONS) with 403 and the reason, before the view runs.
+
+Every tenant view is wrapped in permission_required(action): the role table in
+portal/permissions.py decides, and the wrapper carries `.permission` so a test can check that
+no tenant view goes without one."""
 from functools import wraps
 
 from django.contrib.auth.decorators import user_passes_test
@@ -10,7 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.urls import reverse
 
-from portal.dynamo.users import OWNER
+from portal.permissions import VIEW, user_can
 from portal.services.auth import portal_user_from_session
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -27,20 +31,27 @@ def tenant_required(view):
             return render(request, "portal/account/suspended_refused.html", {"tenant": request.tenant}, status=403)
         return view(request, *args, **kwargs)
 
+    wrapper.tenant_view = True
     return wrapper
 
 
-def owner_required(view):
-    """A tenant page only the account owner may use; members get 403."""
+def permission_required(action: str, *, read: str = VIEW):
+    """A tenant page guarded by the role table: `read` for GET/HEAD/OPTIONS, `action` for
+    every other method. Roles without it get 403."""
 
-    @tenant_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.portal_user.role != OWNER:
-            return render(request, "portal/account/owner_only.html", status=403)
-        return view(request, *args, **kwargs)
+    def decorate(view):
+        @tenant_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            needed = read if request.method in SAFE_METHODS else action
+            if not user_can(request.portal_user, needed):
+                return render(request, "portal/account/not_permitted.html", status=403)
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        wrapper.permission = {"read": read, "write": action}
+        return wrapper
+
+    return decorate
 
 
 staff_required = user_passes_test(lambda user: user.is_active and user.is_staff, login_url="staff:login")

@@ -4,6 +4,8 @@ fails instead of touching dev data. The browser tests' gunicorn runs with these 
 (and its own endpoint), so both sides agree on the password hasher."""
 import os
 
+# DEBUG defaults to off (fail closed); the tests are a development environment by choice.
+os.environ["DJANGO_DEBUG"] = "true"
 os.environ.setdefault("DYNAMODB_ENDPOINT_URL", "http://127.0.0.1:9")
 os.environ.setdefault("DYNAMODB_TABLE_PREFIX", "unconfigured-")
 

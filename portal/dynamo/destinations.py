@@ -50,6 +50,11 @@ class Destination(TenantOwnedModel, ActivatableModel):
     def sort_for(destination_id: str) -> str:
         return f"DEST#{destination_id}"
 
+    @classmethod
+    def every_tenants(cls):
+        """All destinations of every tenant: only for operator commands (key rotation)."""
+        return cls._unscoped_scan()
+
     def sync_index_keys(self) -> None:
         self.pk = self.partition_for(self.tenantId)
         self.sk = self.sort_for(self.id)

@@ -1,13 +1,14 @@
 """Items that expire, all in the sessions table: Django sessions (PK SESSION#{key}), login
 throttles, ingest rate windows and idempotency guards, each removed by the expiresAt TTL."""
 from pynamodb.attributes import (
-    ListAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
 )
 
-from .base import BaseModel, utcnow
+from pynamodb.exceptions import UpdateError
+
+from .base import BaseModel, is_condition_failure, utcnow
 
 TABLE = "sessions"
 
@@ -37,7 +38,9 @@ class SessionItem(BaseModel):
 
 
 class EphemeralCounter(BaseModel):
-    """Failed logins per e-mail/IP, rate-limit windows: small, hot and disposable."""
+    """Throttles (failed logins per e-mail/IP, signups and resets per address): a count of hits
+    in a fixed window, checked and counted in one conditional write so parallel requests can
+    never exceed the limit. Small, hot and disposable."""
 
     table_basename = TABLE
 
@@ -45,12 +48,54 @@ class EphemeralCounter(BaseModel):
         pass
 
     pk = UnicodeAttribute(hash_key=True)
-    events = ListAttribute(of=NumberAttribute, default=list)  # epoch seconds
+    windowStart = NumberAttribute(null=True)  # epoch seconds
+    hits = NumberAttribute(null=True)
     expiresAt = TTLAttribute()
 
     @staticmethod
     def throttle_key_for(scope: str, subject: str) -> str:
         return f"THROTTLE#{scope}#{subject}"
+
+    @classmethod
+    def take(cls, key: str, *, window_start: int, limit: int, expires) -> bool:
+        """Count one hit in the window starting at window_start unless `limit` hits are there
+        already; False (and nothing written) when the window is full."""
+        item = cls(pk=key)
+        for _ in range(2):  # a racing request may open the window between our two writes
+            try:
+                item.update(actions=[cls.hits.add(1), cls.expiresAt.set(expires)],
+                            condition=(cls.windowStart == window_start) & (cls.hits < limit))
+                return True
+            except UpdateError as error:
+                if not is_condition_failure(error):
+                    raise
+            try:
+                item.update(actions=[cls.windowStart.set(window_start), cls.hits.set(1), cls.expiresAt.set(expires)],
+                            condition=cls.pk.does_not_exist() | cls.windowStart.does_not_exist()
+                            | (cls.windowStart < window_start))
+                return limit > 0
+            except UpdateError as error:
+                if not is_condition_failure(error):
+                    raise
+        return False
+
+    @classmethod
+    def give_back(cls, key: str, *, window_start: int) -> None:
+        """Undo one hit of this window (a reserved attempt that turned out fine)."""
+        try:
+            cls(pk=key).update(actions=[cls.hits.add(-1)],
+                               condition=(cls.windowStart == window_start) & (cls.hits > 0))
+        except UpdateError as error:
+            if not is_condition_failure(error):
+                raise
+
+    @classmethod
+    def count(cls, key: str, *, window_start: int) -> int:
+        try:
+            item = cls.get(key, consistent_read=True)
+        except cls.DoesNotExist:
+            return 0
+        return int(item.hits or 0) if item.windowStart == window_start else 0
 
 
 class IngestGuards:

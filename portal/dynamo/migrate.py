@@ -1,8 +1,10 @@
 """Create or check tables, GSIs and TTL so they match the models (like Django's migrate).
 
-A GSI whose projection differs from the model's is rebuilt: DynamoDB cannot change a
-projection in place, so the index is deleted, and created again once it is gone (queries on
-it fail until the new one is back: run that in a quiet moment)."""
+A GSI whose projection differs from the model's is only reported: DynamoDB cannot change a
+projection in place, so a rebuild deletes the index and creates it again once it is gone, and
+queries on it (the worker's due index, the public form's lookups) fail until it is back. That
+happens only when asked (`rebuild_indexes=True`, `dynamo_migrate --rebuild-indexes`), never
+in the ordinary release step."""
 from __future__ import annotations
 
 import time
@@ -126,9 +128,10 @@ def _rebuild_index(model, index: dict) -> None:
     _create_index(model, index)
 
 
-def apply(log=print, wanted: TableSettings = TableSettings()) -> list[str]:
+def apply(log=print, wanted: TableSettings = TableSettings(), *, rebuild_indexes: bool = False) -> list[str]:
     """Create what is missing, bring table settings to `wanted`; return one line per change
-    (empty when nothing changed)."""
+    (empty when nothing changed). An index whose projection differs is logged and left alone
+    unless rebuild_indexes."""
     changes: list[str] = []
     for model in TABLE_MODELS:
         name = model.Meta.table_name
@@ -145,7 +148,11 @@ def apply(log=print, wanted: TableSettings = TableSettings()) -> list[str]:
                 changes.append(f"created index {index['index_name']} on {name}")
                 continue
             change = _projection_change(existing[index["index_name"]], index)
-            if change:
+            if change and not rebuild_indexes:
+                log(f"NOT rebuilt: index {index['index_name']} on {name} projection differs: {change[0]} vs "
+                    f"{change[1]}; run `manage.py dynamo_migrate --rebuild-indexes` in a quiet moment "
+                    "(queries on it fail while it is rebuilt)")
+            elif change:
                 _rebuild_index(model, index)
                 changes.append(f"rebuilt index {index['index_name']} on {name}: projection {change[0]} -> {change[1]}")
         changes += table_settings.apply(model, table, wanted)

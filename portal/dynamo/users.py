@@ -6,7 +6,7 @@ from .base import ActivatableModel, TenantOwnedModel, UTCDateTimeAttribute
 
 TABLE = "users"
 METADATA = "METADATA"
-OWNER, MEMBER = "OWNER", "MEMBER"
+OWNER, ADMIN, MEMBER = "OWNER", "ADMIN", "MEMBER"  # what each may do: portal/permissions.py
 
 
 class Preferences(MapAttribute):

@@ -1,12 +1,14 @@
 """The tenant's profile form (versioned, so a stale form is refused)."""
 from django import forms
 
+from portal.text import refuse_control_characters
+
 
 class ProfileForm(forms.Form):
     # Hidden fields' errors are not shown next to a field: a missing or broken version is
     # reported as a form error instead (see clean).
     version = forms.CharField(widget=forms.HiddenInput, required=False)
-    organization = forms.CharField(label="Organization", max_length=120)
+    organization = forms.CharField(label="Organization", max_length=120, validators=[refuse_control_characters])
     destination_email = forms.EmailField(
         label="Destination e-mail", max_length=254, required=False,
         help_text="Where e-mail notifications about your submissions go. Empty: your account e-mail.")

@@ -5,6 +5,8 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
+from portal.text import refuse_control_characters
+
 
 class CampaignCodeForm(forms.Form):
     code = forms.CharField(label="Campaign code", max_length=32, required=False,
@@ -15,7 +17,7 @@ class CheckoutForm(forms.Form):
     """The price is not a field: the server computes it from the product and the code."""
 
     product_id = forms.ChoiceField(label="Plan")
-    organization = forms.CharField(label="Organization", max_length=120,
+    organization = forms.CharField(label="Organization", max_length=120, validators=[refuse_control_characters],
                                    widget=forms.TextInput(attrs={"autocomplete": "organization"}))
     email = forms.EmailField(label="E-mail", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(label="Password", strip=False,

@@ -9,6 +9,7 @@ from django import forms
 from portal.dynamo.products import MONTHLY, YEARLY
 from portal.dynamo.tenants import REGISTERED, SUSPENDED, UNVALIDATED, VALIDATED
 from portal.services.campaigns import CODE_PATTERN, CODE_RULE, campaign_code_normalize
+from portal.text import refuse_control_characters
 
 # ISO 4217 currency codes in current use.
 ISO_4217 = frozenset("""
@@ -112,7 +113,7 @@ class TenantSearchForm(forms.Form):
 
 
 class TenantForm(VersionedForm):
-    organization = forms.CharField(max_length=200)
+    organization = forms.CharField(max_length=200, validators=[refuse_control_characters])
     email = forms.EmailField(max_length=254, label="E-mail")
     destination_email = forms.EmailField(max_length=254, required=False, label="Destination e-mail")
     product_id = forms.ChoiceField(label="Product", required=False)

@@ -5,7 +5,7 @@ from portal.dynamo.base import save_versioned
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit
 from portal.services.audit import audit_record
-from portal.services.tenants import tenant_public_dict
+from portal.services.tenants import organization_name_clean, tenant_public_dict
 
 
 def account_profile_update(*, tenant: Tenant, actor: str, version: int, organization: str,
@@ -15,7 +15,7 @@ def account_profile_update(*, tenant: Tenant, actor: str, version: int, organiza
     if tenant.version != version:
         raise ConcurrentEdit()
     before = tenant_public_dict(tenant)
-    tenant.organization = organization.strip()
+    tenant.organization = organization_name_clean(organization)
     tenant.destinationEmail = (destination_email or "").strip().lower() or None
     tenant.touch(actor)
     save_versioned(tenant)

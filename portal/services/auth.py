@@ -29,37 +29,55 @@ def _auth_hash(user: PortalUser) -> str:
     return salted_hmac("portal.session", user.passwordHash, algorithm="sha256").hexdigest()
 
 
-def login_is_throttled(*, email: str, ip: str) -> bool:
+# Throttle scopes per sign-in kind: (per account, per client address).
+PORTAL, STAFF = ("login-email", "login-ip"), ("staff-login-user", "staff-login-ip")
+
+
+def sign_in_begin(*, kind: tuple[str, str], account: str, ip: str) -> None:
+    """Reserve one attempt for this address or raise LoginRefused(THROTTLED).
+
+    The per-address limit blocks: the attempt is counted before the password is checked, in
+    one conditional write, so parallel guesses cannot exceed it. The per-account limit only
+    slows (one attempt per LOGIN_SLOWDOWN_SECONDS once it is reached), so strangers guessing
+    at an e-mail cannot lock its owner out for the whole window."""
+    account_scope, ip_scope = kind
     limit, window = settings.LOGIN_MAX_FAILURES, settings.LOGIN_FAILURE_WINDOW_SECONDS
-    return throttle.throttle_is_blocked(scope="login-email", subject=email, limit=limit, window_seconds=window) or \
-        throttle.throttle_is_blocked(scope="login-ip", subject=ip, limit=limit, window_seconds=window)
+    if not throttle.throttle_take(scope=ip_scope, subject=ip, limit=limit, window_seconds=window):
+        raise LoginRefused(THROTTLED)
+    if throttle.throttle_is_blocked(scope=account_scope, subject=account, limit=limit, window_seconds=window) and \
+            not throttle.throttle_take(scope=f"{account_scope}-slow", subject=account, limit=1,
+                                       window_seconds=settings.LOGIN_SLOWDOWN_SECONDS):
+        throttle.throttle_give_back(scope=ip_scope, subject=ip, window_seconds=window)  # no password was checked
+        raise LoginRefused(THROTTLED)
 
 
-def login_failure_record(*, email: str, ip: str) -> None:
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    throttle.throttle_record(scope="login-email", subject=email, window_seconds=window)
-    throttle.throttle_record(scope="login-ip", subject=ip, window_seconds=window)
+def sign_in_failed(*, kind: tuple[str, str], account: str) -> None:
+    throttle.throttle_record(scope=kind[0], subject=account, window_seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+
+
+def sign_in_succeeded(*, kind: tuple[str, str], account: str, ip: str) -> None:
+    throttle.throttle_give_back(scope=kind[1], subject=ip, window_seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    throttle.throttle_clear(scope=kind[0], subject=account)
 
 
 def portal_authenticate(*, email: str, password: str, ip: str) -> tuple[PortalUser, Tenant]:
     """The user and tenant for valid credentials, or LoginRefused with a message to show."""
     email = email.strip().lower()
-    if login_is_throttled(email=email, ip=ip):
-        raise LoginRefused(THROTTLED)
+    sign_in_begin(kind=PORTAL, account=email, ip=ip)
     user = PortalUser.lookup_for_login(email)
     if user is None or not user.active:
         check_password(password, _DUMMY_HASH)
-        login_failure_record(email=email, ip=ip)
+        sign_in_failed(kind=PORTAL, account=email)
         raise LoginRefused(BAD_CREDENTIALS)
     if not check_password(password, user.passwordHash):
-        login_failure_record(email=email, ip=ip)
+        sign_in_failed(kind=PORTAL, account=email)
         raise LoginRefused(BAD_CREDENTIALS)
+    sign_in_succeeded(kind=PORTAL, account=email, ip=ip)
     tenant = tenant_get_or_none(tenant_id=user.tenantId)
     if tenant is None or not tenant.active:
         raise LoginRefused("This account has been closed. Contact support if this is unexpected.")
     # A suspended tenant's users may sign in: the portal is read-only for them, with a banner
     # saying why (portal.decorators.tenant_required refuses every write).
-    throttle.throttle_clear(scope="login-email", subject=email)
     return user, tenant
 
 

@@ -42,14 +42,18 @@ def _user_may_reset(user: PortalUser | None) -> bool:
     return tenant is not None and tenant.active
 
 
-def password_reset_request(*, email: str) -> None:
+def password_reset_request(*, email: str, ip: str | None = None) -> None:
     """Send a reset link if the e-mail belongs to an active user. Returns nothing either way,
-    and sends at most REQUEST_LIMIT links an hour per address."""
+    and sends at most REQUEST_LIMIT links an hour per e-mail address and handles at most
+    PASSWORD_RESET_MAX_PER_ADDRESS requests an hour per client address (`ip`)."""
     email = (email or "").strip().lower()
-    if throttle.throttle_is_blocked(scope="password-reset", subject=email, limit=REQUEST_LIMIT,
-                                    window_seconds=REQUEST_WINDOW_SECONDS):
+    if ip is not None and not throttle.throttle_take(scope="password-reset-ip", subject=ip,
+                                                     limit=settings.PASSWORD_RESET_MAX_PER_ADDRESS,
+                                                     window_seconds=REQUEST_WINDOW_SECONDS):
         return
-    throttle.throttle_record(scope="password-reset", subject=email, window_seconds=REQUEST_WINDOW_SECONDS)
+    if not throttle.throttle_take(scope="password-reset", subject=email, limit=REQUEST_LIMIT,
+                                  window_seconds=REQUEST_WINDOW_SECONDS):
+        return
     user = PortalUser.lookup_for_login(email)
     if not _user_may_reset(user):
         return

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from pynamodb.exceptions import TransactWriteError
 
 from portal.dynamo.base import utcnow
@@ -20,6 +21,7 @@ from portal.dynamo.users import OWNER, PortalUser
 from portal.errors import FieldErrors
 from portal.selectors.campaigns import DELETED, EXPIRED, SCHEDULED, campaign_state, discounted_price
 from portal.selectors.products import product_get_or_none
+from portal.services import throttle
 from portal.services.audit import audit_record
 from portal.services.campaigns import campaign_code_normalize
 from portal.services.orders import order_build
@@ -94,11 +96,20 @@ def _is_transaction_conflict(error: TransactWriteError) -> bool:
     return any(r is not None and r.code == "TransactionConflict" for r in (error.cancellation_reasons or []))
 
 
+SIGNUP_WINDOW_SECONDS = 60 * 60
+SIGNUP_THROTTLED = "Too many sign-ups from your network in the last hour. Try again later."
+
+
 def checkout_place(*, email: str, password: str, organization: str, product_id: str,
-                   campaign_code: str | None = None, today: date | None = None) -> tuple[Tenant, PortalUser, Order]:
+                   campaign_code: str | None = None, today: date | None = None,
+                   ip: str | None = None) -> tuple[Tenant, PortalUser, Order]:
     """Create the tenant, its owner and the order in one transaction, then send the
-    verification e-mail. Raises CheckoutInvalid or EmailTaken and writes nothing."""
+    verification e-mail. Raises CheckoutInvalid or EmailTaken and writes nothing. A client
+    address (`ip`) may place at most SIGNUP_MAX_PER_ADDRESS checkouts an hour."""
     quote = price_quote(product_id=product_id, campaign_code=campaign_code, today=today)
+    if ip is not None and not throttle.throttle_take(scope="signup-ip", subject=ip, limit=settings.SIGNUP_MAX_PER_ADDRESS,
+                                                     window_seconds=SIGNUP_WINDOW_SECONDS):
+        raise CheckoutInvalid(SIGNUP_THROTTLED)
     email = email.strip().lower()
     created: dict = {}
 

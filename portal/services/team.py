@@ -1,4 +1,5 @@
-"""The owner's team: invite members by e-mail, remove them. Members cannot manage the team.
+"""The team: invite members by e-mail, assign roles, remove them. Who may manage the team is
+in the role table (portal/permissions.py: the owner and admins).
 
 An invited member is a MEMBER user without a usable password; the e-mailed link is the same
 signed, single-use invitation token staff invitations use (services.tenants), accepted at
@@ -15,6 +16,7 @@ from portal.dynamo.base import save_versioned
 from portal.dynamo.tenants import Tenant
 from portal.dynamo.users import MEMBER, OWNER, PortalUser
 from portal.errors import NotFound, ServiceError
+from portal.permissions import ASSIGNABLE_ROLES, MANAGE_TEAM, ROLE_LABELS, user_can
 from portal.services.audit import audit_record
 from portal.services.tenants import INVITATION_MAX_AGE, invitation_token
 from portal.services.users import portal_user_create
@@ -22,15 +24,15 @@ from portal.services.users import portal_user_create
 
 class TeamPermissionDenied(ServiceError):
     def __init__(self):
-        super().__init__("Only the account owner can manage the team.")
+        super().__init__("Only the account owner and admins can manage the team.")
 
 
 class TeamRefused(ServiceError):
     pass
 
 
-def _require_owner(actor: PortalUser) -> None:
-    if actor.role != OWNER:
+def _require_team_manager(actor: PortalUser) -> None:
+    if not user_can(actor, MANAGE_TEAM):
         raise TeamPermissionDenied()
 
 
@@ -47,9 +49,9 @@ def team_invite_send(*, tenant: Tenant, user: PortalUser, inviter: PortalUser) -
 def team_invite(*, tenant: Tenant, actor: PortalUser, email: str, name: str = "") -> PortalUser:
     """Create a MEMBER user with no usable password and e-mail them a set-password link.
     An e-mail address any user already has raises UserEmailTaken and writes nothing."""
-    _require_owner(actor)
+    _require_team_manager(actor)
     member = portal_user_create(tenant_id=tenant.id, email=email, password=None, role=MEMBER,
-                                actor=actor.email, name=name.strip())
+                                actor=actor.email, name=name.strip(), reclaim_inactive=True)
     team_invite_send(tenant=tenant, user=member, inviter=actor)
     audit_record(tenant_id=tenant.id, actor=actor.email, action="user.invite", target_type="user",
                  target_id=member.email, after={"email": member.email, "role": member.role})
@@ -67,7 +69,7 @@ def _member_by_id(*, tenant_id: str, user_id: str) -> PortalUser:
 
 def team_remove(*, tenant: Tenant, actor: PortalUser, user_id: str) -> PortalUser:
     """Deactivate a member of this tenant; another tenant's user id is NotFound."""
-    _require_owner(actor)
+    _require_team_manager(actor)
     member = _member_by_id(tenant_id=tenant.id, user_id=user_id)
     if member.role == OWNER:
         raise TeamRefused("The account owner cannot be removed from the team.")
@@ -77,3 +79,26 @@ def team_remove(*, tenant: Tenant, actor: PortalUser, user_id: str) -> PortalUse
     audit_record(tenant_id=tenant.id, actor=actor.email, action="user.remove", target_type="user",
                  target_id=member.email, before={"active": True}, after={"active": False})
     return member
+
+
+def team_role_change(*, tenant: Tenant, actor: PortalUser, user_id: str, role: str) -> PortalUser:
+    """Give a teammate another role (admin or member). The owner's role never changes here;
+    another tenant's user id is NotFound."""
+    _require_team_manager(actor)
+    if role not in ASSIGNABLE_ROLES:
+        raise TeamRefused("Choose admin or member.")
+    member = _member_by_id(tenant_id=tenant.id, user_id=user_id)
+    if member.role == OWNER:
+        raise TeamRefused("The account owner's role cannot be changed.")
+    before = member.role
+    if before != role:
+        member.role = role
+        member.touch(actor.email)
+        save_versioned(member)
+        audit_record(tenant_id=tenant.id, actor=actor.email, action="user.role_change", target_type="user",
+                     target_id=member.email, before={"role": before}, after={"role": role})
+    return member
+
+
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, role.title())

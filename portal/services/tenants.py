@@ -22,6 +22,7 @@ from portal.services.audit import audit_record
 from portal.services.common import staff_set_active, version_check
 from portal.services.users import portal_user_build
 from portal.services.password_links import password_link_spend, password_link_token, password_link_user
+from portal.text import CONTROL_CHARACTERS, has_control_characters
 
 INVITATION_MAX_AGE = timedelta(days=7)
 _INVITATION_PURPOSE = "invitation"
@@ -38,6 +39,14 @@ class TransitionRefused(ServiceError):
 
 class TenantInvalid(FieldErrors):
     pass
+
+
+def organization_name_clean(organization: str) -> str:
+    # The name goes into e-mail subjects: a line break there would fail the send after the
+    # rows were written, so it is refused before anything is.
+    if has_control_characters(organization):
+        raise TenantInvalid(CONTROL_CHARACTERS, field="organization")
+    return organization.strip()
 
 
 class InvitationInvalid(ServiceError):
@@ -60,7 +69,7 @@ def tenant_create(*, email: str, organization: str, actor: str, product_id: str 
     """Create a tenant and claim its e-mail atomically. `extra_writes(transaction, tenant)` lets
     a caller (checkout, staff create) add its own items to the same transaction."""
     email = email.strip().lower()
-    tenant = Tenant(id=new_id(), email=email, organization=organization.strip(), status=status,
+    tenant = Tenant(id=new_id(), email=email, organization=organization_name_clean(organization), status=status,
                     productId=product_id, campaignCode=campaign_code, lastUpdatedBy=actor,
                     destinationEmail=destination_email or None)
     tenant.sync_index_keys()
@@ -132,7 +141,7 @@ def tenant_update(*, tenant: Tenant, actor: str, version: int, email: str, organ
         _check_plan(product_id=product_id, campaign_code=campaign_code)
     before = tenant_public_dict(tenant)
     old_email, new_email = tenant.email, email.strip().lower()
-    tenant.email, tenant.organization = new_email, organization.strip()
+    tenant.email, tenant.organization = new_email, organization_name_clean(organization)
     tenant.destinationEmail = destination_email or None
     tenant.productId, tenant.campaignCode = product_id or None, campaign_code
     tenant.touch(actor)

@@ -1,4 +1,6 @@
-"""Sliding-window counters on the sessions table, shared by every web process."""
+"""Throttles on the sessions table, shared by every web process: fixed windows whose check and
+count are one conditional write (EphemeralCounter.take), so parallel requests cannot exceed
+a limit between a check and a record."""
 from __future__ import annotations
 
 import time
@@ -7,28 +9,40 @@ from datetime import timedelta
 from portal.dynamo.expiring import EphemeralCounter
 
 
-def _recent(item: EphemeralCounter | None, window_seconds: int, now: float) -> list[float]:
-    if item is None:
-        return []
-    return [t for t in item.events if t > now - window_seconds]
+def _now() -> float:
+    return time.time()
+
+
+def _window(window_seconds: int) -> tuple[int, timedelta]:
+    now = int(_now())
+    start = now - now % window_seconds
+    # TTL a full window after the window ends, so a clock slightly behind still finds it.
+    return start, timedelta(seconds=start + 2 * window_seconds - now)
+
+
+def throttle_take(*, scope: str, subject: str, limit: int, window_seconds: int) -> bool:
+    """Reserve one of `limit` attempts in the current window; False when none is left."""
+    start, ttl = _window(window_seconds)
+    return EphemeralCounter.take(EphemeralCounter.throttle_key_for(scope, subject),
+                                 window_start=start, limit=limit, expires=ttl)
+
+
+def throttle_give_back(*, scope: str, subject: str, window_seconds: int) -> None:
+    """Return a reserved attempt that did not fail (a successful sign-in)."""
+    start, _ = _window(window_seconds)
+    EphemeralCounter.give_back(EphemeralCounter.throttle_key_for(scope, subject), window_start=start)
 
 
 def throttle_is_blocked(*, scope: str, subject: str, limit: int, window_seconds: int) -> bool:
-    try:
-        item = EphemeralCounter.get(EphemeralCounter.throttle_key_for(scope, subject), consistent_read=True)
-    except EphemeralCounter.DoesNotExist:
-        return False
-    return len(_recent(item, window_seconds, time.time())) >= limit
+    start, _ = _window(window_seconds)
+    return EphemeralCounter.count(EphemeralCounter.throttle_key_for(scope, subject), window_start=start) >= limit
 
 
 def throttle_record(*, scope: str, subject: str, window_seconds: int) -> None:
-    """Append one event atomically (list_append), trimming nothing: the TTL ends the item."""
-    now = time.time()
-    item = EphemeralCounter(pk=EphemeralCounter.throttle_key_for(scope, subject))
-    item.update(actions=[
-        EphemeralCounter.events.set((EphemeralCounter.events | []).append([int(now)])),
-        EphemeralCounter.expiresAt.set(timedelta(seconds=window_seconds)),
-    ])
+    """Count one event without a limit (checked separately with throttle_is_blocked)."""
+    start, ttl = _window(window_seconds)
+    EphemeralCounter.take(EphemeralCounter.throttle_key_for(scope, subject),
+                          window_start=start, limit=2**31, expires=ttl)
 
 
 def throttle_clear(*, scope: str, subject: str) -> None:

@@ -26,10 +26,18 @@ def portal_user_build(*, tenant_id: str, email: str, password: str | None, role:
 
 
 def portal_user_create(*, tenant_id: str, email: str, password: str | None, role: str = MEMBER,
-                       actor: str, name: str = "") -> PortalUser:
+                       actor: str, name: str = "", reclaim_inactive: bool = False) -> PortalUser:
+    """A new user; UserEmailTaken when any user has the address. With reclaim_inactive, a
+    deactivated user's item (a removed member) is replaced, so the address is free again."""
     user = portal_user_build(tenant_id=tenant_id, email=email, password=password, role=role, actor=actor, name=name)
+    condition = PortalUser.pk.does_not_exist()
+    previous = PortalUser.lookup_for_login(user.email) if reclaim_inactive else None
+    if previous is not None and not previous.active:
+        # Replace exactly the inactive copy we read (its version), never a live account.
+        user.version = previous.version
+        condition = PortalUser.active == False  # noqa: E712 (a PynamoDB condition)
     try:
-        user.save(condition=PortalUser.pk.does_not_exist())
+        user.save(condition=condition)
     except PutError as error:
         if is_condition_failure(error):
             raise UserEmailTaken(user.email) from error

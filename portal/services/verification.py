@@ -65,10 +65,9 @@ def verification_resend(*, tenant: Tenant, actor: str) -> None:
     """Send the link again, at most RESEND_LIMIT times an hour per tenant."""
     if tenant.status != UNVALIDATED:
         raise AlreadyConfirmed()
-    if throttle.throttle_is_blocked(scope="verify-resend", subject=tenant.id, limit=RESEND_LIMIT,
-                                    window_seconds=RESEND_WINDOW_SECONDS):
+    if not throttle.throttle_take(scope="verify-resend", subject=tenant.id, limit=RESEND_LIMIT,
+                                  window_seconds=RESEND_WINDOW_SECONDS):
         raise VerificationThrottled()
-    throttle.throttle_record(scope="verify-resend", subject=tenant.id, window_seconds=RESEND_WINDOW_SECONDS)
     verification_send(tenant=tenant)
     audit_record(tenant_id=tenant.id, actor=actor, action="tenant.verification_resend",
                  target_type="tenant", target_id=tenant.id)

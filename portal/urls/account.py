@@ -11,4 +11,5 @@ urlpatterns = [
     path("account/verify/resend/", verification.verify_resend, name="verify_resend"),
     path("account/team/", team.team, name="team"),
     path("account/team/<str:user_id>/remove/", team.team_member_remove, name="team_member_remove"),
+    path("account/team/<str:user_id>/role/", team.team_member_role, name="team_member_role"),
 ]

@@ -1,11 +1,24 @@
 """Request helpers the view packages share: the client's address and a safe `next` target."""
+import ipaddress
+
+from django.conf import settings
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def client_ip(request) -> str:
-    # Behind a load balancer the first X-Forwarded-For hop is the client.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "unknown")
+    """The address the outermost trusted proxy saw (settings.TRUSTED_PROXY_HOPS). Entries left
+    of it in X-Forwarded-For were written by the client and are never believed."""
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    hops = settings.TRUSTED_PROXY_HOPS
+    if hops <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    chain = [part for part in forwarded if part] + [remote]
+    candidate = chain[max(len(chain) - 1 - hops, 0)]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:  # a proxy that forwards garbage: fall back to what we can see
+        return remote
 
 
 def safe_next_url(request, default: str) -> str:

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _manage(*args, env=None):
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "formbridge.settings", **(env or {})}, timeout=120)
+                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "formbridge.settings", "DJANGO_DEBUG": "true",
+                               **(env or {})}, timeout=120)
 
 
 def test_unreachable_endpoint_is_one_clear_line_not_a_traceback():
@@ -27,6 +28,7 @@ def test_check_deploy_is_clean_with_production_settings():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env={
         "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-0123456789",
         "DJANGO_ALLOWED_HOSTS": "forms.example.com", "SITE_URL": "https://forms.example.com",
+        "FIELD_ENCRYPTION_KEYS": "Y2hlY2stZGVwbG95LXRlc3Qta2V5LTAxMjM0NTY3ODk=",
     })
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout

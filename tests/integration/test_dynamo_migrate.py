@@ -73,7 +73,7 @@ def test_an_index_with_an_old_projection_is_reported_then_rebuilt_with_the_model
     with pytest.raises(CommandError, match="1 difference"):
         call_command("dynamo_migrate", "--check")
     assert f"scratch-submissions: index FormIndex projection differs: ALL vs {wanted}" in capsys.readouterr().err
-    assert migrate.apply(log=lambda line: None) == [
+    assert migrate.apply(log=lambda line: None, rebuild_indexes=True) == [
         f"rebuilt index FormIndex on scratch-submissions: projection ALL -> {wanted}"]
     assert migrate.find_drift() == []
     gsi = migrate._existing_indexes(migrate._describe(Submission))["FormIndex"]
@@ -96,3 +96,26 @@ def test_every_table_of_the_design_exists_with_its_indexes(ddb):
         assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
         found[model.table_basename] = {g["IndexName"] for g in table.get("GlobalSecondaryIndexes", [])}
     assert found == expected
+
+
+def test_a_projection_change_is_reported_and_the_index_kept_unless_a_rebuild_is_asked_for(scratch_prefix, capsys):
+    migrate.apply(log=lambda line: None)
+    client = Submission._get_connection().connection.client
+    index = next(i for i in Submission._get_schema()["global_secondary_indexes"] if i["index_name"] == "FormIndex")
+    client.update_table(TableName="scratch-submissions", GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "FormIndex"}}])
+    _until(lambda: "FormIndex" not in migrate._existing_indexes(migrate._describe(Submission)))
+    client.update_table(TableName="scratch-submissions", AttributeDefinitions=index["attribute_definitions"],
+                        GlobalSecondaryIndexUpdates=[{"Create": {
+                            "IndexName": "FormIndex", "Projection": {"ProjectionType": "ALL"},
+                            "KeySchema": sorted(index["key_schema"], key=lambda k: k["KeyType"] != "HASH")}}])
+    _until(lambda: migrate._index_status(Submission, "FormIndex") == "ACTIVE")
+
+    call_command("dynamo_migrate")  # the release step
+    out = capsys.readouterr().out
+    assert "NOT rebuilt: index FormIndex on scratch-submissions projection differs: ALL vs" in out
+    assert "--rebuild-indexes" in out
+    gsi = migrate._existing_indexes(migrate._describe(Submission))["FormIndex"]
+    assert migrate.projection_text(gsi["Projection"]) == "ALL" and gsi.get("IndexStatus", "ACTIVE") == "ACTIVE"
+    call_command("dynamo_migrate", "--rebuild-indexes")
+    assert "rebuilt index FormIndex" in capsys.readouterr().out
+    assert migrate.find_drift() == []

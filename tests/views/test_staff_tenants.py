@@ -137,7 +137,7 @@ def test_staff_creates_a_tenant_and_the_owner_sets_a_password_from_the_invitatio
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["owner@invited.example"]
     path = re.search(r"https?://[^/\s]+(/invite/\S+/)", mail.outbox[0].body).group(1)
     visitor = Client()
-    assert "Set your password" in visitor.get(path).content.decode()
+    assert "Set your password" in visitor.get(path, follow=True).content.decode()
     mismatch = visitor.post(path, {"password": "a-good-password-77", "password_again": "another-one-88"})
     assert mismatch.status_code == 200 and "The two passwords do not match." in mismatch.content.decode()
     assert PortalUser.lookup_for_login("owner@invited.example").passwordHash == "!"

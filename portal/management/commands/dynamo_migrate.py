@@ -8,12 +8,16 @@ from portal.dynamo.table_settings import TableSettings
 
 
 class Command(BaseCommand):
-    help = "Create missing DynamoDB tables, indexes and TTL, apply table settings (PITR, deletion protection, TTL), and rebuild indexes whose projection changed (idempotent). --check only reports drift."
+    help = ("Create missing DynamoDB tables, indexes and TTL and apply table settings (PITR, deletion "
+            "protection, TTL) (idempotent); report indexes whose projection changed (--rebuild-indexes "
+            "rebuilds them). --check only reports drift.")
 
     def add_arguments(self, parser):
         parser.add_argument("--check", action="store_true", help="Exit non-zero if anything is missing; change nothing.")
+        parser.add_argument("--rebuild-indexes", action="store_true",
+                            help="Delete and recreate indexes whose projection changed (queries on them fail meanwhile).")
 
-    def handle(self, *args, check: bool = False, **options):
+    def handle(self, *args, check: bool = False, rebuild_indexes: bool = False, **options):
         prefix = settings.DYNAMODB_TABLE_PREFIX
         wanted = TableSettings(pitr=settings.DYNAMODB_PITR, deletion_protection=settings.DYNAMODB_DELETION_PROTECTION,
                                ttl=settings.DYNAMODB_TTL)
@@ -25,6 +29,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{len(drift)} difference(s) between the models and tables prefixed '{prefix}'.")
             self.stdout.write(f"Tables prefixed '{prefix}' match the models.")
             return
-        changes = migrate.apply(log=lambda line: self.stdout.write(f"  {line}"), wanted=wanted)
+        changes = migrate.apply(log=lambda line: self.stdout.write(f"  {line}"), wanted=wanted,
+                                rebuild_indexes=rebuild_indexes)
         if not changes:
             self.stdout.write(f"No changes: tables prefixed '{prefix}' are up to date.")

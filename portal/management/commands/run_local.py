@@ -22,6 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--bind", default="127.0.0.1:8000")
 
     def handle(self, *args, bind: str, **options):
+        if not settings.DEBUG:
+            raise CommandError("run_local is for development: run it with DJANGO_DEBUG=true (make run does).")
         children: list[subprocess.Popen] = []
         endpoint = settings.DYNAMODB_ENDPOINT_URL
         if endpoint and not dynamodb_local.answers(endpoint):

@@ -1,10 +1,16 @@
-"""Idempotent demo data: a local staff account, products, campaigns, two tenants with users."""
+"""Idempotent demo data: a local staff account, products, campaigns, two tenants with users.
+
+Development only: with DEBUG off it refuses unless --force, and then creates no staff account
+and gives the demo users random passwords (printed once), so no known password reaches a
+real environment."""
 import random
+import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from portal.dynamo.campaigns import Campaign
 from portal.dynamo.products import Product
@@ -38,15 +44,27 @@ TENANTS = [
 class Command(BaseCommand):
     help = "Load demo data (safe to run again: existing items are left alone)."
 
-    def handle(self, *args, **options):
-        self._staff()
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true",
+                            help="run with DEBUG off (no staff account; random demo passwords)")
+
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_demo loads demo accounts and runs only with DJANGO_DEBUG=true "
+                               "(--force to load it anyway, without a staff account and with random passwords).")
+        password = DEMO_PASSWORD if settings.DEBUG else secrets.token_urlsafe(18)
+        if settings.DEBUG:
+            self._staff()
         products = self._products()
         self._campaigns(products)
-        self._tenants(products)
+        self._tenants(products, password)
         self._submissions()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        self.stdout.write(f"  staff console: /staff/  user '{STAFF_USERNAME}'  password '{STAFF_PASSWORD}'")
-        self.stdout.write(f"  tenant portal: /login/  user '{TENANTS[0][0]}'  password '{DEMO_PASSWORD}'")
+        if settings.DEBUG:
+            self.stdout.write(f"  staff console: /staff/  user '{STAFF_USERNAME}'  password '{STAFF_PASSWORD}'")
+        else:
+            self.stdout.write("  staff console: no account created; use manage.py createsuperuser")
+        self.stdout.write(f"  tenant portal: /login/  user '{TENANTS[0][0]}'  password '{password}'")
 
     def _staff(self):
         User = get_user_model()
@@ -73,15 +91,15 @@ class Command(BaseCommand):
                 campaign_create(actor=ACTOR, code=code, product_id=products[product].id, discount_percent=percent,
                                 from_date=start, to_date=end, name=f"{code} demo campaign")
 
-    def _tenants(self, products: dict[str, Product]) -> None:
+    def _tenants(self, products: dict[str, Product], password: str) -> None:
         for email, organization, status, members in TENANTS:
             if PortalUser.lookup_for_login(email):
                 continue
             tenant = tenant_create(email=email, organization=organization, actor=ACTOR,
                                    product_id=products["Agency"].id, status=status)
-            portal_user_create(tenant_id=tenant.id, email=email, password=DEMO_PASSWORD, role=OWNER, actor=ACTOR)
+            portal_user_create(tenant_id=tenant.id, email=email, password=password, role=OWNER, actor=ACTOR)
             for member in members:
-                portal_user_create(tenant_id=tenant.id, email=member, password=DEMO_PASSWORD, actor=ACTOR)
+                portal_user_create(tenant_id=tenant.id, email=member, password=password, actor=ACTOR)
 
     def _submissions(self) -> None:
         """A site and two weeks of submissions for the first tenant, so the dashboard has a

@@ -2,7 +2,8 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
-from portal.decorators import owner_required, tenant_required
+from portal import permissions as perm
+from portal.decorators import permission_required
 from portal.forms.account import ProfileForm
 from portal.selectors.orders import order_list
 from portal.selectors.plans import plan_usage
@@ -11,7 +12,7 @@ from portal.services.onboarding import api_keys_allowed
 from portal.views.refusals import refusals_on_form
 
 
-@tenant_required
+@permission_required(perm.VIEW)
 def account(request):
     tenant = request.tenant
     return render(request, "portal/account/index.html", {
@@ -19,7 +20,7 @@ def account(request):
     })
 
 
-@owner_required
+@permission_required(perm.MANAGE_ACCOUNT, read=perm.MANAGE_ACCOUNT)
 def profile_edit(request):
     tenant = request.tenant
     initial = {"version": tenant.version, "organization": tenant.organization,
@@ -33,7 +34,7 @@ def profile_edit(request):
     return render(request, "portal/account/profile.html", {"form": form})
 
 
-@tenant_required
+@permission_required(perm.VIEW)
 def plan(request):
     orders = order_list(tenant_id=request.tenant.id, cursor=request.GET.get("cursor"))
     return render(request, "portal/account/plan.html", {"plan": plan_usage(tenant=request.tenant), "orders": orders})

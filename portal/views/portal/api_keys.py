@@ -5,7 +5,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from portal.decorators import tenant_required
+from portal import permissions as perm
+from portal.decorators import permission_required
 from portal.forms.sites import ApiKeyForm
 from portal.selectors.access import access_api_key, access_site
 from portal.selectors.sites import api_key_list
@@ -15,7 +16,7 @@ from portal.views.refusals import refusals_as_messages
 
 @never_cache
 @require_POST
-@tenant_required
+@permission_required(perm.MANAGE_KEYS)
 def key_create(request, site_id):
     site = access_site(tenant=request.tenant, site_id=site_id)
     form = ApiKeyForm(request.POST)
@@ -32,7 +33,7 @@ def key_create(request, site_id):
 
 
 @require_POST
-@tenant_required
+@permission_required(perm.MANAGE_KEYS)
 def key_revoke(request, site_id, key_id):
     site = access_site(tenant=request.tenant, site_id=site_id)
     key = access_api_key(tenant=request.tenant, site=site, key_id=key_id)

@@ -4,7 +4,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from portal.decorators import tenant_required
+from portal import permissions as perm
+from portal.decorators import permission_required
 from portal.errors import LoginRefused
 from portal.forms.auth import PasswordChangeForm, PortalLoginForm
 from portal.services import auth
@@ -31,7 +32,7 @@ def logout_view(request):
     return redirect("portal:login")
 
 
-@tenant_required
+@permission_required(perm.VIEW)
 def password_change_view(request):
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -3,7 +3,8 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from portal.decorators import tenant_required
+from portal import permissions as perm
+from portal.decorators import permission_required
 from portal.errors import NotFound
 from portal.forms.destinations import ResendForm
 from portal.selectors.access import access_destination, access_submission
@@ -13,7 +14,7 @@ from portal.services import deliveries as services
 from portal.views.refusals import refusals_as_messages
 
 
-@tenant_required
+@permission_required(perm.VIEW)
 def submission_deliveries(request, submission_id):
     submission = access_submission(tenant=request.tenant, submission_id=submission_id)
     destinations = [d for d in destination_list(tenant_id=request.tenant.id) if d.enabled]
@@ -35,7 +36,7 @@ def _report(request, outcome, label: str) -> None:
 
 
 @require_POST
-@tenant_required
+@permission_required(perm.RETRY)
 def delivery_retry(request, submission_id, destination_id):
     submission = access_submission(tenant=request.tenant, submission_id=submission_id)
     destination = access_destination(tenant=request.tenant, destination_id=destination_id)
@@ -49,7 +50,7 @@ def delivery_retry(request, submission_id, destination_id):
 
 
 @require_POST
-@tenant_required
+@permission_required(perm.RETRY)
 def submission_resend(request, submission_id):
     submission = access_submission(tenant=request.tenant, submission_id=submission_id)
     form = ResendForm(request.POST, destinations=destination_list(tenant_id=request.tenant.id))

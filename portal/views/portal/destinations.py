@@ -7,7 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from portal.decorators import tenant_required
+from portal import permissions as perm
+from portal.decorators import permission_required
 from portal.dynamo.delivery_status import DeliveryStatus
 from portal.forms.destinations import BulkRetryForm, DestinationForm
 from portal.selectors import destinations as selectors
@@ -18,7 +19,7 @@ from portal.services import destinations as services
 from portal.views.refusals import refusals_as_messages, refusals_on_form
 
 
-@tenant_required
+@permission_required(perm.VIEW)
 def destination_list(request):
     items = selectors.destination_list(tenant_id=request.tenant.id)
     limit = plan_quotas(tenant=request.tenant).max_destinations
@@ -26,7 +27,7 @@ def destination_list(request):
                   {"destinations": items, "limit": limit, "can_add": len(items) < limit})
 
 
-@tenant_required
+@permission_required(perm.MANAGE_DESTINATIONS, read=perm.MANAGE_DESTINATIONS)
 def destination_create(request):
     form = DestinationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -38,7 +39,7 @@ def destination_create(request):
     return render(request, "portal/destinations/form.html", {"form": form, "creating": True})
 
 
-@tenant_required
+@permission_required(perm.VIEW)
 def destination_detail(request, destination_id):
     destination = access_destination(tenant=request.tenant, destination_id=destination_id)
     outcome = request.GET.get("outcome") or None
@@ -54,7 +55,7 @@ def destination_detail(request, destination_id):
     })
 
 
-@tenant_required
+@permission_required(perm.MANAGE_DESTINATIONS, read=perm.MANAGE_DESTINATIONS)
 def destination_edit(request, destination_id):
     destination = access_destination(tenant=request.tenant, destination_id=destination_id)
     form = DestinationForm(request.POST or None, initial=DestinationForm.initial_for(destination))
@@ -69,7 +70,7 @@ def destination_edit(request, destination_id):
 
 def _simple_action(service, success: str):
     @require_POST
-    @tenant_required
+    @permission_required(perm.MANAGE_DESTINATIONS)
     def view(request, destination_id):
         destination = access_destination(tenant=request.tenant, destination_id=destination_id)
         with refusals_as_messages(request):
@@ -96,7 +97,7 @@ def _secret_page(request, destination, secret: str, rotated: bool):
 
 @never_cache
 @require_POST
-@tenant_required
+@permission_required(perm.MANAGE_SECRETS)
 def destination_secret(request, destination_id):
     destination = access_destination(tenant=request.tenant, destination_id=destination_id)
     secret = services.destination_secret_reveal(tenant=request.tenant, actor=request.portal_user.email,
@@ -106,7 +107,7 @@ def destination_secret(request, destination_id):
 
 @never_cache
 @require_POST
-@tenant_required
+@permission_required(perm.MANAGE_SECRETS)
 def destination_secret_rotate(request, destination_id):
     destination = access_destination(tenant=request.tenant, destination_id=destination_id)
     with refusals_as_messages(request):
@@ -117,7 +118,7 @@ def destination_secret_rotate(request, destination_id):
 
 
 @require_POST
-@tenant_required
+@permission_required(perm.MANAGE_DESTINATIONS)
 def destination_test(request, destination_id):
     destination = access_destination(tenant=request.tenant, destination_id=destination_id)
     attempt = delivery_services.destination_send_test(tenant=request.tenant, actor=request.portal_user.email,
@@ -130,7 +131,7 @@ def destination_test(request, destination_id):
 
 
 @require_POST
-@tenant_required
+@permission_required(perm.RETRY)
 def destination_bulk_retry(request, destination_id):
     destination = access_destination(tenant=request.tenant, destination_id=destination_id)
     form = BulkRetryForm(request.POST)

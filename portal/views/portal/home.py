@@ -1,11 +1,12 @@
 """The tenant's dashboard: the 30-day summary built from the metrics day items."""
 from django.shortcuts import render
 
-from portal.decorators import tenant_required
+from portal import permissions as perm
+from portal.decorators import permission_required
 from portal.selectors.metrics import dashboard_summary
 
 
-@tenant_required
+@permission_required(perm.VIEW)
 def home(request):
     """The dashboard: 30 days of counters from the metrics table."""
     summary = dashboard_summary(tenant=request.tenant)

@@ -3,7 +3,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
-from portal.decorators import tenant_required
+from portal import permissions as perm
+from portal.decorators import permission_required
 from portal.forms.sites import ApiKeyForm, SiteForm
 from portal.selectors.access import access_site
 from portal.selectors.plans import plan_quotas
@@ -12,7 +13,7 @@ from portal.services import sites as site_services
 from portal.views.refusals import refusals_on_form
 
 
-@tenant_required
+@permission_required(perm.MANAGE_SITES)
 def site_index(request):
     form = SiteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -25,14 +26,14 @@ def site_index(request):
         "form": form, "sites": sites, "max_sites": plan_quotas(tenant=request.tenant).max_sites})
 
 
-@tenant_required
+@permission_required(perm.MANAGE_SITES)
 def site_detail(request, site_id):
     site = access_site(tenant=request.tenant, site_id=site_id)
     return render(request, "portal/sites/detail.html", {
         "site": site, "keys": api_key_list(tenant_id=request.tenant.id, site_id=site.id), "key_form": ApiKeyForm()})
 
 
-@tenant_required
+@permission_required(perm.MANAGE_SITES, read=perm.MANAGE_SITES)
 def site_delete(request, site_id):
     site = access_site(tenant=request.tenant, site_id=site_id)
     if request.method == "POST":
@@ -42,7 +43,7 @@ def site_delete(request, site_id):
     return render(request, "portal/sites/delete.html", {"site": site})
 
 
-@tenant_required
+@permission_required(perm.VIEW)
 def site_quick_start(request, site_id):
     site = access_site(tenant=request.tenant, site_id=site_id)
     return render(request, "portal/sites/quick_start.html", {

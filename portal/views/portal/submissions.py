@@ -4,7 +4,8 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from portal.decorators import tenant_required
+from portal import permissions as perm
+from portal.decorators import permission_required
 from portal.forms.submissions import DeleteSubmissionForm, SubmissionFilterForm
 from portal.selectors.access import access_submission
 from portal.selectors.deliveries import delivery_timeline
@@ -15,7 +16,7 @@ from portal.services.submissions import submission_delete, submission_mark_spam
 from portal.views.refusals import refusals_as_messages
 
 
-@tenant_required
+@permission_required(perm.VIEW)
 def submission_index(request):
     form = SubmissionFilterForm(request.GET)
     filters = form.filters()
@@ -33,7 +34,7 @@ def submission_index(request):
         "filter_query": page.first_query if page else ""}, status=400 if bad_cursor else 200)
 
 
-@tenant_required
+@permission_required(perm.VIEW)
 def submission_detail(request, submission_id):
     submission = access_submission(tenant=request.tenant, submission_id=submission_id)
     return render(request, "portal/submissions/detail.html", {
@@ -42,7 +43,7 @@ def submission_detail(request, submission_id):
 
 
 @require_POST
-@tenant_required
+@permission_required(perm.MARK_SPAM)
 def submission_spam(request, submission_id):
     submission = access_submission(tenant=request.tenant, submission_id=submission_id)
     spam = request.POST.get("spam") == "1"
@@ -52,7 +53,7 @@ def submission_spam(request, submission_id):
     return redirect("portal:submission_detail", submission_id=submission.id)
 
 
-@tenant_required
+@permission_required(perm.PRIVACY_DELETE, read=perm.PRIVACY_DELETE)
 def submission_delete_view(request, submission_id):
     submission = access_submission(tenant=request.tenant, submission_id=submission_id)
     form = DeleteSubmissionForm(request.POST or None)
@@ -73,11 +74,11 @@ def _export(request, rows, *, content_type: str, extension: str):
     return response
 
 
-@tenant_required
+@permission_required(perm.EXPORT, read=perm.EXPORT)
 def submission_export_csv(request):
     return _export(request, csv_rows, content_type="text/csv; charset=utf-8", extension="csv")
 
 
-@tenant_required
+@permission_required(perm.EXPORT, read=perm.EXPORT)
 def submission_export_jsonl(request):
     return _export(request, jsonl_lines, content_type="application/x-ndjson; charset=utf-8", extension="jsonl")

@@ -1,16 +1,18 @@
-"""The owner's team page: list, invite, remove. Members get 403."""
+"""The team page: list, invite, assign roles, remove. Guarded by the role table (owner and
+admins manage the team; members get 403)."""
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from portal.decorators import owner_required
-from portal.forms.team import TeamInviteForm
+from portal import permissions as perm
+from portal.decorators import permission_required
+from portal.forms.team import TeamInviteForm, TeamRoleForm
 from portal.selectors.users import team_list
-from portal.services.team import team_invite, team_remove
+from portal.services.team import role_label, team_invite, team_remove, team_role_change
 from portal.views.refusals import refusals_as_messages, refusals_on_form
 
 
-@owner_required
+@permission_required(perm.MANAGE_TEAM, read=perm.MANAGE_TEAM)
 def team(request):
     form = TeamInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -18,11 +20,27 @@ def team(request):
             member = team_invite(tenant=request.tenant, actor=request.portal_user, **form.cleaned_data)
             messages.success(request, f"Invitation sent to {member.email}.")
             return redirect("portal:team")
-    return render(request, "portal/account/team.html", {"form": form, "members": team_list(tenant_id=request.tenant.id)})
+    return render(request, "portal/account/team.html", {
+        "form": form, "members": team_list(tenant_id=request.tenant.id), "role_choices": TeamRoleForm.CHOICES,
+    })
 
 
 @require_POST
-@owner_required
+@permission_required(perm.MANAGE_TEAM)
+def team_member_role(request, user_id):
+    form = TeamRoleForm(request.POST)
+    with refusals_as_messages(request):
+        if not form.is_valid():
+            messages.error(request, "Choose admin or member.")
+            return redirect("portal:team")
+        member = team_role_change(tenant=request.tenant, actor=request.portal_user, user_id=user_id,
+                                  role=form.cleaned_data["role"])
+        messages.success(request, f"{member.email} is now {role_label(member.role).lower()}.")
+    return redirect("portal:team")
+
+
+@require_POST
+@permission_required(perm.MANAGE_TEAM)
 def team_member_remove(request, user_id):
     with refusals_as_messages(request):
         member = team_remove(tenant=request.tenant, actor=request.portal_user, user_id=user_id)

@@ -13,6 +13,7 @@ INVITATION = LinkPage(
     invalid_hint="If you have already set your password, sign in; otherwise ask for a new invitation.",
     invalid_action_url=reverse_lazy("portal:login"), invalid_action_label="Sign in",
     done_message="Your password is set. Sign in to continue.",
+    url_name="invite:accept",
 )
 
 

@@ -9,6 +9,7 @@ from portal.services import auth
 from portal.views.refusals import form_add_service_errors
 from portal.services.signup import CampaignCodeRejected, CheckoutInvalid, campaign_for_code, checkout_place, price_quote
 from portal.services.tenants import EmailTaken
+from portal.views.utils import client_ip
 
 
 def pricing(request):
@@ -42,7 +43,7 @@ def checkout(request):
         try:
             tenant, user, order = checkout_place(
                 email=data["email"], password=data["password"], organization=data["organization"],
-                product_id=data["product_id"], campaign_code=data["campaign_code"])
+                product_id=data["product_id"], campaign_code=data["campaign_code"], ip=client_ip(request))
         except CheckoutInvalid as invalid:
             form_add_service_errors(form, invalid)
         except EmailTaken as taken:

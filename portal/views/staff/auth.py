@@ -7,10 +7,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from portal.services.auth import THROTTLED
-from portal.services import throttle
+from portal.errors import LoginRefused
+from portal.services.auth import STAFF, THROTTLED, sign_in_begin, sign_in_failed, sign_in_succeeded
 from portal.views.utils import client_ip, safe_next_url
-from django.conf import settings
 
 
 class StaffAuthenticationForm(AuthenticationForm):
@@ -25,24 +24,21 @@ class StaffAuthenticationForm(AuthenticationForm):
             raise self.get_invalid_login_error()
 
 
-def _throttle_subjects(request) -> list[tuple[str, str]]:
-    return [("staff-login-user", request.POST.get("username", "").lower()), ("staff-login-ip", client_ip(request))]
-
-
 def staff_login_view(request):
     form = StaffAuthenticationForm(request, data=request.POST or None)
     if request.method == "POST":
-        window, limit = settings.LOGIN_FAILURE_WINDOW_SECONDS, settings.LOGIN_MAX_FAILURES
-        subjects = _throttle_subjects(request)
-        if any(throttle.throttle_is_blocked(scope=s, subject=v, limit=limit, window_seconds=window) for s, v in subjects):
+        account, ip = request.POST.get("username", "").lower(), client_ip(request)
+        try:
+            sign_in_begin(kind=STAFF, account=account, ip=ip)
+        except LoginRefused:
             form = StaffAuthenticationForm(request)
             form.is_bound = False
             return render(request, "staff/login.html", {"form": form, "throttled": THROTTLED}, status=429)
         if form.is_valid():
+            sign_in_succeeded(kind=STAFF, account=account, ip=ip)
             django_login(request, form.get_user())  # rotates the session key
             return redirect(safe_next_url(request, reverse("staff:home")))
-        for scope, subject in subjects:
-            throttle.throttle_record(scope=scope, subject=subject, window_seconds=window)
+        sign_in_failed(kind=STAFF, account=account)
     return render(request, "staff/login.html", {"form": form, "next": request.GET.get("next", "")})
 
 

@@ -1,0 +1,57 @@
+"""`manage.py reencrypt_secrets` moves every encrypted value to the newest key, so an old key
+can be removed; it is idempotent and says clearly when a needed key is already gone."""
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+
+from portal.crypto import field_decrypt
+from portal.dynamo.destinations import Destination
+from portal.selectors.access import access_destination
+from portal.services.destinations import destination_secret_reveal, destination_secret_rotate
+from tests.factories.accounts import make_tenant
+from tests.factories.delivery import make_destination
+
+OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+
+
+def _stored(destination):
+    return next(d for d in Destination.every_tenants() if d.id == destination.id)
+
+
+def test_rotation_procedure_old_key_can_be_removed_after_reencrypting(ddb, capsys):
+    tenant, owner = make_tenant()
+    with override_settings(FIELD_ENCRYPTION_KEYS=[OLD]):
+        destination = make_destination(tenant, owner)
+        before = destination_secret_reveal(tenant=tenant, actor="t", destination=destination)
+        destination_secret_rotate(tenant=tenant, actor="t", destination=access_destination(tenant=tenant, destination_id=destination.id))
+        current = destination_secret_reveal(tenant=tenant, actor="t", destination=_stored(destination))
+    with override_settings(FIELD_ENCRYPTION_KEYS=[NEW, OLD]):
+        call_command("reencrypt_secrets")
+        assert "re-encrypted 1" in capsys.readouterr().out
+        call_command("reencrypt_secrets")
+        assert "re-encrypted 0" in capsys.readouterr().out
+    with override_settings(FIELD_ENCRYPTION_KEYS=[NEW]):  # the old key is gone
+        stored = _stored(destination)
+        assert field_decrypt(stored.secretEncrypted) == current
+        assert [field_decrypt(p.secretEncrypted) for p in stored.previousSecrets] == [before]
+
+
+def test_a_key_removed_too_early_is_a_clear_error(ddb):
+    tenant, owner = make_tenant()
+    with override_settings(FIELD_ENCRYPTION_KEYS=[OLD]):
+        make_destination(tenant, owner)
+    with override_settings(FIELD_ENCRYPTION_KEYS=[NEW]), pytest.raises(CommandError, match="Put the old key back"):
+        call_command("reencrypt_secrets")
+
+
+def test_dry_run_writes_nothing(ddb, capsys):
+    tenant, owner = make_tenant()
+    with override_settings(FIELD_ENCRYPTION_KEYS=[OLD]):
+        destination = make_destination(tenant, owner)
+    stored_before = _stored(destination).secretEncrypted
+    with override_settings(FIELD_ENCRYPTION_KEYS=[NEW, OLD]):
+        call_command("reencrypt_secrets", "--dry-run")
+    assert "would re-encrypt 1" in capsys.readouterr().out
+    assert _stored(destination).secretEncrypted == stored_before
