@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from portal.dynamo import migrate
 from portal.dynamo.table_settings import TableSettings, pitr_status
 from portal.dynamo.tenants import Tenant
@@ -35,6 +37,8 @@ def _setting(expr, **env):
 
 def test_production_defaults_to_pitr_and_deletion_protection_on_development_leaves_tables_alone():
     expr = "settings.DYNAMODB_PITR, settings.DYNAMODB_DELETION_PROTECTION, settings.DYNAMODB_TTL"
-    assert _setting(expr, DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 50) == "True True True"
+    production = {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "x" * 50,
+                  "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode()}
+    assert _setting(expr, **production) == "True True True"
     assert _setting(expr, DJANGO_DEBUG="true") == "None None True"
-    assert _setting(expr, DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 50, DYNAMODB_PITR="off") == "False True True"
+    assert _setting(expr, **production, DYNAMODB_PITR="off") == "False True True"
