@@ -162,5 +162,9 @@ INGEST_RATE_LIMIT = env.int("INGEST_RATE_LIMIT", default=50)
 INGEST_RATE_WINDOW_SECONDS = env.int("INGEST_RATE_WINDOW_SECONDS", default=5)
 # An Idempotency-Key replays the original answer for this long.
 INGEST_IDEMPOTENCY_SECONDS = env.int("INGEST_IDEMPOTENCY_SECONDS", default=24 * 3600)
+# --- ingest edge ---
+# Retry-After (seconds) of the API's 503 problem while DynamoDB does not answer.
+INGEST_UNAVAILABLE_RETRY_AFTER = env.int("INGEST_UNAVAILABLE_RETRY_AFTER", default=5)
+# --- end ingest edge ---
 # Django refuses form bodies above this before our own limit could answer 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(INGEST_MAX_BODY_BYTES + 1024, 2621440)

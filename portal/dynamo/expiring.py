@@ -72,26 +72,28 @@ class IngestGuards:
 
     @classmethod
     def idempotency_put_action(cls, *, tenant_id: str, key_digest: str, submission_id: str,
-                               now_epoch: int, expires_epoch: int) -> dict:
+                               now_epoch: int, expires_epoch: int, fingerprint: str) -> dict:
         """Claims the key in the ingest transaction; a live claim by an earlier request fails
         the condition (an expired one that TTL has not removed yet does not)."""
         return {"Put": {
             "TableName": SessionItem.Meta.table_name,
             "Item": {"pk": {"S": cls.idempotency_key_for(tenant_id, key_digest)},
-                     "submissionId": {"S": submission_id}, "expiresAt": {"N": str(expires_epoch)}},
+                     "submissionId": {"S": submission_id}, "fingerprint": {"S": fingerprint},
+                     "expiresAt": {"N": str(expires_epoch)}},
             "ConditionExpression": "attribute_not_exists(pk) OR expiresAt < :now",
             "ExpressionAttributeValues": {":now": {"N": str(now_epoch)}},
         }}
 
     @classmethod
-    def idempotency_lookup(cls, *, tenant_id: str, key_digest: str, now_epoch: int) -> str | None:
+    def idempotency_lookup(cls, *, tenant_id: str, key_digest: str, now_epoch: int) -> tuple[str, str] | None:
+        """(submission id, request fingerprint) of a live claim, or None."""
         raw = cls._client().get_item(
             TableName=SessionItem.Meta.table_name, ConsistentRead=True,
             Key={"pk": {"S": cls.idempotency_key_for(tenant_id, key_digest)}},
         ).get("Item")
         if not raw or int(raw["expiresAt"]["N"]) < now_epoch:
             return None
-        return raw["submissionId"]["S"]
+        return raw["submissionId"]["S"], raw.get("fingerprint", {}).get("S", "")
 
     @classmethod
     def rate_window_hit(cls, *, subject: str, window_start: int, expires_epoch: int) -> int:

@@ -4,6 +4,7 @@ acknowledged before it is durable. Idempotency keys join the same transaction.""
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import time
@@ -54,6 +55,16 @@ class InvalidSubmission(IngestRefused):
     """Well-formed, but not a valid submission (form_id, fields or meta break a rule)."""
 
 
+class LengthRequired(IngestRefused):
+    """No Content-Length (a chunked body): ingest needs the size before it reads."""
+
+
+class IdempotencyKeyReused(IngestRefused):
+    def __init__(self):
+        super().__init__("Idempotency-Key: key reused with another request (it was first used with a different "
+                         "submission). Send a new key for each new submission.")
+
+
 class RateLimited(IngestRefused):
     def __init__(self, retry_after: int):
         super().__init__(f"At most {settings.INGEST_RATE_LIMIT} requests per {settings.INGEST_RATE_WINDOW_SECONDS} s "
@@ -98,8 +109,15 @@ def quota_check(*, tenant: Tenant, now: datetime) -> None:
 
 
 # --- the write -----------------------------------------------------------------------------
-def idempotency_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+def idempotency_digest(key: str, scope: str = "") -> str:
+    """The stored name of a key: scoped (an API key id), so two keys of one tenant never share."""
+    return hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
+
+
+def request_fingerprint(*, site_id: str | None, form_id: str, fields: dict, meta: dict) -> str:
+    """What a replay must match: the submission as parsed (key order and encoding do not matter)."""
+    canonical = json.dumps([site_id, form_id, fields, meta], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _validate_idempotency_key(key: str | None) -> str | None:
@@ -112,17 +130,20 @@ def _validate_idempotency_key(key: str | None) -> str | None:
 
 
 def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict, site_id: str | None = None,
-                      spam: bool = False, idempotency_key: str | None = None, now: datetime | None = None,
-                      sleep=time.sleep) -> IngestResult:
-    """Store one validated submission. Answers only after the transaction committed."""
+                      spam: bool = False, idempotency_key: str | None = None, idempotency_scope: str = "",
+                      now: datetime | None = None, sleep=time.sleep) -> IngestResult:
+    """Store one validated submission. Answers only after the transaction committed.
+    An Idempotency-Key is remembered per `idempotency_scope` (the API key's id) with a
+    fingerprint of the submission: the same key with another submission is refused."""
     now = now or utcnow()
     idempotency_key = _validate_idempotency_key(idempotency_key)
-    digest = idempotency_digest(idempotency_key) if idempotency_key else None
+    digest = idempotency_digest(idempotency_key, idempotency_scope) if idempotency_key else None
+    fingerprint = request_fingerprint(site_id=site_id, form_id=form_id, fields=fields, meta=meta) if digest else None
     now_epoch = int(now.timestamp())
     if digest:
-        earlier = IngestGuards.idempotency_lookup(tenant_id=tenant.id, key_digest=digest, now_epoch=now_epoch)
+        earlier = _earlier_answer(tenant_id=tenant.id, digest=digest, fingerprint=fingerprint, now_epoch=now_epoch)
         if earlier:
-            return IngestResult(submission_id=earlier, replayed=True)
+            return earlier
     if not spam:
         quota_check(tenant=tenant, now=now)
     quotas = plan_quotas(tenant=tenant, cached=True)
@@ -146,12 +167,22 @@ def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict,
         idempotency_index = len(actions)
         actions.append(IngestGuards.idempotency_put_action(
             tenant_id=tenant.id, key_digest=digest, submission_id=submission.id, now_epoch=now_epoch,
-            expires_epoch=now_epoch + settings.INGEST_IDEMPOTENCY_SECONDS))
-    return _commit(actions, submission_id=submission.id, tenant_id=tenant.id, digest=digest,
+            expires_epoch=now_epoch + settings.INGEST_IDEMPOTENCY_SECONDS, fingerprint=fingerprint))
+    return _commit(actions, submission_id=submission.id, tenant_id=tenant.id, digest=digest, fingerprint=fingerprint,
                    idempotency_index=idempotency_index, now_epoch=now_epoch, sleep=sleep)
 
 
-def _commit(actions: list[dict], *, submission_id: str, tenant_id: str, digest: str | None,
+def _earlier_answer(*, tenant_id: str, digest: str, fingerprint: str, now_epoch: int) -> IngestResult | None:
+    earlier = IngestGuards.idempotency_lookup(tenant_id=tenant_id, key_digest=digest, now_epoch=now_epoch)
+    if earlier is None:
+        return None
+    submission_id, stored_fingerprint = earlier
+    if stored_fingerprint and stored_fingerprint != fingerprint:  # "": a claim from before fingerprints
+        raise IdempotencyKeyReused()
+    return IngestResult(submission_id=submission_id, replayed=True)
+
+
+def _commit(actions: list[dict], *, submission_id: str, tenant_id: str, digest: str | None, fingerprint: str | None,
             idempotency_index: int | None, now_epoch: int, sleep) -> IngestResult:
     try:
         units = transact(actions, sleep=sleep)
@@ -160,8 +191,9 @@ def _commit(actions: list[dict], *, submission_id: str, tenant_id: str, digest: 
             # Our own id exists: an earlier attempt committed but its answer was lost.
             return IngestResult(submission_id=submission_id)
         if idempotency_index is not None and cancelled.condition_failed(idempotency_index):
-            earlier = IngestGuards.idempotency_lookup(tenant_id=tenant_id, key_digest=digest, now_epoch=now_epoch)
+            earlier = _earlier_answer(tenant_id=tenant_id, digest=digest, fingerprint=fingerprint,
+                                      now_epoch=now_epoch)
             if earlier:
-                return IngestResult(submission_id=earlier, replayed=True)
+                return earlier
         raise
     return IngestResult(submission_id=submission_id, write_units=units)
