@@ -165,6 +165,10 @@ INGEST_IDEMPOTENCY_SECONDS = env.int("INGEST_IDEMPOTENCY_SECONDS", default=24 * 
 # --- ingest edge ---
 # Retry-After (seconds) of the API's 503 problem while DynamoDB does not answer.
 INGEST_UNAVAILABLE_RETRY_AFTER = env.int("INGEST_UNAVAILABLE_RETRY_AFTER", default=5)
+# Per site and UTC day: distinct form ids counted by name (later new ones count as "(other)"),
+# and spam posts stored (later spam is answered as usual but not stored).
+INGEST_FORMS_PER_SITE_PER_DAY = env.int("INGEST_FORMS_PER_SITE_PER_DAY", default=50)
+INGEST_SPAM_PER_SITE_PER_DAY = env.int("INGEST_SPAM_PER_SITE_PER_DAY", default=500)
 # --- end ingest edge ---
 # Django refuses form bodies above this before our own limit could answer 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(INGEST_MAX_BODY_BYTES + 1024, 2621440)

@@ -1,5 +1,6 @@
 """Items that expire, all in the sessions table: Django sessions (PK SESSION#{key}), login
 throttles, ingest rate windows and idempotency guards, each removed by the expiresAt TTL."""
+from botocore.exceptions import ClientError
 from pynamodb.attributes import (
     ListAttribute,
     NumberAttribute,
@@ -94,6 +95,51 @@ class IngestGuards:
         if not raw or int(raw["expiresAt"]["N"]) < now_epoch:
             return None
         return raw["submissionId"]["S"], raw.get("fingerprint", {}).get("S", "")
+
+    @staticmethod
+    def day_forms_key_for(tenant_id: str, site_id: str, day: str) -> str:
+        return f"FORMS#{tenant_id}#{site_id}#{day}"
+
+    @classmethod
+    def day_form_register(cls, *, tenant_id: str, site_id: str, day: str, form_id: str, limit: int,
+                          expires_epoch: int) -> bool:
+        """Add form_id to the site's set of forms of the day unless the set already holds
+        `limit` others (so the item stays under limit x 100 characters). True when it is in."""
+        try:
+            cls._client().update_item(
+                TableName=SessionItem.Meta.table_name,
+                Key={"pk": {"S": cls.day_forms_key_for(tenant_id, site_id, day)}},
+                UpdateExpression="ADD forms :set SET expiresAt = :exp",
+                ConditionExpression="attribute_not_exists(forms) OR contains(forms, :f) OR size(forms) < :limit",
+                ExpressionAttributeValues={":set": {"SS": [form_id]}, ":f": {"S": form_id},
+                                           ":limit": {"N": str(limit)}, ":exp": {"N": str(expires_epoch)}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def spam_key_for(tenant_id: str, site_id: str, day: str) -> str:
+        return f"SPAM#{tenant_id}#{site_id}#{day}"
+
+    @classmethod
+    def capped_hit(cls, *, key: str, limit: int, expires_epoch: int) -> bool:
+        """Count one event on a counter that stops at `limit`; False (nothing counted) once there."""
+        try:
+            cls._client().update_item(
+                TableName=SessionItem.Meta.table_name, Key={"pk": {"S": key}},
+                UpdateExpression="ADD hits :one SET expiresAt = :exp",
+                ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": str(limit)},
+                                           ":exp": {"N": str(expires_epoch)}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     @classmethod
     def rate_window_hit(cls, *, subject: str, window_start: int, expires_epoch: int) -> int:

@@ -15,7 +15,7 @@ from django.conf import settings
 from ulid import ULID
 
 from portal.dynamo.base import TransactionCancelled, transact, utcnow
-from portal.dynamo.metrics import counter_update_action, ingest_counts
+from portal.dynamo.metrics import counter_update_action, submission_counts
 from portal.dynamo.expiring import IngestGuards
 from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.submissions import Submission
@@ -23,9 +23,11 @@ from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
 from portal.selectors.plans import plan_quotas, usage_month
 from portal.services.delivery_plan import plan_deliveries
+from portal.services.ingest_counters import counted_form, spam_slot
 
 # Form ids become part of index keys and URLs: a short, plain alphabet.
 FORM_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
+SPAM_RETENTION_DAYS = 30  # spam is kept for review this long at most, whatever the plan keeps
 
 
 class IngestRefused(ServiceError):
@@ -84,6 +86,7 @@ class IngestResult:
     submission_id: str
     replayed: bool = False
     write_units: float = 0.0
+    dropped: bool = False  # spam over the site's daily budget: answered, not stored
 
 
 # --- rate limit and quota ----------------------------------------------------------------
@@ -146,11 +149,16 @@ def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict,
             return earlier
     if not spam:
         quota_check(tenant=tenant, now=now)
+    elif not spam_slot(tenant_id=tenant.id, site_id=site_id, now=now):
+        # The site's spam budget for today is used up: answer as usual, store nothing.
+        return IngestResult(submission_id=str(ULID.from_datetime(now)), dropped=True)
     quotas = plan_quotas(tenant=tenant, cached=True)
+    retention_days = min(quotas.retention_days, SPAM_RETENTION_DAYS) if spam else quotas.retention_days
+    form_key = form_id if spam else counted_form(tenant_id=tenant.id, site_id=site_id, form_id=form_id, now=now)
 
     submission = Submission.in_tenant(tenant.id).new(
         id=str(ULID.from_datetime(now)), siteId=site_id, formId=form_id, receivedAt=now, spam=spam,
-        ttl=now + timedelta(days=quotas.retention_days),
+        ttl=now + timedelta(days=retention_days), countedForm=form_key if form_key != form_id else None,
     )
     submission.set_payload(fields=fields, meta=meta)
     submission.assign_shard(tenant.shardCount)
@@ -160,8 +168,8 @@ def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict,
         submission.deliveryStatus = DeliveryStatus.NO_DESTINATION  # "pending" would wait for nothing
     actions = [submission.put_action()] + [row.put_action() for row in deliveries]
     actions.append(counter_update_action(
-        tenant_id=tenant.id, at=now, shard=submission.shard,
-        counts=ingest_counts(form_id=form_id, hour=now.hour, spam=spam)))
+        tenant_id=tenant.id, at=now, shard=submission.shard, form_key=None if spam else form_key,
+        counts=submission_counts(hour=now.hour, spam=spam)))
     idempotency_index = None
     if digest:
         idempotency_index = len(actions)
