@@ -124,6 +124,10 @@ class IngestGuards:
     def spam_key_for(tenant_id: str, site_id: str, day: str) -> str:
         return f"SPAM#{tenant_id}#{site_id}#{day}"
 
+    @staticmethod
+    def browser_day_key_for(site_id: str, day: str) -> str:
+        return f"BROWSER#{site_id}#{day}"
+
     @classmethod
     def capped_hit(cls, *, key: str, limit: int, expires_epoch: int) -> bool:
         """Count one event on a counter that stops at `limit`; False (nothing counted) once there."""

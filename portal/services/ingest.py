@@ -68,9 +68,10 @@ class IdempotencyKeyReused(IngestRefused):
 
 
 class RateLimited(IngestRefused):
-    def __init__(self, retry_after: int):
-        super().__init__(f"At most {settings.INGEST_RATE_LIMIT} requests per {settings.INGEST_RATE_WINDOW_SECONDS} s "
-                         f"per API key. Retry after {retry_after} s.")
+    def __init__(self, retry_after: int, *, limit: int | None = None, window: int | None = None, per: str = "API key"):
+        limit = settings.INGEST_RATE_LIMIT if limit is None else limit
+        window = settings.INGEST_RATE_WINDOW_SECONDS if window is None else window
+        super().__init__(f"At most {limit} requests per {window} s per {per}. Retry after {retry_after} s.")
         self.retry_after = retry_after
 
 
@@ -90,15 +91,18 @@ class IngestResult:
 
 
 # --- rate limit and quota ----------------------------------------------------------------
-def ingest_rate_check(*, subject: str, now: float | None = None) -> None:
-    """Fixed windows of INGEST_RATE_WINDOW_SECONDS holding at most INGEST_RATE_LIMIT requests
-    per subject (an API key or a site), counted with ADD on a TTL item shared by all workers."""
+def ingest_rate_check(*, subject: str, now: float | None = None, limit: int | None = None,
+                      window: int | None = None, per: str = "API key") -> None:
+    """Fixed windows of `window` (INGEST_RATE_WINDOW_SECONDS) seconds holding at most `limit`
+    (INGEST_RATE_LIMIT) requests per subject (an API key, a site, a site and client address),
+    counted with ADD on a TTL item shared by all workers."""
     now = time.time() if now is None else now
-    window = settings.INGEST_RATE_WINDOW_SECONDS
+    window = window or settings.INGEST_RATE_WINDOW_SECONDS
+    limit = settings.INGEST_RATE_LIMIT if limit is None else limit
     start = int(now // window * window)
     hits = IngestGuards.rate_window_hit(subject=subject, window_start=start, expires_epoch=start + window + 60)
-    if hits > settings.INGEST_RATE_LIMIT:
-        raise RateLimited(max(1, math.ceil(start + window - now)))
+    if hits > limit:
+        raise RateLimited(max(1, math.ceil(start + window - now)), limit=limit, window=window, per=per)
 
 
 def quota_check(*, tenant: Tenant, now: datetime) -> None:

@@ -3,6 +3,7 @@ key, POST /f/{siteId}/{formId} for plain HTML forms in browsers. Errors are RFC 
 application/problem+json (see problems.py); a browser that does not ask for JSON gets a page."""
 import logging
 
+from django.conf import settings
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
@@ -58,6 +59,17 @@ def api_submissions(request):
     return response
 
 
+def limited_address(request) -> str:
+    """The client address the per-address limit counts: REMOTE_ADDR, or with
+    INGEST_TRUSTED_PROXY_HOPS = n the n-th X-Forwarded-For entry from the right (the one our
+    own proxy appended), never a hop the client could have written itself."""
+    hops = settings.INGEST_TRUSTED_PROXY_HOPS
+    forwarded = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    if hops and len(forwarded) >= hops:
+        return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
 def _wants_json(request) -> bool:
     accept = request.headers.get("Accept", "")
     return "application/json" in accept or "application/problem+json" in accept
@@ -78,7 +90,8 @@ def _form_error(request, refused: Exception):
 def form_post(request, site_id, form_id):
     referer = request.headers.get("Referer")
     try:
-        form = browser_form_open(site_id=site_id, origin=request.headers.get("Origin"), referer=referer)
+        form = browser_form_open(site_id=site_id, origin=request.headers.get("Origin"), referer=referer,
+                                 ip=limited_address(request))
         submission = submission_from_request(request, form_id=form_id)
         result = browser_form_submit(form=form, form_id=submission.form_id, fields=submission.fields,
                                      special=submission.special, referer=referer,

@@ -15,13 +15,14 @@ from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.utils.http import parse_header_parameters
 
 from portal.services.browser_forms import HONEYPOT, NEXT
+from portal.services.captcha import TOKEN_FIELDS
 from portal.services.ingest import (FORM_ID, BodyTooLarge, InvalidSubmission, LengthRequired, MalformedRequest,
                                     UnsupportedMediaType)
 
 JSON, URLENCODED, MULTIPART = "application/json", "application/x-www-form-urlencoded", "multipart/form-data"
 META_KEYS_MAX = 20
 META_VALUE_MAX = 2048
-SPECIAL = (HONEYPOT, NEXT)  # browser form posts only
+SPECIAL = (HONEYPOT, NEXT) + TOKEN_FIELDS  # browser form posts only
 
 
 @dataclass
