@@ -185,6 +185,13 @@ CAPTCHA_HCAPTCHA_VERIFY_URL = env("CAPTCHA_HCAPTCHA_VERIFY_URL", default="https:
 CAPTCHA_RECAPTCHA_VERIFY_URL = env("CAPTCHA_RECAPTCHA_VERIFY_URL",
                                    default="https://www.google.com/recaptcha/api/siteverify")
 CAPTCHA_TIMEOUT_SECONDS = env.float("CAPTCHA_TIMEOUT_SECONDS", default=5.0)
+# In-process caches of the ingest warm path (portal/services/ingest_cache.py): key, tenant and
+# destinations for INGEST_CACHE_SECONDS (capped at 5: how long a revoked key or a suspended
+# tenant may still get through); the month's usage for INGEST_USAGE_CACHE_SECONDS while below
+# INGEST_USAGE_CACHE_FRACTION of the quota.
+INGEST_CACHE_SECONDS = env.float("INGEST_CACHE_SECONDS", default=5.0)
+INGEST_USAGE_CACHE_SECONDS = env.float("INGEST_USAGE_CACHE_SECONDS", default=30.0)
+INGEST_USAGE_CACHE_FRACTION = env.float("INGEST_USAGE_CACHE_FRACTION", default=0.8)
 # --- end ingest edge ---
 # Django refuses form bodies above this before our own limit could answer 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(INGEST_MAX_BODY_BYTES + 1024, 2621440)

@@ -83,9 +83,10 @@ def counter_update_action(*, tenant_id: str, at: datetime, shard: int, counts: d
     values = {":t": {"S": tenant_id}, ":day": {"S": day},
               ":g1": {"S": DailyMetrics.day_index_key(day)}, ":g2": {"S": DailyMetrics.partition_for(tenant_id)}}
     sort_key, extra = DailyMetrics.sort_for(day, shard), ""
-    if form_key is not None:
+    if form_key is not None:  # not in the DayIndex: it lists each tenant-day once, by its day item
         sort_key += FORM_ITEM + form_key
         values[":f"] = {"S": form_key}
+        del values[":g1"], values[":g2"]
         extra = ", formId = :f"
     adds = []
     for i, (attribute, amount) in enumerate(sorted(counts.items())):
@@ -95,7 +96,8 @@ def counter_update_action(*, tenant_id: str, at: datetime, shard: int, counts: d
     return {"Update": {
         "TableName": DailyMetrics.Meta.table_name,
         "Key": {"pk": {"S": DailyMetrics.partition_for(tenant_id)}, "sk": {"S": sort_key}},
-        "UpdateExpression": f"SET tenantId = :t, #d = :day, gsi1pk = :g1, gsi1sk = :g2{extra} ADD " + ", ".join(adds),
+        "UpdateExpression": f"SET tenantId = :t, #d = :day{extra}" + (
+            "" if form_key else ", gsi1pk = :g1, gsi1sk = :g2") + (" ADD " + ", ".join(adds) if adds else ""),
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
     }}

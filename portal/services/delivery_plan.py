@@ -14,10 +14,17 @@ from portal.selectors.plans import MAX_DESTINATIONS
 logger = logging.getLogger("portal")
 
 
-def destinations_for_form(*, tenant_id: str, form_id: str) -> list[Destination]:
+def tenant_destinations(*, tenant_id: str) -> list[Destination]:
+    """Every destination of the tenant (one Query); ingest caches it a few seconds."""
+    return list(Destination.in_tenant(tenant_id).query(Destination.partition_for(tenant_id)))
+
+
+def destinations_for_form(*, tenant_id: str, form_id: str,
+                          destinations: list[Destination] | None = None) -> list[Destination]:
     """At most MAX_DESTINATIONS (the oldest first), so the ingest transaction always fits: plans
     cannot allow more, but a tenant left with more (a plan lowered later) still ingests."""
-    destinations = Destination.in_tenant(tenant_id).query(Destination.partition_for(tenant_id))
+    if destinations is None:
+        destinations = tenant_destinations(tenant_id=tenant_id)
     matching = [d for d in destinations if d.active and d.enabled and (not d.formIds or form_id in d.formIds)]
     if len(matching) > MAX_DESTINATIONS:
         logger.warning("tenant %s has %d destinations for form %s; delivering to the first %d",

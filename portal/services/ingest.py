@@ -22,8 +22,9 @@ from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
 from portal.selectors.plans import plan_quotas, usage_month
-from portal.services.delivery_plan import plan_deliveries
-from portal.services.ingest_counters import counted_form, spam_slot
+from portal.services import ingest_cache
+from portal.services.delivery_plan import destinations_for_form, plan_deliveries, tenant_destinations
+from portal.services.ingest_counters import counted_form, first_today, spam_slot
 
 # Form ids become part of index keys and URLs: a short, plain alphabet.
 FORM_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
@@ -107,9 +108,12 @@ def ingest_rate_check(*, subject: str, now: float | None = None, limit: int | No
 
 def quota_check(*, tenant: Tenant, now: datetime) -> None:
     """Refuse once this month's (UTC) non-spam submissions reach the plan's quota, until the
-    first of next month. The same numbers as every page: selectors.plans."""
+    first of next month. The same numbers as every page: selectors.plans (read exactly near the
+    quota, from a short in-process cache far below it: portal.services.ingest_cache)."""
     quota = plan_quotas(tenant=tenant, cached=True).monthly_submissions
-    if usage_month(tenant_id=tenant.id, today=now.date()).submissions >= quota:
+    used = ingest_cache.usage_below(tenant_id=tenant.id, month=now.strftime("%Y-%m"), quota=quota,
+                                    load=lambda: usage_month(tenant_id=tenant.id, today=now.date()).submissions)
+    if used >= quota:
         following = (now.date().replace(day=1) + timedelta(days=32)).replace(day=1)
         next_month = datetime(following.year, following.month, 1, tzinfo=timezone.utc)
         raise QuotaExceeded(quota=quota, retry_after=max(1, math.ceil((next_month - now).total_seconds())))
@@ -147,12 +151,17 @@ def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict,
     digest = idempotency_digest(idempotency_key, idempotency_scope) if idempotency_key else None
     fingerprint = request_fingerprint(site_id=site_id, form_id=form_id, fields=fields, meta=meta) if digest else None
     now_epoch = int(now.timestamp())
-    if digest:
-        earlier = _earlier_answer(tenant_id=tenant.id, digest=digest, fingerprint=fingerprint, now_epoch=now_epoch)
-        if earlier:
-            return earlier
+    # No read of the key first (the warm path is the rate counter and the transaction): the
+    # transaction's claim of the key fails if it was used, and only then is the earlier answer read.
     if not spam:
-        quota_check(tenant=tenant, now=now)
+        try:
+            quota_check(tenant=tenant, now=now)
+        except QuotaExceeded:
+            earlier = digest and _earlier_answer(tenant_id=tenant.id, digest=digest, fingerprint=fingerprint,
+                                                 now_epoch=now_epoch)
+            if earlier:
+                return earlier  # a retry of a submission stored before the quota ran out
+            raise
     elif not spam_slot(tenant_id=tenant.id, site_id=site_id, now=now):
         # The site's spam budget for today is used up: answer as usual, store nothing.
         return IngestResult(submission_id=str(ULID.from_datetime(now)), dropped=True)
@@ -167,21 +176,29 @@ def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict,
     submission.set_payload(fields=fields, meta=meta)
     submission.assign_shard(tenant.shardCount)
     # Spam is stored for review but never forwarded.
-    deliveries = [] if spam else plan_deliveries(tenant_id=tenant.id, submission_id=submission.id, form_id=form_id)
+    deliveries = [] if spam else plan_deliveries(
+        tenant_id=tenant.id, submission_id=submission.id, form_id=form_id,
+        destinations=destinations_for_form(tenant_id=tenant.id, form_id=form_id, destinations=ingest_cache.cached(
+            ingest_cache.destinations, tenant.id, lambda: tenant_destinations(tenant_id=tenant.id))))
     if not deliveries:
         submission.deliveryStatus = DeliveryStatus.NO_DESTINATION  # "pending" would wait for nothing
     actions = [submission.put_action()] + [row.put_action() for row in deliveries]
     actions.append(counter_update_action(
         tenant_id=tenant.id, at=now, shard=submission.shard, form_key=None if spam else form_key,
         counts=submission_counts(hour=now.hour, spam=spam)))
+    if not spam and first_today(tenant_id=tenant.id, now=now, shard=submission.shard):
+        actions.append(counter_update_action(tenant_id=tenant.id, at=now, shard=submission.shard, counts={}))
     idempotency_index = None
     if digest:
         idempotency_index = len(actions)
         actions.append(IngestGuards.idempotency_put_action(
             tenant_id=tenant.id, key_digest=digest, submission_id=submission.id, now_epoch=now_epoch,
             expires_epoch=now_epoch + settings.INGEST_IDEMPOTENCY_SECONDS, fingerprint=fingerprint))
-    return _commit(actions, submission_id=submission.id, tenant_id=tenant.id, digest=digest, fingerprint=fingerprint,
-                   idempotency_index=idempotency_index, now_epoch=now_epoch, sleep=sleep)
+    result = _commit(actions, submission_id=submission.id, tenant_id=tenant.id, digest=digest,
+                     fingerprint=fingerprint, idempotency_index=idempotency_index, now_epoch=now_epoch, sleep=sleep)
+    if not spam and not result.replayed:
+        ingest_cache.usage_stored(tenant_id=tenant.id, month=now.strftime("%Y-%m"))
+    return result
 
 
 def _earlier_answer(*, tenant_id: str, digest: str, fingerprint: str, now_epoch: int) -> IngestResult | None:

@@ -49,7 +49,30 @@ def counted_form(*, tenant_id: str, site_id: str | None, form_id: str, now: date
     return form_id if registered else OTHER_FORMS
 
 
+_days: set[tuple[str, str, int]] = set()
+
+
+def first_today(*, tenant_id: str, now: datetime, shard: int) -> bool:
+    """Whether this process has not yet made sure of the tenant's day item (the DayIndex lists
+    tenant-days by it) today: then ingest touches it once, in its transaction."""
+    entry = (tenant_id, day_key(now), shard)
+    if entry in _days:
+        return False
+    with _known_lock:
+        if len(_days) >= _KNOWN_MAX:
+            _days.clear()
+        _days.add(entry)
+    return True
+
+
 def spam_slot(*, tenant_id: str, site_id: str | None, now: datetime) -> bool:
     """Whether one more spam post of this site may be stored today."""
     return IngestGuards.capped_hit(key=IngestGuards.spam_key_for(tenant_id, site_id or NO_SITE, day_key(now)),
                                    limit=settings.INGEST_SPAM_PER_SITE_PER_DAY, expires_epoch=_expires(now))
+
+
+def reset() -> None:
+    """Forget what this process knows (tests empty the tables)."""
+    _known.clear()
+    _full.clear()
+    _days.clear()

@@ -43,7 +43,7 @@ def _mark_used(key) -> None:
 @require_POST
 def api_submissions(request):
     try:
-        key, tenant = api_key_authenticate(authorization=request.headers.get("Authorization"))
+        key, tenant = api_key_authenticate(authorization=request.headers.get("Authorization"), cached=True)
         ingest_rate_check(subject=f"key:{key.id}")
         submission = submission_from_request(request)
         result = submission_ingest(
