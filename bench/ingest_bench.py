@@ -106,9 +106,9 @@ class DynamoMeter:
         self.write_units = 0.0
         self.units_by_target: Counter = Counter()
 
-    def hook_all(self, models):
-        for model in models:
-            client = model._get_connection().connection.client
+    def hook_all(self, models, extra_clients=()):
+        clients = [model._get_connection().connection.client for model in models] + list(extra_clients)
+        for client in clients:
             if id(client.meta.events) in self._hooked:
                 continue
             self._hooked.add(id(client.meta.events))
@@ -206,7 +206,8 @@ def main() -> int:
         registry.configure(prefix=PREFIX, host=ENDPOINT, region="us-east-1")
         migrate.apply(log=lambda line: None)
         meter = DynamoMeter()
-        meter.hook_all(registry.ALL_MODELS)
+        from portal.dynamo.base import dynamodb_client
+        meter.hook_all(registry.ALL_MODELS, extra_clients=[dynamodb_client()])  # transact() uses its own client
         print(f"DynamoDB Local -inMemory on {ENDPOINT}; tables ready in {time.monotonic() - started:.1f}s")
 
         product = product_create(actor="bench", name="Bench", price=Decimal("0"), monthly_submissions=10_000_000,
@@ -440,23 +441,42 @@ def main() -> int:
             for page, _ in PAGES:
                 print(f"    {page:12s} page ({label:>3} subs): {results[(label, page)][2]:.1f} RCU")
 
-        # (4) compression ---------------------------------------------------------------------
-        corpus = [realistic_payload(random.Random(1000 + i), random.Random(i).randint(1, 14)) for i in range(600)]
-        raw_total = stored_total = big_raw = big_stored = big_count = 0
-        for fields, meta in corpus:
-            item = Submission(formId="contact")
-            item.set_payload(fields=fields, meta=meta)
-            raw = len(json.dumps({"fields": fields, "meta": meta}, separators=(",", ":"), ensure_ascii=False).encode())
-            stored = item.stored_payload_bytes()
-            raw_total += raw
-            stored_total += stored
-            if raw > 1024:
-                big_raw += raw
-                big_stored += stored
-                big_count += 1
-        print(f"\n(4) Compression on {len(corpus)} realistic payloads ({raw_total / len(corpus):.0f} B average)")
-        print(f"    all payloads: {raw_total} B -> {stored_total} B stored, saved {100 * (1 - stored_total / raw_total):.1f}%")
-        print(f"    {big_count} payloads over 1 KB: {big_raw} B -> {big_stored} B, saved {100 * (1 - big_stored / big_raw):.2f}% (target >= 70%)")
+        # (4) compression: the headline is a corpus written by hand, separately from the
+        # dictionary and from this generator (bench/compression_corpus.jsonl); the generator's
+        # figure is kept for history only.
+        def compression(corpus):
+            raw_total = stored_total = big_raw = big_stored = big_count = 0
+            for fields, meta in corpus:
+                item = Submission(formId="contact")
+                item.set_payload(fields=fields, meta=meta)
+                raw = len(json.dumps({"fields": fields, "meta": meta}, separators=(",", ":"),
+                                     ensure_ascii=False).encode())
+                stored = item.stored_payload_bytes()
+                raw_total += raw
+                stored_total += stored
+                if raw > 1024:
+                    big_raw, big_stored, big_count = big_raw + raw, big_stored + stored, big_count + 1
+            return raw_total, stored_total, big_raw, big_stored, big_count
+
+        lines = (ROOT / "bench" / "compression_corpus.jsonl").read_text(encoding="utf-8").splitlines()
+        written = [(p["fields"], p["meta"]) for p in map(json.loads, filter(None, lines))]
+        generated = [realistic_payload(random.Random(1000 + i), random.Random(i).randint(1, 14)) for i in range(600)]
+        for label, corpus in (("HEADLINE: hand-written corpus, not used to build the dictionary", written),
+                              ("history: this script's generator", generated)):
+            raw_total, stored_total, big_raw, big_stored, big_count = compression(corpus)
+            print(f"\n(4) Compression, {label}: {len(corpus)} payloads ({raw_total / len(corpus):.0f} B average)")
+            print(f"    all payloads: {raw_total} B -> {stored_total} B stored, saved {100 * (1 - stored_total / raw_total):.1f}%")
+            if big_count:
+                print(f"    {big_count} payloads over 1 KB: {big_raw} B -> {big_stored} B, "
+                      f"saved {100 * (1 - big_stored / big_raw):.1f}%")
+            # What the dictionary alone does, ignoring the 1 KB threshold and the 70% rule.
+            from portal.dynamo.payload_dictionary import CURRENT_CODEC
+            from portal.dynamo.submissions import _compress
+            raws = [json.dumps({"fields": f, "meta": m}, separators=(",", ":"), ensure_ascii=False).encode()
+                    for f, m in corpus]
+            packed = sum(len(_compress(r, CURRENT_CODEC)) for r in raws)
+            print(f"    deflate with the {CURRENT_CODEC} dictionary on every payload: {sum(map(len, raws))} B -> "
+                  f"{packed} B, saved {100 * (1 - packed / sum(map(len, raws))):.1f}%")
         print(f"\nTotal benchmark time {time.monotonic() - started:.0f}s")
     finally:
         if gunicorn is not None:
