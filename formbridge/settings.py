@@ -220,6 +220,36 @@ INGEST_RATE_LIMIT = env.int("INGEST_RATE_LIMIT", default=50)
 INGEST_RATE_WINDOW_SECONDS = env.int("INGEST_RATE_WINDOW_SECONDS", default=5)
 # An Idempotency-Key replays the original answer for this long.
 INGEST_IDEMPOTENCY_SECONDS = env.int("INGEST_IDEMPOTENCY_SECONDS", default=24 * 3600)
+# --- ingest edge ---
+# Retry-After (seconds) of the API's 503 problem while DynamoDB does not answer.
+INGEST_UNAVAILABLE_RETRY_AFTER = env.int("INGEST_UNAVAILABLE_RETRY_AFTER", default=5)
+# Per site and UTC day: distinct form ids counted by name (later new ones count as "(other)"),
+# and spam posts stored (later spam is answered as usual but not stored).
+INGEST_FORMS_PER_SITE_PER_DAY = env.int("INGEST_FORMS_PER_SITE_PER_DAY", default=50)
+INGEST_SPAM_PER_SITE_PER_DAY = env.int("INGEST_SPAM_PER_SITE_PER_DAY", default=500)
+# Browser posts (/f/...): per site and client address at most INGEST_BROWSER_IP_LIMIT per
+# INGEST_BROWSER_IP_WINDOW_SECONDS (on top of the per-site limit); at most
+# INGEST_BROWSER_DAILY_CAP per site and UTC day count against the quota (a site may set its own).
+INGEST_BROWSER_IP_LIMIT = env.int("INGEST_BROWSER_IP_LIMIT", default=10)
+INGEST_BROWSER_IP_WINDOW_SECONDS = env.int("INGEST_BROWSER_IP_WINDOW_SECONDS", default=60)
+INGEST_BROWSER_DAILY_CAP = env.int("INGEST_BROWSER_DAILY_CAP", default=1000)
+# How many proxies of ours append to X-Forwarded-For (1 behind one load balancer): the client
+# address is the entry that many from the right. 0: REMOTE_ADDR.
+# CAPTCHA verification APIs (settings so tests can use a local fake) and their timeout.
+CAPTCHA_TURNSTILE_VERIFY_URL = env("CAPTCHA_TURNSTILE_VERIFY_URL",
+                                   default="https://challenges.cloudflare.com/turnstile/v0/siteverify")
+CAPTCHA_HCAPTCHA_VERIFY_URL = env("CAPTCHA_HCAPTCHA_VERIFY_URL", default="https://api.hcaptcha.com/siteverify")
+CAPTCHA_RECAPTCHA_VERIFY_URL = env("CAPTCHA_RECAPTCHA_VERIFY_URL",
+                                   default="https://www.google.com/recaptcha/api/siteverify")
+CAPTCHA_TIMEOUT_SECONDS = env.float("CAPTCHA_TIMEOUT_SECONDS", default=5.0)
+# In-process caches of the ingest warm path (portal/services/ingest_cache.py): key, tenant and
+# destinations for INGEST_CACHE_SECONDS (capped at 5: how long a revoked key or a suspended
+# tenant may still get through); the month's usage for INGEST_USAGE_CACHE_SECONDS while below
+# INGEST_USAGE_CACHE_FRACTION of the quota.
+INGEST_CACHE_SECONDS = env.float("INGEST_CACHE_SECONDS", default=5.0)
+INGEST_USAGE_CACHE_SECONDS = env.float("INGEST_USAGE_CACHE_SECONDS", default=30.0)
+INGEST_USAGE_CACHE_FRACTION = env.float("INGEST_USAGE_CACHE_FRACTION", default=0.8)
+# --- end ingest edge ---
 # Django refuses form bodies above this before our own limit could answer 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(INGEST_MAX_BODY_BYTES + 1024, 2621440)
 

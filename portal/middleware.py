@@ -23,6 +23,15 @@ from .selectors.pagination import BadCursor
 logger = logging.getLogger("portal")
 
 
+def _api_client(request) -> bool:
+    """API paths, and browser-form posts that asked for JSON, get a problem document; pages keep
+    the readable message."""
+    if request.path.startswith("/api/"):
+        return True
+    accept = request.headers.get("Accept", "")
+    return request.path.startswith("/f/") and ("application/json" in accept or "problem+json" in accept)
+
+
 class DynamoUnavailableMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -35,6 +44,9 @@ class DynamoUnavailableMiddleware:
             return None
         where = settings.DYNAMODB_ENDPOINT_URL or "AWS DynamoDB"
         logger.error("DynamoDB is not answering at %s (DYNAMODB_ENDPOINT_URL)", where)
+        if _api_client(request):
+            from .views.ingest.problems import problem_response, unavailable_problem
+            return problem_response(unavailable_problem())
         return HttpResponse(
             "Form-Bridge is temporarily unavailable: its data store is not answering. Please try again shortly.",
             status=503, content_type="text/plain",

@@ -218,6 +218,7 @@ def save_versioned(item, *, condition=None) -> None:
 # moto and DynamoDB Local); botocore clients are thread-safe.
 _CONNECTIONS: dict[tuple, Connection] = {}
 TRANSACT_ATTEMPTS = 6
+TRANSACT_MAX_ACTIONS = 100  # DynamoDB's limit of actions in one TransactWriteItems
 _RETRYABLE_REASONS = ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded")
 _RETRYABLE_ERRORS = ("ThrottlingException", "InternalServerError")
 CONDITION_FAILED = "ConditionalCheckFailed"

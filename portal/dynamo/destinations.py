@@ -58,3 +58,29 @@ class Destination(TenantOwnedModel, ActivatableModel):
     def sync_index_keys(self) -> None:
         self.pk = self.partition_for(self.tenantId)
         self.sk = self.sort_for(self.id)
+
+    # Called with the tenant id after each write of a destination in this process, so an
+    # in-process copy of the tenant's destinations (ingest's) is dropped at once.
+    change_listeners: list = []
+
+    def _changed(self) -> None:
+        for listener in Destination.change_listeners:
+            listener(self.tenantId)
+
+    def save(self, *args, **kwargs):
+        try:
+            return super().save(*args, **kwargs)
+        finally:
+            self._changed()
+
+    def update(self, *args, **kwargs):
+        try:
+            return super().update(*args, **kwargs)
+        finally:
+            self._changed()
+
+    def delete(self, *args, **kwargs):
+        try:
+            return super().delete(*args, **kwargs)
+        finally:
+            self._changed()

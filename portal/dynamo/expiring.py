@@ -1,5 +1,6 @@
 """Items that expire, all in the sessions table: Django sessions (PK SESSION#{key}), login
 throttles, ingest rate windows and idempotency guards, each removed by the expiresAt TTL."""
+from botocore.exceptions import ClientError
 from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
@@ -117,26 +118,77 @@ class IngestGuards:
 
     @classmethod
     def idempotency_put_action(cls, *, tenant_id: str, key_digest: str, submission_id: str,
-                               now_epoch: int, expires_epoch: int) -> dict:
+                               now_epoch: int, expires_epoch: int, fingerprint: str) -> dict:
         """Claims the key in the ingest transaction; a live claim by an earlier request fails
         the condition (an expired one that TTL has not removed yet does not)."""
         return {"Put": {
             "TableName": SessionItem.Meta.table_name,
             "Item": {"pk": {"S": cls.idempotency_key_for(tenant_id, key_digest)},
-                     "submissionId": {"S": submission_id}, "expiresAt": {"N": str(expires_epoch)}},
+                     "submissionId": {"S": submission_id}, "fingerprint": {"S": fingerprint},
+                     "expiresAt": {"N": str(expires_epoch)}},
             "ConditionExpression": "attribute_not_exists(pk) OR expiresAt < :now",
             "ExpressionAttributeValues": {":now": {"N": str(now_epoch)}},
         }}
 
     @classmethod
-    def idempotency_lookup(cls, *, tenant_id: str, key_digest: str, now_epoch: int) -> str | None:
+    def idempotency_lookup(cls, *, tenant_id: str, key_digest: str, now_epoch: int) -> tuple[str, str] | None:
+        """(submission id, request fingerprint) of a live claim, or None."""
         raw = cls._client().get_item(
             TableName=SessionItem.Meta.table_name, ConsistentRead=True,
             Key={"pk": {"S": cls.idempotency_key_for(tenant_id, key_digest)}},
         ).get("Item")
         if not raw or int(raw["expiresAt"]["N"]) < now_epoch:
             return None
-        return raw["submissionId"]["S"]
+        return raw["submissionId"]["S"], raw.get("fingerprint", {}).get("S", "")
+
+    @staticmethod
+    def day_forms_key_for(tenant_id: str, site_id: str, day: str) -> str:
+        return f"FORMS#{tenant_id}#{site_id}#{day}"
+
+    @classmethod
+    def day_form_register(cls, *, tenant_id: str, site_id: str, day: str, form_id: str, limit: int,
+                          expires_epoch: int) -> bool:
+        """Add form_id to the site's set of forms of the day unless the set already holds
+        `limit` others (so the item stays under limit x 100 characters). True when it is in."""
+        try:
+            cls._client().update_item(
+                TableName=SessionItem.Meta.table_name,
+                Key={"pk": {"S": cls.day_forms_key_for(tenant_id, site_id, day)}},
+                UpdateExpression="ADD forms :set SET expiresAt = :exp",
+                ConditionExpression="attribute_not_exists(forms) OR contains(forms, :f) OR size(forms) < :limit",
+                ExpressionAttributeValues={":set": {"SS": [form_id]}, ":f": {"S": form_id},
+                                           ":limit": {"N": str(limit)}, ":exp": {"N": str(expires_epoch)}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def spam_key_for(tenant_id: str, site_id: str, day: str) -> str:
+        return f"SPAM#{tenant_id}#{site_id}#{day}"
+
+    @staticmethod
+    def browser_day_key_for(site_id: str, day: str) -> str:
+        return f"BROWSER#{site_id}#{day}"
+
+    @classmethod
+    def capped_hit(cls, *, key: str, limit: int, expires_epoch: int) -> bool:
+        """Count one event on a counter that stops at `limit`; False (nothing counted) once there."""
+        try:
+            cls._client().update_item(
+                TableName=SessionItem.Meta.table_name, Key={"pk": {"S": key}},
+                UpdateExpression="ADD hits :one SET expiresAt = :exp",
+                ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": str(limit)},
+                                           ":exp": {"N": str(expires_epoch)}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     @classmethod
     def rate_window_hit(cls, *, subject: str, window_start: int, expires_epoch: int) -> int:

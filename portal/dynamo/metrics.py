@@ -1,7 +1,9 @@
-"""metrics table: one counter item per tenant-day (per shard for sharded tenants), updated
-with atomic ADD. Per-form and per-hour counters are top-level attributes named
-`form:{formId}` and `hour:{HH}`, which ADD creates on first use (a nested map cannot be
-created and added to in one expression)."""
+"""metrics table: counter items per tenant-day (per shard for sharded tenants), updated with
+atomic ADD. The day item (SK METRICS#DAY#{day}[#{shard}]) holds spam and delivery outcomes.
+Each submission is counted on a small form item beside it (SK ...#F#{formKey}: `submissions`
+and `hour:{HH}`), so no item grows with the number of forms: ingest bounds the form keys of a
+site and day (portal.services.ingest_counters), the rest count as OTHER_FORMS. Older day
+items carried `form:{formId}` attributes; they are still read."""
 from datetime import date, datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
@@ -12,6 +14,8 @@ from .base import TenantOwnedModel
 TABLE = "metrics"
 FORM_PREFIX = "form:"
 HOUR_PREFIX = "hour:"
+FORM_ITEM = "#F#"
+OTHER_FORMS = "(other)"  # not a valid form id, so it never mixes with a real one
 
 
 class DayIndex(GlobalSecondaryIndex):
@@ -69,13 +73,21 @@ def day_key(moment: datetime | date) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
-def counter_update_action(*, tenant_id: str, at: datetime, shard: int, counts: dict[str, int]) -> dict:
-    """A TransactWriteItems Update that ADDs to the tenant-day counter item of `at`, creating
-    it (and each top-level counter such as `form:contact` or `hour:07`) on first use."""
+def counter_update_action(*, tenant_id: str, at: datetime, shard: int, counts: dict[str, int],
+                          form_key: str | None = None) -> dict:
+    """A TransactWriteItems Update that ADDs to the tenant-day counter item of `at` (or, with
+    `form_key`, to that form's item of the day), creating it (and each top-level counter such
+    as `hour:07`) on first use."""
     day = day_key(at)
     names = {"#d": "date"}
     values = {":t": {"S": tenant_id}, ":day": {"S": day},
               ":g1": {"S": DailyMetrics.day_index_key(day)}, ":g2": {"S": DailyMetrics.partition_for(tenant_id)}}
+    sort_key, extra = DailyMetrics.sort_for(day, shard), ""
+    if form_key is not None:  # not in the DayIndex: it lists each tenant-day once, by its day item
+        sort_key += FORM_ITEM + form_key
+        values[":f"] = {"S": form_key}
+        del values[":g1"], values[":g2"]
+        extra = ", formId = :f"
     adds = []
     for i, (attribute, amount) in enumerate(sorted(counts.items())):
         names[f"#c{i}"] = attribute
@@ -83,8 +95,9 @@ def counter_update_action(*, tenant_id: str, at: datetime, shard: int, counts: d
         adds.append(f"#c{i} :v{i}")
     return {"Update": {
         "TableName": DailyMetrics.Meta.table_name,
-        "Key": {"pk": {"S": DailyMetrics.partition_for(tenant_id)}, "sk": {"S": DailyMetrics.sort_for(day, shard)}},
-        "UpdateExpression": "SET tenantId = :t, #d = :day, gsi1pk = :g1, gsi1sk = :g2 ADD " + ", ".join(adds),
+        "Key": {"pk": {"S": DailyMetrics.partition_for(tenant_id)}, "sk": {"S": sort_key}},
+        "UpdateExpression": f"SET tenantId = :t, #d = :day{extra}" + (
+            "" if form_key else ", gsi1pk = :g1, gsi1sk = :g2") + (" ADD " + ", ".join(adds) if adds else ""),
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
     }}
@@ -103,6 +116,22 @@ def ingest_counts(*, form_id: str, hour: int, spam: bool, sign: int = 1) -> dict
     return {SUBMISSIONS: sign, f"{FORM_PREFIX}{form_id}": sign, f"{HOUR_PREFIX}{hour:02d}": sign}
 
 
+def submission_counts(*, hour: int, spam: bool, sign: int = 1) -> dict[str, int]:
+    """What one submission adds to its form item (or, for spam, to the day item)."""
+    if spam:
+        return {SPAM: sign}
+    return {SUBMISSIONS: sign, f"{HOUR_PREFIX}{hour:02d}": sign}
+
+
+def submission_counter_action(*, tenant_id: str, at: datetime, shard: int, form_key: str, spam: bool,
+                              sign: int = 1) -> dict:
+    """The Update that counts (sign=-1: uncounts) one submission: spam on the day item, the
+    rest on the form item of `form_key`."""
+    return counter_update_action(tenant_id=tenant_id, at=at, shard=shard,
+                                 counts=submission_counts(hour=at.hour, spam=spam, sign=sign),
+                                 form_key=None if spam else form_key)
+
+
 def delivery_counts(*, delivered: bool) -> dict[str, int]:
     """What one delivery's end (pending -> delivered or failed, counted once) adds."""
     return {DELIVERED: 1} if delivered else {FAILED: 1}
@@ -118,6 +147,9 @@ class DayCounts:
         self.hours: dict[str, int] = {}
 
     def add_raw(self, raw: dict) -> None:
+        form_key = raw.get("formId", {}).get("S")  # a form item: its submissions are that form's
+        if form_key is not None:
+            self.forms[form_key] = self.forms.get(form_key, 0) + int(raw.get(SUBMISSIONS, {}).get("N", 0))
         for name, value in raw.items():
             if "N" not in value:
                 continue

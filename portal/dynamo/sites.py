@@ -1,5 +1,5 @@
 """sites table: a tenant's WordPress sites, keyed by domain so one domain has one owner."""
-from pynamodb.attributes import UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from .base import ActivatableModel, TenantOwnedModel
@@ -38,6 +38,14 @@ class Site(TenantOwnedModel, ActivatableModel):
     domain = UnicodeAttribute()
     name = UnicodeAttribute(default="")
     version = VersionAttribute()
+
+    # --- ingest edge: browser-post protection (the site's protection page) ---
+    captchaProvider = UnicodeAttribute(default="")  # "" (none), turnstile, hcaptcha, recaptcha_v2, recaptcha_v3
+    captchaSiteKey = UnicodeAttribute(default="")  # public: goes into the site's HTML
+    captchaSecretEncrypted = UnicodeAttribute(null=True)  # Fernet (portal.crypto), like destination secrets
+    captchaMinScore = NumberAttribute(default=0.5)  # reCAPTCHA v3: lower scores are refused
+    browserDailyCap = NumberAttribute(null=True)  # browser posts per UTC day that may count; None: the setting
+    # --- end ingest edge ---
 
     tenant_index = TenantSitesIndex()
     id_index = SiteIdIndex()

@@ -81,6 +81,7 @@ class Submission(TenantOwnedModel):
     payloadCodec = UnicodeAttribute(null=True)
     payloadGz = BinaryAttribute(null=True, legacy_encoding=False)  # legacy: gzip of the same JSON
     spam = BooleanAttribute(default=False)
+    countedForm = UnicodeAttribute(null=True)  # the day counters' form key, when not formId ("(other)")
     deliveryStatus = UnicodeAttribute(default=DeliveryStatus.PENDING)
     formKey = UnicodeAttribute()
     statusKey = UnicodeAttribute(null=True)
@@ -145,6 +146,11 @@ class Submission(TenantOwnedModel):
         return super().save(*args, **kwargs)
 
     # --- payload -----------------------------------------------------------------------
+    @property
+    def counted_form(self) -> str:
+        """The form key its counters were added under."""
+        return self.countedForm or self.formId
+
     def set_payload(self, *, fields: dict, meta: dict) -> None:
         raw = json.dumps({"fields": fields, "meta": meta}, separators=(",", ":"), ensure_ascii=False).encode()
         self.payload, self.payloadZ, self.payloadCodec, self.payloadGz = None, None, None, None

@@ -8,6 +8,7 @@ from django import forms
 
 from portal.dynamo.products import MONTHLY, YEARLY
 from portal.dynamo.tenants import REGISTERED, SUSPENDED, UNVALIDATED, VALIDATED
+from portal.selectors.plans import MAX_DESTINATIONS
 from portal.services.campaigns import CODE_PATTERN, CODE_RULE, campaign_code_normalize
 from portal.text import refuse_control_characters
 
@@ -45,7 +46,8 @@ class ProductForm(VersionedForm):
     features = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}),
                                help_text=f"One feature per line, at most {MAX_FEATURES}.")
     monthly_submissions = forms.IntegerField(min_value=0, initial=1000, label="Monthly submissions")
-    max_destinations = forms.IntegerField(min_value=0, initial=3, label="Max destinations")
+    max_destinations = forms.IntegerField(min_value=0, max_value=MAX_DESTINATIONS, initial=3, label="Max destinations",
+                                          help_text=f"At most {MAX_DESTINATIONS}: one ingest writes all of them at once.")
     max_sites = forms.IntegerField(min_value=0, initial=3, label="Max sites")
     retention_days = forms.IntegerField(min_value=1, max_value=3650, initial=30, label="Retention (days)")
 

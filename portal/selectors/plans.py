@@ -8,13 +8,16 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from portal.dynamo.base import utcnow
+from portal.dynamo.base import TRANSACT_MAX_ACTIONS, utcnow
 from portal.dynamo.metrics import day_counts_between
 from portal.dynamo.products import Product, Quotas
 from portal.dynamo.tenants import Tenant
 from portal.selectors.products import product_get_or_none
 
 CACHE_SECONDS = 60
+# Ingest writes the submission, one row per destination, its counters and its idempotency claim
+# in one transaction: keep room for the fixed actions, so every plan's destinations fit.
+MAX_DESTINATIONS = TRANSACT_MAX_ACTIONS - 10
 DEFAULT_PLAN_NAME = "Default"
 _cache: dict[str, tuple[float, "PlanQuotas"]] = {}
 
@@ -33,7 +36,7 @@ def _from_product(product: Product | None) -> PlanQuotas:
     quotas = product.quotas if product else Quotas()
     return PlanQuotas(product=product, name=product.name if product else DEFAULT_PLAN_NAME,
                       monthly_submissions=int(quotas.monthlySubmissions), max_sites=int(quotas.maxSites),
-                      max_destinations=int(quotas.maxDestinations), retention_days=int(quotas.retentionDays))
+                      max_destinations=min(int(quotas.maxDestinations), MAX_DESTINATIONS), retention_days=int(quotas.retentionDays))
 
 
 def plan_quotas(*, tenant: Tenant, cached: bool = False) -> PlanQuotas:

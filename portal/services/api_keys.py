@@ -13,6 +13,7 @@ from portal.dynamo.sites import Site
 from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
 from portal.selectors.tenants import tenant_get_or_none
+from portal.services import ingest_cache
 from portal.services.audit import audit_record
 from portal.services.onboarding import require_validated
 
@@ -92,23 +93,32 @@ def api_key_revoke(*, tenant: Tenant, actor: str, key: ApiKey) -> ApiKey:
     key.active = False
     key.touch(actor)
     save_versioned(key)
+    ingest_cache.forget_key(key.keyHash)  # this process at once; others within INGEST_CACHE_SECONDS
     audit_record(tenant_id=tenant.id, actor=actor, action="api_key.revoke", target_type="api_key",
                  target_id=key.id, before=before, after=api_key_public_dict(key))
     return key
 
 
-def api_key_authenticate(*, authorization: str | None) -> tuple[ApiKey, Tenant]:
+def api_key_authenticate(*, authorization: str | None, cached: bool = False) -> tuple[ApiKey, Tenant]:
     """The key and tenant of an `Authorization: Bearer fbk_...` header. Missing, malformed,
-    unknown and revoked keys all raise the same KeyRefused."""
+    unknown and revoked keys all raise the same KeyRefused. `cached` (ingest) may answer from
+    copies up to INGEST_CACHE_SECONDS (<= 5 s) old: see portal.services.ingest_cache."""
     scheme, _, raw = (authorization or "").partition(" ")
     raw = raw.strip()
     if scheme.lower() != "bearer" or len(raw) > 200 or not (
             raw.startswith(KEY_PREFIX) or len(raw) >= IMPORTED_KEY_MIN_LENGTH):
         raise KeyRefused()
-    key = ApiKey.lookup_by_raw_key(raw)
+    if cached:
+        key = ingest_cache.cached(ingest_cache.keys, ApiKey.hash_key_material(raw), lambda: ApiKey.lookup_by_raw_key(raw))
+    else:
+        key = ApiKey.lookup_by_raw_key(raw)
     if key is None or not key.active or key.revokedAt is not None:
         raise KeyRefused()
-    tenant = tenant_get_or_none(tenant_id=key.tenantId)
+    if cached:
+        tenant = ingest_cache.cached(ingest_cache.tenants, key.tenantId,
+                                     lambda: tenant_get_or_none(tenant_id=key.tenantId))
+    else:
+        tenant = tenant_get_or_none(tenant_id=key.tenantId)
     if tenant is None or not tenant.accepts_submissions:
         raise TenantBlocked()
     return key, tenant
@@ -121,3 +131,6 @@ def api_key_mark_used(*, key: ApiKey, now=None) -> None:
     if key.lastUsedAt is not None and key.lastUsedAt > now - LAST_USED_RESOLUTION:
         return
     ApiKey.touch_last_used(key.keyHash, now=now, min_interval=LAST_USED_RESOLUTION)
+    # Written now, or by another process within the minute: either way the (cached) copy
+    # need not ask again for a minute.
+    key.lastUsedAt = now

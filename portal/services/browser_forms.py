@@ -1,16 +1,27 @@
 """The rules of plain HTML forms posted by browsers to /f/{siteId}/{formId} (DESIGN section 6):
 the post must come from a page of the site's own domain (a check, not authentication: anyone
-can forge it), the site's tenant must accept submissions, each site is rate limited, a filled
-honeypot (`_gotcha`) is stored as spam, and `_next` may only lead back to the site."""
+can forge it), the site's tenant must accept submissions, each site and each client address
+of a site are rate limited, a site may require a CAPTCHA (verified with its provider), at most
+the site's daily cap of browser posts count against the monthly quota, a filled honeypot
+(`_gotcha`) is stored as spam, and `_next` may only lead back to the site."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from django.conf import settings
+
+from portal.crypto import field_decrypt
+from portal.dynamo.base import utcnow
+from portal.dynamo.expiring import IngestGuards
+from portal.dynamo.metrics import day_key
 from portal.dynamo.sites import Site
 from portal.dynamo.tenants import Tenant
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.api_keys import TenantBlocked
+from portal.services.captcha import PROVIDERS, captcha_verify
 from portal.services.ingest import IngestRefused, IngestResult, ingest_rate_check, submission_ingest
 
 HONEYPOT, NEXT = "_gotcha", "_next"
@@ -25,6 +36,16 @@ class FormUnavailable(IngestRefused):
 class OriginRefused(IngestRefused):
     def __init__(self, domain: str):
         super().__init__(f"Forms for this site are accepted only from pages on {domain}.")
+
+
+class BrowserCapReached(IngestRefused):
+    """The site's browser posts of today reached its daily cap (so a flood stops there, not at
+    the monthly quota)."""
+
+    def __init__(self, *, cap: int, retry_after: int):
+        super().__init__(f"This site accepts at most {cap} form posts from browsers per day; "
+                         "try again tomorrow (UTC) or send through the API.")
+        self.cap, self.retry_after = cap, retry_after
 
 
 def _host(url: str) -> str:
@@ -61,9 +82,9 @@ class BrowserForm:
         return self.origin if _same_site(self.origin, self.site.domain) else ""
 
 
-def browser_form_open(*, site_id: str, origin: str | None, referer: str | None) -> BrowserForm:
+def browser_form_open(*, site_id: str, origin: str | None, referer: str | None, ip: str | None = None) -> BrowserForm:
     """Everything checked before the body is read: the site, where the post came from, the
-    tenant, and the site's rate limit."""
+    tenant, the site's rate limit and that of the client address on this site."""
     site = Site.lookup_by_id(site_id)
     if site is None or not site.active:
         raise FormUnavailable()
@@ -73,15 +94,38 @@ def browser_form_open(*, site_id: str, origin: str | None, referer: str | None) 
     tenant = tenant_get_or_none(tenant_id=site.tenantId)
     if tenant is None or not tenant.accepts_submissions:
         raise TenantBlocked()
-    ingest_rate_check(subject=f"site:{site.id}")
+    ingest_rate_check(subject=f"site:{site.id}", per="site")
+    ingest_rate_check(subject=f"site:{site.id}:ip:{ip or 'unknown'}", limit=settings.INGEST_BROWSER_IP_LIMIT,
+                      window=settings.INGEST_BROWSER_IP_WINDOW_SECONDS, per="client address")
     return BrowserForm(site=site, tenant=tenant, origin=origin)
+
+
+def _captcha_check(site: Site, special: dict, ip: str | None) -> None:
+    provider = PROVIDERS.get(site.captchaProvider or "")
+    if provider is None:
+        return
+    secret = field_decrypt(site.captchaSecretEncrypted) if site.captchaSecretEncrypted else ""
+    captcha_verify(provider=provider.code, secret=secret, token=special.get(provider.token_field), ip=ip,
+                   min_score=float(site.captchaMinScore or 0))
+
+
+def _daily_cap_check(site: Site, now: datetime) -> None:
+    cap = int(site.browserDailyCap if site.browserDailyCap is not None else settings.INGEST_BROWSER_DAILY_CAP)
+    tomorrow = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo)
+    if not IngestGuards.capped_hit(key=IngestGuards.browser_day_key_for(site.id, day_key(now)), limit=cap,
+                                   expires_epoch=int(tomorrow.timestamp()) + 86400):
+        raise BrowserCapReached(cap=cap, retry_after=max(1, math.ceil((tomorrow - now).total_seconds())))
 
 
 def browser_form_submit(*, form: BrowserForm, form_id: str, fields: dict, special: dict, referer: str | None,
                         user_agent: str | None, ip: str | None) -> IngestResult:
-    """Store the post with what the browser told about itself; a filled honeypot is kept as spam."""
+    """Store the post with what the browser told about itself; a filled honeypot is kept as spam
+    (spam has its own budget, so only other posts count against the daily cap)."""
     meta = {"page_url": referer or "", "referrer": referer or "",
             "user_agent": (user_agent or "")[:USER_AGENT_MAX], "ip": ip or ""}
+    _captcha_check(form.site, special, ip)
     spam = bool(special.get(HONEYPOT, "").strip())
+    if not spam:
+        _daily_cap_check(form.site, utcnow())
     return submission_ingest(tenant=form.tenant, site_id=form.site.id, form_id=form_id, fields=fields,
                              meta={k: v for k, v in meta.items() if v}, spam=spam)

@@ -3,15 +3,33 @@ whose form filter matches. Ingest writes these rows in the same transaction as t
 submission, so a stored submission is never without its deliveries."""
 from __future__ import annotations
 
+import logging
+
 from portal.dynamo.base import utcnow
 from portal.dynamo.deliveries import Delivery
 from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.destinations import Destination
+from portal.selectors.plans import MAX_DESTINATIONS
+
+logger = logging.getLogger("portal")
 
 
-def destinations_for_form(*, tenant_id: str, form_id: str) -> list[Destination]:
-    destinations = Destination.in_tenant(tenant_id).query(Destination.partition_for(tenant_id))
-    return [d for d in destinations if d.active and d.enabled and (not d.formIds or form_id in d.formIds)]
+def tenant_destinations(*, tenant_id: str) -> list[Destination]:
+    """Every destination of the tenant (one Query); ingest caches it a few seconds."""
+    return list(Destination.in_tenant(tenant_id).query(Destination.partition_for(tenant_id)))
+
+
+def destinations_for_form(*, tenant_id: str, form_id: str,
+                          destinations: list[Destination] | None = None) -> list[Destination]:
+    """At most MAX_DESTINATIONS (the oldest first), so the ingest transaction always fits: plans
+    cannot allow more, but a tenant left with more (a plan lowered later) still ingests."""
+    if destinations is None:
+        destinations = tenant_destinations(tenant_id=tenant_id)
+    matching = [d for d in destinations if d.active and d.enabled and (not d.formIds or form_id in d.formIds)]
+    if len(matching) > MAX_DESTINATIONS:
+        logger.warning("tenant %s has %d destinations for form %s; delivering to the first %d",
+                       tenant_id, len(matching), form_id, MAX_DESTINATIONS)
+    return sorted(matching, key=lambda d: d.id)[:MAX_DESTINATIONS]
 
 
 def plan_deliveries(*, tenant_id: str, submission_id: str, form_id: str,

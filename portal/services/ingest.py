@@ -4,6 +4,7 @@ acknowledged before it is durable. Idempotency keys join the same transaction.""
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import time
@@ -14,17 +15,20 @@ from django.conf import settings
 from ulid import ULID
 
 from portal.dynamo.base import TransactionCancelled, transact, utcnow
-from portal.dynamo.metrics import counter_update_action, ingest_counts
+from portal.dynamo.metrics import counter_update_action, submission_counts
 from portal.dynamo.expiring import IngestGuards
 from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
 from portal.selectors.plans import plan_quotas, usage_month
-from portal.services.delivery_plan import plan_deliveries
+from portal.services import ingest_cache
+from portal.services.delivery_plan import destinations_for_form, plan_deliveries, tenant_destinations
+from portal.services.ingest_counters import counted_form, first_today, spam_slot
 
 # Form ids become part of index keys and URLs: a short, plain alphabet.
 FORM_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
+SPAM_RETENTION_DAYS = 30  # spam is kept for review this long at most, whatever the plan keeps
 
 
 class IngestRefused(ServiceError):
@@ -54,10 +58,21 @@ class InvalidSubmission(IngestRefused):
     """Well-formed, but not a valid submission (form_id, fields or meta break a rule)."""
 
 
+class LengthRequired(IngestRefused):
+    """No Content-Length (a chunked body): ingest needs the size before it reads."""
+
+
+class IdempotencyKeyReused(IngestRefused):
+    def __init__(self):
+        super().__init__("Idempotency-Key: key reused with another request (it was first used with a different "
+                         "submission). Send a new key for each new submission.")
+
+
 class RateLimited(IngestRefused):
-    def __init__(self, retry_after: int):
-        super().__init__(f"At most {settings.INGEST_RATE_LIMIT} requests per {settings.INGEST_RATE_WINDOW_SECONDS} s "
-                         f"per API key. Retry after {retry_after} s.")
+    def __init__(self, retry_after: int, *, limit: int | None = None, window: int | None = None, per: str = "API key"):
+        limit = settings.INGEST_RATE_LIMIT if limit is None else limit
+        window = settings.INGEST_RATE_WINDOW_SECONDS if window is None else window
+        super().__init__(f"At most {limit} requests per {window} s per {per}. Retry after {retry_after} s.")
         self.retry_after = retry_after
 
 
@@ -73,33 +88,47 @@ class IngestResult:
     submission_id: str
     replayed: bool = False
     write_units: float = 0.0
+    dropped: bool = False  # spam over the site's daily budget: answered, not stored
 
 
 # --- rate limit and quota ----------------------------------------------------------------
-def ingest_rate_check(*, subject: str, now: float | None = None) -> None:
-    """Fixed windows of INGEST_RATE_WINDOW_SECONDS holding at most INGEST_RATE_LIMIT requests
-    per subject (an API key or a site), counted with ADD on a TTL item shared by all workers."""
+def ingest_rate_check(*, subject: str, now: float | None = None, limit: int | None = None,
+                      window: int | None = None, per: str = "API key") -> None:
+    """Fixed windows of `window` (INGEST_RATE_WINDOW_SECONDS) seconds holding at most `limit`
+    (INGEST_RATE_LIMIT) requests per subject (an API key, a site, a site and client address),
+    counted with ADD on a TTL item shared by all workers."""
     now = time.time() if now is None else now
-    window = settings.INGEST_RATE_WINDOW_SECONDS
+    window = window or settings.INGEST_RATE_WINDOW_SECONDS
+    limit = settings.INGEST_RATE_LIMIT if limit is None else limit
     start = int(now // window * window)
     hits = IngestGuards.rate_window_hit(subject=subject, window_start=start, expires_epoch=start + window + 60)
-    if hits > settings.INGEST_RATE_LIMIT:
-        raise RateLimited(max(1, math.ceil(start + window - now)))
+    if hits > limit:
+        raise RateLimited(max(1, math.ceil(start + window - now)), limit=limit, window=window, per=per)
 
 
 def quota_check(*, tenant: Tenant, now: datetime) -> None:
     """Refuse once this month's (UTC) non-spam submissions reach the plan's quota, until the
-    first of next month. The same numbers as every page: selectors.plans."""
+    first of next month. The same numbers as every page: selectors.plans (read exactly near the
+    quota, from a short in-process cache far below it: portal.services.ingest_cache)."""
     quota = plan_quotas(tenant=tenant, cached=True).monthly_submissions
-    if usage_month(tenant_id=tenant.id, today=now.date()).submissions >= quota:
+    used = ingest_cache.usage_below(tenant_id=tenant.id, month=now.strftime("%Y-%m"), quota=quota,
+                                    load=lambda: usage_month(tenant_id=tenant.id, today=now.date()).submissions)
+    if used >= quota:
         following = (now.date().replace(day=1) + timedelta(days=32)).replace(day=1)
         next_month = datetime(following.year, following.month, 1, tzinfo=timezone.utc)
         raise QuotaExceeded(quota=quota, retry_after=max(1, math.ceil((next_month - now).total_seconds())))
 
 
 # --- the write -----------------------------------------------------------------------------
-def idempotency_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+def idempotency_digest(key: str, scope: str = "") -> str:
+    """The stored name of a key: scoped (an API key id), so two keys of one tenant never share."""
+    return hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
+
+
+def request_fingerprint(*, site_id: str | None, form_id: str, fields: dict, meta: dict) -> str:
+    """What a replay must match: the submission as parsed (key order and encoding do not matter)."""
+    canonical = json.dumps([site_id, form_id, fields, meta], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _validate_idempotency_key(key: str | None) -> str | None:
@@ -112,46 +141,77 @@ def _validate_idempotency_key(key: str | None) -> str | None:
 
 
 def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict, site_id: str | None = None,
-                      spam: bool = False, idempotency_key: str | None = None, now: datetime | None = None,
-                      sleep=time.sleep) -> IngestResult:
-    """Store one validated submission. Answers only after the transaction committed."""
+                      spam: bool = False, idempotency_key: str | None = None, idempotency_scope: str = "",
+                      now: datetime | None = None, sleep=time.sleep) -> IngestResult:
+    """Store one validated submission. Answers only after the transaction committed.
+    An Idempotency-Key is remembered per `idempotency_scope` (the API key's id) with a
+    fingerprint of the submission: the same key with another submission is refused."""
     now = now or utcnow()
     idempotency_key = _validate_idempotency_key(idempotency_key)
-    digest = idempotency_digest(idempotency_key) if idempotency_key else None
+    digest = idempotency_digest(idempotency_key, idempotency_scope) if idempotency_key else None
+    fingerprint = request_fingerprint(site_id=site_id, form_id=form_id, fields=fields, meta=meta) if digest else None
     now_epoch = int(now.timestamp())
-    if digest:
-        earlier = IngestGuards.idempotency_lookup(tenant_id=tenant.id, key_digest=digest, now_epoch=now_epoch)
-        if earlier:
-            return IngestResult(submission_id=earlier, replayed=True)
+    # No read of the key first (the warm path is the rate counter and the transaction): the
+    # transaction's claim of the key fails if it was used, and only then is the earlier answer read.
     if not spam:
-        quota_check(tenant=tenant, now=now)
+        try:
+            quota_check(tenant=tenant, now=now)
+        except QuotaExceeded:
+            earlier = digest and _earlier_answer(tenant_id=tenant.id, digest=digest, fingerprint=fingerprint,
+                                                 now_epoch=now_epoch)
+            if earlier:
+                return earlier  # a retry of a submission stored before the quota ran out
+            raise
+    elif not spam_slot(tenant_id=tenant.id, site_id=site_id, now=now):
+        # The site's spam budget for today is used up: answer as usual, store nothing.
+        return IngestResult(submission_id=str(ULID.from_datetime(now)), dropped=True)
     quotas = plan_quotas(tenant=tenant, cached=True)
+    retention_days = min(quotas.retention_days, SPAM_RETENTION_DAYS) if spam else quotas.retention_days
+    form_key = form_id if spam else counted_form(tenant_id=tenant.id, site_id=site_id, form_id=form_id, now=now)
 
     submission = Submission.in_tenant(tenant.id).new(
         id=str(ULID.from_datetime(now)), siteId=site_id, formId=form_id, receivedAt=now, spam=spam,
-        ttl=now + timedelta(days=quotas.retention_days),
+        ttl=now + timedelta(days=retention_days), countedForm=form_key if form_key != form_id else None,
     )
     submission.set_payload(fields=fields, meta=meta)
     submission.assign_shard(tenant.shardCount)
     # Spam is stored for review but never forwarded.
-    deliveries = [] if spam else plan_deliveries(tenant_id=tenant.id, submission_id=submission.id, form_id=form_id)
+    deliveries = [] if spam else plan_deliveries(
+        tenant_id=tenant.id, submission_id=submission.id, form_id=form_id,
+        destinations=destinations_for_form(tenant_id=tenant.id, form_id=form_id, destinations=ingest_cache.cached(
+            ingest_cache.destinations, tenant.id, lambda: tenant_destinations(tenant_id=tenant.id))))
     if not deliveries:
         submission.deliveryStatus = DeliveryStatus.NO_DESTINATION  # "pending" would wait for nothing
     actions = [submission.put_action()] + [row.put_action() for row in deliveries]
     actions.append(counter_update_action(
-        tenant_id=tenant.id, at=now, shard=submission.shard,
-        counts=ingest_counts(form_id=form_id, hour=now.hour, spam=spam)))
+        tenant_id=tenant.id, at=now, shard=submission.shard, form_key=None if spam else form_key,
+        counts=submission_counts(hour=now.hour, spam=spam)))
+    if not spam and first_today(tenant_id=tenant.id, now=now, shard=submission.shard):
+        actions.append(counter_update_action(tenant_id=tenant.id, at=now, shard=submission.shard, counts={}))
     idempotency_index = None
     if digest:
         idempotency_index = len(actions)
         actions.append(IngestGuards.idempotency_put_action(
             tenant_id=tenant.id, key_digest=digest, submission_id=submission.id, now_epoch=now_epoch,
-            expires_epoch=now_epoch + settings.INGEST_IDEMPOTENCY_SECONDS))
-    return _commit(actions, submission_id=submission.id, tenant_id=tenant.id, digest=digest,
-                   idempotency_index=idempotency_index, now_epoch=now_epoch, sleep=sleep)
+            expires_epoch=now_epoch + settings.INGEST_IDEMPOTENCY_SECONDS, fingerprint=fingerprint))
+    result = _commit(actions, submission_id=submission.id, tenant_id=tenant.id, digest=digest,
+                     fingerprint=fingerprint, idempotency_index=idempotency_index, now_epoch=now_epoch, sleep=sleep)
+    if not spam and not result.replayed:
+        ingest_cache.usage_stored(tenant_id=tenant.id, month=now.strftime("%Y-%m"))
+    return result
 
 
-def _commit(actions: list[dict], *, submission_id: str, tenant_id: str, digest: str | None,
+def _earlier_answer(*, tenant_id: str, digest: str, fingerprint: str, now_epoch: int) -> IngestResult | None:
+    earlier = IngestGuards.idempotency_lookup(tenant_id=tenant_id, key_digest=digest, now_epoch=now_epoch)
+    if earlier is None:
+        return None
+    submission_id, stored_fingerprint = earlier
+    if stored_fingerprint and stored_fingerprint != fingerprint:  # "": a claim from before fingerprints
+        raise IdempotencyKeyReused()
+    return IngestResult(submission_id=submission_id, replayed=True)
+
+
+def _commit(actions: list[dict], *, submission_id: str, tenant_id: str, digest: str | None, fingerprint: str | None,
             idempotency_index: int | None, now_epoch: int, sleep) -> IngestResult:
     try:
         units = transact(actions, sleep=sleep)
@@ -160,8 +220,9 @@ def _commit(actions: list[dict], *, submission_id: str, tenant_id: str, digest: 
             # Our own id exists: an earlier attempt committed but its answer was lost.
             return IngestResult(submission_id=submission_id)
         if idempotency_index is not None and cancelled.condition_failed(idempotency_index):
-            earlier = IngestGuards.idempotency_lookup(tenant_id=tenant_id, key_digest=digest, now_epoch=now_epoch)
+            earlier = _earlier_answer(tenant_id=tenant_id, digest=digest, fingerprint=fingerprint,
+                                      now_epoch=now_epoch)
             if earlier:
-                return IngestResult(submission_id=earlier, replayed=True)
+                return earlier
         raise
     return IngestResult(submission_id=submission_id, write_units=units)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from portal.dynamo.base import TransactionCancelled, transact
 from portal.dynamo.deliveries import submission_rows_delete
-from portal.dynamo.metrics import counter_update_action, ingest_counts
+from portal.dynamo.metrics import submission_counter_action
 from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit
@@ -24,14 +24,12 @@ def submission_mark_spam(*, tenant: Tenant, actor: str, submission: Submission, 
         raise ConcurrentEdit()
     if submission.spam == spam:
         return submission
-    hour = submission.receivedAt.hour
-    counts = ingest_counts(form_id=submission.formId, hour=hour, spam=submission.spam, sign=-1)
-    for name, amount in ingest_counts(form_id=submission.formId, hour=hour, spam=spam).items():
-        counts[name] = counts.get(name, 0) + amount
+    where = dict(tenant_id=tenant.id, at=submission.receivedAt, shard=submission.shard,
+                 form_key=submission.counted_form)
     try:
         transact([submission.spam_update_action(spam),
-                  counter_update_action(tenant_id=tenant.id, at=submission.receivedAt, shard=submission.shard,
-                                        counts=counts)])
+                  submission_counter_action(**where, spam=submission.spam, sign=-1),
+                  submission_counter_action(**where, spam=spam)])
     except TransactionCancelled as error:
         raise ConcurrentEdit() from error
     before = _summary(submission)

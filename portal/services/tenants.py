@@ -18,6 +18,7 @@ from portal.dynamo.products import Product
 from portal.dynamo.tenants import STATUSES, SUSPENDED, UNVALIDATED, Tenant, TenantEmailGuard
 from portal.dynamo.users import OWNER, PortalUser
 from portal.errors import ConcurrentEdit, FieldErrors, ServiceError
+from portal.services import ingest_cache
 from portal.services.audit import audit_record
 from portal.services.common import staff_set_active, version_check
 from portal.services.users import portal_user_build
@@ -196,6 +197,7 @@ def tenant_status_change(*, tenant: Tenant, actor: str, version: int | None, to_
     tenant.status = to_status
     tenant.touch(actor)
     save_versioned(tenant)
+    ingest_cache.forget_tenant(tenant.id)  # this process at once; others within INGEST_CACHE_SECONDS
     audit_record(tenant_id=tenant.id, actor=actor, action=action, target_type="tenant", target_id=tenant.id,
                  before=before, after=tenant_public_dict(tenant), detail=reason or None, staff=True)
     return tenant

@@ -5,7 +5,7 @@ from portal.urls.account import urlpatterns as account_patterns
 from portal.urls.destinations import urlpatterns as destination_patterns
 from portal.urls.public import urlpatterns as public_patterns
 from portal.views.ingest import endpoints as ingest
-from portal.views.portal import api_keys, auth, home, sites, submissions
+from portal.views.portal import api_keys, auth, home, site_protection, sites, submissions
 
 app_name = "portal"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("sites/<str:site_id>/", sites.site_detail, name="site_detail"),
     path("sites/<str:site_id>/delete/", sites.site_delete, name="site_delete"),
     path("sites/<str:site_id>/quick-start/", sites.site_quick_start, name="site_quick_start"),
+    path("sites/<str:site_id>/protection/", site_protection.site_protection, name="site_protection"),
     path("sites/<str:site_id>/keys/", api_keys.key_create, name="key_create"),
     path("sites/<str:site_id>/keys/<str:key_id>/revoke/", api_keys.key_revoke, name="key_revoke"),
     # Submissions

@@ -5,9 +5,10 @@ from django.test import Client
 from django.utils.html import escape
 
 from portal.services.api_keys import KeyRefused, TenantBlocked
-from portal.services.browser_forms import FormUnavailable, OriginRefused
-from portal.services.ingest import (BodyTooLarge, IngestRefused, InvalidSubmission, MalformedRequest, QuotaExceeded,
-                                    RateLimited, UnsupportedMediaType)
+from portal.services.browser_forms import BrowserCapReached, FormUnavailable, OriginRefused
+from portal.services.captcha import CaptchaFailed
+from portal.services.ingest import (BodyTooLarge, IdempotencyKeyReused, IngestRefused, InvalidSubmission,
+                                    LengthRequired, MalformedRequest, QuotaExceeded, RateLimited, UnsupportedMediaType)
 from portal.views.ingest.problems import PROBLEM_TYPES, REFUSALS, problem_for, problem_response
 
 
@@ -22,6 +23,10 @@ from portal.views.ingest.problems import PROBLEM_TYPES, REFUSALS, problem_for, p
     (InvalidSubmission("form_id is required."), 422, "invalid-submission"),
     (RateLimited(7), 429, "rate-limited"),
     (QuotaExceeded(quota=1000, retry_after=99), 429, "monthly-quota-exceeded"),
+    (LengthRequired("Send a Content-Length header."), 411, "length-required"),
+    (IdempotencyKeyReused(), 422, "idempotency-key-reused"),
+    (CaptchaFailed("The Turnstile check failed."), 403, "captcha-failed"),
+    (BrowserCapReached(cap=100, retry_after=60), 429, "browser-daily-cap"),
 ])
 def test_each_domain_error_has_one_problem_type_and_a_page(error, status, slug):
     problem = problem_for(error)

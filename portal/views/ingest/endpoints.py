@@ -1,6 +1,9 @@
 """The ingest endpoints (DESIGN section 6): POST /api/v1/submissions for servers with an API
 key, POST /f/{siteId}/{formId} for plain HTML forms in browsers. Errors are RFC 9457
 application/problem+json (see problems.py); a browser that does not ask for JSON gets a page."""
+import logging
+
+from django.conf import settings
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
@@ -12,6 +15,8 @@ from portal.services.ingest import ingest_rate_check, submission_ingest
 from portal.views.ingest.parsing import submission_from_request
 from portal.views.ingest.problems import PROBLEM_TYPES, REFUSALS, problem_for, problem_response
 from portal.views.utils import client_ip
+
+logger = logging.getLogger("portal")
 
 
 def problem_type(request, slug):
@@ -25,24 +30,34 @@ def _accepted(result) -> JsonResponse:
     return JsonResponse({"id": result.submission_id, "status": "accepted"}, status=202)
 
 
+def _mark_used(key) -> None:
+    """Bookkeeping after the durable write: a failure here must not turn a stored submission
+    into a 5xx (the client would retry and, without an Idempotency-Key, store it twice)."""
+    try:
+        api_key_mark_used(key=key)
+    except Exception:  # noqa: BLE001 - best effort by design
+        logger.warning("lastUsedAt not recorded for key %s", key.id, exc_info=True)
+
+
 @csrf_exempt
 @require_POST
 def api_submissions(request):
     try:
-        key, tenant = api_key_authenticate(authorization=request.headers.get("Authorization"))
+        key, tenant = api_key_authenticate(authorization=request.headers.get("Authorization"), cached=True)
         ingest_rate_check(subject=f"key:{key.id}")
         submission = submission_from_request(request)
         result = submission_ingest(
             tenant=tenant, site_id=key.siteId, form_id=submission.form_id, fields=submission.fields,
-            meta=submission.meta, idempotency_key=request.headers.get("Idempotency-Key"),
+            meta=submission.meta, idempotency_key=request.headers.get("Idempotency-Key"), idempotency_scope=key.id,
         )
     except REFUSALS as refused:
         return problem_response(problem_for(refused))
-    api_key_mark_used(key=key)
+    _mark_used(key)
     response = _accepted(result)
     if result.replayed:
         response["Idempotent-Replayed"] = "true"
     return response
+
 
 
 def _wants_json(request) -> bool:
@@ -65,7 +80,8 @@ def _form_error(request, refused: Exception):
 def form_post(request, site_id, form_id):
     referer = request.headers.get("Referer")
     try:
-        form = browser_form_open(site_id=site_id, origin=request.headers.get("Origin"), referer=referer)
+        form = browser_form_open(site_id=site_id, origin=request.headers.get("Origin"), referer=referer,
+                                 ip=client_ip(request))
         submission = submission_from_request(request, form_id=form_id)
         result = browser_form_submit(form=form, form_id=submission.form_id, fields=submission.fields,
                                      special=submission.special, referer=referer,

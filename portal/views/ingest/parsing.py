@@ -15,13 +15,14 @@ from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.utils.http import parse_header_parameters
 
 from portal.services.browser_forms import HONEYPOT, NEXT
-from portal.services.ingest import (FORM_ID, BodyTooLarge, InvalidSubmission, MalformedRequest,
+from portal.services.captcha import TOKEN_FIELDS
+from portal.services.ingest import (FORM_ID, BodyTooLarge, InvalidSubmission, LengthRequired, MalformedRequest,
                                     UnsupportedMediaType)
 
 JSON, URLENCODED, MULTIPART = "application/json", "application/x-www-form-urlencoded", "multipart/form-data"
 META_KEYS_MAX = 20
 META_VALUE_MAX = 2048
-SPECIAL = (HONEYPOT, NEXT)  # browser form posts only
+SPECIAL = (HONEYPOT, NEXT) + TOKEN_FIELDS  # browser form posts only
 
 
 @dataclass
@@ -44,7 +45,11 @@ def read_body(request, *, limit: int | None = None) -> bytes:
     """The request body, refusing anything over the limit without reading it: the
     declared length is checked first, and at most limit + 1 bytes are ever read."""
     limit = limit or settings.INGEST_MAX_BODY_BYTES
-    declared = request.META.get("CONTENT_LENGTH") or "0"
+    declared = (request.META.get("CONTENT_LENGTH") or "").strip()
+    if not declared and request.META.get("HTTP_TRANSFER_ENCODING"):
+        # A chunked body: Django's WSGI request would read it as empty; say so instead.
+        raise LengthRequired(f"Send a Content-Length header (no chunked bodies); at most {limit // 1024} KB.")
+    declared = declared or "0"  # neither header: HTTP says the body is empty
     try:
         declared_length = int(declared)
     except ValueError:
@@ -85,6 +90,12 @@ def _parse_json(body: bytes) -> ParsedBody:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
         raise MalformedRequest("The request body is not valid JSON.") from None
+    except ValueError:  # an integer over Python's digit limit (sys.set_int_max_str_digits)
+        raise MalformedRequest("The JSON body holds a number too large to read.") from None
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # "\ud800": valid JSON, but no UTF-8 string (DynamoDB stores UTF-8)
+        raise MalformedRequest("The JSON body holds a lone surrogate (\\ud800-\\udfff): send valid Unicode.") from None
     if not isinstance(data, dict):
         raise InvalidSubmission("The JSON body must be an object with form_id and fields.")
     return ParsedBody(form_id=data.get("form_id"), fields=data.get("fields"), meta=data.get("meta"))

@@ -10,9 +10,10 @@ from django.conf import settings
 from django.http import HttpResponse
 
 from portal.services.api_keys import KeyRefused, TenantBlocked
-from portal.services.browser_forms import FormUnavailable, OriginRefused
-from portal.services.ingest import (BodyTooLarge, InvalidSubmission, MalformedRequest, QuotaExceeded, RateLimited,
-                                    UnsupportedMediaType)
+from portal.services.browser_forms import BrowserCapReached, FormUnavailable, OriginRefused
+from portal.services.captcha import CaptchaFailed
+from portal.services.ingest import (BodyTooLarge, IdempotencyKeyReused, InvalidSubmission, LengthRequired,
+                                    MalformedRequest, QuotaExceeded, RateLimited, UnsupportedMediaType)
 
 
 @dataclass(frozen=True)
@@ -37,18 +38,34 @@ UNSUPPORTED = ProblemType("unsupported-media-type", "Unsupported media type", 41
 INVALID = ProblemType("invalid-submission", "Invalid submission", 422,
                       "form_id is missing or invalid, or the fields break a limit: at most 200 fields, names up to "
                       "100 characters, values strings or lists of strings.")
+LENGTH_REQUIRED = ProblemType("length-required", "Length required", 411,
+                              "The request has no Content-Length header (a chunked body): send the body with its "
+                              "length.")
+KEY_REUSED = ProblemType("idempotency-key-reused", "Idempotency-Key reused", 422,
+                         "This Idempotency-Key was first used with a different request (another body, form or "
+                         "site): key reused with another request. Use a new key for each new submission.")
+UNAVAILABLE = ProblemType("service-unavailable", "Service unavailable", 503,
+                          "The data store is not answering; nothing was stored. Retry after Retry-After seconds.")
+CAPTCHA_FAILED = ProblemType("captcha-failed", "CAPTCHA check failed", 403,
+                             "This site requires a CAPTCHA on browser posts and the provider did not confirm the "
+                             "token (missing, wrong, expired, or a reCAPTCHA v3 score below the site's minimum).")
+BROWSER_CAP = ProblemType("browser-daily-cap", "Daily browser posts reached", 429,
+                          "The site's daily cap of browser form posts is reached; Retry-After says when the UTC day "
+                          "ends.")
 RATE_LIMITED = ProblemType("rate-limited", "Too many requests", 429,
                            "Too many requests for this key in a short time; wait for Retry-After seconds.")
 QUOTA = ProblemType("monthly-quota-exceeded", "Monthly quota reached", 429,
                     "The plan's monthly submissions are used up; Retry-After says when the month ends.")
 
 PROBLEM_TYPES = {p.slug: p for p in (MALFORMED, INVALID_KEY, BLOCKED, TOO_LARGE, UNSUPPORTED, INVALID, RATE_LIMITED,
-                                     QUOTA, NOT_FOUND)}
+                                     QUOTA, NOT_FOUND, LENGTH_REQUIRED, KEY_REUSED, UNAVAILABLE, CAPTCHA_FAILED,
+                                     BROWSER_CAP)}
 
 # Most specific first: each domain error and the problem type that answers it.
 _ANSWERS = [
     (MalformedRequest, MALFORMED), (KeyRefused, INVALID_KEY), (TenantBlocked, BLOCKED), (OriginRefused, BLOCKED),
     (FormUnavailable, NOT_FOUND), (BodyTooLarge, TOO_LARGE), (UnsupportedMediaType, UNSUPPORTED),
+    (CaptchaFailed, CAPTCHA_FAILED), (BrowserCapReached, BROWSER_CAP), (LengthRequired, LENGTH_REQUIRED), (IdempotencyKeyReused, KEY_REUSED),
     (InvalidSubmission, INVALID), (RateLimited, RATE_LIMITED), (QuotaExceeded, QUOTA),
 ]
 # The domain errors the ingest views answer with a problem.
@@ -81,6 +98,13 @@ def problem_for(error: Exception) -> Problem:
             return Problem(type=problem_type, detail=_DETAILS.get(problem_type) or str(error),
                            retry_after=getattr(error, "retry_after", None))
     raise TypeError(f"no problem type for {error!r}")
+
+
+def unavailable_problem() -> Problem:
+    """The answer while DynamoDB does not answer (the middleware's, for API clients)."""
+    return Problem(type=UNAVAILABLE, retry_after=settings.INGEST_UNAVAILABLE_RETRY_AFTER,
+                   detail="Form-Bridge's data store is not answering: nothing was stored. Retry after "
+                          f"{settings.INGEST_UNAVAILABLE_RETRY_AFTER} s with the same Idempotency-Key.")
 
 
 def problem_response(problem: Problem) -> HttpResponse:

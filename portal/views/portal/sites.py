@@ -10,6 +10,7 @@ from portal.selectors.access import access_site
 from portal.selectors.plans import plan_quotas
 from portal.selectors.sites import api_key_list, site_list
 from portal.services import sites as site_services
+from portal.services.captcha import PROVIDERS
 from portal.views.refusals import refusals_on_form
 
 
@@ -48,4 +49,4 @@ def site_quick_start(request, site_id):
     site = access_site(tenant=request.tenant, site_id=site_id)
     return render(request, "portal/sites/quick_start.html", {
         "site": site, "api_url": f"{settings.SITE_URL}/api/v1/submissions",
-        "form_url": f"{settings.SITE_URL}/f/{site.id}/contact"})
+        "form_url": f"{settings.SITE_URL}/f/{site.id}/contact", "captcha": PROVIDERS.get(site.captchaProvider or "")})

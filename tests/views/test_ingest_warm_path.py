@@ -1,0 +1,108 @@
+"""The ingest warm path (issue 10): at most 3 DynamoDB requests per ingest with an
+Idempotency-Key once key, tenant, plan, destinations and usage are cached; a revoked key or a
+suspended tenant stops getting through within INGEST_CACHE_SECONDS (5 s) even when another
+process made the change; usage is read exactly near the quota."""
+import json
+
+import botocore.client
+import pytest
+from django.test import Client
+
+from portal.dynamo.tenants import SUSPENDED
+from portal.services import ingest_cache
+from portal.services.api_keys import api_key_revoke
+from portal.services.tenants import tenant_status_change
+from tests.factories.accounts import make_product, make_tenant
+from tests.factories.delivery import make_destination
+from tests.factories.ingest import make_key
+
+URL = "/api/v1/submissions"
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = Clock()
+    monkeypatch.setattr(ingest_cache, "clock", fake)
+    return fake
+
+
+def _post(raw, n, **headers):
+    body = json.dumps({"form_id": "contact", "fields": {"n": str(n)}})
+    return Client().post(URL, data=body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}",
+                         **headers)
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Every DynamoDB API call made through botocore, by operation name."""
+    made = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(self, operation, params):
+        made.append(operation)
+        return original(self, operation, params)
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    return made
+
+
+def test_warm_ingest_with_an_idempotency_key_makes_at_most_three_requests(ddb, clock, calls):
+    tenant, user = make_tenant()
+    make_destination(tenant, user)
+    _, raw = make_key(tenant)
+    assert _post(raw, 0, HTTP_IDEMPOTENCY_KEY="warm-0").status_code == 202
+    calls.clear()
+    for n in range(1, 4):
+        assert _post(raw, n, HTTP_IDEMPOTENCY_KEY=f"warm-{n}").status_code == 202
+    # The shared rate-limit counter and the transaction: nothing else (at most 3 allowed).
+    assert calls == ["UpdateItem", "TransactWriteItems"] * 3
+
+
+def test_a_key_revoked_elsewhere_stops_within_five_seconds(ddb, clock, monkeypatch):
+    tenant, _ = make_tenant()
+    key, raw = make_key(tenant)
+    assert _post(raw, 1).status_code == 202
+    monkeypatch.setattr(ingest_cache, "forget_key", lambda key_hash: None)  # revoked by another process
+    api_key_revoke(tenant=tenant, actor="tests", key=key)
+    clock.now += 4.9
+    assert _post(raw, 2).status_code == 202  # the cached copy, within the bound
+    clock.now += 0.1
+    assert _post(raw, 3).status_code == 401
+
+
+def test_a_tenant_suspended_elsewhere_stops_within_five_seconds(ddb, clock, monkeypatch):
+    tenant, _ = make_tenant()
+    _, raw = make_key(tenant)
+    assert _post(raw, 1).status_code == 202
+    monkeypatch.setattr(ingest_cache, "forget_tenant", lambda tenant_id: None)
+    tenant_status_change(tenant=tenant, actor="staff", version=tenant.version, to_status=SUSPENDED, reason="abuse")
+    clock.now += 5.0
+    assert _post(raw, 2).status_code == 403
+
+
+def test_in_this_process_a_revoke_applies_at_once(ddb, clock):
+    tenant, _ = make_tenant()
+    key, raw = make_key(tenant)
+    assert _post(raw, 1).status_code == 202
+    api_key_revoke(tenant=tenant, actor="tests", key=key)
+    assert _post(raw, 2).status_code == 401
+
+
+def test_near_the_quota_usage_is_read_exactly(ddb, clock, settings, monkeypatch):
+    settings.INGEST_USAGE_CACHE_FRACTION = 0.5
+    tenant, _ = make_tenant(product=make_product(monthly_submissions=4))
+    _, raw = make_key(tenant)
+    assert _post(raw, 1).status_code == 202  # usage read (0) and cached, then counted here: 1
+    mine = ingest_cache.usage
+    monkeypatch.setattr(ingest_cache, "usage", ingest_cache.TTLCache())  # another process stores two
+    assert [_post(raw, n).status_code for n in (2, 3)] == [202, 202]
+    monkeypatch.setattr(ingest_cache, "usage", mine)
+    assert _post(raw, 4).status_code == 202  # cached 1 < 4 x 0.5: far enough below, no read (really 3 -> 4)
+    assert _post(raw, 5).status_code == 429  # cached 2 is near: read exactly (4) and refused
