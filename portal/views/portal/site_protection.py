@@ -2,14 +2,15 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
-from portal.decorators import tenant_required
+from portal import permissions as perm
+from portal.decorators import permission_required
 from portal.forms.site_protection import SiteProtectionForm
 from portal.selectors.access import access_site
 from portal.services.site_protection import site_protection_update
 from portal.views.refusals import refusals_on_form
 
 
-@tenant_required
+@permission_required(perm.MANAGE_SITES, read=perm.MANAGE_SITES)
 def site_protection(request, site_id):
     site = access_site(tenant=request.tenant, site_id=site_id)
     form = SiteProtectionForm.for_site(site, request.POST or None)
