@@ -77,7 +77,12 @@ def attempt_claimed(delivery: Delivery, *, worker_id: str, clock: Clock = utcnow
     if submission is None:
         return _finish_without_sending(delivery, tenant=tenant, worker_id=worker_id, now=now,
                                        reason="The submission is no longer stored.")
-    result = send_event(destination, event=payloads.submission_event(submission), msg_id=delivery.message_id, now=now)
+    try:
+        event = payloads.submission_event(submission)
+    except Exception as error:  # noqa: BLE001 - a row that cannot be prepared still gets its attempt
+        result = sender.SendResult(channel=destination.type, error=f"Could not prepare the event: {error}"[:1000])
+    else:
+        result = send_event(destination, event=event, msg_id=delivery.message_id, now=now)
     now = clock()
     attempt = attempt_record(tenant_id=delivery.tenantId, partition=Delivery.partition_for(delivery.submissionId),
                              submission_id=delivery.submissionId, destination_id=delivery.destinationId,
