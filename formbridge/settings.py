@@ -152,6 +152,8 @@ DELIVERY_ALLOWED_HOSTS = env.list(
 DELIVERY_TIMEOUT_SECONDS = env.float("DELIVERY_TIMEOUT_SECONDS", default=10.0)  # 10-15 s in production
 # Claim lease; raised automatically to the worst-case attempt + 30 s if set lower.
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=60)
+# Attempts one worker keeps in flight to one destination (its other slots serve the rest).
+DELIVERY_MAX_IN_FLIGHT_PER_DESTINATION = env.int("DELIVERY_MAX_IN_FLIGHT_PER_DESTINATION", default=4)
 # SMTP socket timeout (Django's EmailBackend reads it), so e-mail destinations cannot hang.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
