@@ -20,6 +20,7 @@ from portal.dynamo.deliveries import DUE_SHARDS, Delivery
 log = logging.getLogger("portal.delivery")
 
 CACHE_SECONDS = 5.0  # tenants and destinations are re-read at least this often
+REFETCH_SECONDS = 0.25  # with free slots but only held rows waiting, look for other work this often
 
 
 def worker_id_new() -> str:
@@ -69,16 +70,19 @@ def run_forever(*, stop: threading.Event, poll_seconds: float = 1.0, concurrency
                 dispatcher.cache, cache_born = PassCache(), time.monotonic()
             try:
                 started = dispatcher.start_ready() if dispatcher.free else 0
-                if dispatcher.free and not dispatcher.waiting:  # room for more: look for work
+                stale = time.monotonic() - dispatcher.fetched_at > REFETCH_SECONDS
+                if dispatcher.free and (not dispatcher.waiting or (stale and not started)):  # look for work
                     dispatcher.fetch()
                     started += dispatcher.start_ready()
             except Exception:
                 log.exception("fetching due deliveries failed; retrying shortly")
                 started = 0
+            # Rows waiting on a rate limit or a probe time are looked at again soon.
+            pause = min(poll_seconds, 0.05) if dispatcher.waiting else poll_seconds
             if not dispatcher.running:
-                stop.wait(poll_seconds)
+                stop.wait(pause)
             elif not started or not dispatcher.free:
-                dispatcher.reap(timeout=poll_seconds)
+                dispatcher.reap(timeout=pause)
     finally:
         dispatcher.close()
     log.info("delivery worker %s stopped", worker_id)

@@ -29,6 +29,9 @@ class DestinationForm(forms.Form):
                                  help_text="E-mail only. One or more addresses, separated by commas or lines.")
     form_ids = forms.CharField(label="Only these forms", required=False,
                                help_text="Form ids separated by commas. Empty means every form.")
+    rate_limit = forms.DecimalField(label="Max requests per second", required=False, min_value=0.1, max_value=1000,
+                                    decimal_places=1,
+                                    help_text="Optional. For receivers that throttle; empty means no limit.")
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def clean_headers(self):
@@ -59,7 +62,7 @@ class DestinationForm(forms.Form):
             "name": destination.name, "type": destination.type, "url": destination.url or "",
             "headers": "\n".join(f"{k}: {v}" for k, v in (destination.headers or {}).items()),
             "recipients": ", ".join(destination.recipients or []), "form_ids": ", ".join(destination.formIds or []),
-            "version": destination.version,
+            "rate_limit": destination.rateLimit, "version": destination.version,
         }
 
 

@@ -76,3 +76,74 @@ def test_a_never_answering_destination_does_not_delay_another_tenants_deliveries
         slow_seen = len(slow.received)
     assert len(healthy.received) == 200 and all(hit.verified for hit in healthy.received)
     assert slow_seen < 200, "the slow destination finished first: the test proves nothing"
+
+
+def _wait_until(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return predicate()
+
+
+def test_the_breaker_holds_a_failing_destinations_rows_in_place_then_a_probe_reopens_it(ddb, settings, loop):
+    settings.DELIVERY_BREAKER_THRESHOLD, settings.DELIVERY_BREAKER_PROBE_SECONDS = 3, 1.0
+    settings.DELIVERY_MAX_IN_FLIGHT_PER_DESTINATION = 1  # failures arrive one by one: exactly 3 open it
+    tenant, user = make_tenant()
+    with Receiver(mode="fail") as receiver:
+        destination = _verified_receiver_for(tenant, user, receiver)
+        submission_ids = [make_submission(tenant) for _ in range(8)]
+        held_before = {row.submissionId: row.nextAttemptAt for row in _rows(tenant, submission_ids)}
+        loop(concurrency=4)
+        assert _wait_until(lambda: len(receiver.received) >= 3)
+        time.sleep(0.5)  # well inside the probe interval: nothing else goes out
+        assert len(receiver.received) == 3
+        rows = _rows(tenant, submission_ids)
+        held = [row for row in rows if int(row.attemptCount) == 0]
+        assert len(held) == 5 and all(row.nextAttemptAt == held_before[row.submissionId] for row in held)
+        page = _client(user).get(f"/destinations/{destination.id}/").content.decode()
+        assert 'id="breaker"><span class="badge badge-failed">open</span>' in page
+        receiver.mode = "ok"  # the receiver recovers: the next probe succeeds and the held rows go
+        assert _wait_until(lambda: sum(1 for hit in receiver.received if hit.verified) >= 4 + 5, timeout=15)
+    assert access_destination(tenant=tenant, destination_id=destination.id).consecutiveFailures == 0
+
+
+def test_a_destination_rate_limit_spaces_its_requests(ddb, settings, loop):
+    tenant, user = make_tenant()
+    with Receiver() as receiver:
+        destination = _verified_receiver_for(tenant, user, receiver)
+        from portal.services.destinations import destination_update
+
+        destination_update(tenant=tenant, actor=user.email, version=None, name="Healthy", type="WEBHOOK",
+                           url=receiver.url, rate_limit=5,
+                           destination=access_destination(tenant=tenant, destination_id=destination.id))
+        for _ in range(6):
+            make_submission(tenant)
+        stamps = []
+        receiver._record = _stamping(receiver._record, stamps)
+        loop(concurrency=8)
+        assert _wait_until(lambda: len(stamps) == 6)
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    assert min(gaps) >= 0.15 and stamps[-1] - stamps[0] >= 0.9, gaps
+
+
+def _stamping(record, stamps):
+    def wrapped(*args):
+        stamps.append(time.monotonic())
+        return record(*args)
+    return wrapped
+
+
+def _rows(tenant, submission_ids):
+    from portal.dynamo.deliveries import submission_rows
+
+    return [submission_rows(tenant.id, sid, consistent=True)[0][0] for sid in submission_ids]
+
+
+def _client(user):
+    from django.test import Client
+
+    from tests.factories.accounts import PASSWORD
+
+    client = Client()
+    assert client.post("/login/", {"email": user.email, "password": PASSWORD}).status_code == 302
+    return client

@@ -16,6 +16,7 @@ from django.test import Client
 
 from portal.delivery import worker
 from portal.delivery.claim import lease_seconds
+from portal.services.destinations import InvalidDestination
 from portal.forms.destinations import DestinationForm
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.delivery import (
@@ -28,6 +29,20 @@ from tests.factories.delivery import (
     make_submission_with_deliveries,
     run_at,
 )
+
+
+def legacy_headers(destination, headers):
+    """Headers stored before values were checked on save (a raw write: the service refuses them)."""
+    destination.headers = headers
+    destination.save()
+    return destination
+
+
+def test_the_service_refuses_header_values_http_cannot_carry(ddb):
+    tenant, user = make_tenant()
+    with pytest.raises(InvalidDestination) as refused:
+        make_destination(tenant, user, headers={"X-Team": "Zoë"})
+    assert "visible ASCII" in str(refused.value.errors["headers"])
 
 
 @pytest.fixture
@@ -55,8 +70,8 @@ def test_a_dribbling_receiver_is_cut_off_at_the_deadline_and_the_attempt_is_a_ti
 
 
 def test_a_header_value_http_cannot_carry_is_a_failed_attempt_on_the_schedule(ddb, receiver):
-    tenant, user = make_tenant()  # saved before header values were checked on save
-    destination = make_destination(tenant, user, url=receiver.url, headers={"X-Team": "Zoë ☃"})
+    tenant, user = make_tenant()
+    destination = legacy_headers(make_destination(tenant, user, url=receiver.url), {"X-Team": "Zoë ☃"})
     submission, _ = make_submission_with_deliveries(tenant)
     clock = FakeClock(T0)
     assert run_at(clock, T0) == 1
@@ -128,7 +143,7 @@ def test_send_test_event_to_a_dribbling_receiver_answers_within_the_deadline(ddb
 
 def test_send_test_event_with_a_non_latin1_header_is_a_failed_attempt_not_a_500(ddb, receiver):
     tenant, user = make_tenant()
-    destination = make_destination(tenant, user, url=receiver.url, headers={"X-Team": "☃"})
+    destination = legacy_headers(make_destination(tenant, user, url=receiver.url), {"X-Team": "☃"})
     response = _client(user).post(f"/destinations/{destination.id}/test/", follow=True)
     assert response.status_code == 200 and "Test event failed: Could not send the request" in \
         response.content.decode()
