@@ -2,7 +2,8 @@
 
 A GSI whose projection differs from the model's is rebuilt: DynamoDB cannot change a
 projection in place, so the index is deleted, and created again once it is gone (queries on
-it fail until the new one is back: run that in a quiet moment)."""
+it fail until the new one is back: run that in a quiet moment). An index no model declares
+any more is deleted: nothing reads it, and every write would keep paying for it."""
 from __future__ import annotations
 
 import time
@@ -78,6 +79,8 @@ def find_drift() -> list[Drift]:
             change = _projection_change(existing[index["index_name"]], index)
             if change:
                 drift.append(Drift(name, f"index {index['index_name']} projection differs: {change[0]} vs {change[1]}"))
+        for extra in _undeclared_indexes(model, existing):
+            drift.append(Drift(name, f"index {extra} is not in the model (nothing reads it)"))
         ttl_attr = _ttl_attribute(model)
         if ttl_attr:
             ttl = _client(model).describe_time_to_live(TableName=name)["TimeToLiveDescription"]
@@ -126,6 +129,21 @@ def _create_index(model, index: dict) -> None:
                 what=f"index {index['index_name']} on {model.Meta.table_name} to become active")
 
 
+def _undeclared_indexes(model, existing: dict) -> list[str]:
+    declared = {index["index_name"] for index in model._get_schema()["global_secondary_indexes"]}
+    return sorted(set(existing) - declared)
+
+
+def _delete_index(model, name: str) -> None:
+    # DynamoDB refuses to delete an index that is still being built.
+    _wait_until(lambda: _index_status(model, name) in ("ACTIVE", None), what=f"index {name} to settle")
+    if _index_status(model, name) is None:
+        return
+    _client(model).update_table(TableName=model.Meta.table_name,
+                                GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": name}}])
+    _wait_until(lambda: _index_status(model, name) is None, what=f"index {name} on {model.Meta.table_name} to be deleted")
+
+
 def _rebuild_index(model, index: dict) -> None:
     """Delete the index, wait until it is gone, create it with the model's projection."""
     name = index["index_name"]
@@ -158,6 +176,9 @@ def apply(log=print) -> list[str]:
             if change:
                 _rebuild_index(model, index)
                 changes.append(f"rebuilt index {index['index_name']} on {name}: projection {change[0]} -> {change[1]}")
+        for extra in _undeclared_indexes(model, existing):
+            _delete_index(model, extra)
+            changes.append(f"deleted index {extra} on {name} (not in the model)")
         ttl_attr = _ttl_attribute(model)
         if ttl_attr:
             ttl = _client(model).describe_time_to_live(TableName=name)["TimeToLiveDescription"]

@@ -31,3 +31,18 @@ def test_one_success_and_one_failure_make_a_partially_delivered_submission(setup
             run_at(clock, row.nextAttemptAt)
     assert stored_submission(tenant, submission).deliveryStatus == "partially delivered"
     assert day_metrics(tenant, T0.strftime("%Y-%m-%d"))[0] == 1
+
+
+def test_a_status_refresh_after_the_submission_was_deleted_does_not_recreate_it(setup):
+    from portal.delivery.status import submission_status_refresh
+    from portal.dynamo.submissions import Submission
+
+    tenant, user, destination = setup
+    submission, _ = make_submission_with_deliveries(tenant)
+    stale = stored_submission(tenant, submission)
+    stale.deliveryStatus = "delivered"  # what the worker read before the delete: a change is due
+    Submission.in_tenant(tenant.id).get(submission.pk, submission.sk).delete()  # deleted meanwhile
+    assert submission_status_refresh(tenant_id=tenant.id, submission_id=submission.id, shard_count=1,
+                                     submission=stale) == "pending"
+    raw = Submission._get_connection().get_item(submission.pk, submission.sk, consistent_read=True)
+    assert "Item" not in raw, raw

@@ -87,7 +87,7 @@ def test_every_table_of_the_design_exists_with_its_indexes(ddb):
         "campaigns": {"CampaignActiveIndex", "CampaignProductIndex", "ActiveIndex"},
         "orders": set(), "users": {"TenantUsersIndex"}, "sites": {"TenantSitesIndex", "SiteIdIndex"},
         "api_keys": {"TenantKeysIndex"}, "submissions": {"FormIndex", "StatusIndex"}, "destinations": set(),
-        "deliveries": {"DueIndex", "DestinationIndex", "TenantDeliveryIndex"}, "metrics": {"GSI1"},
+        "deliveries": {"DueIndex", "DestinationIndex"}, "metrics": {"GSI1"},
         "audit": set(), "sessions": set(),
     }
     found = {}
@@ -96,3 +96,24 @@ def test_every_table_of_the_design_exists_with_its_indexes(ddb):
         assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
         found[model.table_basename] = {g["IndexName"] for g in table.get("GlobalSecondaryIndexes", [])}
     assert found == expected
+
+
+def test_an_index_no_model_declares_is_reported_then_dropped(scratch_prefix, capsys):
+    """The deliveries table of an older release still has TenantDeliveryIndex (read by nothing)."""
+    from portal.dynamo.deliveries import Delivery
+
+    migrate.apply(log=lambda line: None)
+    client = Delivery._get_connection().connection.client
+    client.update_table(TableName="scratch-deliveries", AttributeDefinitions=[
+        {"AttributeName": "tenantKey", "AttributeType": "S"}, {"AttributeName": "tenantStatusSort", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": {
+            "IndexName": "TenantDeliveryIndex", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": "tenantKey", "KeyType": "HASH"},
+                          {"AttributeName": "tenantStatusSort", "KeyType": "RANGE"}]}}])
+    _until(lambda: migrate._index_status(Delivery, "TenantDeliveryIndex") == "ACTIVE")
+    assert [str(d) for d in migrate.find_drift()] == [
+        "scratch-deliveries: index TenantDeliveryIndex is not in the model (nothing reads it)"]
+    assert migrate.apply(log=lambda line: None) == [
+        "deleted index TenantDeliveryIndex on scratch-deliveries (not in the model)"]
+    assert migrate.find_drift() == []
+    assert set(migrate._existing_indexes(migrate._describe(Delivery))) == {"DueIndex", "DestinationIndex"}
