@@ -1,9 +1,12 @@
 """Delivery throughput: deliveries per second from one worker (claim, send, record, status,
 metrics: the whole path) to a local receiver, against a baseline of the same number of signed
-POSTs sent by a plain loop in the same process. Not a test: `python bench/delivery_bench.py`.
+POSTs sent by plain threads with THE SAME concurrency, in the same process, for a receiver
+answering at once and one answering after 200 ms. Also counts DynamoDB requests per delivery
+(every botocore call of the worker's pass). Not a test: `python bench/delivery_bench.py`.
 
 It starts its own DynamoDB Local (-inMemory) on a free port, so it never touches dev data.
-Environment: BENCH_DELIVERIES (default 300), BENCH_CONCURRENCY (default "1,4")."""
+Environment: BENCH_DELIVERIES (default 300), BENCH_CONCURRENCY (default "4", at most the
+per-destination limit), BENCH_RECEIVER_DELAYS (seconds, default "0,0.2")."""
 from __future__ import annotations
 
 import os
@@ -24,7 +27,9 @@ os.environ["DELIVERY_ALLOWED_HOSTS"] = "127.0.0.1"
 from portal import dynamodb_local  # noqa: E402
 
 N = int(os.environ.get("BENCH_DELIVERIES", "300"))
-CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1,4").split(",")]
+CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "4").split(",")]
+DELAYS = [float(d) for d in os.environ.get("BENCH_RECEIVER_DELAYS", "0,0.2").split(",")]
+DELAY = {"seconds": 0.0}  # the receiver's current answer delay
 
 
 class Ok(BaseHTTPRequestHandler):
@@ -35,6 +40,8 @@ class Ok(BaseHTTPRequestHandler):
 
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if DELAY["seconds"]:
+            time.sleep(DELAY["seconds"])
         self.send_response(200)
         self.send_header("Content-Length", "2")
         self.end_headers()
@@ -64,50 +71,77 @@ def main() -> None:
         dynamodb_local.stop(dynamo)
 
 
+def count_requests() -> dict:
+    """Count every DynamoDB request botocore makes (all clients), by operation."""
+    import botocore.client
+
+    counts: dict[str, int] = {}
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(self, operation_name, api_params):
+        counts[operation_name] = counts.get(operation_name, 0) + 1
+        return original(self, operation_name, api_params)
+
+    botocore.client.BaseClient._make_api_call = counting
+    return counts
+
+
 def run(url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
     import requests
 
     from portal.delivery import worker
-    from portal.delivery.send import signing_secrets
     from portal.delivery.payloads import event_body, submission_event
+    from portal.delivery.send import signing_secrets
     from portal.delivery.signing import signature_headers
     from portal.dynamo.base import utcnow
-    from tests.factories import make_tenant
-    from tests.factories.delivery import make_destination, make_submission_with_deliveries as make_submission
+    from tests.factories.accounts import make_tenant
+    from tests.factories.delivery import make_destination
+    from tests.factories.delivery import make_submission_with_deliveries as make_submission
 
     print(f"{N} deliveries to a local receiver; DynamoDB Local -inMemory; {os.cpu_count()} CPUs")
-
-    # Baseline: the same number of signed POSTs from a plain loop (new connection each, as the sender does).
+    counts = count_requests()
     tenant, user = make_tenant()
     submission, _ = make_submission(tenant)  # before the destination exists: no delivery row
     destination = make_destination(tenant, user, url=url)
     body = event_body(submission_event(submission))
     secrets_ = signing_secrets(destination, now=utcnow())
-    started = time.perf_counter()
-    for n in range(N):
+
+    def plain_post(n: int) -> None:
+        # A new connection each, as the sender does (it connects to the vetted address).
         headers = signature_headers(secrets_=secrets_, msg_id=f"msg_{n}", timestamp=int(time.time()), body=body)
         headers["Content-Type"] = "application/json"
         response = requests.post(url, data=body, headers=headers, timeout=10, allow_redirects=False)
         assert response.status_code == 200
-    baseline = N / (time.perf_counter() - started)
-    print(f"baseline  plain loop of signed POSTs:            {baseline:8.1f} /s")
 
-    for concurrency in CONCURRENCY:
-        tenant, user = make_tenant()
-        make_destination(tenant, user, url=url)
-        for _ in range(N):
-            make_submission(tenant)
-        done = 0
-        started = time.perf_counter()
-        while done < N:
-            made = worker.run_once(worker_id=f"bench-{concurrency}", per_shard=50, concurrency=concurrency)
-            if not made:
-                break
-            done += made
-        elapsed = time.perf_counter() - started
-        rate = done / elapsed
-        print(f"worker    concurrency={concurrency}: {done} delivered in {elapsed:6.2f} s: {rate:8.1f} /s"
-              f"   ratio worker/baseline = {rate / baseline:.2f}")
+    for delay in DELAYS:
+        DELAY["seconds"] = delay
+        for concurrency in CONCURRENCY:
+            started = time.perf_counter()
+            with ThreadPoolExecutor(concurrency) as pool:
+                list(pool.map(plain_post, range(N)))
+            baseline = N / (time.perf_counter() - started)
+
+            tenant, user = make_tenant()
+            make_destination(tenant, user, url=url)
+            for _ in range(N):
+                make_submission(tenant)
+            counts.clear()
+            done = 0
+            started = time.perf_counter()
+            while done < N:
+                made = worker.run_once(worker_id=f"bench-{concurrency}", per_shard=50, concurrency=concurrency)
+                if not made:
+                    break
+                done += made
+            elapsed = time.perf_counter() - started
+            rate = done / elapsed
+            requests_made = sum(counts.values())
+            print(f"receiver delay {delay * 1000:4.0f} ms, concurrency {concurrency}: "
+                  f"baseline {baseline:7.1f} /s, worker {rate:7.1f} /s ({done} in {elapsed:5.1f} s), "
+                  f"ratio {rate / baseline:.2f}; DynamoDB requests per delivery {requests_made / max(done, 1):.2f} "
+                  f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
 
 
 if __name__ == "__main__":

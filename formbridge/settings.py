@@ -198,14 +198,26 @@ LOGGING = {
     },
 }
 
-# --- Delivery (webhooks, e-mail) ----------------------------------------------------------------
+# --- delivery --- (webhooks, e-mail) -------------------------------------------------------
 # Hosts that may be called over http:// and may resolve to private/loopback addresses: for
 # local development and tests only (DEBUG defaults to the loopback names). Empty in production.
 DELIVERY_ALLOWED_HOSTS = env.list(
     "DELIVERY_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "::1"] if DEBUG else []
 )
+# Absolute deadline of one webhook request, from the start (DNS, connect, headers and body):
+# a receiver dribbling its answer is cut off here. Portal actions (send test, retry now,
+# re-send) use the same deadline.
 DELIVERY_TIMEOUT_SECONDS = env.float("DELIVERY_TIMEOUT_SECONDS", default=10.0)  # 10-15 s in production
-DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=60)  # > timeout: a crashed worker's claim expires
+# Claim lease; raised automatically to the worst-case attempt + 30 s if set lower.
+DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=60)
+# Attempts one worker keeps in flight to one destination (its other slots serve the rest).
+DELIVERY_MAX_IN_FLIGHT_PER_DESTINATION = env.int("DELIVERY_MAX_IN_FLIGHT_PER_DESTINATION", default=4)
+# Circuit breaker: after this many failures in a row a destination's rows are held (not sent,
+# their place kept) and one probe goes out at a time, at most every PROBE seconds.
+DELIVERY_BREAKER_THRESHOLD = env.int("DELIVERY_BREAKER_THRESHOLD", default=10)
+DELIVERY_BREAKER_PROBE_SECONDS = env.float("DELIVERY_BREAKER_PROBE_SECONDS", default=30.0)
+# SMTP socket timeout (Django's EmailBackend reads it), so e-mail destinations cannot hang.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # --- Ingest API (POST /api/v1/submissions, POST /f/{siteId}/{formId}) -------------------
 # Bodies over this many bytes get 413 (checked on Content-Length before reading, then at

@@ -77,7 +77,12 @@ def attempt_claimed(delivery: Delivery, *, worker_id: str, clock: Clock = utcnow
     if submission is None:
         return _finish_without_sending(delivery, tenant=tenant, worker_id=worker_id, now=now,
                                        reason="The submission is no longer stored.")
-    result = send_event(destination, event=payloads.submission_event(submission), msg_id=delivery.message_id, now=now)
+    try:
+        event = payloads.submission_event(submission)
+    except Exception as error:  # noqa: BLE001 - a row that cannot be prepared still gets its attempt
+        result = sender.SendResult(channel=destination.type, error=f"Could not prepare the event: {error}"[:1000])
+    else:
+        result = send_event(destination, event=event, msg_id=delivery.message_id, now=now)
     now = clock()
     attempt = attempt_record(tenant_id=delivery.tenantId, partition=Delivery.partition_for(delivery.submissionId),
                              submission_id=delivery.submissionId, destination_id=delivery.destinationId,
@@ -94,12 +99,20 @@ def attempt_claimed(delivery: Delivery, *, worker_id: str, clock: Clock = utcnow
         delivery.status, delivery.nextAttemptAt = ((DeliveryStatus.FAILED, None) if following is None
                                                    else (DeliveryStatus.PENDING, following))
     if not outcome_save(delivery, worker_id=worker_id, now=now):
+        _drop_if_orphan(attempt, delivery)
         return Outcome(attempt=attempt, status=LOST)
     if delivery.status in ENDED:
         _count_end(delivery, tenant=tenant, now=now, submission=submission)
     destination_health_record(destination=destination, tenant=tenant, ok=result.ok, now=now,
                               exhausted=delivery.status == DeliveryStatus.FAILED)
     return Outcome(attempt=attempt, status=delivery.status)
+
+
+def _drop_if_orphan(attempt: DeliveryAttempt, delivery: Delivery) -> None:
+    """The lease was lost because the row is gone (its submission was deleted while we sent):
+    the attempt written meanwhile would belong to nothing, so it goes too."""
+    if Delivery.in_tenant(delivery.tenantId).get_or_none(delivery.pk, delivery.sk, consistent_read=True) is None:
+        attempt.delete()
 
 
 def attempt_record(*, tenant_id: str, partition: str, submission_id: str, destination_id: str, number: int,

@@ -23,8 +23,16 @@ from portal.dynamo.delivery_status import DeliveryStatus
 log = logging.getLogger("portal.delivery")
 
 
+LEASE_SLACK_SECONDS = 30  # reads and writes around the send
+
+
 def lease_seconds() -> int:
-    return int(getattr(settings, "DELIVERY_LEASE_SECONDS", 60))
+    """Always longer than the worst-case attempt (the send's absolute deadline, or the SMTP
+    timeout, plus the reads and writes around it), whatever DELIVERY_LEASE_SECONDS says: a
+    lease that ran out mid-attempt would let another worker send the same delivery again."""
+    worst = max(float(getattr(settings, "DELIVERY_TIMEOUT_SECONDS", 10)),
+                float(getattr(settings, "EMAIL_TIMEOUT", None) or 0) * 3)
+    return max(int(getattr(settings, "DELIVERY_LEASE_SECONDS", 60)), int(worst) + LEASE_SLACK_SECONDS)
 
 
 def claim(delivery: Delivery, *, worker_id: str, now: datetime) -> bool:

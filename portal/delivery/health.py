@@ -49,6 +49,8 @@ def destination_health_record(*, destination: Destination, tenant: Tenant | None
             save_versioned(fresh)
         except ConcurrentEdit:
             continue
+        # The caller's copy may be the worker's cached one: its breaker reads these at once.
+        destination.consecutiveFailures, destination.failingSince = fresh.consecutiveFailures, fresh.failingSince
         if disabled_now:
             _notify_disabled(destination=fresh, tenant=tenant)
         return

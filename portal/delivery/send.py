@@ -1,7 +1,8 @@
 """Sending one event to one destination over its channel: a Standard Webhooks signed POST
 through the guarded HTTP sender, or an e-mail. The SendResult names the channel, so an
 e-mail is "accepted" or not instead of pretending to be an HTTP status. Never raises for the
-receiver's or the mail server's trouble: that is the attempt's error."""
+receiver's or the mail server's trouble, nor for our own (an undecryptable secret): that is
+the attempt's error."""
 from __future__ import annotations
 
 import time
@@ -25,8 +26,19 @@ def signing_secrets(destination: Destination, *, now: datetime) -> list[str]:
 
 
 def send_event(destination: Destination, *, event: dict, msg_id: str, now: datetime) -> sender.SendResult:
-    if destination.type == EMAIL:
-        return _send_email(destination, event=event)
+    """Never raises: a failure while preparing (a secret no key decrypts, a bad header) is
+    the attempt's error like a failure while sending, so it follows the retry schedule."""
+    started = time.monotonic()
+    try:
+        if destination.type == EMAIL:
+            return _send_email(destination, event=event)
+        return _send_webhook(destination, event=event, msg_id=msg_id, now=now)
+    except Exception as error:  # noqa: BLE001
+        return sender.SendResult(channel=destination.type, duration_ms=int((time.monotonic() - started) * 1000),
+                                 error=f"Could not prepare the request: {type(error).__name__}: {error}"[:1000])
+
+
+def _send_webhook(destination: Destination, *, event: dict, msg_id: str, now: datetime) -> sender.SendResult:
     body = payloads.event_body(event)
     headers = {k: v for k, v in (destination.headers or {}).items()}
     headers.update({"Content-Type": "application/json", "User-Agent": USER_AGENT})

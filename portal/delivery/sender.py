@@ -5,18 +5,20 @@ private, loopback, link-local, reserved, multicast, unspecified, shared/CGNAT, o
 metadata address, IPv4-mapped IPv6 included). The request then connects to the vetted
 address itself (the Host header and TLS name stay the URL's), so a second DNS answer cannot
 switch it to an internal address. Redirects are never followed and the response body is
-kept to its first 20,000 bytes. Hosts in settings.DELIVERY_ALLOWED_HOSTS (development and
+kept to its first 20,000 bytes. The whole request runs under an absolute deadline (see
+deadline.py), so a receiver dribbling its answer is cut off at the timeout. Hosts in settings.DELIVERY_ALLOWED_HOSTS (development and
 tests only) may use http:// and non-public addresses."""
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import socket
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import urllib3
 from django.conf import settings
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
@@ -26,6 +28,7 @@ from urllib3.exceptions import (
     SSLError,
 )
 
+from portal.delivery.deadline import WATCHDOG
 from portal.dynamo.destinations import EMAIL, WEBHOOK
 
 MAX_BODY_BYTES = 20_000
@@ -161,37 +164,50 @@ def resolve_vetted(target: Target) -> str:
 
 
 def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float | None = None) -> SendResult:
-    """POST once. Never raises for network trouble: the outcome is in the SendResult."""
+    """POST once, within an absolute deadline of `timeout` seconds from the start (name
+    resolution, connecting, sending, the answer's headers and body all count). Never raises:
+    the outcome, network trouble or a header that cannot be encoded included, is in the
+    SendResult."""
     timeout = timeout_seconds() if timeout is None else timeout
     started = time.monotonic()
+    deadline = started + timeout
 
     def finished(**values) -> SendResult:
         return SendResult(channel=WEBHOOK, duration_ms=int((time.monotonic() - started) * 1000), **values)
 
+    timed_out = f"Timed out after {timeout:g} s"
     try:
         target = url_target(url)
         address = resolve_vetted(target)
     except AddressRefused as refused:
         return finished(status_code=None, error=str(refused))
+    if time.monotonic() >= deadline:
+        return finished(status_code=None, error=timed_out)
+    per_step = max(0.01, min(timeout, deadline - time.monotonic()))
     if target.scheme == "https":
-        pool = urllib3.HTTPSConnectionPool(address, target.port, server_hostname=target.host,
-                                           assert_hostname=target.host, cert_reqs="CERT_REQUIRED", maxsize=1)
+        conn = HTTPSConnection(address, target.port, timeout=min(per_step, 5.0), server_hostname=target.host,
+                               assert_hostname=target.host, cert_reqs="CERT_REQUIRED")
     else:
-        pool = urllib3.HTTPConnectionPool(address, target.port, maxsize=1)
+        conn = HTTPConnection(address, target.port, timeout=min(per_step, 5.0))
     request_headers = {**headers, "Host": target.host_header, "Content-Length": str(len(body))}
-    deadline = started + timeout + 5  # a receiver dripping its answer cannot hold us much longer
+    ticket, cut = None, False
     try:
-        response = pool.urlopen("POST", target.path, body=body, headers=request_headers, redirect=False,
-                                retries=False, assert_same_host=False, preload_content=False,
-                                timeout=urllib3.Timeout(connect=min(timeout, 5.0), read=timeout))
+        conn.connect()
+        ticket = WATCHDOG.arm(conn.sock, deadline=deadline)
+        conn.sock.settimeout(max(0.01, deadline - time.monotonic()))
+        conn.request("POST", target.path, body=body, headers=request_headers, preload_content=False)
+        response = conn.getresponse()
         chunks, size = [], 0
-        while size < MAX_BODY_BYTES and time.monotonic() < deadline:
+        while size < MAX_BODY_BYTES:
             chunk = response.read(min(8192, MAX_BODY_BYTES - size))
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
-        response.release_conn()
+        cut = WATCHDOG.disarm(ticket)
+        ticket = None
+        if cut:
+            return finished(status_code=None, error=timed_out)
         text = b"".join(chunks)[:MAX_BODY_BYTES].decode("utf-8", errors="replace")
         error = None
         if 300 <= response.status < 400:
@@ -200,15 +216,25 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float | Non
             error = f"HTTP {response.status}"
         return finished(status_code=response.status, body=text, error=error,
                         retry_after=response.headers.get("Retry-After"))
-    except (ConnectTimeoutError, ReadTimeoutError, socket.timeout, TimeoutError):
-        return finished(status_code=None, error=f"Timed out after {timeout:g} s")
-    except SSLError as error:
-        return finished(status_code=None, error=f"TLS error: {error}")
-    except NewConnectionError as error:
-        return finished(status_code=None, error=f"Could not connect: {error}")
-    except ProtocolError as error:
-        return finished(status_code=None, error=f"Connection closed by the receiver: {error}")
-    except HTTPError as error:
-        return finished(status_code=None, error=f"Request failed: {error}")
+    except Exception as error:  # noqa: BLE001 - every failure is this attempt's error, never a crash
+        if ticket is not None:
+            cut = WATCHDOG.disarm(ticket)
+        if cut or isinstance(error, (ConnectTimeoutError, ReadTimeoutError, socket.timeout, TimeoutError)):
+            return finished(status_code=None, error=timed_out)
+        return finished(status_code=None, error=_describe(error))
     finally:
-        pool.close()
+        conn.close()
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, SSLError):
+        return f"TLS error: {error}"
+    if isinstance(error, (NewConnectionError, ConnectionRefusedError)):
+        return f"Could not connect: {error}"
+    if isinstance(error, (ProtocolError, ConnectionError, http.client.HTTPException)):
+        return f"Connection closed by the receiver: {error}"
+    if isinstance(error, UnicodeError):
+        return f"Could not send the request: a header value is not plain ASCII ({error})"
+    if isinstance(error, HTTPError):
+        return f"Request failed: {error}"
+    return f"Request failed: {type(error).__name__}: {error}"

@@ -2,6 +2,9 @@
 rows (read strongly consistent) whenever one of them ends or is queued again."""
 from __future__ import annotations
 
+from pynamodb.exceptions import UpdateError
+
+from portal.dynamo.base import is_condition_failure
 from portal.dynamo.deliveries import submission_rows
 from portal.dynamo.delivery_status import DeliveryStatus, submission_status_from
 from portal.dynamo.submissions import Submission
@@ -21,5 +24,11 @@ def submission_status_refresh(*, tenant_id: str, submission_id: str, shard_count
     submission = submission or Submission.find(tenant_id, submission_id, shard_count=shard_count)
     if submission is None or submission.deliveryStatus == status:
         return status
-    submission.update(actions=submission.delivery_status_actions(status))
+    try:
+        # Only while the item exists: a submission deleted meanwhile must not come back as a
+        # key-only item holding just its status.
+        submission.update(actions=submission.delivery_status_actions(status), condition=Submission.pk.exists())
+    except UpdateError as error:
+        if not is_condition_failure(error):
+            raise
     return status

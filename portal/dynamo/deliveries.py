@@ -1,5 +1,8 @@
 """deliveries table: PK SUB#{submissionId}; SK DEST#{destinationId} for the delivery and
-DEST#{destinationId}#ATTEMPT#{n} for each attempt, so one query gives the whole timeline."""
+DEST#{destinationId}#ATTEMPT#{n} for each attempt, so one query gives the whole timeline.
+Two indexes, each read by code: DueIndex (the worker's queue) and DestinationIndex (a
+destination's deliveries and attempt log). There is no per-tenant delivery index: nothing
+queried it and it cost write units on every save (dynamo_migrate drops it)."""
 import zlib
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
@@ -34,15 +37,6 @@ class DestinationIndex(GlobalSecondaryIndex):
     destStatusSort = UnicodeAttribute(range_key=True)
 
 
-class TenantDeliveryIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "TenantDeliveryIndex"
-        projection = AllProjection()
-
-    tenantKey = UnicodeAttribute(hash_key=True)
-    tenantStatusSort = UnicodeAttribute(range_key=True)
-
-
 class Delivery(TenantOwnedModel):
     table_basename = TABLE
 
@@ -71,13 +65,10 @@ class Delivery(TenantOwnedModel):
     nextTrigger = UnicodeAttribute(default=SCHEDULED)  # trigger of the next attempt
     destKey = UnicodeAttribute()
     destStatusSort = UnicodeAttribute()
-    tenantKey = UnicodeAttribute()
-    tenantStatusSort = UnicodeAttribute()
     version = VersionAttribute()
 
     due_index = DueIndex()
     destination_index = DestinationIndex()
-    tenant_index = TenantDeliveryIndex()
 
     @staticmethod
     def partition_for(submission_id: str) -> str:
@@ -99,10 +90,6 @@ class Delivery(TenantOwnedModel):
     def dest_status_sort(status: str, stamp) -> str:
         return f"STATUS#{status}#{stamp.isoformat()}"
 
-    @staticmethod
-    def tenant_key_for(tenant_id: str) -> str:
-        return f"TENANT#{tenant_id}"
-
     @property
     def message_id(self) -> str:
         """Stable across retries, so receivers can drop duplicates (Standard Webhooks)."""
@@ -122,8 +109,6 @@ class Delivery(TenantOwnedModel):
         stamp = self.updatedAt.isoformat()
         self.destKey = self.dest_key_for(self.destinationId)
         self.destStatusSort = f"STATUS#{self.status}#{stamp}"
-        self.tenantKey = self.tenant_key_for(self.tenantId)
-        self.tenantStatusSort = f"DELIVERY#{self.status}#{stamp}"
         pending = self.is_pending and self.nextAttemptAt is not None
         self.dueShard = self.due_shard_for(self.submissionId) if pending else None
 

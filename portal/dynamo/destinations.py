@@ -37,6 +37,7 @@ class Destination(TenantOwnedModel, ActivatableModel):
     previousSecrets = ListAttribute(of=PreviousSecret, default=list)
     formIds = ListAttribute(of=UnicodeAttribute, default=list)  # empty = every form
     enabled = BooleanAttribute(default=True)
+    rateLimit = NumberAttribute(null=True)  # requests per second the receiver accepts; None: no limit
     failingSince = UTCDateTimeAttribute(null=True)
     consecutiveFailures = NumberAttribute(default=0)
     disabledReason = UnicodeAttribute(null=True)

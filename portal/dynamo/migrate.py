@@ -4,7 +4,9 @@ A GSI whose projection differs from the model's is only reported: DynamoDB canno
 projection in place, so a rebuild deletes the index and creates it again once it is gone, and
 queries on it (the worker's due index, the public form's lookups) fail until it is back. That
 happens only when asked (`rebuild_indexes=True`, `dynamo_migrate --rebuild-indexes`), never
-in the ordinary release step."""
+in the ordinary release step. An index no model declares any more (nothing reads it, yet every
+write pays for it) is reported too, and deleted only when asked (`drop_unused_indexes=True`,
+`dynamo_migrate --drop-unused-indexes`): the release step never deletes an index on its own."""
 from __future__ import annotations
 
 import time
@@ -74,6 +76,8 @@ def find_drift(wanted: TableSettings = TableSettings()) -> list[Drift]:
             if change:
                 drift.append(Drift(name, f"index {index['index_name']} projection differs: {change[0]} vs {change[1]}"))
         drift += [Drift(name, problem) for problem in table_settings.drift(model, table, wanted)]
+        for extra in _undeclared_indexes(model, existing):
+            drift.append(Drift(name, f"index {extra} is not in the model (nothing reads it)"))
     return drift
 
 
@@ -117,6 +121,21 @@ def _create_index(model, index: dict) -> None:
                 what=f"index {index['index_name']} on {model.Meta.table_name} to become active")
 
 
+def _undeclared_indexes(model, existing: dict) -> list[str]:
+    declared = {index["index_name"] for index in model._get_schema()["global_secondary_indexes"]}
+    return sorted(set(existing) - declared)
+
+
+def _delete_index(model, name: str) -> None:
+    # DynamoDB refuses to delete an index that is still being built.
+    _wait_until(lambda: _index_status(model, name) in ("ACTIVE", None), what=f"index {name} to settle")
+    if _index_status(model, name) is None:
+        return
+    _client(model).update_table(TableName=model.Meta.table_name,
+                                GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": name}}])
+    _wait_until(lambda: _index_status(model, name) is None, what=f"index {name} on {model.Meta.table_name} to be deleted")
+
+
 def _rebuild_index(model, index: dict) -> None:
     """Delete the index, wait until it is gone, create it with the model's projection."""
     name = index["index_name"]
@@ -128,10 +147,11 @@ def _rebuild_index(model, index: dict) -> None:
     _create_index(model, index)
 
 
-def apply(log=print, wanted: TableSettings = TableSettings(), *, rebuild_indexes: bool = False) -> list[str]:
+def apply(log=print, wanted: TableSettings = TableSettings(), *, rebuild_indexes: bool = False,
+          drop_unused_indexes: bool = False) -> list[str]:
     """Create what is missing, bring table settings to `wanted`; return one line per change
-    (empty when nothing changed). An index whose projection differs is logged and left alone
-    unless rebuild_indexes."""
+    (empty when nothing changed). An index whose projection differs, or that no model declares,
+    is logged and left alone unless rebuild_indexes / drop_unused_indexes."""
     changes: list[str] = []
     for model in TABLE_MODELS:
         name = model.Meta.table_name
@@ -155,6 +175,13 @@ def apply(log=print, wanted: TableSettings = TableSettings(), *, rebuild_indexes
             elif change:
                 _rebuild_index(model, index)
                 changes.append(f"rebuilt index {index['index_name']} on {name}: projection {change[0]} -> {change[1]}")
+        for extra in _undeclared_indexes(model, existing):
+            if drop_unused_indexes:
+                _delete_index(model, extra)
+                changes.append(f"deleted index {extra} on {name} (not in the model)")
+            else:
+                log(f"NOT dropped: index {extra} on {name} is not in the model (nothing reads it); run "
+                    "`manage.py dynamo_migrate --drop-unused-indexes` to stop paying for its writes")
         changes += table_settings.apply(model, table, wanted)
     for line in changes:
         log(line)

@@ -1,10 +1,16 @@
 """Destination and bulk-retry forms: plain Django forms that validate shape; the services
 apply the business rules."""
+import re
+
 from django import forms
 
 from portal.dynamo.destinations import EMAIL, WEBHOOK
 
 MAX_BULK_DAYS = 14
+# RFC 9110: a header name is a token; values here are visible ASCII with inner spaces (what
+# every receiver accepts; HTTP itself can only carry Latin-1, which would fail at send time).
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+HEADER_VALUE = re.compile(r"[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?")
 
 
 def _split(text: str) -> list[str]:
@@ -23,6 +29,9 @@ class DestinationForm(forms.Form):
                                  help_text="E-mail only. One or more addresses, separated by commas or lines.")
     form_ids = forms.CharField(label="Only these forms", required=False,
                                help_text="Form ids separated by commas. Empty means every form.")
+    rate_limit = forms.DecimalField(label="Max requests per second", required=False, min_value=0.1, max_value=1000,
+                                    decimal_places=1,
+                                    help_text="Optional. For receivers that throttle; empty means no limit.")
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def clean_headers(self):
@@ -32,8 +41,13 @@ class DestinationForm(forms.Form):
                 continue
             if ":" not in line:
                 raise forms.ValidationError(f"Line {number} needs a colon: Name: value.")
-            name, value = line.split(":", 1)
-            headers[name.strip()] = value.strip()
+            name, value = (part.strip() for part in line.split(":", 1))
+            if not HEADER_NAME.fullmatch(name):
+                raise forms.ValidationError(f"Line {number}: a header name uses letters, digits and - only.")
+            if not HEADER_VALUE.fullmatch(value):
+                raise forms.ValidationError(
+                    f"Line {number}: the value of {name} must be visible ASCII characters (no accents, no emoji).")
+            headers[name] = value
         return headers
 
     def clean_recipients(self):
@@ -48,7 +62,7 @@ class DestinationForm(forms.Form):
             "name": destination.name, "type": destination.type, "url": destination.url or "",
             "headers": "\n".join(f"{k}: {v}" for k, v in (destination.headers or {}).items()),
             "recipients": ", ".join(destination.recipients or []), "form_ids": ", ".join(destination.formIds or []),
-            "version": destination.version,
+            "rate_limit": destination.rateLimit, "version": destination.version,
         }
 
 

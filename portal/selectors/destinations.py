@@ -1,6 +1,7 @@
 """Reads of a tenant's destinations and of each destination's attempt log."""
 from __future__ import annotations
 
+from portal.delivery.gate import breaker_state, breaker_threshold, probe_seconds
 from portal.dynamo.deliveries import Delivery, DeliveryAttempt
 from portal.dynamo.destinations import Destination
 from portal.selectors.pagination import Page, query_page
@@ -46,3 +47,8 @@ def destination_deliveries(*, tenant_id: str, destination_id: str, status: str, 
     items = scope.query(Delivery.dest_key_for(destination_id), condition, index=Delivery.destination_index,
                         scan_index_forward=False, limit=limit)
     return list(items)
+
+
+def destination_breaker(*, destination: Destination) -> dict:
+    """The circuit breaker as the destination page shows it."""
+    return {"state": breaker_state(destination), "threshold": breaker_threshold(), "probe_seconds": probe_seconds()}

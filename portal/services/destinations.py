@@ -22,6 +22,7 @@ from portal.services.audit import audit_record
 ROTATION_OVERLAP = timedelta(hours=24)
 MAX_RECIPIENTS = 10
 MAX_HEADERS = 20
+MIN_RATE, MAX_RATE = 0.1, 1000  # requests per second a tenant may set on a destination
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")
 FORBIDDEN_HEADERS = {"host", "content-length", "content-type", "transfer-encoding", "connection", "user-agent"}
 FORM_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
@@ -41,14 +42,16 @@ def destination_public_dict(destination: Destination) -> dict:
         "id": destination.id, "name": destination.name, "type": destination.type, "url": destination.url,
         "headerNames": sorted((destination.headers or {}).keys()), "recipients": list(destination.recipients or []),
         "formIds": list(destination.formIds or []), "enabled": destination.enabled, "active": destination.active,
+        "rateLimit": destination.rateLimit,
     }
 
 
 def destination_settings_clean(*, type: str, url: str | None, headers: dict[str, str] | None,
-                               recipients: list[str] | None, form_ids: list[str] | None) -> dict:
+                               recipients: list[str] | None, form_ids: list[str] | None,
+                               rate_limit: float | None = None) -> dict:
     """Validate a destination's settings; InvalidDestination names each bad field."""
     errors: dict[str, str] = {}
-    clean: dict = {"type": type, "url": None, "headers": {}, "recipients": [], "formIds": []}
+    clean: dict = {"type": type, "url": None, "headers": {}, "recipients": [], "formIds": [], "rateLimit": None}
     if type not in (WEBHOOK, EMAIL):
         errors["type"] = "Choose a webhook or an e-mail destination."
     elif type == WEBHOOK:
@@ -74,6 +77,9 @@ def destination_settings_clean(*, type: str, url: str | None, headers: dict[str,
                 errors["headers"] = f"The {name} header is set by Form-Bridge and cannot be changed."
             elif any(c in value for c in "\r\n\0") or len(value) > 1000:
                 errors["headers"] = f"The value of {name} is not allowed (one line, 1,000 characters at most)."
+            elif not (value.isascii() and value.isprintable()):
+                # HTTP carries Latin-1 at best; receivers expect ASCII: anything else fails at send time.
+                errors["headers"] = f"The value of {name} must be visible ASCII characters (no accents, no emoji)."
         clean["headers"] = dict(headers)
     else:
         recipients = [r.strip().lower() for r in (recipients or []) if r.strip()]
@@ -92,6 +98,10 @@ def destination_settings_clean(*, type: str, url: str | None, headers: dict[str,
         if not FORM_ID.match(form_id):
             errors["form_ids"] = f"{form_id!r} is not a valid form id (letters, digits, - _ . :)."
     clean["formIds"] = list(dict.fromkeys(form_ids))
+    if rate_limit is not None:
+        if not MIN_RATE <= float(rate_limit) <= MAX_RATE:
+            errors["rate_limit"] = f"Between {MIN_RATE:g} and {MAX_RATE:g} requests per second, or empty for no limit."
+        clean["rateLimit"] = float(rate_limit)
     if errors:
         raise InvalidDestination(errors={field: [message] for field, message in errors.items()})
     return clean
@@ -99,9 +109,10 @@ def destination_settings_clean(*, type: str, url: str | None, headers: dict[str,
 
 def destination_create(*, tenant: Tenant, actor: str, name: str, type: str, url: str | None = None,
                        headers: dict[str, str] | None = None, recipients: list[str] | None = None,
-                       form_ids: list[str] | None = None) -> Destination:
+                       form_ids: list[str] | None = None, rate_limit: float | None = None) -> Destination:
     """A new destination with a fresh signing secret (encrypted at rest)."""
-    values = destination_settings_clean(type=type, url=url, headers=headers, recipients=recipients, form_ids=form_ids)
+    values = destination_settings_clean(type=type, url=url, headers=headers, recipients=recipients, form_ids=form_ids,
+                                        rate_limit=rate_limit)
     limit = plan_quotas(tenant=tenant).max_destinations
     if len(destination_list(tenant_id=tenant.id)) >= limit:
         raise PlanLimitReached(f"Your plan allows {limit} destination{'s' if limit != 1 else ''}. "
@@ -132,8 +143,10 @@ def _change(destination: Destination, *, tenant: Tenant, actor: str, action: str
 
 def destination_update(*, tenant: Tenant, actor: str, destination: Destination, version: int | None, name: str,
                        type: str, url: str | None = None, headers: dict[str, str] | None = None,
-                       recipients: list[str] | None = None, form_ids: list[str] | None = None) -> Destination:
-    values = destination_settings_clean(type=type, url=url, headers=headers, recipients=recipients, form_ids=form_ids)
+                       recipients: list[str] | None = None, form_ids: list[str] | None = None,
+                       rate_limit: float | None = None) -> Destination:
+    values = destination_settings_clean(type=type, url=url, headers=headers, recipients=recipients, form_ids=form_ids,
+                                        rate_limit=rate_limit)
     return _change(destination, tenant=tenant, actor=actor, action="destination.update", version=version,
                    name=name.strip(), **values)
 

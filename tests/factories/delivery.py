@@ -196,3 +196,67 @@ def fail_to_the_end(clock, submission, destination):
         if delivery.status == DeliveryStatus.FAILED:
             return
         when = delivery.nextAttemptAt
+
+
+class Dribbler:
+    """A hostile receiver on 127.0.0.1: reads the request, then answers one byte every
+    `every` seconds for at most `lasts` seconds, in its status line and headers ("headers")
+    or in a body announced as long ("body"). It counts the connections it got."""
+
+    def __init__(self, *, part: str = "headers", every: float = 0.2, lasts: float = 8.0):
+        import socket
+
+        self.part, self.every, self.lasts = part, every, lasts
+        self.connections = 0
+        self._stop = threading.Event()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.sock.settimeout(0.1)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/hook"
+
+    def _serve(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn):
+        answer = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Padding: " + b"x" * 200 + b"\r\n\r\n"
+                  if self.part == "headers" else b"")
+        head = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"
+        try:
+            conn.settimeout(1.0)
+            conn.recv(65536)
+            if self.part == "body":
+                conn.sendall(head)
+                answer = b"y" * 100000
+            ends = time.monotonic() + self.lasts
+            for byte in answer:
+                if self._stop.is_set() or time.monotonic() > ends:
+                    break
+                conn.sendall(bytes([byte]))
+                self._stop.wait(self.every)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def stop(self):
+        self._stop.set()
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()

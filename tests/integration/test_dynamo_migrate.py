@@ -87,7 +87,7 @@ def test_every_table_of_the_design_exists_with_its_indexes(ddb):
         "campaigns": {"CampaignActiveIndex", "CampaignProductIndex", "ActiveIndex"},
         "orders": set(), "users": {"TenantUsersIndex"}, "sites": {"TenantSitesIndex", "SiteIdIndex"},
         "api_keys": {"TenantKeysIndex"}, "submissions": {"FormIndex", "StatusIndex"}, "destinations": set(),
-        "deliveries": {"DueIndex", "DestinationIndex", "TenantDeliveryIndex"}, "metrics": {"GSI1"},
+        "deliveries": {"DueIndex", "DestinationIndex"}, "metrics": {"GSI1"},
         "audit": set(), "sessions": set(),
     }
     found = {}
@@ -119,3 +119,27 @@ def test_a_projection_change_is_reported_and_the_index_kept_unless_a_rebuild_is_
     call_command("dynamo_migrate", "--rebuild-indexes")
     assert "rebuilt index FormIndex" in capsys.readouterr().out
     assert migrate.find_drift() == []
+
+
+def test_an_index_no_model_declares_is_reported_and_dropped_only_when_asked(scratch_prefix, capsys):
+    """The deliveries table of an older release still has TenantDeliveryIndex (read by nothing)."""
+    from portal.dynamo.deliveries import Delivery
+
+    migrate.apply(log=lambda line: None)
+    client = Delivery._get_connection().connection.client
+    client.update_table(TableName="scratch-deliveries", AttributeDefinitions=[
+        {"AttributeName": "tenantKey", "AttributeType": "S"}, {"AttributeName": "tenantStatusSort", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": {
+            "IndexName": "TenantDeliveryIndex", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": "tenantKey", "KeyType": "HASH"},
+                          {"AttributeName": "tenantStatusSort", "KeyType": "RANGE"}]}}])
+    _until(lambda: migrate._index_status(Delivery, "TenantDeliveryIndex") == "ACTIVE")
+    assert [str(d) for d in migrate.find_drift()] == [
+        "scratch-deliveries: index TenantDeliveryIndex is not in the model (nothing reads it)"]
+    call_command("dynamo_migrate")  # the release step keeps it
+    assert "NOT dropped: index TenantDeliveryIndex on scratch-deliveries" in capsys.readouterr().out
+    assert "TenantDeliveryIndex" in migrate._existing_indexes(migrate._describe(Delivery))
+    assert migrate.apply(log=lambda line: None, drop_unused_indexes=True) == [
+        "deleted index TenantDeliveryIndex on scratch-deliveries (not in the model)"]
+    assert migrate.find_drift() == []
+    assert set(migrate._existing_indexes(migrate._describe(Delivery))) == {"DueIndex", "DestinationIndex"}

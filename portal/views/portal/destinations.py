@@ -51,7 +51,7 @@ def destination_detail(request, destination_id):
     bulk_form = BulkRetryForm(initial={"since": today - timedelta(days=13), "until": today})
     return render(request, "portal/destinations/detail.html", {
         "destination": destination, "attempts": attempts, "page": attempts, "outcome": outcome or "",
-        "failed": failed, "bulk_form": bulk_form,
+        "failed": failed, "bulk_form": bulk_form, "breaker": selectors.destination_breaker(destination=destination),
     })
 
 

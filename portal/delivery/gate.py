@@ -1,0 +1,60 @@
+"""Per-destination admission inside one worker: a concurrency share, the tenant's optional
+rate limit (requests per second), and a circuit breaker. After BREAKER_THRESHOLD consecutive
+failures (the destination's health counter) the breaker is open: its due rows are held where
+they are in the due queue (not claimed, their schedule untouched) and one probe attempt at a
+time goes out, each at least BREAKER_PROBE_SECONDS after the previous one ended. A probe that
+succeeds resets the counter and closes the breaker; the held rows then go at once."""
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+from django.conf import settings
+
+from portal.dynamo.destinations import Destination
+
+CLOSED, OPEN = "closed", "open"
+
+
+def breaker_threshold() -> int:
+    return max(1, int(getattr(settings, "DELIVERY_BREAKER_THRESHOLD", 10)))
+
+
+def probe_seconds() -> float:
+    return float(getattr(settings, "DELIVERY_BREAKER_PROBE_SECONDS", 30))
+
+
+def breaker_state(destination: Destination) -> str:
+    """What the destination page shows: open while the failures in a row reach the threshold."""
+    return OPEN if int(destination.consecutiveFailures or 0) >= breaker_threshold() else CLOSED
+
+
+class Gate:
+    def __init__(self, *, per_destination: int):
+        self.per_destination = per_destination
+        self.in_flight: Counter[str] = Counter()
+        self.next_start: dict[str, float] = {}  # rate limit and breaker probes: not before this
+
+    def capacity(self, destination: Destination | None) -> int:
+        """How many attempts this destination may have in flight now."""
+        if destination is None:
+            return self.per_destination  # the attempt ends it without sending
+        ready = time.monotonic() >= self.next_start.get(destination.id, 0)
+        if breaker_state(destination) == OPEN:
+            return 1 if ready else 0
+        if destination.rateLimit:
+            return self.per_destination if ready else 0
+        return self.per_destination
+
+    def may_start(self, destination_id: str, destination: Destination | None) -> bool:
+        return self.in_flight[destination_id] < self.capacity(destination)
+
+    def started(self, destination_id: str, destination: Destination | None) -> None:
+        self.in_flight[destination_id] += 1
+        if destination is not None and destination.rateLimit and breaker_state(destination) == CLOSED:
+            self.next_start[destination_id] = time.monotonic() + 1.0 / float(destination.rateLimit)
+
+    def ended(self, destination_id: str, destination: Destination | None) -> None:
+        self.in_flight[destination_id] -= 1
+        if destination is not None and breaker_state(destination) == OPEN:
+            self.next_start[destination_id] = time.monotonic() + probe_seconds()
