@@ -32,6 +32,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.observability.middleware.IngestMetricsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.DynamoUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -182,3 +183,8 @@ DYNAMODB_TTL = _on_off("DYNAMODB_TTL", default=True)  # off keeps expired items 
 # Uploaded files in S3 expire after this many days (the bucket's lifecycle rule in the
 # template printed by `manage.py dynamo_cloudformation`).
 FILES_RETENTION_DAYS = env.int("FILES_RETENTION_DAYS", default=365)
+
+# --- metrics for operators (Prometheus) -----------------------------------------------------
+# GET /metrics answers only with `Authorization: Bearer $METRICS_TOKEN`; unset = 404 (off).
+# Several gunicorn workers share their counts through PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

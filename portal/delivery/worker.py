@@ -15,6 +15,7 @@ from portal.delivery.attempt import Clock, PassCache, attempt_claimed
 from portal.delivery.claim import claim
 from portal.dynamo.base import utcnow
 from portal.dynamo.deliveries import DUE_SHARDS, Delivery
+from portal.observability.metrics import worker_pass_observed
 
 log = logging.getLogger("portal.delivery")
 
@@ -47,6 +48,7 @@ def process(delivery: Delivery, *, worker_id: str, clock: Clock, rand: Callable[
 def run_once(*, worker_id: str | None = None, clock: Clock = utcnow, rand: Callable[[], float] = random.random,
              per_shard: int = 25, concurrency: int = 1) -> int:
     """One pass over the due queue; returns how many attempts this worker made."""
+    worker_pass_observed()
     worker_id = worker_id or worker_id_new()
     rows = due_deliveries(now=clock(), per_shard=per_shard)
     cache = PassCache()

@@ -1,6 +1,7 @@
 """deliveries table: PK SUB#{submissionId}; SK DEST#{destinationId} for the delivery and
 DEST#{destinationId}#ATTEMPT#{n} for each attempt, so one query gives the whole timeline."""
 import zlib
+from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -138,6 +139,19 @@ class Delivery(TenantOwnedModel):
             f"DUE#{shard}", range_key_condition=DueIndex.nextAttemptAt <= before,
             index_name="DueIndex", limit=limit,
         )
+
+    @classmethod
+    def due_queue_stats(cls, *, now) -> tuple[int, datetime | None]:
+        """Rows due by `now` over every shard, and the oldest one's due time (None when none
+        is due): per shard one COUNT query and one Limit=1 query of the sparse DueIndex, which
+        holds only pending rows. For the operators' metrics, across tenants by design."""
+        depth, oldest = 0, None
+        for shard in range(DUE_SHARDS):
+            key, due = f"DUE#{shard}", DueIndex.nextAttemptAt <= now
+            depth += cls._unscoped_count(key, range_key_condition=due, index_name="DueIndex")
+            for row in cls._unscoped_query(key, range_key_condition=due, index_name="DueIndex", limit=1):
+                oldest = row.nextAttemptAt if oldest is None else min(oldest, row.nextAttemptAt)
+        return depth, oldest
 
     def put_action(self) -> dict:
         """A TransactWriteItems Put of this new row at version 1 (fails if the row exists)."""
