@@ -40,6 +40,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
+    "portal.observability.middleware.IngestMetricsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.DynamoUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -282,3 +283,8 @@ DYNAMODB_TTL = _on_off("DYNAMODB_TTL", default=True)  # off keeps expired items 
 # Uploaded files in S3 expire after this many days (the bucket's lifecycle rule in the
 # template printed by `manage.py dynamo_cloudformation`).
 FILES_RETENTION_DAYS = env.int("FILES_RETENTION_DAYS", default=365)
+
+# --- metrics for operators (Prometheus) -----------------------------------------------------
+# GET /metrics answers only with `Authorization: Bearer $METRICS_TOKEN`; unset = 404 (off).
+# Several gunicorn workers share their counts through PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

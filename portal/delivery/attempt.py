@@ -25,6 +25,7 @@ from portal.dynamo.destinations import Destination
 from portal.dynamo.metrics import counters_add, delivery_counts
 from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
+from portal.observability.metrics import delivery_result_observed
 
 log = logging.getLogger("portal.delivery")
 
@@ -118,6 +119,7 @@ def _drop_if_orphan(attempt: DeliveryAttempt, delivery: Delivery) -> None:
 def attempt_record(*, tenant_id: str, partition: str, submission_id: str, destination_id: str, number: int,
                    trigger: str, result: sender.SendResult, now: datetime) -> DeliveryAttempt:
     """Write the attempt row; a row already there (a retried write) is left as it is."""
+    delivery_result_observed(result)
     attempt = DeliveryAttempt.in_tenant(tenant_id).new(
         pk=partition, sk=DeliveryAttempt.sort_for(destination_id, number), submissionId=submission_id,
         destinationId=destination_id, number=number, trigger=trigger, attemptedAt=now, channel=result.channel,

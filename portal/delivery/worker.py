@@ -16,6 +16,7 @@ from portal.delivery.attempt import Clock, PassCache
 from portal.delivery.dispatch import Dispatcher, process
 from portal.dynamo.base import utcnow
 from portal.dynamo.deliveries import DUE_SHARDS, Delivery
+from portal.observability.metrics import worker_pass_observed
 
 log = logging.getLogger("portal.delivery")
 
@@ -38,6 +39,7 @@ def due_deliveries(*, now, per_shard: int = 25) -> list[Delivery]:
 def run_once(*, worker_id: str | None = None, clock: Clock = utcnow, rand: Callable[[], float] = random.random,
              per_shard: int = 25, concurrency: int = 1) -> int:
     """One pass over the due queue; returns how many attempts this worker made."""
+    worker_pass_observed()
     worker_id = worker_id or worker_id_new()
     if concurrency <= 1:
         cache = PassCache()

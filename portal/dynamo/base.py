@@ -26,15 +26,18 @@ from ulid import ULID
 from portal.errors import ConcurrentEdit
 
 from .scope import TenantScope
+from .telemetry import instrument
 
 # PynamoDB builds one botocore session per model and thread, and each new session parses the
 # DynamoDB service description again (~0.1 s each, 13 tables). Share one loader instead.
+# Every session also gets the operators' metric hooks here, once, instead of at call sites.
 _SHARED_LOADER = botocore.loaders.create_loader()
 
 
 def _session_with_shared_loader() -> botocore.session.Session:
     session = botocore.session.get_session()
     session.register_component("data_loader", _SHARED_LOADER)
+    instrument(session)
     return session
 
 
@@ -181,6 +184,10 @@ class TenantOwnedModel(BaseModel):
     @classmethod
     def _unscoped_scan(cls, *args, **kwargs):
         return Model.scan.__func__(cls, *args, **kwargs)
+
+    @classmethod
+    def _unscoped_count(cls, *args, **kwargs):
+        return Model.count.__func__(cls, *args, **kwargs)
 
     @classmethod
     def in_tenant(cls, tenant_id: str) -> TenantScope:

@@ -4,6 +4,7 @@ Two indexes, each read by code: DueIndex (the worker's queue) and DestinationInd
 destination's deliveries and attempt log). There is no per-tenant delivery index: nothing
 queried it and it cost write units on every save (dynamo_migrate drops it)."""
 import zlib
+from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -123,6 +124,19 @@ class Delivery(TenantOwnedModel):
             f"DUE#{shard}", range_key_condition=DueIndex.nextAttemptAt <= before,
             index_name="DueIndex", limit=limit,
         )
+
+    @classmethod
+    def due_queue_stats(cls, *, now) -> tuple[int, datetime | None]:
+        """Rows due by `now` over every shard, and the oldest one's due time (None when none
+        is due): per shard one COUNT query and one Limit=1 query of the sparse DueIndex, which
+        holds only pending rows. For the operators' metrics, across tenants by design."""
+        depth, oldest = 0, None
+        for shard in range(DUE_SHARDS):
+            key, due = f"DUE#{shard}", DueIndex.nextAttemptAt <= now
+            depth += cls._unscoped_count(key, range_key_condition=due, index_name="DueIndex")
+            for row in cls._unscoped_query(key, range_key_condition=due, index_name="DueIndex", limit=1):
+                oldest = row.nextAttemptAt if oldest is None else min(oldest, row.nextAttemptAt)
+        return depth, oldest
 
     def put_action(self) -> dict:
         """A TransactWriteItems Put of this new row at version 1 (fails if the row exists)."""

@@ -1,0 +1,1 @@
+"""Endpoints for operators and their tools (no user session): the Prometheus scrape."""
