@@ -74,6 +74,7 @@ def run_forever(*, stop: threading.Event, poll_seconds: float = 1.0, concurrency
                 started = dispatcher.start_ready() if dispatcher.free else 0
                 stale = time.monotonic() - dispatcher.fetched_at > REFETCH_SECONDS
                 if dispatcher.free and (not dispatcher.waiting or (stale and not started)):  # look for work
+                    worker_pass_observed()  # a pass of the long-running worker is one look at the due queue
                     dispatcher.fetch()
                     started += dispatcher.start_ready()
             except Exception:

@@ -72,7 +72,7 @@ def test_a_never_answering_destination_does_not_delay_another_tenants_deliveries
         for _ in range(200):
             make_submission(healthy_tenant)
         loop(concurrency=8)
-        healthy.wait_for(200, timeout=60)
+        healthy.wait_for(200, timeout=90)  # generous for a loaded CI machine
         slow_seen = len(slow.received)
     assert len(healthy.received) == 200 and all(hit.verified for hit in healthy.received)
     assert slow_seen < 200, "the slow destination finished first: the test proves nothing"
