@@ -1,6 +1,7 @@
 """Form-Bridge settings. Every value comes from the environment (django-environ, 12-factor);
 the defaults are safe for local development and documented in .env.example."""
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -205,6 +206,8 @@ LOGGING = {
 DELIVERY_ALLOWED_HOSTS = env.list(
     "DELIVERY_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "::1"] if DEBUG else []
 )
+if DEBUG:  # the demo destination posts to the built-in inspector on SITE_URL (make run, seed_demo)
+    DELIVERY_ALLOWED_HOSTS = [*DELIVERY_ALLOWED_HOSTS, (urlsplit(SITE_URL).hostname or "127.0.0.1")]
 # Absolute deadline of one webhook request, from the start (DNS, connect, headers and body):
 # a receiver dribbling its answer is cut off here. Portal actions (send test, retry now,
 # re-send) use the same deadline.

@@ -11,6 +11,7 @@ from .metrics import DailyMetrics
 from .orders import Order
 from .products import Product
 from .expiring import EphemeralCounter, SessionItem
+from .inspector import InspectorRequest, InspectorSequence
 from .sites import Site
 from .submissions import Submission
 from .tenants import Tenant, TenantEmailGuard
@@ -21,7 +22,8 @@ TABLE_MODELS = [
     Tenant, Product, Campaign, Order, PortalUser, Site, ApiKey,
     Submission, Destination, Delivery, DailyMetrics, AuditEntry, SessionItem,
 ]
-ALL_MODELS = TABLE_MODELS + [TenantEmailGuard, DeliveryAttempt, EphemeralCounter]
+ALL_MODELS = TABLE_MODELS + [TenantEmailGuard, DeliveryAttempt, EphemeralCounter,
+                             InspectorRequest, InspectorSequence]
 
 
 def configure(*, prefix: str, host: str | None, region: str, connect_timeout: float = 5,

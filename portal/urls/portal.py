@@ -5,7 +5,7 @@ from portal.urls.account import urlpatterns as account_patterns
 from portal.urls.destinations import urlpatterns as destination_patterns
 from portal.urls.public import urlpatterns as public_patterns
 from portal.views.ingest import endpoints as ingest
-from portal.views.portal import api_keys, auth, home, site_protection, sites, submissions
+from portal.views.portal import api_keys, auth, home, inspector, site_protection, sites, submissions
 
 app_name = "portal"
 
@@ -33,6 +33,9 @@ urlpatterns = [
     path("api/v1/submissions", ingest.api_submissions, name="api_submissions"),
     path("f/<str:site_id>/<str:form_id>", ingest.form_post, name="form_post"),
     path("api/problems/<slug:slug>", ingest.problem_type, name="problem_type"),
+    # Development only (DEBUG; 404 otherwise): the built-in webhook inspector
+    path("dev/inspector/", inspector.inspector, name="inspector"),
+    path("dev/inspector/<str:token>/", inspector.inspector_receive, name="inspector_receive"),
 ]
 
 # Destinations and deliveries, public signup pages, the tenant's account pages.

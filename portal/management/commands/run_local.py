@@ -4,6 +4,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from django.conf import settings
@@ -13,6 +15,18 @@ from django.core.management.base import BaseCommand, CommandError
 from portal import dynamodb_local
 
 ROOT = Path(settings.BASE_DIR)
+
+
+def _wait_until_answering(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.2)
 
 
 class Command(BaseCommand):
@@ -43,6 +57,9 @@ class Command(BaseCommand):
             python = sys.executable
             children.append(subprocess.Popen([python, "-m", "gunicorn", "formbridge.wsgi",
                                               "--config", "gunicorn.conf.py", "--bind", bind], cwd=ROOT))
+            # The demo destination posts to this web process: start the worker once it answers,
+            # so the first attempts succeed instead of waiting for their retry.
+            _wait_until_answering(f"http://{bind}/login/", children[-1])
             if (ROOT / "portal" / "management" / "commands" / "deliver.py").exists():
                 children.append(subprocess.Popen([python, "manage.py", "deliver"], cwd=ROOT))
             self.stdout.write(self.style.SUCCESS(f"Form-Bridge is running on http://{bind}/ (Ctrl-C stops it)."))

@@ -1,4 +1,6 @@
-"""Idempotent demo data: a local staff account, products, campaigns, two tenants with users.
+"""Idempotent demo data: a local staff account, products, campaigns, two tenants with users,
+and (DEBUG only) a webhook destination posting to the built-in inspector, planned for every
+demo submission by the real ingest service.
 
 Development only: with DEBUG off it refuses unless --force, and then creates no staff account
 and gives the demo users random passwords (printed once), so no known password reaches a
@@ -21,6 +23,7 @@ from portal.selectors.sites import site_list
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.campaigns import campaign_create
 from portal.services.ingest import submission_ingest
+from portal.services.inspector import inspector_destination_ensure
 from portal.services.sites import site_add
 from portal.services.products import product_create
 from portal.services.tenants import tenant_create
@@ -58,6 +61,8 @@ class Command(BaseCommand):
         products = self._products()
         self._campaigns(products)
         self._tenants(products, password)
+        if settings.DEBUG:  # before the submissions, so ingest plans their deliveries to it
+            self._inspector_destination()
         self._submissions()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         if settings.DEBUG:
@@ -100,6 +105,15 @@ class Command(BaseCommand):
             portal_user_create(tenant_id=tenant.id, email=email, password=password, role=OWNER, actor=ACTOR)
             for member in members:
                 portal_user_create(tenant_id=tenant.id, email=member, password=password, actor=ACTOR)
+
+    def _inspector_destination(self) -> None:
+        """Development only: the first tenant's webhook destination posting to the built-in
+        inspector, so `make run` shows submissions delivered and verified from the start."""
+        owner = PortalUser.lookup_for_login(TENANTS[0][0])
+        tenant = tenant_get_or_none(tenant_id=owner.tenantId)
+        destination, created = inspector_destination_ensure(tenant=tenant, actor=ACTOR)
+        if created:
+            self.stdout.write(f"  demo destination: {destination.url} (see /dev/inspector/)")
 
     def _submissions(self) -> None:
         """A site and two weeks of submissions for the first tenant, so the dashboard has a

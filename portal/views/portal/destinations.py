@@ -16,6 +16,7 @@ from portal.selectors.access import access_destination
 from portal.selectors.plans import plan_quotas
 from portal.services import deliveries as delivery_services
 from portal.services import destinations as services
+from portal.services import inspector
 from portal.views.refusals import refusals_as_messages, refusals_on_form
 
 
@@ -52,6 +53,8 @@ def destination_detail(request, destination_id):
     return render(request, "portal/destinations/detail.html", {
         "destination": destination, "attempts": attempts, "page": attempts, "outcome": outcome or "",
         "failed": failed, "bulk_form": bulk_form, "breaker": selectors.destination_breaker(destination=destination),
+        "to_inspector": inspector.inspector_enabled() and inspector.is_inspector_url(tenant_id=request.tenant.id,
+                                                                                      url=destination.url),
     })
 
 

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from portal import permissions as perm
 from portal.decorators import permission_required
 from portal.selectors.metrics import dashboard_summary
+from portal.services.inspector import inspector_enabled
 
 
 @permission_required(perm.VIEW)
@@ -11,4 +12,5 @@ def home(request):
     """The dashboard: 30 days of counters from the metrics table."""
     summary = dashboard_summary(tenant=request.tenant)
     return render(request, "portal/dashboard.html", {
-        "tenant": request.tenant, "portal_user": request.portal_user, "summary": summary})
+        "tenant": request.tenant, "portal_user": request.portal_user, "summary": summary,
+        "inspector": inspector_enabled()})
