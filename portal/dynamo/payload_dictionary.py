@@ -25,6 +25,8 @@ never change (tests pin the SHA-256). To improve it, add ZD2 beside it and point
 """
 from __future__ import annotations
 
+from .payload_zd2 import build as _build_zd2
+
 _WORDS = """
 the of and to a in is it you that he was for on are with as I his they be at one have this from
 or had by not word but what some we can out other were all there when up use your how said an each
@@ -201,5 +203,10 @@ def _build() -> bytes:
 ZD1 = _build()
 ZD1_SHA256 = "6db419464829d1ee2dc1dba5c4c75a461e14a048ab639af7922ab8572a031b19"  # frozen: stored items depend on these exact bytes
 
-DICTIONARIES: dict[str, bytes] = {"zd1": ZD1}
-CURRENT_CODEC = "zd1"
+# ZD2 (payload_zd2.py): generic vocabulary only, nothing from a benchmark's generator. New
+# writes use it; zd1 items keep decoding with ZD1.
+ZD2 = _build_zd2()
+ZD2_SHA256 = "d60f10d32881acaede34ebdb93526e335e63a56fdd85c9cd0004c85318ea5a41"  # frozen: stored items depend on these exact bytes
+
+DICTIONARIES: dict[str, bytes] = {"zd1": ZD1, "zd2": ZD2}
+CURRENT_CODEC = "zd2"

@@ -1,6 +1,6 @@
 """submissions table: PK TENANT#{tenantId}#{shard}, SK SUB#{ulid}. Payloads (fields + meta)
 over 1 KB are compressed into a binary attribute when that saves at least 30%: raw deflate
-with a preset dictionary (codec "zd1", see payload_dictionary.py), named in `payloadCodec`
+with a preset dictionary (codec "zd2" since zd1; see payload_dictionary.py), named in `payloadCodec`
 so the dictionary can evolve. Items written before keep their gzip bytes in `payloadGz`."""
 import gzip
 import json

@@ -17,6 +17,7 @@ from ulid import ULID
 from portal.dynamo.base import TransactionCancelled, transact, utcnow
 from portal.dynamo.metrics import counter_update_action, submission_counts
 from portal.dynamo.expiring import IngestGuards
+from portal.dynamo.ingest_rows import delivery_ingest_put_action
 from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
@@ -182,7 +183,7 @@ def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict,
             ingest_cache.destinations, tenant.id, lambda: tenant_destinations(tenant_id=tenant.id))))
     if not deliveries:
         submission.deliveryStatus = DeliveryStatus.NO_DESTINATION  # "pending" would wait for nothing
-    actions = [submission.put_action()] + [row.put_action() for row in deliveries]
+    actions = [submission.put_action()] + [delivery_ingest_put_action(row) for row in deliveries]
     actions.append(counter_update_action(
         tenant_id=tenant.id, at=now, shard=submission.shard, form_key=None if spam else form_key,
         counts=submission_counts(hour=now.hour, spam=spam)))

@@ -8,6 +8,7 @@ from portal.dynamo.base import utcnow
 from portal.dynamo.deliveries import Delivery, submission_rows
 from portal.errors import ServiceError
 from portal.selectors.access import access_destination, access_submission
+from portal.selectors.destinations import destination_deliveries
 from portal.services.deliveries import deliveries_bulk_retry, delivery_retry_now
 from portal.services.destinations import destination_disable, destination_enable
 from tests.factories.accounts import make_tenant
@@ -95,3 +96,17 @@ def test_bulk_retry_refuses_a_window_over_14_days_and_changes_nothing(failing):
                               destination=access_destination(tenant=tenant, destination_id=destination.id),
                               since=now - timedelta(days=15),
                               until=now, actor=user.email)
+
+
+def test_ingest_leaves_a_new_row_out_of_the_destination_index_until_its_first_outcome(failing):
+    # Nothing lists a destination's never-attempted rows: keeping them out of the index saves
+    # an ingest a transactional index write; the failed list still finds the row once it failed.
+    tenant, user, destination, receiver = failing
+    clock = FakeClock(utcnow() + timedelta(seconds=1))
+    submission, _ = make_submission_with_deliveries(tenant)
+    row = _row(submission, destination)
+    assert row.status == "pending" and row.destKey is None and row.dueShard is not None
+    assert destination_deliveries(tenant_id=tenant.id, destination_id=destination.id, status="pending") == []
+    _fail_completely(submission, destination, clock)
+    failed = destination_deliveries(tenant_id=tenant.id, destination_id=destination.id, status="failed")
+    assert [r.submissionId for r in failed] == [submission.id]
