@@ -5,13 +5,14 @@ from portal.urls.account import urlpatterns as account_patterns
 from portal.urls.destinations import urlpatterns as destination_patterns
 from portal.urls.public import urlpatterns as public_patterns
 from portal.views.ingest import endpoints as ingest
-from portal.views.portal import api_keys, auth, home, inspector, site_protection, sites, submissions
+from portal.views.portal import api_keys, auth, home, inspector, site_protection, sites, submissions, two_factor
 
 app_name = "portal"
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("login/", auth.login_view, name="login"),
+    path("login/code/", two_factor.login_code_view, name="login_code"),
     path("logout/", auth.logout_view, name="logout"),
     path("account/password/", auth.password_change_view, name="password_change"),
     # Sites and API keys
