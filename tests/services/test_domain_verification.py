@@ -108,3 +108,17 @@ def test_two_tenants_claim_a_domain_and_the_one_who_proves_control_gets_its_brow
     lost = [e for e in AuditEntry.in_tenant(first.id).query(AuditEntry.partition_for(first.id))
             if e.action == "site.verification_lost"]
     assert len(lost) == 1 and lost[0].targetId == first_site.id
+
+
+def test_imported_sites_are_unverified_and_an_unverified_claim_elsewhere_does_not_block_them(ddb):
+    from portal.services.site_import import rows_import, rows_parse, rows_validate
+
+    other, _ = make_tenant()
+    make_site(other, domain="claimed.example", verified=False)
+    rows = rows_validate(rows_parse('[{"domain": "claimed.example", "owner_email": "new@agency.example", '
+                                    '"organization": "Agency"}]', filename="x.json"))
+    assert rows[0].problems == []
+    result = rows_import(rows, actor="ops")
+    assert any("unverified" in line for line in result.created)
+    claims = {claim.tenantId: claim.verified for claim in Site.claims_of_domain("claimed.example")}
+    assert len(claims) == 2 and not any(claims.values())
