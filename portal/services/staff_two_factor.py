@@ -52,31 +52,28 @@ def staff_two_factor_missing(user) -> bool:
     return bool(settings.STAFF_REQUIRE_2FA) and not staff_two_factor_enabled(user)
 
 
-def staff_enrol_secret(*, user) -> str:
+def _apply(user, rule, *, audit: str | None = None):
+    """Load the staff account's state, apply one rule of two_factor (it raises to refuse,
+    writing nothing) and save the result."""
     row = _row(user)
     state = _state(row)
-    secret = two_factor.state_pending_secret(state)
-    if secret is None:
-        secret = two_factor.state_enrol_start(state)
-        _save(row, state)
-    return secret
+    result = rule(state)
+    _save(row, state)
+    if audit:
+        _audit(user, audit)
+    return result
+
+
+def staff_enrol_secret(*, user) -> str:
+    return two_factor.state_pending_secret(_state(_row(user))) or _apply(user, two_factor.state_enrol_start)
 
 
 def staff_enrol_restart(*, user) -> str:
-    row = _row(user)
-    state = _state(row)
-    secret = two_factor.state_enrol_start(state)
-    _save(row, state)
-    return secret
+    return _apply(user, two_factor.state_enrol_start)
 
 
 def staff_enrol_confirm(*, user, code: str) -> list[str]:
-    row = _row(user)
-    state = _state(row)
-    codes = two_factor.state_enrol_confirm(state, code)
-    _save(row, state)
-    _audit(user, "staff.2fa_enable")
-    return codes
+    return _apply(user, lambda state: two_factor.state_enrol_confirm(state, code), audit="staff.2fa_enable")
 
 
 def staff_code_accept(*, user, code: str) -> bool:
@@ -95,22 +92,14 @@ def staff_code_accept(*, user, code: str) -> bool:
 
 
 def staff_recovery_regenerate(*, user, code: str) -> list[str]:
-    row = _row(user)
-    state = _state(row)
-    codes = two_factor.state_recovery_regenerate(state, code)
-    _save(row, state)
-    _audit(user, "staff.2fa_recovery_regenerate")
-    return codes
+    return _apply(user, lambda state: two_factor.state_recovery_regenerate(state, code),
+                  audit="staff.2fa_recovery_regenerate")
 
 
 def staff_two_factor_disable(*, user, code: str) -> None:
     if settings.STAFF_REQUIRE_2FA:
         raise ServiceError("Staff accounts must use two-factor sign-in here (STAFF_REQUIRE_2FA).")
-    row = _row(user)
-    state = _state(row)
-    two_factor.state_disable(state, code)
-    _save(row, state)
-    _audit(user, "staff.2fa_disable")
+    _apply(user, lambda state: two_factor.state_disable(state, code), audit="staff.2fa_disable")
 
 
 def staff_secrets_reencrypt(*, rewrite, dry_run: bool) -> tuple[int, int, int]:

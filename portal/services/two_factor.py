@@ -179,30 +179,27 @@ def user_two_factor_missing(*, user: PortalUser, tenant: Tenant) -> bool:
     return bool(tenant.twoFactorRequired) and not user_two_factor_enabled(user)
 
 
+def _user_apply(user: PortalUser, rule, *, audit: str | None = None):
+    """Apply one rule to the user's state (it raises to refuse, writing nothing) and save."""
+    state = _user_state(user)
+    result = rule(state)
+    _user_save(user, state)
+    if audit:
+        audit_record(tenant_id=user.tenantId, actor=user.email, action=audit, target_type="user", target_id=user.email)
+    return result
+
+
 def user_enrol_secret(*, user: PortalUser) -> str:
     """The pending secret to show, starting one when there is none."""
-    secret = state_pending_secret(_user_state(user))
-    if secret is None:
-        state = _user_state(user)
-        secret = state_enrol_start(state)
-        _user_save(user, state)
-    return secret
+    return state_pending_secret(_user_state(user)) or _user_apply(user, state_enrol_start)
 
 
 def user_enrol_restart(*, user: PortalUser) -> str:
-    state = _user_state(user)
-    secret = state_enrol_start(state)
-    _user_save(user, state)
-    return secret
+    return _user_apply(user, state_enrol_start)
 
 
 def user_enrol_confirm(*, user: PortalUser, code: str) -> list[str]:
-    state = _user_state(user)
-    codes = state_enrol_confirm(state, code)
-    _user_save(user, state)
-    audit_record(tenant_id=user.tenantId, actor=user.email, action="user.2fa_enable", target_type="user",
-                 target_id=user.email)
-    return codes
+    return _user_apply(user, lambda state: state_enrol_confirm(state, code), audit="user.2fa_enable")
 
 
 def user_code_accept(*, user: PortalUser, code: str) -> bool:
@@ -221,22 +218,14 @@ def user_code_accept(*, user: PortalUser, code: str) -> bool:
 
 
 def user_recovery_regenerate(*, user: PortalUser, code: str) -> list[str]:
-    state = _user_state(user)
-    codes = state_recovery_regenerate(state, code)
-    _user_save(user, state)
-    audit_record(tenant_id=user.tenantId, actor=user.email, action="user.2fa_recovery_regenerate",
-                 target_type="user", target_id=user.email)
-    return codes
+    return _user_apply(user, lambda state: state_recovery_regenerate(state, code),
+                       audit="user.2fa_recovery_regenerate")
 
 
 def user_two_factor_disable(*, user: PortalUser, tenant: Tenant, code: str) -> None:
     if tenant.twoFactorRequired:
         raise ServiceError("Your team requires two-factor sign-in, so it cannot be turned off.")
-    state = _user_state(user)
-    state_disable(state, code)
-    _user_save(user, state)
-    audit_record(tenant_id=user.tenantId, actor=user.email, action="user.2fa_disable", target_type="user",
-                 target_id=user.email)
+    _user_apply(user, lambda state: state_disable(state, code), audit="user.2fa_disable")
 
 
 def tenant_two_factor_require(*, tenant: Tenant, actor: PortalUser, required: bool) -> None:
