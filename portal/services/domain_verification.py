@@ -131,9 +131,15 @@ def _fetch_file(domain: str) -> str:
     return body.decode("utf-8", "replace")
 
 
+def file_content_proves(content: str, token: str) -> bool:
+    """The file proves control when the token stands in it as a word of its own (editors and
+    uploads add newlines or a BOM; a longer string merely containing the token does not count)."""
+    return bool(token) and token in content.replace("\ufeff", " ").split()
+
+
 def _file_proves(site: Site, token: str) -> tuple[bool, str]:
     try:
-        return token in _fetch_file(site.domain).split(), ""
+        return file_content_proves(_fetch_file(site.domain), token), ""
     except VerificationFailed as failed:
         return False, str(failed)
 
