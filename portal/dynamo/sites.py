@@ -77,6 +77,11 @@ class Site(TenantOwnedModel, ActivatableModel):
         return self.verifiedAt is not None
 
     @classmethod
+    def every_tenants(cls):
+        """All sites of every tenant: only for operator commands (key rotation)."""
+        return cls._unscoped_scan()
+
+    @classmethod
     def claims_of_domain(cls, domain: str) -> list["Site"]:
         """Every tenant's claim of a domain (for claiming and verifying, before any tenant scope
         applies: callers never show another tenant's claim)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from portal.crypto import field_is_current, field_reencrypt
 from portal.dynamo.base import save_versioned
 from portal.dynamo.destinations import Destination
+from portal.dynamo.sites import Site
 from portal.dynamo.users import PortalUser
 from portal.errors import ConcurrentEdit
 
@@ -41,6 +42,14 @@ def _reencrypt_user(user: PortalUser) -> bool:
     return changed
 
 
+def _reencrypt_site(site: Site) -> bool:
+    """A site's CAPTCHA secret (its protection page)."""
+    if site.captchaSecretEncrypted and not field_is_current(site.captchaSecretEncrypted):
+        site.captchaSecretEncrypted = field_reencrypt(site.captchaSecretEncrypted)
+        return True
+    return False
+
+
 def _rewrite_if_stale(token: str) -> str | None:
     return None if field_is_current(token) else field_reencrypt(token)
 
@@ -65,13 +74,15 @@ def _reencrypt_items(report: ReencryptReport, items, *, holds_secret, reencrypt,
 
 def secrets_reencrypt(*, dry_run: bool = False) -> ReencryptReport:
     """Rewrite every value not readable by the newest key alone: destination signing secrets,
-    tenant users' and staff's two-factor secrets; idempotent (a second run rewrites nothing).
+    sites' CAPTCHA secrets, tenant users' and staff's two-factor secrets; idempotent (a second run rewrites nothing).
     DecryptionFailed means a key still needed was removed already."""
     from portal.services.staff_two_factor import staff_secrets_reencrypt
 
     report = ReencryptReport()
     _reencrypt_items(report, Destination.every_tenants(), dry_run=dry_run, reencrypt=_reencrypt_destination,
                      holds_secret=lambda d: d.secretEncrypted or d.previousSecrets)
+    _reencrypt_items(report, Site.every_tenants(), dry_run=dry_run, reencrypt=_reencrypt_site,
+                     holds_secret=lambda s: s.captchaSecretEncrypted)
     _reencrypt_items(report, PortalUser.every_tenants(), dry_run=dry_run, reencrypt=_reencrypt_user,
                      holds_secret=lambda u: u.totpSecretEncrypted or u.totpPendingEncrypted)
     checked, rewritten, busy = staff_secrets_reencrypt(rewrite=_rewrite_if_stale, dry_run=dry_run)
