@@ -20,7 +20,6 @@ from datetime import datetime, timedelta, timezone
 
 import puremagic
 from django.conf import settings
-from django.core.files.storage import storages
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from ulid import ULID
@@ -28,6 +27,7 @@ from ulid import ULID
 from portal.dynamo.base import TransactionCancelled, utcnow
 from portal.dynamo.submissions import StoredFile
 from portal.dynamo.tenants import Tenant
+from portal.selectors.files import file_storage
 from portal.selectors.plans import plan_quotas, usage_month
 from portal.selectors.submissions import submission_find
 from portal.selectors.tenants import tenant_get_or_none
@@ -219,10 +219,6 @@ def received_discard(received: list[ReceivedFile]) -> None:
 
 
 # --- storage ----------------------------------------------------------------------------------
-def file_storage():
-    return storages["files"]
-
-
 def storage_key(*, tenant_id: str, submission_id: str, index: int) -> str:
     """Ids only (never the user's file name): the sweeper reads tenant and submission back."""
     return f"{tenant_id}/{submission_id}/{index}"
