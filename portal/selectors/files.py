@@ -38,8 +38,13 @@ class LinkExpired(Exception):
 
 @dataclass(frozen=True)
 class FileLink:
-    url: str
+    path: str  # for the portal's own redirect (whatever host it is reached on)
     expires_at: datetime
+
+    @property
+    def url(self) -> str:
+        """Absolute, for receivers outside the portal (SITE_URL)."""
+        return settings.SITE_URL + self.path
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ class OpenedFile:
 def file_link(*, tenant_id: str, submission_id: str, index: int, seconds: int, now: float | None = None) -> FileLink:
     expires = int((now or time.time()) + seconds)
     token = signing.dumps({"t": tenant_id, "s": submission_id, "i": index, "e": expires}, salt=SALT, compress=True)
-    return FileLink(url=settings.SITE_URL + reverse("portal:file_download", args=[token]),
+    return FileLink(path=reverse("portal:file_download", args=[token]),
                     expires_at=datetime.fromtimestamp(expires, tz=timezone.utc))
 
 

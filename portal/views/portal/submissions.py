@@ -53,7 +53,7 @@ def submission_file(request, submission_id, index):
     if not 0 <= index < len(submission_files(submission)):
         raise NotFound("No such file.")
     return redirect(file_link(tenant_id=request.tenant.id, submission_id=submission.id, index=index,
-                              seconds=settings.FILES_PORTAL_LINK_SECONDS).url)
+                              seconds=settings.FILES_PORTAL_LINK_SECONDS).path)
 
 
 @require_POST
