@@ -50,13 +50,14 @@ class ProductForm(VersionedForm):
                                           help_text=f"At most {MAX_DESTINATIONS}: one ingest writes all of them at once.")
     max_sites = forms.IntegerField(min_value=0, initial=3, label="Max sites")
     retention_days = forms.IntegerField(min_value=1, max_value=3650, initial=30, label="Retention (days)")
-    max_file_mb = forms.IntegerField(min_value=0, max_value=5120, initial=10, label="Largest file (MB)",
+    # Files (issue 13); left empty: the product default (new product) or the value it had.
+    max_file_mb = forms.IntegerField(required=False, min_value=0, max_value=5120, initial=10, label="Largest file (MB)",
                                      help_text="0 refuses every file upload.")
-    max_submission_files_mb = forms.IntegerField(min_value=0, max_value=5120, initial=25,
+    max_submission_files_mb = forms.IntegerField(required=False, min_value=0, max_value=5120, initial=25,
                                                  label="Files per submission (MB, all files together)")
-    max_files = forms.IntegerField(min_value=0, max_value=MAX_FILES, initial=10, label="Files per submission",
+    max_files = forms.IntegerField(required=False, min_value=0, max_value=MAX_FILES, initial=10, label="Files per submission",
                                    help_text=f"At most {MAX_FILES}.")
-    monthly_file_storage_mb = forms.IntegerField(min_value=0, initial=1024, label="File storage per month (MB)",
+    monthly_file_storage_mb = forms.IntegerField(required=False, min_value=0, initial=1024, label="File storage per month (MB)",
                                                  help_text="Bytes of files uploaded per month (UTC).")
 
     def clean_currency(self):

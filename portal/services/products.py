@@ -65,8 +65,9 @@ def product_update(*, actor: str, product: Product, version: int, name: str, pri
     product.quotas = Quotas(monthlySubmissions=monthly_submissions, maxDestinations=max_destinations,
                             maxSites=max_sites, retentionDays=retention_days)
     # File quotas not given keep their values (callers from before files existed).
-    _set_file_quotas(product.quotas, **{argument: file_quotas.get(argument, getattr(previous, attribute))
-                                        for argument, attribute in _FILE_QUOTAS.items()})
+    _set_file_quotas(product.quotas, **{
+        argument: file_quotas[argument] if file_quotas.get(argument) is not None else getattr(previous, attribute)
+        for argument, attribute in _FILE_QUOTAS.items()})
     product.touch(actor)
     save_versioned(product)
     audit_record(tenant_id=None, actor=actor, action="product.update", target_type="product",

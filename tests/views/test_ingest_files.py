@@ -353,3 +353,19 @@ def test_the_pricing_page_shows_each_plans_file_limits(ddb):
     make_product(name="Files Plan", max_file_mb=15, max_submission_files_mb=40, max_files=7, monthly_file_storage_mb=2048)
     page = Client().get("/pricing/").content.decode()
     assert "up to 7 per submission, 15 MB each, 40 MB together" in page and "2048 MB of file uploads" in page
+
+
+def test_staff_set_file_quotas_and_an_edit_without_them_keeps_them(ddb):
+    from portal.services.products import product_update
+
+    product = make_product(max_file_mb=3, max_files=4)
+    assert (product.quotas.maxFileMb, product.quotas.maxFilesPerSubmission, product.quotas.maxSubmissionFilesMb) == (
+        3, 4, 25)
+    values = dict(actor="tests", product=product, version=product.version, name=product.name, price=product.price,
+                  currency="EUR", billing_cycle=product.billingCycle, description="", features=[],
+                  monthly_submissions=1000, max_destinations=3, max_sites=3, retention_days=30)
+    product = product_update(**values)  # a caller from before files existed
+    assert (product.quotas.maxFileMb, product.quotas.maxFilesPerSubmission) == (3, 4)
+    product = product_update(**{**values, "product": product, "version": product.version, "max_file_mb": 7,
+                                "max_files": None})
+    assert (product.quotas.maxFileMb, product.quotas.maxFilesPerSubmission) == (7, 4)
