@@ -284,6 +284,7 @@ def test_only_the_owning_tenant_gets_a_link_and_downloads_are_hardened_attachmen
     assert "brief &lt;1&gt;.html" in page and f"/submissions/{sub}/files/0/" in page
     assert other.get(f"/submissions/{sub}/files/0/").status_code == 404
     assert owner.get(f"/submissions/{sub}/files/1/").status_code == 404
+    assert owner.get(f"/submissions/{sub}/files/x/").status_code == 404
     assert Client().get(f"/submissions/{sub}/files/0/").status_code == 302  # to the sign-in page
     assert "/login/" in Client().get(f"/submissions/{sub}/files/0/")["Location"]
     redirect = owner.get(f"/submissions/{sub}/files/0/")

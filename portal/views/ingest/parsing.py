@@ -203,11 +203,15 @@ def _media_type(request) -> str:
 
 
 def parse_body(request, body: bytes, *, allow_json: bool = True) -> ParsedBody:
+    """JSON and urlencoded bodies, read whole (within INGEST_MAX_BODY_BYTES); multipart bodies
+    stream through _parse_multipart instead and never come here."""
     header = request.META.get("CONTENT_TYPE", "")
     media_type, _params = _content_type(header, allow_json=allow_json)
     if media_type == JSON:
         return _parse_json(body)
-    return _parse_urlencoded(body)
+    if media_type == URLENCODED:
+        return _parse_urlencoded(body)
+    raise UnsupportedMediaType("multipart/form-data bodies are streamed, not read whole.")
 
 
 def clean_submission(parsed: ParsedBody, *, form_id: str | None = None) -> CleanSubmission:

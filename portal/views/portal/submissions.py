@@ -47,9 +47,10 @@ def submission_detail(request, submission_id):
 
 
 @permission_required(perm.VIEW)
-def submission_file(request, submission_id, index):
+def submission_file(request, submission_id, file_index):
     """A fresh short-lived signed link to one file, minted only for the submission's tenant."""
     submission = access_submission(tenant=request.tenant, submission_id=submission_id)
+    index = int(file_index) if file_index.isdigit() and len(file_index) < 4 else -1
     if not 0 <= index < len(submission_files(submission)):
         raise NotFound("No such file.")
     return redirect(file_link(tenant_id=request.tenant.id, submission_id=submission.id, index=index,
