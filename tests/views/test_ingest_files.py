@@ -10,8 +10,10 @@ import json
 import os
 import time
 import tracemalloc
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+
+from ulid import ULID
 
 import pytest
 from django.conf import settings as django_settings
@@ -41,8 +43,8 @@ def _root() -> Path:
 
 
 def _stored_bytes(tenant) -> list[Path]:
-    folder = _root() / tenant.id
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+    # os.walk skips folders removed while it walks (a sweeper thread may be at work).
+    return sorted(Path(folder) / name for folder, _dirs, names in os.walk(_root() / tenant.id) for name in names)
 
 
 def _stored(tenant):
@@ -319,7 +321,7 @@ def test_webhook_payloads_list_files_with_fresh_links_the_receiver_can_fetch(ddb
         ("doc", "a.pdf", len(PDF), "application/pdf", hashlib.sha256(PDF).hexdigest())]
     expires = first[0]["url_expires_at"]
     assert timedelta(days=6, hours=23) < (
-        __import__("datetime").datetime.fromisoformat(expires) - utcnow()) <= timedelta(days=7)
+        datetime.fromisoformat(expires) - utcnow()) <= timedelta(days=7)
     assert b"".join(Client().get(first[0]["url"]).streaming_content) == PDF
     time.sleep(1.1)
     assert submission_event(submission)["data"]["files"][0]["url"] != first[0]["url"]  # a re-send: a new link
@@ -370,3 +372,32 @@ def test_staff_set_file_quotas_and_an_edit_without_them_keeps_them(ddb):
     product = product_update(**{**values, "product": product, "version": product.version, "max_file_mb": 7,
                                 "max_files": None})
     assert (product.quotas.maxFileMb, product.quotas.maxFilesPerSubmission) == (7, 4)
+
+
+def test_the_sweep_command_and_the_workers_periodic_sweep_remove_orphans(ddb, uploads, settings):
+    import threading
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from portal.management.commands.deliver import sweep_files_periodically
+
+    tenant, user, key, raw = _tenant()
+    past = str(ULID.from_datetime(utcnow() - timedelta(hours=2)))
+    files_service.files_store(tenant_id=tenant.id, submission_id=past, received=[received := _received(b"1", uploads)])
+    files_service.received_discard([received])
+    out = StringIO()
+    call_command("sweep_files", stdout=out)
+    assert "1 file(s) examined, 1 removed, 0 kept." in out.getvalue() and _stored_bytes(tenant) == []
+    # The delivery worker's sweeper thread does the same every FILES_SWEEP_INTERVAL_SECONDS.
+    files_service.files_store(tenant_id=tenant.id, submission_id=past, received=[received := _received(b"2", uploads)])
+    files_service.received_discard([received])
+    stop = threading.Event()
+    thread = threading.Thread(target=sweep_files_periodically, args=(stop, 0.05), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while _stored_bytes(tenant) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    thread.join(5)
+    assert _stored_bytes(tenant) == [] and not thread.is_alive()
