@@ -190,11 +190,49 @@ PERMISSIONS_POLICY = {feature: [] for feature in (
     "payment", "usb", "fullscreen",
 )}
 
+# --- files (issue 13) ------------------------------------------------------------------------
+FILES_BACKEND = env.str("FILES_BACKEND", default="local").strip().lower()  # local | s3
+FILES_LOCAL_ROOT = env.str("FILES_LOCAL_ROOT", default=str(VAR_DIR / "media"))
+FILES_S3_BUCKET = env.str("FILES_S3_BUCKET", default="")
+FILES_S3_PREFIX = env.str("FILES_S3_PREFIX", default="files")
+FILES_S3_REGION = env.str("FILES_S3_REGION", default="") or env.str("AWS_REGION", default="us-east-1")
+FILES_S3_ENDPOINT_URL = env.str("FILES_S3_ENDPOINT_URL", default="") or None  # S3-compatible stores, tests
+FILES_S3_KMS_KEY_ID = env.str("FILES_S3_KMS_KEY_ID", default="")  # empty: SSE-S3 (AES256); set: SSE-KMS
+# Signed download links: webhook payloads carry links valid this long (re-sent deliveries get
+# fresh ones); the portal's own download links and S3's presigned redirects are short.
+FILES_WEBHOOK_LINK_SECONDS = env.int("FILES_WEBHOOK_LINK_SECONDS", default=7 * 86400)
+FILES_PORTAL_LINK_SECONDS = env.int("FILES_PORTAL_LINK_SECONDS", default=300)
+FILES_S3_REDIRECT_SECONDS = env.int("FILES_S3_REDIRECT_SECONDS", default=60)
+# E-mail destinations attach files up to this total and link the rest.
+FILES_EMAIL_ATTACH_MAX_BYTES = env.int("FILES_EMAIL_ATTACH_MAX_BYTES", default=10 * 1024 * 1024)
+# The sweeper (`manage.py sweep_files`, and the worker every FILES_SWEEP_INTERVAL_SECONDS)
+# removes bytes no live submission references once they are older than this grace period.
+FILES_SWEEP_GRACE_SECONDS = env.int("FILES_SWEEP_GRACE_SECONDS", default=3600)
+FILES_SWEEP_INTERVAL_SECONDS = env.int("FILES_SWEEP_INTERVAL_SECONDS", default=3600)
+
+
+def _files_storage() -> dict:
+    if FILES_BACKEND == "s3":
+        extra = ({"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": FILES_S3_KMS_KEY_ID} if FILES_S3_KMS_KEY_ID
+                 else {"ServerSideEncryption": "AES256"})
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+            "bucket_name": FILES_S3_BUCKET, "location": FILES_S3_PREFIX, "region_name": FILES_S3_REGION,
+            "endpoint_url": FILES_S3_ENDPOINT_URL, "default_acl": None, "file_overwrite": False,
+            "querystring_auth": True, "querystring_expire": FILES_S3_REDIRECT_SECONDS,
+            "object_parameters": extra, "signature_version": "s3v4"}}
+    return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {
+        "location": FILES_LOCAL_ROOT, "file_permissions_mode": 0o600,
+        "directory_permissions_mode": 0o700}}
+
+
 # Static files: hashed, compressed names from `collectstatic` (the release step) outside
 # DEBUG, so WhiteNoise can let browsers cache them for a year; development serves straight
 # from the finders, with no collect step.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded files of submissions (issue 13): local disk under var/media by default, S3 in
+    # production (FILES_BACKEND=s3). Only portal/services/files.py reads or writes it.
+    "files": _files_storage(),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
                     else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

@@ -8,6 +8,15 @@ import os
 os.environ["DJANGO_DEBUG"] = "true"
 os.environ.setdefault("DYNAMODB_ENDPOINT_URL", "http://127.0.0.1:9")
 os.environ.setdefault("DYNAMODB_TABLE_PREFIX", "unconfigured-")
+# Uploaded files of this test run (and of the browser tests' gunicorn, which inherits the
+# environment) go to a fresh temporary directory, never var/media.
+if "FILES_LOCAL_ROOT" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["FILES_LOCAL_ROOT"] = tempfile.mkdtemp(prefix="formbridge-test-files-")
+    atexit.register(shutil.rmtree, os.environ["FILES_LOCAL_ROOT"], True)  # by the process that made it
 
 from formbridge.settings import *  # noqa: E402,F401,F403
 

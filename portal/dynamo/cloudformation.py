@@ -22,6 +22,7 @@ RELEASE_ACTIONS = sorted([
     "dynamodb:TagResource",
 ])
 FILE_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+FILE_BUCKET_ACTIONS = ["s3:ListBucket"]  # the files sweeper lists the bucket; a missing key reads 404, not 403
 
 
 def logical_id(basename: str) -> str:
@@ -87,6 +88,8 @@ def template(*, env: str, prefix: str, pitr: bool = True, deletion_protection: b
                  "Resource": _table_arns(table_ids, indexes=True)},
                 {"Sid": "Files", "Effect": "Allow", "Action": FILE_ACTIONS,
                  "Resource": {"Fn::Sub": "${FilesBucket.Arn}/*"}},
+                {"Sid": "FilesList", "Effect": "Allow", "Action": FILE_BUCKET_ACTIONS,
+                 "Resource": {"Fn::GetAtt": ["FilesBucket", "Arn"]}},
             ]},
         },
     }

@@ -65,7 +65,8 @@ class DailyMetrics(TenantOwnedModel):
 
 # --- counters: one builder for every writer (ingest, spam marking, delivery outcomes) -------
 SUBMISSIONS, SPAM, DELIVERED, FAILED = "submissions", "spam", "delivered", "failed"
-_NAMED = (SUBMISSIONS, SPAM, DELIVERED, FAILED)
+FILES, FILE_BYTES = "files", "fileBytes"  # uploaded files and their bytes (the month's file storage)
+_NAMED = (SUBMISSIONS, SPAM, DELIVERED, FAILED, FILES, FILE_BYTES)
 
 
 def day_key(moment: datetime | date) -> str:
@@ -116,11 +117,13 @@ def ingest_counts(*, form_id: str, hour: int, spam: bool, sign: int = 1) -> dict
     return {SUBMISSIONS: sign, f"{FORM_PREFIX}{form_id}": sign, f"{HOUR_PREFIX}{hour:02d}": sign}
 
 
-def submission_counts(*, hour: int, spam: bool, sign: int = 1) -> dict[str, int]:
-    """What one submission adds to its form item (or, for spam, to the day item)."""
-    if spam:
-        return {SPAM: sign}
-    return {SUBMISSIONS: sign, f"{HOUR_PREFIX}{hour:02d}": sign}
+def submission_counts(*, hour: int, spam: bool, sign: int = 1, files: int = 0, file_bytes: int = 0) -> dict[str, int]:
+    """What one submission adds to its form item (or, for spam, to the day item); its files
+    (count and bytes) are added to the same item, so they cost no extra write."""
+    counts = {SPAM: sign} if spam else {SUBMISSIONS: sign, f"{HOUR_PREFIX}{hour:02d}": sign}
+    if files:
+        counts.update({FILES: sign * files, FILE_BYTES: sign * file_bytes})
+    return counts
 
 
 def submission_counter_action(*, tenant_id: str, at: datetime, shard: int, form_key: str, spam: bool,
@@ -142,7 +145,7 @@ class DayCounts:
 
     def __init__(self, day: str):
         self.day = day
-        self.submissions = self.spam = self.delivered = self.failed = 0
+        self.submissions = self.spam = self.delivered = self.failed = self.files = self.fileBytes = 0
         self.forms: dict[str, int] = {}
         self.hours: dict[str, int] = {}
 

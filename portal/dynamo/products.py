@@ -14,6 +14,11 @@ class Quotas(MapAttribute):
     maxDestinations = NumberAttribute(default=3)
     maxSites = NumberAttribute(default=3)
     retentionDays = NumberAttribute(default=30)
+    # Files (issue 13), in MB; items written before them read the defaults.
+    maxFileMb = NumberAttribute(default=10)
+    maxSubmissionFilesMb = NumberAttribute(default=25)
+    maxFilesPerSubmission = NumberAttribute(default=10)
+    monthlyFileStorageMb = NumberAttribute(default=1024)
 
 
 class ProductActiveIndex(GlobalSecondaryIndex):

@@ -6,7 +6,8 @@ import gzip
 import json
 import zlib
 
-from pynamodb.attributes import BinaryAttribute, BooleanAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import (BinaryAttribute, BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
+                                 TTLAttribute, UnicodeAttribute)
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
 from .base import TenantOwnedModel, UTCDateTimeAttribute, utcnow
@@ -63,6 +64,19 @@ class StatusIndex(GlobalSecondaryIndex):
     statusSort = UnicodeAttribute(range_key=True)
 
 
+class StoredFile(MapAttribute):
+    """One uploaded file of a submission: metadata only; the bytes are in file storage under
+    `key` (portal/services/files.py). `name` is for display and never used as a path."""
+
+    field = UnicodeAttribute()
+    name = UnicodeAttribute()
+    size = NumberAttribute()
+    sentType = UnicodeAttribute()
+    sniffedType = UnicodeAttribute(null=True)
+    sha256 = UnicodeAttribute()
+    key = UnicodeAttribute()
+
+
 class Submission(TenantOwnedModel):
     table_basename = TABLE
 
@@ -87,6 +101,7 @@ class Submission(TenantOwnedModel):
     statusKey = UnicodeAttribute(null=True)
     statusSort = UnicodeAttribute(null=True)
     ttl = TTLAttribute(null=True)
+    files = ListAttribute(of=StoredFile, null=True)
 
     form_index = FormIndex()
     status_index = StatusIndex()

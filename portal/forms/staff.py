@@ -8,7 +8,7 @@ from django import forms
 
 from portal.dynamo.products import MONTHLY, YEARLY
 from portal.dynamo.tenants import REGISTERED, SUSPENDED, UNVALIDATED, VALIDATED
-from portal.selectors.plans import MAX_DESTINATIONS
+from portal.selectors.plans import MAX_DESTINATIONS, MAX_FILES
 from portal.services.campaigns import CODE_PATTERN, CODE_RULE, campaign_code_normalize
 from portal.text import refuse_control_characters
 
@@ -50,6 +50,15 @@ class ProductForm(VersionedForm):
                                           help_text=f"At most {MAX_DESTINATIONS}: one ingest writes all of them at once.")
     max_sites = forms.IntegerField(min_value=0, initial=3, label="Max sites")
     retention_days = forms.IntegerField(min_value=1, max_value=3650, initial=30, label="Retention (days)")
+    # Files (issue 13); left empty: the product default (new product) or the value it had.
+    max_file_mb = forms.IntegerField(required=False, min_value=0, max_value=5120, initial=10, label="Largest file (MB)",
+                                     help_text="0 refuses every file upload.")
+    max_submission_files_mb = forms.IntegerField(required=False, min_value=0, max_value=5120, initial=25,
+                                                 label="Files per submission (MB, all files together)")
+    max_files = forms.IntegerField(required=False, min_value=0, max_value=MAX_FILES, initial=10, label="Files per submission",
+                                   help_text=f"At most {MAX_FILES}.")
+    monthly_file_storage_mb = forms.IntegerField(required=False, min_value=0, initial=1024, label="File storage per month (MB)",
+                                                 help_text="Bytes of files uploaded per month (UTC).")
 
     def clean_currency(self):
         code = self.cleaned_data["currency"].strip().upper()
@@ -74,6 +83,9 @@ class ProductForm(VersionedForm):
             "monthly_submissions": product.quotas.monthlySubmissions,
             "max_destinations": product.quotas.maxDestinations, "max_sites": product.quotas.maxSites,
             "retention_days": product.quotas.retentionDays,
+            "max_file_mb": product.quotas.maxFileMb, "max_submission_files_mb": product.quotas.maxSubmissionFilesMb,
+            "max_files": product.quotas.maxFilesPerSubmission,
+            "monthly_file_storage_mb": product.quotas.monthlyFileStorageMb,
         }
 
 

@@ -10,6 +10,7 @@ from typing import Iterable, Iterator
 from portal.dynamo.submissions import Submission
 
 FIXED = ["id", "received_at", "form_id", "site_id", "spam", "page_url", "ip", "user_agent"]
+FILES_COLUMN = "files"  # "name (size bytes); ..." in CSV; a list of {field, name, size, content_type} in JSON Lines
 HEADER_SAMPLE = 200  # field columns come from the first rows; later new names go to other_fields
 
 
@@ -26,7 +27,9 @@ def _cell(value) -> str:
 
 def _record(item: Submission) -> dict:
     return {"id": item.id, "received_at": item.receivedAt.isoformat(), "form_id": item.formId,
-            "site_id": item.siteId or "", "spam": item.spam, "fields": item.fields, "meta": item.meta}
+            "site_id": item.siteId or "", "spam": item.spam, "fields": item.fields, "meta": item.meta,
+            "files": [{"field": f.field, "name": f.name, "size": int(f.size), "content_type": f.sniffedType or f.sentType}
+                      for f in item.files or []]}
 
 
 def csv_rows(items: Iterable[Submission]) -> Iterator[str]:
@@ -38,7 +41,7 @@ def csv_rows(items: Iterable[Submission]) -> Iterator[str]:
         for name in record["fields"]:
             if name not in names:
                 names.append(name)
-    yield "\ufeff" + writer.writerow(FIXED + names + ["other_fields"])  # BOM: Excel reads UTF-8
+    yield "\ufeff" + writer.writerow(FIXED + names + ["other_fields", FILES_COLUMN])  # BOM: Excel reads UTF-8
 
     def row(record: dict) -> str:
         meta, fields = record["meta"], record["fields"]
@@ -48,6 +51,7 @@ def csv_rows(items: Iterable[Submission]) -> Iterator[str]:
                   meta.get("user_agent", "")]
         values += [fields.get(name, "") for name in names]
         values.append(json.dumps(other, ensure_ascii=False) if other else "")
+        values.append("; ".join(f"{f['name']} ({f['size']} bytes)" for f in record["files"]))
         return writer.writerow([_cell(v) for v in values])
 
     for record in head:

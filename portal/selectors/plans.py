@@ -19,6 +19,8 @@ CACHE_SECONDS = 60
 # in one transaction: keep room for the fixed actions, so every plan's destinations fit.
 MAX_DESTINATIONS = TRANSACT_MAX_ACTIONS - 10
 DEFAULT_PLAN_NAME = "Default"
+MB = 1024 * 1024
+MAX_FILES = 100  # Django's DATA_UPLOAD_MAX_NUMBER_FILES refuses more in one body anyway
 _cache: dict[str, tuple[float, "PlanQuotas"]] = {}
 
 
@@ -30,13 +32,22 @@ class PlanQuotas:
     max_sites: int
     max_destinations: int
     retention_days: int
+    # Files (issue 13), in bytes.
+    max_file_bytes: int = 10 * MB
+    max_submission_file_bytes: int = 25 * MB
+    max_files: int = 10
+    monthly_file_bytes: int = 1024 * MB
 
 
 def _from_product(product: Product | None) -> PlanQuotas:
     quotas = product.quotas if product else Quotas()
     return PlanQuotas(product=product, name=product.name if product else DEFAULT_PLAN_NAME,
                       monthly_submissions=int(quotas.monthlySubmissions), max_sites=int(quotas.maxSites),
-                      max_destinations=min(int(quotas.maxDestinations), MAX_DESTINATIONS), retention_days=int(quotas.retentionDays))
+                      max_destinations=min(int(quotas.maxDestinations), MAX_DESTINATIONS), retention_days=int(quotas.retentionDays),
+                      max_file_bytes=int(quotas.maxFileMb) * MB,
+                      max_submission_file_bytes=int(quotas.maxSubmissionFilesMb) * MB,
+                      max_files=min(int(quotas.maxFilesPerSubmission), MAX_FILES),
+                      monthly_file_bytes=int(quotas.monthlyFileStorageMb) * MB)
 
 
 def plan_quotas(*, tenant: Tenant, cached: bool = False) -> PlanQuotas:
@@ -59,6 +70,8 @@ class Usage:
     spam: int = 0
     delivered: int = 0
     failed: int = 0
+    files: int = 0  # files uploaded this month and their bytes: the month's file storage
+    file_bytes: int = 0
 
 
 def usage_month(*, tenant_id: str, today: date | None = None) -> Usage:
@@ -72,6 +85,8 @@ def usage_month(*, tenant_id: str, today: date | None = None) -> Usage:
         usage.spam += day.spam
         usage.delivered += day.delivered
         usage.failed += day.failed
+        usage.files += day.files
+        usage.file_bytes += day.fileBytes
     return usage
 
 
@@ -87,6 +102,19 @@ class PlanUsage:
     @property
     def percent(self) -> int:
         return min(100, round(100 * self.usage.submissions / self.quota)) if self.quota else 100
+
+    @property
+    def file_quota(self) -> int:
+        return self.plan.monthly_file_bytes
+
+    @property
+    def file_percent(self) -> int:
+        return min(100, round(100 * self.usage.file_bytes / self.file_quota)) if self.file_quota else 100
+
+    @property
+    def over_file_quota(self) -> bool:
+        """What file uploads are refused at (fields-only submissions still go in)."""
+        return self.usage.file_bytes >= self.file_quota
 
     @property
     def over_quota(self) -> bool:

@@ -23,7 +23,8 @@ from portal.dynamo.tenants import Tenant
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.api_keys import TenantBlocked
 from portal.services.captcha import PROVIDERS, captcha_verify
-from portal.services.ingest import IngestRefused, IngestResult, ingest_rate_check, submission_ingest
+from portal.services.files import ReceivedFile, submission_ingest_with_files
+from portal.services.ingest import IngestRefused, IngestResult, ingest_rate_check
 
 HONEYPOT, NEXT = "_gotcha", "_next"
 USER_AGENT_MAX = 512
@@ -129,7 +130,8 @@ def _daily_cap_check(site: Site, now: datetime) -> None:
 
 
 def browser_form_submit(*, form: BrowserForm, form_id: str, fields: dict, special: dict, referer: str | None,
-                        user_agent: str | None, ip: str | None) -> IngestResult:
+                        user_agent: str | None, ip: str | None,
+                        received: list[ReceivedFile] | None = None) -> IngestResult:
     """Store the post with what the browser told about itself; a filled honeypot is kept as spam
     (spam has its own budget, so only other posts count against the daily cap)."""
     meta = {"page_url": referer or "", "referrer": referer or "",
@@ -138,5 +140,5 @@ def browser_form_submit(*, form: BrowserForm, form_id: str, fields: dict, specia
     spam = bool(special.get(HONEYPOT, "").strip())
     if not spam:
         _daily_cap_check(form.site, utcnow())
-    return submission_ingest(tenant=form.tenant, site_id=form.site.id, form_id=form_id, fields=fields,
-                             meta={k: v for k, v in meta.items() if v}, spam=spam)
+    return submission_ingest_with_files(tenant=form.tenant, site_id=form.site.id, form_id=form_id, fields=fields,
+                                        meta={k: v for k, v in meta.items() if v}, spam=spam, received=received)

@@ -126,9 +126,14 @@ def idempotency_digest(key: str, scope: str = "") -> str:
     return hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
 
 
-def request_fingerprint(*, site_id: str | None, form_id: str, fields: dict, meta: dict) -> str:
-    """What a replay must match: the submission as parsed (key order and encoding do not matter)."""
-    canonical = json.dumps([site_id, form_id, fields, meta], sort_keys=True, separators=(",", ":"))
+def request_fingerprint(*, site_id: str | None, form_id: str, fields: dict, meta: dict,
+                        files: list | None = None) -> str:
+    """What a replay must match: the submission as parsed (key order and encoding do not matter),
+    and its files by field, name and SHA-256 (when it has any)."""
+    parts = [site_id, form_id, fields, meta]
+    if files:
+        parts.append([[f.field, f.name, f.sha256] for f in files])
+    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -143,14 +148,18 @@ def _validate_idempotency_key(key: str | None) -> str | None:
 
 def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict, site_id: str | None = None,
                       spam: bool = False, idempotency_key: str | None = None, idempotency_scope: str = "",
-                      now: datetime | None = None, sleep=time.sleep) -> IngestResult:
+                      now: datetime | None = None, sleep=time.sleep, submission_id: str | None = None,
+                      files: list | None = None) -> IngestResult:
     """Store one validated submission. Answers only after the transaction committed.
     An Idempotency-Key is remembered per `idempotency_scope` (the API key's id) with a
-    fingerprint of the submission: the same key with another submission is refused."""
+    fingerprint of the submission: the same key with another submission is refused.
+    `files` (StoredFile metadata) and the `submission_id` their storage keys name come from
+    portal.services.files, which wrote the bytes before calling this."""
     now = now or utcnow()
     idempotency_key = _validate_idempotency_key(idempotency_key)
     digest = idempotency_digest(idempotency_key, idempotency_scope) if idempotency_key else None
-    fingerprint = request_fingerprint(site_id=site_id, form_id=form_id, fields=fields, meta=meta) if digest else None
+    fingerprint = (request_fingerprint(site_id=site_id, form_id=form_id, fields=fields, meta=meta, files=files)
+                   if digest else None)
     now_epoch = int(now.timestamp())
     # No read of the key first (the warm path is the rate counter and the transaction): the
     # transaction's claim of the key fails if it was used, and only then is the earlier answer read.
@@ -171,10 +180,11 @@ def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict,
     form_key = form_id if spam else counted_form(tenant_id=tenant.id, site_id=site_id, form_id=form_id, now=now)
 
     submission = Submission.in_tenant(tenant.id).new(
-        id=str(ULID.from_datetime(now)), siteId=site_id, formId=form_id, receivedAt=now, spam=spam,
+        id=submission_id or str(ULID.from_datetime(now)), siteId=site_id, formId=form_id, receivedAt=now, spam=spam,
         ttl=now + timedelta(days=retention_days), countedForm=form_key if form_key != form_id else None,
     )
     submission.set_payload(fields=fields, meta=meta)
+    submission.files = list(files) if files else None
     submission.assign_shard(tenant.shardCount)
     # Spam is stored for review but never forwarded.
     deliveries = [] if spam else plan_deliveries(
@@ -186,7 +196,8 @@ def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict,
     actions = [submission.put_action()] + [delivery_ingest_put_action(row) for row in deliveries]
     actions.append(counter_update_action(
         tenant_id=tenant.id, at=now, shard=submission.shard, form_key=None if spam else form_key,
-        counts=submission_counts(hour=now.hour, spam=spam)))
+        counts=submission_counts(hour=now.hour, spam=spam, files=len(files or ()),
+                                 file_bytes=sum(int(f.size) for f in files or ()))))
     if not spam and first_today(tenant_id=tenant.id, now=now, shard=submission.shard):
         actions.append(counter_update_action(tenant_id=tenant.id, at=now, shard=submission.shard, counts={}))
     idempotency_index = None

@@ -8,6 +8,7 @@ from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit
 from portal.services.audit import audit_record
+from portal.services.files import files_delete
 
 
 def _summary(submission: Submission) -> dict:
@@ -40,13 +41,16 @@ def submission_mark_spam(*, tenant: Tenant, actor: str, submission: Submission, 
 
 
 def submission_delete(*, tenant: Tenant, actor: str, submission: Submission, reason: str = "") -> None:
-    """Delete for good (a privacy request): the submission and every delivery row and attempt
-    recorded for it. The audit entry keeps who, when and which form, not the values. Rows go
+    """Delete for good (a privacy request): the submission, every delivery row and attempt
+    recorded for it, and its files' bytes. The audit entry keeps who, when and which form, not the values. Rows go
     first and the submission last, so an interrupted delete can simply be repeated."""
     if submission.tenantId != tenant.id:
         raise ConcurrentEdit()
     submission_rows_delete(tenant.id, submission.id)
     submission.delete(condition=Submission.tenantId == tenant.id)
+    # Its files after the item (never an item pointing to missing bytes); what fails here the
+    # sweeper removes, since nothing references it any more.
+    files_delete(submission.files)
     audit_record(tenant_id=tenant.id, actor=actor, action="submission.delete", target_type="submission",
                  target_id=submission.id, before=_summary(submission), after=None,
                  detail=reason.strip() or "Deleted for good on request.")

@@ -29,6 +29,8 @@ urlpatterns = [
     path("submissions/export.csv", submissions.submission_export_csv, name="submission_export_csv"),
     path("submissions/export.jsonl", submissions.submission_export_jsonl, name="submission_export_jsonl"),
     path("submissions/<str:submission_id>/", submissions.submission_detail, name="submission_detail"),
+    path("submissions/<str:submission_id>/files/<str:file_index>/", submissions.submission_file,
+         name="submission_file"),
     path("submissions/<str:submission_id>/spam/", submissions.submission_spam, name="submission_spam"),
     path("submissions/<str:submission_id>/delete/", submissions.submission_delete_view, name="submission_delete"),
     # Ingest (public contract, DESIGN section 6)

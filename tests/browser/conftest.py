@@ -43,6 +43,7 @@ def server_env(_integration_tables, tmp_path_factory):
         "EMAIL_URL": f"filemail:///{workdir / 'outbox'}",
         "EMAIL_FILE_PATH": str(workdir / "outbox"),
         "PYTHONUNBUFFERED": "1",
+        "FILES_LOCAL_ROOT": str(workdir / "files"),  # uploaded files of this session's gunicorn
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)

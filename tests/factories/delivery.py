@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,6 +55,7 @@ class Received:
     body: bytes
     verified: bool
     error: str | None = None
+    files: list[bytes] = field(default_factory=list)  # fetched through the payload's links (fetch_files)
 
     @property
     def json(self):
@@ -70,6 +72,7 @@ class Receiver:
     retry_after: str = "120"
     delay: float = 2.0
     received: list[Received] = field(default_factory=list)
+    fetch_files: bool = False  # like a CRM would: download each file through its signed link on receipt
 
     def __post_init__(self):
         receiver = self
@@ -121,7 +124,12 @@ class Receiver:
                 break
             except WebhookVerificationError as failure:
                 error = str(failure)
-        self.received.append(Received(path=path, headers=headers, body=body, verified=verified, error=error))
+        received = Received(path=path, headers=headers, body=body, verified=verified, error=error)
+        if self.fetch_files:
+            for described in (received.json.get("data") or {}).get("files") or []:
+                with urllib.request.urlopen(described["url"], timeout=10) as download:
+                    received.files.append(download.read())
+        self.received.append(received)
 
     @property
     def url(self) -> str:

@@ -5,7 +5,7 @@ import json
 
 import pytest
 from django.test import Client
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, event, given, settings as hsettings, strategies as st
 
 from portal.selectors.plans import usage_month
 from tests.factories.accounts import make_tenant
@@ -76,3 +76,71 @@ def test_any_body_is_202_or_a_4xx_problem_and_a_4xx_stores_nothing(fuzz_key, set
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["status"] == response.status_code
     assert (after.submissions, after.spam) == (before.submissions, before.spam)
+
+
+# --- multipart bodies with files (issue 13) ------------------------------------------------------
+FILE_LIMITS = dict(max_file_bytes=600, max_total_bytes=1000, max_files=3)  # small, so the limits are hit
+part_names = st.sampled_from(["form_id", "fields[a]", "name", "meta[ip]", "x[]", "_gotcha", "fields[cv]", "cv",
+                              "photos[]", ""])
+file_names = st.one_of(st.sampled_from(["cv.pdf", "../../etc/passwd", "", "a\"b.png", "naïve.txt"]),
+                       st.text(max_size=12))
+text_part = st.tuples(st.just("text"), part_names, st.text(max_size=30).map(str.encode) | st.binary(max_size=40))
+file_part = st.tuples(st.just("file"), part_names, file_names, st.sampled_from(["", "application/pdf", "image/png", "x"]),
+                      st.one_of(st.integers(0, 800).map(lambda n: b"%PDF-1.7\n" + b"x" * n), st.binary(max_size=700),
+                                st.just(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)))
+
+
+def _multipart_with_files(parts, boundary: str = "fzb") -> bytes:
+    out = b""
+    for part in parts:
+        if part[0] == "text":
+            _, name, value = part
+            out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n').encode() + value + b"\r\n"
+        else:
+            _, name, filename, content_type, content = part
+            head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            if content_type:
+                head += f"Content-Type: {content_type}\r\n"
+            out += (head + "\r\n").encode("utf-8", "surrogatepass") + content + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode()
+
+
+file_bodies = st.lists(st.one_of(text_part, file_part), max_size=6).map(
+    lambda parts: [("text", "form_id", b"contact")] + parts).map(_multipart_with_files)
+
+
+@pytest.fixture
+def file_storage_root(settings, tmp_path, monkeypatch):
+    from portal.services.files import FileLimits
+    from portal.views.ingest import endpoints
+
+    settings.STORAGES = {**settings.STORAGES, "files": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "files")}}}
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    monkeypatch.setattr(endpoints, "file_limits", lambda tenant: FileLimits(**FILE_LIMITS))
+    return tmp_path
+
+
+@hsettings(max_examples=80, deadline=None, derandomize=True,
+           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(body=file_bodies)
+def test_any_multipart_body_with_files_is_202_or_a_4xx_problem_and_a_4xx_leaves_no_bytes(fuzz_key, settings,
+                                                                                            file_storage_root, body):
+    settings.INGEST_RATE_LIMIT = 10_000
+    tenant, raw = fuzz_key
+    root = file_storage_root / "files"
+    before = sorted(root.rglob("*")) if root.exists() else []
+    usage_before = usage_month(tenant_id=tenant.id)
+    response = Client(raise_request_exception=False).generic(
+        "POST", URL, data=body, content_type="multipart/form-data; boundary=fzb", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    after = sorted(root.rglob("*")) if root.exists() else []
+    event(f"HTTP {response.status_code}")  # --hypothesis-show-statistics: every kind of answer is reached
+    assert response.status_code == 202 or 400 <= response.status_code < 500, (response.status_code, body)
+    assert [p for p in file_storage_root.iterdir() if p.name != "files"] == []  # no temporary upload left
+    if response.status_code == 202:
+        return
+    assert response["Content-Type"] == "application/problem+json"
+    assert [p for p in after if p.is_file()] == [p for p in before if p.is_file()]  # no orphan bytes
+    usage = usage_month(tenant_id=tenant.id)
+    assert (usage.submissions, usage.spam, usage.file_bytes) == (usage_before.submissions, usage_before.spam,
+                                                                 usage_before.file_bytes)

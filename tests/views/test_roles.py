@@ -64,7 +64,7 @@ def test_walk_every_tenant_url_with_each_role(ddb):
     destination = make_destination(tenant, owner)
     submission_id = make_submission(tenant, site_id=site.id)
     ids = {"site_id": site.id, "key_id": key.id, "destination_id": destination.id, "submission_id": submission_id,
-           "user_id": spare.id}
+           "user_id": spare.id, "file_index": "0"}
     checked = 0
     # Members first: what they are refused must still exist when the owner's turn deletes it.
     for user in (member, admin, owner):

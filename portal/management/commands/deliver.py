@@ -1,10 +1,12 @@
 """`python manage.py deliver`: the delivery worker. Runs until SIGTERM/SIGINT, finishing the
 attempt in hand first; `--once` makes a single pass (tests, cron). `--metrics-port N` serves
 this process's own Prometheus metrics on http://ADDR:N/ (not the web's multiprocess files)."""
+import logging
 import os
 import signal
 import threading
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.delivery import worker
@@ -20,9 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port")
         parser.add_argument("--metrics-addr", default="127.0.0.1",
                             help="address for --metrics-port (0.0.0.0 to let another host scrape)")
+        parser.add_argument("--no-sweep", action="store_true",
+                            help="do not sweep unreferenced files every FILES_SWEEP_INTERVAL_SECONDS")
 
     def handle(self, *args, once: bool, poll: float, concurrency: int, metrics_port: int | None,
-               metrics_addr: str, **options):
+               metrics_addr: str, no_sweep: bool = False, **options):
         if metrics_port is not None:
             self.serve_metrics(metrics_port, metrics_addr)
         if once:
@@ -37,6 +41,9 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
+        if not no_sweep and settings.FILES_SWEEP_INTERVAL_SECONDS > 0:
+            threading.Thread(target=sweep_files_periodically, args=(stop, settings.FILES_SWEEP_INTERVAL_SECONDS),
+                             name="files-sweeper", daemon=True).start()
         worker.run_forever(stop=stop, poll_seconds=poll, concurrency=concurrency)
 
     def serve_metrics(self, port: int, addr: str) -> None:
@@ -49,3 +56,18 @@ class Command(BaseCommand):
 
         start_http_server(port, addr=addr, registry=registry_for_scrape())
         self.stdout.write(f"Metrics on http://{addr}:{port}/metrics")
+
+
+def sweep_files_periodically(stop: threading.Event, interval: float) -> None:
+    """The files sweeper beside the delivery loop (portal.services.files.files_sweep)."""
+    from portal.services.files import files_sweep
+
+    log = logging.getLogger("portal.files")
+    while not stop.wait(interval):
+        try:
+            report = files_sweep()
+            if report.removed or report.errors:
+                log.info("files sweep: %s removed, %s kept, %s not removed", report.removed, report.kept,
+                         len(report.errors))
+        except Exception:  # noqa: BLE001 - the next round tries again
+            log.exception("files sweep failed; trying again in %s s", interval)

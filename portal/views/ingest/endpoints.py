@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from portal.services.api_keys import api_key_authenticate, api_key_mark_used
 from portal.services.browser_forms import browser_form_open, browser_form_submit
-from portal.services.ingest import ingest_rate_check, submission_ingest
+from portal.services.files import file_limits, received_discard, submission_ingest_with_files
+from portal.services.ingest import ingest_rate_check
 from portal.views.ingest.parsing import submission_from_request
 from portal.views.ingest.problems import PROBLEM_TYPES, REFUSALS, problem_for, problem_response
 from portal.views.utils import client_ip
@@ -45,11 +46,15 @@ def api_submissions(request):
     try:
         key, tenant = api_key_authenticate(authorization=request.headers.get("Authorization"), cached=True)
         ingest_rate_check(subject=f"key:{key.id}")
-        submission = submission_from_request(request)
-        result = submission_ingest(
-            tenant=tenant, site_id=key.siteId, form_id=submission.form_id, fields=submission.fields,
-            meta=submission.meta, idempotency_key=request.headers.get("Idempotency-Key"), idempotency_scope=key.id,
-        )
+        submission = submission_from_request(request, file_limits=file_limits(tenant=tenant))
+        try:
+            result = submission_ingest_with_files(
+                tenant=tenant, site_id=key.siteId, form_id=submission.form_id, fields=submission.fields,
+                meta=submission.meta, received=submission.files,
+                idempotency_key=request.headers.get("Idempotency-Key"), idempotency_scope=key.id,
+            )
+        finally:
+            received_discard(submission.files)
     except REFUSALS as refused:
         return problem_response(problem_for(refused))
     _mark_used(key)
@@ -82,10 +87,13 @@ def form_post(request, site_id, form_id):
     try:
         form = browser_form_open(site_id=site_id, origin=request.headers.get("Origin"), referer=referer,
                                  ip=client_ip(request))
-        submission = submission_from_request(request, form_id=form_id)
-        result = browser_form_submit(form=form, form_id=submission.form_id, fields=submission.fields,
-                                     special=submission.special, referer=referer,
-                                     user_agent=request.headers.get("User-Agent"), ip=client_ip(request))
+        submission = submission_from_request(request, form_id=form_id, file_limits=file_limits(tenant=form.tenant))
+        try:
+            result = browser_form_submit(form=form, form_id=submission.form_id, fields=submission.fields,
+                                         special=submission.special, referer=referer, received=submission.files,
+                                         user_agent=request.headers.get("User-Agent"), ip=client_ip(request))
+        finally:
+            received_discard(submission.files)
     except REFUSALS as refused:
         return _form_error(request, refused)
     if _wants_json(request):

@@ -4,18 +4,20 @@ This is the web edge of ingest (a request in, a clean submission out), not a Dja
 Refusals are the ingest service's domain errors; portal/views/ingest/problems.py answers them."""
 from __future__ import annotations
 
-import io
+import codecs
 import json
 import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.utils.http import parse_header_parameters
 
 from portal.services.browser_forms import HONEYPOT, NEXT
 from portal.services.captcha import TOKEN_FIELDS
+from portal.services.files import FileLimits, FileReceiver, ReceivedFile, TextPartsTooLarge, received_discard
 from portal.services.ingest import (FORM_ID, BodyTooLarge, InvalidSubmission, LengthRequired, MalformedRequest,
                                     UnsupportedMediaType)
 
@@ -23,6 +25,19 @@ JSON, URLENCODED, MULTIPART = "application/json", "application/x-www-form-urlenc
 META_KEYS_MAX = 20
 META_VALUE_MAX = 2048
 SPECIAL = (HONEYPOT, NEXT) + TOKEN_FIELDS  # browser form posts only
+# Django's multipart parser decodes text parts with errors="replace"; this codec refuses
+# instead, so a text part that is not UTF-8 is a 400, as in the other body types.
+STRICT_UTF8 = "formbridge_strict_utf8"
+
+
+def _strict_utf8_search(name: str):
+    if name != STRICT_UTF8:
+        return None
+    return codecs.CodecInfo(name=STRICT_UTF8, encode=codecs.utf_8_encode,
+                            decode=lambda data, errors="strict": codecs.utf_8_decode(data, "strict", True))
+
+
+codecs.register(_strict_utf8_search)
 
 
 @dataclass
@@ -31,6 +46,7 @@ class ParsedBody:
     fields: object = None
     meta: object = None
     special: dict = field(default_factory=dict)
+    files: list[ReceivedFile] = field(default_factory=list)
 
 
 @dataclass
@@ -39,23 +55,32 @@ class CleanSubmission:
     fields: dict
     meta: dict
     special: dict
+    files: list[ReceivedFile] = field(default_factory=list)
 
 
-def read_body(request, *, limit: int | None = None) -> bytes:
-    """The request body, refusing anything over the limit without reading it: the
-    declared length is checked first, and at most limit + 1 bytes are ever read."""
-    limit = limit or settings.INGEST_MAX_BODY_BYTES
+def declared_length(request, *, limit: int) -> int:
+    """The body's Content-Length, refusing a body over the limit before any of it is read."""
     declared = (request.META.get("CONTENT_LENGTH") or "").strip()
     if not declared and request.META.get("HTTP_TRANSFER_ENCODING"):
         # A chunked body: Django's WSGI request would read it as empty; say so instead.
         raise LengthRequired(f"Send a Content-Length header (no chunked bodies); at most {limit // 1024} KB.")
     declared = declared or "0"  # neither header: HTTP says the body is empty
     try:
-        declared_length = int(declared)
+        length = int(declared)
     except ValueError:
         raise MalformedRequest("The Content-Length header is not a number.") from None
-    if declared_length > limit:
+    if length < 0:
+        raise MalformedRequest("The Content-Length header is negative.")
+    if length > limit:
         raise BodyTooLarge(limit)
+    return length
+
+
+def read_body(request, *, limit: int | None = None) -> bytes:
+    """The request body, refusing anything over the limit without reading it: the
+    declared length is checked first, and at most limit + 1 bytes are ever read."""
+    limit = limit or settings.INGEST_MAX_BODY_BYTES
+    declared_length(request, limit=limit)
     body = request.read(limit + 1)
     if len(body) > limit:
         raise BodyTooLarge(limit)
@@ -142,30 +167,51 @@ def _parse_urlencoded(body: bytes) -> ParsedBody:
     return _from_pairs(pairs)
 
 
-def _parse_multipart(request, body: bytes, header: str) -> ParsedBody:
-    _utf8(body)  # text fields only: a body that is not UTF-8 carries a binary file or bad text
-    meta = {"CONTENT_TYPE": header, "CONTENT_LENGTH": str(len(body))}
+def _parse_multipart(request, header: str, limits: FileLimits) -> ParsedBody:
+    """Stream a multipart body: text parts into memory (bounded by INGEST_MAX_BODY_BYTES), file
+    parts through a FileReceiver into temporary files, each refused the moment it crosses a
+    limit. On any refusal every temporary file is gone before the error leaves."""
+    length = declared_length(request, limit=limits.body_limit)
+    if not length:
+        raise MalformedRequest("The request body is empty.")
+    receiver = FileReceiver(limits)
+    meta = {"CONTENT_TYPE": header, "CONTENT_LENGTH": str(length)}
     try:
-        data, files = MultiPartParser(meta, io.BytesIO(body), request.upload_handlers, "utf-8").parse()
-    except (MultiPartParserError, ValueError) as error:
-        raise MalformedRequest(f"The multipart body could not be read: {error}") from None
-    except Exception as error:  # TooManyFieldsSent, RequestDataTooBig (SuspiciousOperation)
-        if error.__class__.__name__ in ("TooManyFieldsSent", "TooManyFilesSent"):
+        try:
+            data, _files = MultiPartParser(meta, request, [receiver], STRICT_UTF8).parse()
+        except UnicodeDecodeError:
+            raise MalformedRequest("A text part of the multipart body is not valid UTF-8.") from None
+        except (MultiPartParserError, ValueError) as error:
+            raise MalformedRequest(f"The multipart body could not be read: {error}") from None
+        except (TooManyFieldsSent, TooManyFilesSent):
             raise InvalidSubmission(f"Too many fields: at most {settings.INGEST_MAX_FIELDS}.") from None
+        except RequestDataTooBig:
+            raise TextPartsTooLarge(limit=settings.INGEST_MAX_BODY_BYTES) from None
+        pairs = [(name, value) for name, values in data.lists() for value in values]
+        if sum(len(name) + len(value.encode()) for name, value in pairs) > settings.INGEST_MAX_BODY_BYTES:
+            raise TextPartsTooLarge(limit=settings.INGEST_MAX_BODY_BYTES)
+        parsed = _from_pairs(pairs)
+    except BaseException:
+        receiver.discard()
         raise
-    if files:
-        raise InvalidSubmission("File uploads are not supported: send text fields only.")
-    return _from_pairs([(name, value) for name, values in data.lists() for value in values])
+    parsed.files = receiver.received
+    return parsed
+
+
+def _media_type(request) -> str:
+    return parse_header_parameters(request.META.get("CONTENT_TYPE", "") or "")[0].lower()
 
 
 def parse_body(request, body: bytes, *, allow_json: bool = True) -> ParsedBody:
+    """JSON and urlencoded bodies, read whole (within INGEST_MAX_BODY_BYTES); multipart bodies
+    stream through _parse_multipart instead and never come here."""
     header = request.META.get("CONTENT_TYPE", "")
     media_type, _params = _content_type(header, allow_json=allow_json)
     if media_type == JSON:
         return _parse_json(body)
     if media_type == URLENCODED:
         return _parse_urlencoded(body)
-    return _parse_multipart(request, body, header)
+    raise UnsupportedMediaType("multipart/form-data bodies are streamed, not read whole.")
 
 
 def clean_submission(parsed: ParsedBody, *, form_id: str | None = None) -> CleanSubmission:
@@ -179,8 +225,8 @@ def clean_submission(parsed: ParsedBody, *, form_id: str | None = None) -> Clean
     fields = parsed.fields
     if not isinstance(fields, dict):
         raise InvalidSubmission("fields must be an object of field names to values.")
-    if not fields:
-        raise InvalidSubmission("fields must contain at least one field.")
+    if not fields and not parsed.files:
+        raise InvalidSubmission("fields must contain at least one field (or the body at least one file).")
     if len(fields) > max_fields:
         raise InvalidSubmission(f"Too many fields: {len(fields)}, at most {max_fields}.")
     for name, value in fields.items():
@@ -199,9 +245,20 @@ def clean_submission(parsed: ParsedBody, *, form_id: str | None = None) -> Clean
     for name, value in meta.items():
         if not name or len(name) > max_name or not isinstance(value, str) or len(value) > META_VALUE_MAX:
             raise InvalidSubmission(f"meta {name!r}: values must be strings of at most {META_VALUE_MAX} characters.")
-    return CleanSubmission(form_id=form_id, fields=fields, meta=meta, special=parsed.special)
+    return CleanSubmission(form_id=form_id, fields=fields, meta=meta, special=parsed.special, files=parsed.files)
 
 
-def submission_from_request(request, *, form_id: str | None = None) -> CleanSubmission:
-    """Read, parse and validate the body; a browser form's URL names its form_id instead."""
+def submission_from_request(request, *, file_limits: FileLimits, form_id: str | None = None) -> CleanSubmission:
+    """Read, parse and validate the body; a browser form's URL names its form_id instead.
+    A multipart body streams (its files within `file_limits`, the plan's); the caller owns the
+    received files' temporary copies (`discard_received`) once it is done with them."""
+    if _media_type(request) == MULTIPART:
+        _content_type(request.META.get("CONTENT_TYPE", ""))  # the charset check of every body
+        parsed = _parse_multipart(request, request.META.get("CONTENT_TYPE", ""), file_limits)
+        try:
+            return clean_submission(parsed, form_id=form_id)
+        except BaseException:
+            received_discard(parsed.files)
+            raise
     return clean_submission(parse_body(request, read_body(request)), form_id=form_id)
+

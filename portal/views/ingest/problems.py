@@ -12,6 +12,8 @@ from django.http import HttpResponse
 from portal.services.api_keys import KeyRefused, TenantBlocked
 from portal.services.browser_forms import BrowserCapReached, DomainUnverified, FormUnavailable, OriginRefused
 from portal.services.captcha import CaptchaFailed
+from portal.services.files import (FileStorageQuotaExceeded, FilesTooLarge, FileTooLarge, TextPartsTooLarge,
+                                   TooManyFiles)
 from portal.services.ingest import (BodyTooLarge, IdempotencyKeyReused, InvalidSubmission, LengthRequired,
                                     MalformedRequest, QuotaExceeded, RateLimited, UnsupportedMediaType)
 
@@ -36,7 +38,19 @@ DOMAIN_UNVERIFIED = ProblemType("domain-unverified", "Domain not verified", 403,
                                 "with a site key works for unverified sites.")
 NOT_FOUND = ProblemType("not-found", "Unknown form", 404, "No active site with this id.")
 TOO_LARGE = ProblemType("body-too-large", "Request body too large", 413,
-                        "The body is over the size limit (256 KB by default).")
+                        "The body is over the size limit (256 KB by default; for multipart bodies with files, "
+                        "the plan's files per submission plus 256 KB of text fields).")
+FILE_TOO_LARGE = ProblemType("file-too-large", "File too large", 413,
+                             "One file is over the plan's size limit per file (10 MB by default); the detail names "
+                             "it. Nothing was stored.")
+FILES_TOO_LARGE = ProblemType("files-too-large", "Files too large", 413,
+                              "The files of one submission are over the plan's limit together (25 MB by default); "
+                              "the detail names the file that crossed it. Nothing was stored.")
+TOO_MANY_FILES = ProblemType("too-many-files", "Too many files", 422,
+                             "More files in one submission than the plan allows (10 by default). Nothing was stored.")
+FILE_QUOTA = ProblemType("file-storage-quota-exceeded", "File storage quota reached", 429,
+                         "The plan's file storage for this month is used up; Retry-After says when the month ends. "
+                         "Submissions without files are still accepted.")
 UNSUPPORTED = ProblemType("unsupported-media-type", "Unsupported media type", 415,
                           "Send application/json, application/x-www-form-urlencoded or multipart/form-data, in UTF-8.")
 INVALID = ProblemType("invalid-submission", "Invalid submission", 422,
@@ -63,10 +77,13 @@ QUOTA = ProblemType("monthly-quota-exceeded", "Monthly quota reached", 429,
 
 PROBLEM_TYPES = {p.slug: p for p in (MALFORMED, INVALID_KEY, BLOCKED, TOO_LARGE, UNSUPPORTED, INVALID, RATE_LIMITED,
                                      QUOTA, NOT_FOUND, LENGTH_REQUIRED, KEY_REUSED, UNAVAILABLE, CAPTCHA_FAILED,
-                                     BROWSER_CAP, DOMAIN_UNVERIFIED)}
+                                     BROWSER_CAP, DOMAIN_UNVERIFIED, FILE_TOO_LARGE, FILES_TOO_LARGE, TOO_MANY_FILES,
+                                     FILE_QUOTA)}
 
 # Most specific first: each domain error and the problem type that answers it.
 _ANSWERS = [
+    (FileTooLarge, FILE_TOO_LARGE), (FilesTooLarge, FILES_TOO_LARGE), (TooManyFiles, TOO_MANY_FILES),
+    (TextPartsTooLarge, TOO_LARGE), (FileStorageQuotaExceeded, FILE_QUOTA),
     (MalformedRequest, MALFORMED), (KeyRefused, INVALID_KEY), (TenantBlocked, BLOCKED), (OriginRefused, BLOCKED),
     (DomainUnverified, DOMAIN_UNVERIFIED), (FormUnavailable, NOT_FOUND), (BodyTooLarge, TOO_LARGE), (UnsupportedMediaType, UNSUPPORTED),
     (CaptchaFailed, CAPTCHA_FAILED), (BrowserCapReached, BROWSER_CAP), (LengthRequired, LENGTH_REQUIRED), (IdempotencyKeyReused, KEY_REUSED),

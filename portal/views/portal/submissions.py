@@ -1,6 +1,7 @@
 """Submissions of the signed-in tenant: list with filters, detail, spam, delete, export."""
 from django.contrib import messages
 from django.http import StreamingHttpResponse
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -9,7 +10,9 @@ from portal.decorators import permission_required
 from portal.forms.submissions import DeleteSubmissionForm, SubmissionFilterForm
 from portal.selectors.access import access_submission
 from portal.selectors.deliveries import delivery_timeline
+from portal.errors import NotFound
 from portal.selectors.exports import csv_rows, jsonl_lines
+from portal.selectors.files import file_link, submission_files
 from portal.selectors.pagination import BadCursor
 from portal.selectors.submissions import submission_iter, submission_list
 from portal.services.submissions import submission_delete, submission_mark_spam
@@ -39,7 +42,19 @@ def submission_detail(request, submission_id):
     submission = access_submission(tenant=request.tenant, submission_id=submission_id)
     return render(request, "portal/submissions/detail.html", {
         "submission": submission, "fields": submission.fields, "meta": submission.meta,
+        "files": submission_files(submission),
         "timeline": delivery_timeline(tenant_id=request.tenant.id, submission_id=submission.id)})
+
+
+@permission_required(perm.VIEW)
+def submission_file(request, submission_id, file_index):
+    """A fresh short-lived signed link to one file, minted only for the submission's tenant."""
+    submission = access_submission(tenant=request.tenant, submission_id=submission_id)
+    index = int(file_index) if file_index.isdigit() and len(file_index) < 4 else -1
+    if not 0 <= index < len(submission_files(submission)):
+        raise NotFound("No such file.")
+    return redirect(file_link(tenant_id=request.tenant.id, submission_id=submission.id, index=index,
+                              seconds=settings.FILES_PORTAL_LINK_SECONDS).path)
 
 
 @require_POST
