@@ -14,7 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.urls import reverse
 
-from portal.permissions import VIEW, user_can
+from portal.permissions import VIEW, site_scope_of, user_can
 from portal.services.auth import portal_user_from_session
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -27,6 +27,8 @@ def tenant_required(view):
         if found is None:
             return redirect_to_login(request.get_full_path(), login_url=reverse("portal:login"))
         request.portal_user, request.tenant = found
+        # A site-scoped role (CLIENT) reads only its sites: every selector takes the scope from here.
+        request.tenant.site_scope = site_scope_of(request.portal_user)
         if request.tenant.read_only and request.method not in SAFE_METHODS:
             return render(request, "portal/account/suspended_refused.html", {"tenant": request.tenant}, status=403)
         return view(request, *args, **kwargs)

@@ -1,5 +1,5 @@
 """users table: portal accounts of tenants (staff accounts live in Django's SQL database)."""
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from .base import ActivatableModel, TenantOwnedModel, UTCDateTimeAttribute
@@ -7,6 +7,7 @@ from .base import ActivatableModel, TenantOwnedModel, UTCDateTimeAttribute
 TABLE = "users"
 METADATA = "METADATA"
 OWNER, ADMIN, MEMBER = "OWNER", "ADMIN", "MEMBER"  # what each may do: portal/permissions.py
+CLIENT = "CLIENT"  # an agency's customer: only the sites in siteIds
 
 
 class Preferences(MapAttribute):
@@ -38,6 +39,7 @@ class PortalUser(TenantOwnedModel, ActivatableModel):
     role = UnicodeAttribute(default=MEMBER)
     emailVerifiedAt = UTCDateTimeAttribute(null=True)
     preferences = Preferences(default=Preferences)
+    siteIds = ListAttribute(of=UnicodeAttribute, default=list)  # a CLIENT's sites (other roles: unused)
     version = VersionAttribute()
 
     tenant_index = TenantUsersIndex()
