@@ -110,3 +110,14 @@ def privacy_jobs_run(*, max_steps: int = 100) -> int:
                 break  # another processor has it
             steps += 1
     return steps
+
+
+def privacy_jobs_loop(*, stop, poll_seconds: float = 5.0) -> None:
+    """privacy_jobs_run every few seconds until `stop` is set (the delivery worker's thread).
+    An error is logged and retried later: a job stays open until it is done."""
+    while not stop.is_set():
+        try:
+            privacy_jobs_run()
+        except Exception:  # noqa: BLE001 (DynamoDB unavailable...): keep the worker alive
+            log.exception("privacy jobs: pass failed; retrying")
+        stop.wait(poll_seconds)

@@ -8,6 +8,7 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.delivery import worker
+from portal.services.privacy import privacy_jobs_loop, privacy_jobs_run
 
 
 class Command(BaseCommand):
@@ -27,6 +28,7 @@ class Command(BaseCommand):
             self.serve_metrics(metrics_port, metrics_addr)
         if once:
             done = worker.run_once(concurrency=concurrency)
+            privacy_jobs_run()
             self.stdout.write(f"{done} attempt(s) made.")
             return
         stop = threading.Event()
@@ -37,6 +39,8 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
+        # Privacy erase jobs share the worker process (a thread of their own; they are rare).
+        threading.Thread(target=privacy_jobs_loop, kwargs={"stop": stop}, name="privacy-jobs", daemon=True).start()
         worker.run_forever(stop=stop, poll_seconds=poll, concurrency=concurrency)
 
     def serve_metrics(self, port: int, addr: str) -> None:

@@ -16,7 +16,7 @@ from portal.services.delivery_plan import destination_routes
 from portal.views.refusals import refusals_as_messages
 
 
-@permission_required(perm.VIEW_SUBMISSIONS)
+@permission_required(perm.VIEW_SUBMISSIONS, read=perm.VIEW_SUBMISSIONS)
 def submission_deliveries(request, submission_id):
     submission = access_submission(tenant=request.tenant, submission_id=submission_id)
     destinations = [d for d in destination_list(tenant_id=request.tenant.id)

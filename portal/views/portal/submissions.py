@@ -21,7 +21,7 @@ def _filter_form(request) -> SubmissionFilterForm:
     return SubmissionFilterForm(request.GET, sites=visible_sites(tenant=request.tenant))
 
 
-@permission_required(perm.VIEW_SUBMISSIONS)
+@permission_required(perm.VIEW_SUBMISSIONS, read=perm.VIEW_SUBMISSIONS)
 def submission_index(request):
     form = _filter_form(request)
     filters = form.filters()
@@ -39,7 +39,7 @@ def submission_index(request):
         "filter_query": page.first_query if page else ""}, status=400 if bad_cursor else 200)
 
 
-@permission_required(perm.VIEW_SUBMISSIONS)
+@permission_required(perm.VIEW_SUBMISSIONS, read=perm.VIEW_SUBMISSIONS)
 def submission_detail(request, submission_id):
     submission = access_submission(tenant=request.tenant, submission_id=submission_id)
     return render(request, "portal/submissions/detail.html", {
