@@ -86,18 +86,23 @@ def _filter_condition(filters: SubmissionFilters, now: datetime):
         # The EmailIndex projects the site only: the other filters do not apply to a search
         # by address (expired items are dropped when the page reads the table).
         return Submission.siteId == filters.site_id if filters.site_id else None
-    # TTL deletion is best effort: an expired item reads as absent.
-    condition = Submission.ttl.does_not_exist() | (Submission.ttl > now)
+    # TTL deletion is best effort: an expired item reads as absent. The StatusIndex does not
+    # project ttl (DynamoDB refuses a filter on it there): its pages drop expired items when
+    # they read the table.
+    conditions = [] if filters.by_status_index else [Submission.ttl.does_not_exist() | (Submission.ttl > now)]
     if filters.spam == SPAM_EXCLUDED:
-        condition &= Submission.spam == False  # noqa: E712 (a DynamoDB condition, not a Python test)
+        conditions.append(Submission.spam == False)  # noqa: E712 (a DynamoDB condition, not a Python test)
     elif filters.spam == SPAM_ONLY:
-        condition &= Submission.spam == True  # noqa: E712
+        conditions.append(Submission.spam == True)  # noqa: E712
     if filters.site_id:
-        condition &= Submission.siteId == filters.site_id
+        conditions.append(Submission.siteId == filters.site_id)
     if filters.status and not filters.by_status_index:
-        condition &= Submission.deliveryStatus == filters.status
+        conditions.append(Submission.deliveryStatus == filters.status)
     if filters.form_id and filters.by_status_index:
-        condition &= Submission.formId == filters.form_id
+        conditions.append(Submission.formId == filters.form_id)
+    condition = None
+    for part in conditions:
+        condition = part if condition is None else condition & part
     return condition
 
 
