@@ -61,10 +61,13 @@ def sender_address(tenant: Tenant | None) -> str:
     """DEFAULT_FROM_EMAIL's address with the agency's name (its brand, else its organization)."""
     _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     display = tenant.display_name if tenant is not None else _name
-    return formataddr((" ".join((display or "Form-Bridge").split()), address)) if address else settings.DEFAULT_FROM_EMAIL
+    if not address:
+        return settings.DEFAULT_FROM_EMAIL
+    return formataddr((" ".join((display or "Form-Bridge").split()), address))
 
 
-def notification_email(*, event: dict, destination: Destination, tenant: Tenant | None = None) -> EmailMultiAlternatives:
+def notification_email(*, event: dict, destination: Destination,
+                       tenant: Tenant | None = None) -> EmailMultiAlternatives:
     data = event["data"]
     fields = data.get("fields") or {}
     is_test = event["type"] == EVENT_TEST

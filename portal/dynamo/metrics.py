@@ -104,8 +104,9 @@ def counter_update_action(*, tenant_id: str, at: datetime, shard: int, counts: d
     return {"Update": {
         "TableName": DailyMetrics.Meta.table_name,
         "Key": {"pk": {"S": DailyMetrics.partition_for(tenant_id)}, "sk": {"S": sort_key}},
-        "UpdateExpression": f"SET tenantId = :t, #d = :day{extra}" + (
-            "" if ":g1" not in values else ", gsi1pk = :g1, gsi1sk = :g2") + (" ADD " + ", ".join(adds) if adds else ""),
+        "UpdateExpression": f"SET tenantId = :t, #d = :day{extra}"
+                            + (", gsi1pk = :g1, gsi1sk = :g2" if ":g1" in values else "")
+                            + (" ADD " + ", ".join(adds) if adds else ""),
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
     }}

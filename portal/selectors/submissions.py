@@ -1,7 +1,8 @@
 """Reads of submissions: newest first across every write shard, one cursor position per
-shard, filters by form (FormIndex), submitter e-mail (EmailIndex), delivery status (StatusIndex for the statuses that need
-attention), site, date range (ULID sort-key bounds) and spam. Index items hold no payloads: an
-index-backed page reads them from the table with one BatchGetItem.
+shard, filters by form (FormIndex), submitter e-mail (EmailIndex), delivery status
+(StatusIndex for the statuses that need attention), site, date range (ULID sort-key bounds)
+and spam. Index items hold no payloads: an index-backed page reads them from the table with one
+BatchGetItem.
 
 Every read goes through `Submission.in_tenant(tenant.id, site_ids=tenant.site_scope)`: a
 site-scoped user (a CLIENT) never gets another site's submission, whatever the filters say.
@@ -115,29 +116,22 @@ def _sources(tenant: Tenant, filters: SubmissionFilters, now: datetime) -> dict[
     scope = submission_scope(tenant)
     condition = _filter_condition(filters, now)
     start, end = filters.time_bounds()
-    if filters.email:
-        key_condition = None
-        if start or end:
-            key_condition = EmailIndex.receivedAt.between(start or datetime(1970, 1, 1, tzinfo=timezone.utc),
-                                                          end or datetime(9999, 1, 1, tzinfo=timezone.utc))
-        email_key = Submission.email_key_for(tenant.id, filters.email)
-        return {EMAIL_SOURCE: lambda **kw: scope.query(email_key, range_key_condition=key_condition,
-                                                       filter_condition=condition, index=Submission.email_index,
-                                                       scan_index_forward=False, **kw)}
-    if filters.by_status_index:
+    if filters.by_status_index and not filters.email:
         low, high = Submission.status_sort_bounds(filters.status, start, end)
         status_key = Submission.status_key_for(tenant.id)
         return {STATUS_SOURCE: lambda **kw: scope.query(status_key, range_key_condition=StatusIndex.statusSort.between(
             low, high), filter_condition=condition, index=Submission.status_index, scan_index_forward=False, **kw)}
-    if filters.form_id:
+    if filters.email or filters.form_id:
+        # Both indexes sort a partition by receivedAt.
+        name, index, key = ((EMAIL_SOURCE, Submission.email_index, Submission.email_key_for(tenant.id, filters.email))
+                            if filters.email else
+                            (FORM_SOURCE, Submission.form_index, Submission.form_key_for(tenant.id, filters.form_id)))
         key_condition = None
         if start or end:
-            key_condition = FormIndex.receivedAt.between(start or datetime(1970, 1, 1, tzinfo=timezone.utc),
-                                                         end or datetime(9999, 1, 1, tzinfo=timezone.utc))
-        form_key = Submission.form_key_for(tenant.id, filters.form_id)
-        return {FORM_SOURCE: lambda **kw: scope.query(form_key, range_key_condition=key_condition,
-                                                      filter_condition=condition, index=Submission.form_index,
-                                                      scan_index_forward=False, **kw)}
+            key_condition = type(index).receivedAt.between(start or datetime(1970, 1, 1, tzinfo=timezone.utc),
+                                                           end or datetime(9999, 1, 1, tzinfo=timezone.utc))
+        return {name: lambda **kw: scope.query(key, range_key_condition=key_condition, filter_condition=condition,
+                                               index=index, scan_index_forward=False, **kw)}
     key_condition = None
     if start or end:
         low, high = Submission.sort_bounds(_ulid_prefix(start) if start else "0" * 10,

@@ -77,7 +77,8 @@ def tenant_branding_update(*, tenant: Tenant, actor: str, brand_name: str, logo=
     if previous_logo and previous_logo != tenant.brandLogo:
         default_storage.delete(logo_storage_name(tenant.id, previous_logo))
     audit_record(tenant_id=tenant.id, actor=actor, action="tenant.branding", target_type="tenant",
-                 target_id=tenant.id, before=before, after={"brandName": tenant.brandName, "brandLogo": tenant.brandLogo})
+                 target_id=tenant.id, before=before,
+                 after={"brandName": tenant.brandName, "brandLogo": tenant.brandLogo})
     return tenant
 
 

@@ -1,7 +1,8 @@
 """Which deliveries a new submission needs: one pending row per enabled, active destination
 whose routing matches: its sites (none chosen = every site) and, within them, its forms (none
-chosen = every form). Re-send and bulk retry ask the same question (destination_routes). Ingest writes these rows in the same transaction as the
-submission, so a stored submission is never without its deliveries."""
+chosen = every form). Re-send and bulk retry ask the same question (destination_routes).
+Ingest writes these rows in the same transaction as the submission, so a stored submission is
+never without its deliveries."""
 from __future__ import annotations
 
 import logging

@@ -87,8 +87,8 @@ def privacy_job_step(*, job: PrivacyJob, batch: int = ERASE_BATCH, now: datetime
     save_versioned(job)
     if not job.running:
         PrivacyOpenJob(sk=PrivacyOpenJob.sort_for(job.tenantId, job.id), tenantId=job.tenantId, jobId=job.id).delete()
-        audit_record(tenant_id=job.tenantId, actor=job.requestedBy, action="privacy.erase", target_type="privacy_request",
-                     target_id=job.id, detail=f"{job.erased} submission{'' if job.erased == 1 else 's'} erased for good")
+        audit_record(tenant_id=job.tenantId, actor=job.requestedBy, action="privacy.erase",
+                     target_type="privacy_request", target_id=job.id, detail=f"{job.erased} submission{'' if job.erased == 1 else 's'} erased for good")
     return job
 
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from portal.dynamo.tenants import Tenant
-from portal.dynamo.users import CLIENT, PortalUser
+from portal.dynamo.users import CLIENT
 from portal.services.submissions import submission_mark_spam
 from portal.selectors.access import access_submission
 from portal.services.team import team_invite

@@ -5,7 +5,6 @@ an answer that shows or changes anything: 404, or 403 where the role is refused 
 import json
 
 import pytest
-from django.test import Client
 
 from portal import permissions as perm
 from portal.dynamo.users import CLIENT, PortalUser
@@ -154,3 +153,33 @@ def test_the_team_page_invites_a_client_with_chosen_sites(ddb):
     member = team_invite(tenant=tenant, actor=owner, email="m@one.example")
     owner_client.post(f"/account/team/{member.id}/role/", {"role": CLIENT, "site_ids": [site_b.id]})
     assert PortalUser.lookup_for_login("m@one.example").siteIds == [site_b.id]
+
+
+def test_another_tenants_owner_walking_every_tenant_url_with_these_ids_gets_404(agency):
+    tenant, owner, site_a, _site_b, sub_a, _sub_b, _client_user = agency
+    key, _ = make_key(tenant, site_a)
+    destination = make_destination(tenant, owner)
+    job = privacy_erase_request(tenant=tenant, actor=owner.email, email="ann@a.example")
+    ids = {"site_id": site_a.id, "key_id": key.id, "destination_id": destination.id, "submission_id": sub_a,
+           "user_id": owner.id, "job_id": job.id}
+    _other, stranger = make_tenant()
+    client = _client(stranger.email)
+    before = stored_items()
+    checked = 0
+    for path, _view in _paths(ids):
+        if not any(value in path for value in ids.values()):
+            continue
+        for method in ("get", "post"):
+            response = getattr(client, method)(path)
+            if response.status_code != 405:
+                assert response.status_code == 404, (method, path, response.status_code)
+                checked += 1
+    assert checked > 25
+    # The privacy pages take an address, not an id: the stranger finds, exports and erases nothing of A's.
+    assert client.get("/privacy/?email=ann@a.example").context["page"].items == []
+    exported = json.loads(b"".join(client.get("/privacy/export.json?email=ann@a.example").streaming_content))
+    assert exported["submissions"] == []
+    client.post("/privacy/erase/", {"email": "ann@a.example", "confirm": "on"})
+    after = stored_items()
+    after.pop("audit"), before.pop("audit")
+    assert after == before
