@@ -14,6 +14,7 @@ from portal.forms.agency import BrandingForm, PrivacyEmailForm, PrivacyEraseForm
 from portal.selectors.access import access_privacy_job
 from portal.selectors.pagination import BadCursor
 from portal.selectors.privacy import privacy_job_list
+from portal.selectors.sites import visible_sites
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_list
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services import branding, privacy
@@ -32,6 +33,7 @@ def privacy_index(request):
             page = None
     return render(request, "portal/privacy/index.html", {
         "form": form, "page": page, "jobs": privacy_job_list(tenant=request.tenant),
+        "site_domains": {site.id: site.domain for site in visible_sites(tenant=request.tenant)},
         "erase_form": PrivacyEraseForm(initial={"email": form.cleaned_data["email"]}) if page and page.items else None})
 
 

@@ -17,13 +17,14 @@ from portal.services.submissions import submission_delete, submission_mark_spam
 from portal.views.refusals import refusals_as_messages
 
 
-def _filter_form(request) -> SubmissionFilterForm:
-    return SubmissionFilterForm(request.GET, sites=visible_sites(tenant=request.tenant))
+def _filter_form(request, sites=None) -> SubmissionFilterForm:
+    return SubmissionFilterForm(request.GET, sites=visible_sites(tenant=request.tenant) if sites is None else sites)
 
 
 @permission_required(perm.VIEW_SUBMISSIONS, read=perm.VIEW_SUBMISSIONS)
 def submission_index(request):
-    form = _filter_form(request)
+    sites = visible_sites(tenant=request.tenant)
+    form = _filter_form(request, sites)
     filters = form.filters()
     page_size = int(getattr(request.portal_user.preferences, "pageSize", 25) or 25)
     # Unlike other lists, a bad cursor here answers 400 in place (the filters stay in the form)
@@ -36,6 +37,7 @@ def submission_index(request):
         page, bad_cursor = None, str(error)
     return render(request, "portal/submissions/index.html", {
         "form": form, "page": page, "bad_cursor": bad_cursor, "filters": filters,
+        "site_domains": {site.id: site.domain for site in sites},
         "filter_query": page.first_query if page else ""}, status=400 if bad_cursor else 200)
 
 
