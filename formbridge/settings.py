@@ -237,6 +237,8 @@ STORAGES = {
                     else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Uploaded files (the default storage): local disk under var/media unless configured.
+BRAND_LOGO_MAX_BYTES = env.int("BRAND_LOGO_MAX_BYTES", default=200 * 1024)
 
 # Django's default console handler is silent when DEBUG is off; log to stdout for gunicorn.
 LOGGING = {

@@ -13,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from portal.permissions import VIEW, user_can
+from portal.permissions import VIEW, site_scope_of, user_can
 from portal.services.auth import portal_user_from_session
 from portal.services.two_factor import user_two_factor_missing
 
@@ -39,6 +39,8 @@ def tenant_required(view):
         if not setup_page and user_two_factor_missing(user=request.portal_user, tenant=request.tenant):
             # The team requires two-factor sign-in: nothing else until this user has set it up.
             return redirect("portal:two_factor")
+        # A site-scoped role (CLIENT) reads only its sites: every selector takes the scope from here.
+        request.tenant.site_scope = site_scope_of(request.portal_user)
         if request.tenant.read_only and request.method not in SAFE_METHODS:
             return render(request, "portal/account/suspended_refused.html", {"tenant": request.tenant}, status=403)
         return view(request, *args, **kwargs)

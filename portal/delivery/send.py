@@ -10,6 +10,7 @@ from datetime import datetime
 
 from portal.crypto import field_decrypt
 from portal.delivery import payloads, sender
+from portal.delivery.email_message import notification_email
 from portal.delivery.signing import signature_headers
 from portal.dynamo.destinations import EMAIL, Destination
 
@@ -51,8 +52,7 @@ def _send_webhook(destination: Destination, *, event: dict, msg_id: str, now: da
 def _send_email(destination: Destination, *, event: dict) -> sender.SendResult:
     started = time.monotonic()
     try:
-        message = payloads.event_email(event=event, recipients=list(destination.recipients),
-                                       destination_name=destination.name)
+        message = notification_email(event=event, destination=destination)
         sent = message.send(fail_silently=False)
     except Exception as error:  # any backend failure is this attempt's error, not a crash
         return sender.SendResult(channel=EMAIL, duration_ms=int((time.monotonic() - started) * 1000),

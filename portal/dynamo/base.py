@@ -190,10 +190,11 @@ class TenantOwnedModel(BaseModel):
         return Model.count.__func__(cls, *args, **kwargs)
 
     @classmethod
-    def in_tenant(cls, tenant_id: str) -> TenantScope:
+    def in_tenant(cls, tenant_id: str, *, site_ids=None) -> TenantScope:
+        """`site_ids`: the sites a site-scoped role may see (None: all of the tenant's)."""
         if not tenant_id:
             raise UnscopedTenantAccess("a tenant scope needs a tenant id")
-        return TenantScope(cls, tenant_id)
+        return TenantScope(cls, tenant_id, site_ids)
 
 
 # --- optimistic locking --------------------------------------------------------------------

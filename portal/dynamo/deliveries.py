@@ -50,6 +50,7 @@ class Delivery(TenantOwnedModel):
     submissionId = UnicodeAttribute()
     destinationId = UnicodeAttribute()
     formId = UnicodeAttribute(null=True)
+    siteId = UnicodeAttribute(null=True)  # the submission's site: a bulk retry re-checks the routing with it
     status = UnicodeAttribute(default=DeliveryStatus.PENDING)
     attemptCount = NumberAttribute(default=0)
     createdAt = UTCDateTimeAttribute(default_for_new=utcnow)

@@ -36,6 +36,9 @@ class Destination(TenantOwnedModel, ActivatableModel):
     secretEncrypted = UnicodeAttribute(null=True)
     previousSecrets = ListAttribute(of=PreviousSecret, default=list)
     formIds = ListAttribute(of=UnicodeAttribute, default=list)  # empty = every form
+    siteIds = ListAttribute(of=UnicodeAttribute, default=list)  # empty = every site (routing: site AND form)
+    # E-mail destinations: subject with {field} placeholders; empty = the default subject.
+    subjectTemplate = UnicodeAttribute(null=True)
     enabled = BooleanAttribute(default=True)
     rateLimit = NumberAttribute(null=True)  # requests per second the receiver accepts; None: no limit
     failingSince = UTCDateTimeAttribute(null=True)

@@ -15,6 +15,8 @@ TABLE = "metrics"
 FORM_PREFIX = "form:"
 HOUR_PREFIX = "hour:"
 FORM_ITEM = "#F#"
+SITE_ITEM = "#S#"  # form items of a site end with it; a site's spam goes to DAY...#S#{siteId}
+STORED_BYTES = "bytes"  # payload bytes stored (per site: the sites page's storage this month)
 OTHER_FORMS = "(other)"  # not a valid form id, so it never mixes with a real one
 
 
@@ -75,10 +77,11 @@ def day_key(moment: datetime | date) -> str:
 
 
 def counter_update_action(*, tenant_id: str, at: datetime, shard: int, counts: dict[str, int],
-                          form_key: str | None = None) -> dict:
+                          form_key: str | None = None, site_id: str | None = None) -> dict:
     """A TransactWriteItems Update that ADDs to the tenant-day counter item of `at` (or, with
-    `form_key`, to that form's item of the day), creating it (and each top-level counter such
-    as `hour:07`) on first use."""
+    `form_key`, to that form's item of the day; with `site_id` too, to the form's item of that
+    site; with `site_id` alone, to the site's item of the day), creating it (and each
+    top-level counter such as `hour:07`) on first use."""
     day = day_key(at)
     names = {"#d": "date"}
     values = {":t": {"S": tenant_id}, ":day": {"S": day},
@@ -87,8 +90,13 @@ def counter_update_action(*, tenant_id: str, at: datetime, shard: int, counts: d
     if form_key is not None:  # not in the DayIndex: it lists each tenant-day once, by its day item
         sort_key += FORM_ITEM + form_key
         values[":f"] = {"S": form_key}
-        del values[":g1"], values[":g2"]
         extra = ", formId = :f"
+    if site_id:  # form ids and site ids never contain "#": the keys cannot collide
+        sort_key += SITE_ITEM + site_id
+        values[":s"] = {"S": site_id}
+        extra += ", siteId = :s"
+    if form_key is not None or site_id:
+        del values[":g1"], values[":g2"]
     adds = []
     for i, (attribute, amount) in enumerate(sorted(counts.items())):
         names[f"#c{i}"] = attribute
@@ -97,8 +105,9 @@ def counter_update_action(*, tenant_id: str, at: datetime, shard: int, counts: d
     return {"Update": {
         "TableName": DailyMetrics.Meta.table_name,
         "Key": {"pk": {"S": DailyMetrics.partition_for(tenant_id)}, "sk": {"S": sort_key}},
-        "UpdateExpression": f"SET tenantId = :t, #d = :day{extra}" + (
-            "" if form_key else ", gsi1pk = :g1, gsi1sk = :g2") + (" ADD " + ", ".join(adds) if adds else ""),
+        "UpdateExpression": f"SET tenantId = :t, #d = :day{extra}"
+                            + (", gsi1pk = :g1, gsi1sk = :g2" if ":g1" in values else "")
+                            + (" ADD " + ", ".join(adds) if adds else ""),
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
     }}
@@ -117,22 +126,26 @@ def ingest_counts(*, form_id: str, hour: int, spam: bool, sign: int = 1) -> dict
     return {SUBMISSIONS: sign, f"{FORM_PREFIX}{form_id}": sign, f"{HOUR_PREFIX}{hour:02d}": sign}
 
 
-def submission_counts(*, hour: int, spam: bool, sign: int = 1, files: int = 0, file_bytes: int = 0) -> dict[str, int]:
-    """What one submission adds to its form item (or, for spam, to the day item); its files
-    (count and bytes) are added to the same item, so they cost no extra write."""
+def submission_counts(*, hour: int, spam: bool, sign: int = 1, files: int = 0, file_bytes: int = 0,
+                      stored_bytes: int = 0) -> dict[str, int]:
+    """What one submission adds to its form item (or, for spam, to the day or site item); its
+    files (count and bytes) are added to the same item, so they cost no extra write.
+    `stored_bytes` (ingest only) is the payload's stored size."""
     counts = {SPAM: sign} if spam else {SUBMISSIONS: sign, f"{HOUR_PREFIX}{hour:02d}": sign}
     if files:
         counts.update({FILES: sign * files, FILE_BYTES: sign * file_bytes})
+    if stored_bytes:
+        counts[STORED_BYTES] = stored_bytes
     return counts
 
 
 def submission_counter_action(*, tenant_id: str, at: datetime, shard: int, form_key: str, spam: bool,
-                              sign: int = 1) -> dict:
-    """The Update that counts (sign=-1: uncounts) one submission: spam on the day item, the
-    rest on the form item of `form_key`."""
+                              sign: int = 1, site_id: str | None = None) -> dict:
+    """The Update that counts (sign=-1: uncounts) one submission: spam on the day item (the
+    site's item when it has a site), the rest on the form item of `form_key` (of its site)."""
     return counter_update_action(tenant_id=tenant_id, at=at, shard=shard,
                                  counts=submission_counts(hour=at.hour, spam=spam, sign=sign),
-                                 form_key=None if spam else form_key)
+                                 form_key=None if spam else form_key, site_id=site_id)
 
 
 def delivery_counts(*, delivered: bool) -> dict[str, int]:
@@ -167,9 +180,56 @@ class DayCounts:
                 self.hours[key] = self.hours.get(key, 0) + number
 
 
-def day_counts_between(*, tenant_id: str, first_day: str, last_day: str, consumed: list | None = None) -> dict[str, DayCounts]:
+class SiteCounts:
+    """One site's counters over some days (what an agency re-bills its client for)."""
+
+    def __init__(self, site_id: str):
+        self.site_id = site_id
+        self.submissions = self.spam = self.stored_bytes = 0
+        self.forms: set[str] = set()
+
+    def add_raw(self, raw: dict) -> None:
+        self.submissions += int(raw.get(SUBMISSIONS, {}).get("N", 0))
+        self.spam += int(raw.get(SPAM, {}).get("N", 0))
+        self.stored_bytes += int(raw.get(STORED_BYTES, {}).get("N", 0))
+        form_key = raw.get("formId", {}).get("S")
+        if form_key and form_key != OTHER_FORMS:
+            self.forms.add(form_key)
+
+
+def raw_site_id(raw: dict) -> str | None:
+    """The site a counter item belongs to (None: the day item, or an item from before sites were counted)."""
+    return raw.get("siteId", {}).get("S")
+
+
+def site_counts_between(*, tenant_id: str, first_day: str, last_day: str,
+                        site_ids=None) -> dict[str, SiteCounts]:
+    """The same counter items summed per site (only `site_ids`, when given): the same Query."""
+    sites: dict[str, SiteCounts] = {}
+    for raw in counter_items_between(tenant_id=tenant_id, first_day=first_day, last_day=last_day):
+        site_id = raw_site_id(raw)
+        if site_id and (site_ids is None or site_id in site_ids):
+            sites.setdefault(site_id, SiteCounts(site_id)).add_raw(raw)
+    return sites
+
+
+def day_counts_between(*, tenant_id: str, first_day: str, last_day: str, consumed: list | None = None,
+                       site_ids=None) -> dict[str, DayCounts]:
     """Every counter item of a tenant from first_day to last_day (ISO dates, shards included),
-    summed per day: one Query (more pages only past 1 MB, i.e. never for 31 days)."""
+    summed per day: one Query (more pages only past 1 MB, i.e. never for 31 days). With
+    `site_ids` (a site-scoped user), only those sites' items: the tenant-wide day item
+    (delivery outcomes) is left out."""
+    days: dict[str, DayCounts] = {}
+    for raw in counter_items_between(tenant_id=tenant_id, first_day=first_day, last_day=last_day, consumed=consumed):
+        if site_ids is not None and raw_site_id(raw) not in site_ids:
+            continue
+        day = raw["date"]["S"]
+        days.setdefault(day, DayCounts(day)).add_raw(raw)
+    return days
+
+
+def counter_items_between(*, tenant_id: str, first_day: str, last_day: str, consumed: list | None = None):
+    """The raw counter items of a tenant from first_day to last_day, a page at a time."""
     client = DailyMetrics._get_connection().connection.client
     kwargs = {
         "TableName": DailyMetrics.Meta.table_name,
@@ -181,16 +241,13 @@ def day_counts_between(*, tenant_id: str, first_day: str, last_day: str, consume
         },
         "ReturnConsumedCapacity": "TOTAL",
     }
-    days: dict[str, DayCounts] = {}
     while True:
         page = client.query(**kwargs)
         if consumed is not None and "ConsumedCapacity" in page:
             consumed.append(page["ConsumedCapacity"].get("CapacityUnits", 0))
         for raw in page.get("Items", []):
-            if raw.get("tenantId", {}).get("S") != tenant_id:
-                continue
-            day = raw["date"]["S"]
-            days.setdefault(day, DayCounts(day)).add_raw(raw)
+            if raw.get("tenantId", {}).get("S") == tenant_id:
+                yield raw
         if "LastEvaluatedKey" not in page:
-            return days
+            return
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

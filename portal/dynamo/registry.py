@@ -9,6 +9,7 @@ from .deliveries import Delivery, DeliveryAttempt
 from .destinations import Destination
 from .metrics import DailyMetrics
 from .orders import Order
+from .privacy_jobs import PrivacyJob, PrivacyOpenJob
 from .products import Product
 from .expiring import EphemeralCounter, SessionItem
 from .inspector import InspectorRequest, InspectorSequence
@@ -23,7 +24,7 @@ TABLE_MODELS = [
     Submission, Destination, Delivery, DailyMetrics, AuditEntry, SessionItem,
 ]
 ALL_MODELS = TABLE_MODELS + [TenantEmailGuard, DeliveryAttempt, EphemeralCounter,
-                             InspectorRequest, InspectorSequence]
+                             InspectorRequest, InspectorSequence, PrivacyJob, PrivacyOpenJob]
 
 
 def configure(*, prefix: str, host: str | None, region: str, connect_timeout: float = 5,

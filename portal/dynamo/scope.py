@@ -1,5 +1,9 @@
 """The one way to read a tenant-owned table: a scope bound to one tenant that checks every
-item it returns (DESIGN section 5). TenantOwnedModel.in_tenant(tenant_id) builds it."""
+item it returns (DESIGN section 5). TenantOwnedModel.in_tenant(tenant_id) builds it.
+
+A scope may also carry the sites a role is limited to (a CLIENT's): then an item of a table
+with a `siteId` (submissions) outside them is treated exactly like another tenant's item:
+get answers DoesNotExist, query and batch_get leave it out."""
 from __future__ import annotations
 
 from typing import Iterator
@@ -10,14 +14,19 @@ from pynamodb.models import Model
 class TenantScope:
     """Reads and creates items of one tenant-owned model for one tenant."""
 
-    def __init__(self, model: type[Model], tenant_id: str):
+    def __init__(self, model: type[Model], tenant_id: str, site_ids=None):
         self.model = model
         self.tenant_id = tenant_id
+        # None: every site of the tenant; a set (maybe empty): only these sites' items.
+        self.site_ids = None if site_ids is None or "siteId" not in model.get_attributes() else frozenset(site_ids)
+
+    def _owns(self, item) -> bool:
+        return item.tenantId == self.tenant_id and (self.site_ids is None or item.siteId in self.site_ids)
 
     def get(self, hash_key, range_key=None, **kwargs):
         """The item, or Model.DoesNotExist for "not found" and "not yours" alike."""
         item = self.model._unscoped_get(hash_key, range_key, **kwargs)
-        if item.tenantId != self.tenant_id:
+        if not self._owns(item):
             raise self.model.DoesNotExist()
         return item
 
@@ -31,6 +40,11 @@ class TenantScope:
         """Query the table or one of its indexes; a server-side filter on tenantId guarantees
         no other tenant's item is ever returned, whatever key the caller built."""
         own = self.model.tenantId == self.tenant_id
+        if self.site_ids is not None:
+            if not self.site_ids:
+                return iter(())
+            filter_condition = self._site_condition() if filter_condition is None else (
+                filter_condition & self._site_condition())
         if index is not None:
             kwargs["index_name"] = index.Meta.index_name
             if index._hash_key_attribute().attr_name == "tenantId":
@@ -49,8 +63,11 @@ class TenantScope:
         unprocessed keys). Missing items and other tenants' items are left out alike; the
         order is DynamoDB's, not the keys'."""
         for item in Model.batch_get.__func__(self.model, keys, **kwargs):
-            if item.tenantId == self.tenant_id:
+            if self._owns(item):
                 yield item
+
+    def _site_condition(self):
+        return self.model.siteId.is_in(*sorted(self.site_ids))
 
     def new(self, **attributes):
         return self.model(tenantId=self.tenant_id, **attributes)

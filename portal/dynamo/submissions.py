@@ -75,6 +75,18 @@ class StoredFile(MapAttribute):
     sniffedType = UnicodeAttribute(null=True)
     sha256 = UnicodeAttribute()
     key = UnicodeAttribute()
+class EmailIndex(GlobalSecondaryIndex):
+    """A tenant's submissions by the submitter's e-mail address (privacy requests, "did you get
+    my message?"). Sparse: only submissions with an e-mail-looking field value carry emailKey;
+    only the keys, the tenant and the site are projected, so a write is 1 unit (2 inside the
+    ingest transaction) and submissions without an address cost nothing."""
+
+    class Meta:
+        index_name = "EmailIndex"
+        projection = IncludeProjection(["tenantId", "siteId"])
+
+    emailKey = UnicodeAttribute(hash_key=True)
+    receivedAt = UTCDateTimeAttribute(range_key=True)
 
 
 class Submission(TenantOwnedModel):
@@ -100,11 +112,13 @@ class Submission(TenantOwnedModel):
     formKey = UnicodeAttribute()
     statusKey = UnicodeAttribute(null=True)
     statusSort = UnicodeAttribute(null=True)
+    emailKey = UnicodeAttribute(null=True)  # TENANT#{tenantId}#EMAIL#{normalised address}, when it has one
     ttl = TTLAttribute(null=True)
     files = ListAttribute(of=StoredFile, null=True)
 
     form_index = FormIndex()
     status_index = StatusIndex()
+    email_index = EmailIndex()
 
     @staticmethod
     def partition_for(tenant_id: str, shard: int) -> str:
@@ -120,13 +134,14 @@ class Submission(TenantOwnedModel):
         return zlib.crc32(submission_id.encode()) % max(1, int(shard_count))
 
     @classmethod
-    def find(cls, tenant_id: str, submission_id: str, *, shard_count: int, now=None) -> "Submission | None":
+    def find(cls, tenant_id: str, submission_id: str, *, shard_count: int, now=None,
+             site_ids=None) -> "Submission | None":
         """The tenant's submission from whichever shard holds it, or None (unknown, expired, or
         another tenant's). Its shard under today's shard count is tried first; older items may
         sit in a shard of a smaller count (counts only grow), so the others are tried after."""
         count = max(1, int(shard_count))
         first = cls.shard_for(submission_id, count)
-        scope = cls.in_tenant(tenant_id)
+        scope = cls.in_tenant(tenant_id, site_ids=site_ids)
         for shard in [first] + [s for s in range(count) if s != first]:
             item = scope.get_or_none(cls.partition_for(tenant_id, shard), cls.sort_for(submission_id))
             if item is not None:
@@ -140,6 +155,47 @@ class Submission(TenantOwnedModel):
     @staticmethod
     def status_key_for(tenant_id: str) -> str:
         return f"TENANT#{tenant_id}#STATUS"
+
+    @staticmethod
+    def email_key_for(tenant_id: str, email: str) -> str:
+        """`email` already normalised (portal.text.email_normalise)."""
+        return f"TENANT#{tenant_id}#EMAIL#{email}"
+
+    @staticmethod
+    def status_sort_bounds(status: str, start=None, end=None) -> tuple[str, str]:
+        """StatusIndex sort-key bounds of one status between two moments (or all of it)."""
+        low = f"{status}#{start.isoformat()}" if start else f"{status}#"
+        high = f"{status}#{end.isoformat()}" if end else f"{status}#~"
+        return low, high
+
+    @classmethod
+    def read_pages(cls, iterator, *, enough: int, max_pages: int):
+        """Whole DynamoDB pages of a query's ResultIterator until `enough` items came back, the
+        query ended, or `max_pages` were read: (items, ended, the LastEvaluatedKey it stopped
+        at when the page budget ran out, else None)."""
+        pages = getattr(iterator, "page_iter", None)
+        if pages is None:  # the scope answered "nothing" without asking DynamoDB (an empty site scope)
+            return [], True, None
+        items = []
+        for _ in range(max_pages):
+            page = next(pages, None)
+            if page is None:
+                return items, True, None
+            items.extend(cls.from_raw_data(raw) for raw in page.get("Items", []))
+            if pages.last_evaluated_key is None:
+                return items, True, None
+            if len(items) >= enough:
+                return items, False, None
+        return items, False, pages.last_evaluated_key
+
+    @classmethod
+    def email_index_page(cls, tenant_id: str, email_key: str, *, start: dict | None, limit: int):
+        """Up to `limit` (pk, sk) keys of the tenant's submissions under `email_key` from
+        `start`, and where the next page starts (None at the end)."""
+        iterator = cls.in_tenant(tenant_id).query(email_key, index=cls.email_index, limit=limit,
+                                                  last_evaluated_key=start)
+        keys = [(item.pk, item.sk) for item in iterator]
+        return keys, (iterator.last_evaluated_key if len(keys) >= limit else None)
 
     def sync_index_keys(self) -> None:
         self.sk = self.sort_for(self.id)
@@ -232,6 +288,12 @@ class Submission(TenantOwnedModel):
         if index == FormIndex.Meta.index_name:
             key["formKey"] = {"S": self.formKey}
             key["receivedAt"] = {"S": Submission.receivedAt.serialize(self.receivedAt)}
+        elif index == EmailIndex.Meta.index_name:
+            key["emailKey"] = {"S": self.emailKey}
+            key["receivedAt"] = {"S": Submission.receivedAt.serialize(self.receivedAt)}
+        elif index == StatusIndex.Meta.index_name:
+            key["statusKey"] = {"S": self.statusKey}
+            key["statusSort"] = {"S": self.statusSort}
         return key
 
     def spam_update_action(self, spam: bool) -> dict:

@@ -50,12 +50,25 @@ class Tenant(ActivatableModel):
     campaignCode = UnicodeAttribute(null=True)
     shardCount = NumberAttribute(default=1)
     twoFactorRequired = BooleanAttribute(default=False)  # the owner requires 2FA of the whole team
+    # The agency's own brand on what its clients see (portal pages, notification e-mails).
+    brandName = UnicodeAttribute(null=True)
+    brandLogo = UnicodeAttribute(null=True)  # storage name of the uploaded logo (portal.services.branding)
     activeSparse = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     email_index = EmailIndex()
     status_index = TenantStatusIndex()
     active_index = ActiveIndex()
+
+    # Not stored: the sites the signed-in user's reads are limited to. portal.decorators sets it
+    # from the session's user (permissions.site_scope_of); None means every site of the tenant.
+    # Selectors pass it on: Submission.in_tenant(tenant.id, site_ids=tenant.site_scope).
+    site_scope = None
+
+    @property
+    def display_name(self) -> str:
+        """The name a client sees: the agency's brand, else the organization."""
+        return self.brandName or self.organization
 
     @staticmethod
     def key_for(tenant_id: str) -> str:

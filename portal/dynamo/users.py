@@ -7,6 +7,7 @@ from .base import ActivatableModel, TenantOwnedModel, UTCDateTimeAttribute
 TABLE = "users"
 METADATA = "METADATA"
 OWNER, ADMIN, MEMBER = "OWNER", "ADMIN", "MEMBER"  # what each may do: portal/permissions.py
+CLIENT = "CLIENT"  # an agency's customer: only the sites in siteIds
 
 
 class Preferences(MapAttribute):
@@ -44,6 +45,7 @@ class PortalUser(TenantOwnedModel, ActivatableModel):
     totpPendingEncrypted = UnicodeAttribute(null=True)  # shown on the enrol page, not yet confirmed
     totpLastStep = NumberAttribute(default=0)  # the newest 30 s step used: a code works once
     totpRecoveryHashes = ListAttribute(of=UnicodeAttribute, default=list)
+    siteIds = ListAttribute(of=UnicodeAttribute, default=list)  # a CLIENT's sites (other roles: unused)
     version = VersionAttribute()
 
     tenant_index = TenantUsersIndex()

@@ -27,8 +27,16 @@ class DestinationForm(forms.Form):
                               help_text="Webhooks only. One per line, like Authorization: Bearer abc123.")
     recipients = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
                                  help_text="E-mail only. One or more addresses, separated by commas or lines.")
-    form_ids = forms.CharField(label="Only these forms", required=False,
-                               help_text="Form ids separated by commas. Empty means every form.")
+    site_ids = forms.MultipleChoiceField(label="Only these sites", required=False,
+                                         widget=forms.CheckboxSelectMultiple,
+                                         help_text="None ticked means every site, including sites added later.")
+    form_ids = forms.MultipleChoiceField(label="Only these forms", required=False,
+                                         widget=forms.CheckboxSelectMultiple,
+                                         help_text="Forms seen on your sites in the last 30 days. None ticked means "
+                                                   "every form of the chosen sites.")
+    subject_template = forms.CharField(label="E-mail subject", required=False, max_length=200,
+                                       help_text="E-mail only. Placeholders: {form}, {site} and any field, like "
+                                                 "New {form} from {name}. Empty: the standard subject.")
     rate_limit = forms.DecimalField(label="Max requests per second", required=False, min_value=0.1, max_value=1000,
                                     decimal_places=1,
                                     help_text="Optional. For receivers that throttle; empty means no limit.")
@@ -53,15 +61,31 @@ class DestinationForm(forms.Form):
     def clean_recipients(self):
         return _split(self.cleaned_data["recipients"])
 
-    def clean_form_ids(self):
-        return _split(self.cleaned_data["form_ids"])
+    def __init__(self, *args, sites=(), forms_by_site: dict | None = None, destination=None, **kwargs):
+        """`sites`: the tenant's sites; `forms_by_site`: form ids seen per site id (the day
+        counters). A destination's current choices stay offered even if no longer seen."""
+        super().__init__(*args, **kwargs)
+        domains = {site.id: site.domain for site in sites}
+        seen: dict[str, list[str]] = {}
+        for site_id, form_ids in (forms_by_site or {}).items():
+            for form_id in form_ids:
+                seen.setdefault(form_id, []).append(domains.get(site_id, "a deleted site"))
+        for form_id in (destination.formIds if destination else []) or []:
+            seen.setdefault(form_id, [])
+        self.fields["site_ids"].choices = [(site.id, site.domain) for site in sites] + [
+            (site_id, "(a deleted site)") for site_id in (destination.siteIds if destination else []) or []
+            if site_id not in domains]
+        self.fields["form_ids"].choices = [
+            (form_id, f"{form_id} (on {', '.join(sorted(on))})" if on else form_id)
+            for form_id, on in sorted(seen.items())]
 
     @classmethod
     def initial_for(cls, destination) -> dict:
         return {
             "name": destination.name, "type": destination.type, "url": destination.url or "",
             "headers": "\n".join(f"{k}: {v}" for k, v in (destination.headers or {}).items()),
-            "recipients": ", ".join(destination.recipients or []), "form_ids": ", ".join(destination.formIds or []),
+            "recipients": ", ".join(destination.recipients or []), "form_ids": list(destination.formIds or []),
+            "site_ids": list(destination.siteIds or []), "subject_template": destination.subjectTemplate or "",
             "rate_limit": destination.rateLimit, "version": destination.version,
         }
 

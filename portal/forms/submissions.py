@@ -1,16 +1,37 @@
 """Filters of the submissions list and exports, turned into the selector's SubmissionFilters."""
 from django import forms
 
+from portal.dynamo.delivery_status import LABELS, DeliveryStatus
 from portal.selectors.submissions import SPAM_ALL, SPAM_EXCLUDED, SPAM_ONLY, SubmissionFilters
 from portal.services.ingest import FORM_ID
+from portal.text import email_normalise
+
+STATUS_CHOICES = [("", "Any status")] + [(status.value, LABELS[status]) for status in (
+    DeliveryStatus.PENDING, DeliveryStatus.FAILED, DeliveryStatus.PARTIAL, DeliveryStatus.DELIVERED,
+    DeliveryStatus.NO_DESTINATION)]
 
 
 class SubmissionFilterForm(forms.Form):
+    email = forms.CharField(max_length=254, required=False, label="Submitter e-mail",
+                            help_text="Every submission from this address (sites and dates still apply).")
+    site = forms.ChoiceField(required=False, label="Site")
     form = forms.CharField(max_length=100, required=False, label="Form id")
+    status = forms.ChoiceField(required=False, label="Delivery", choices=STATUS_CHOICES)
     date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
     spam = forms.ChoiceField(required=False, label="Show", choices=[
         ("", "Not spam"), (SPAM_ONLY, "Spam only"), (SPAM_ALL, "Everything")])
+
+    def __init__(self, *args, sites=(), **kwargs):
+        """`sites`: the sites the user may see (a client's own only)."""
+        super().__init__(*args, **kwargs)
+        self.fields["site"].choices = [("", "All sites")] + [(site.id, site.domain) for site in sites]
+
+    def clean_email(self):
+        value = self.cleaned_data["email"].strip()
+        if value and not email_normalise(value):
+            raise forms.ValidationError("Enter one e-mail address, like ada@example.com.")
+        return email_normalise(value) if value else ""
 
     def clean_form(self):
         value = self.cleaned_data["form"].strip()
@@ -29,7 +50,8 @@ class SubmissionFilterForm(forms.Form):
             return SubmissionFilters()
         data = self.cleaned_data
         return SubmissionFilters(form_id=data["form"] or None, date_from=data["date_from"], date_to=data["date_to"],
-                                 spam=data["spam"] or SPAM_EXCLUDED)
+                                 spam=data["spam"] or SPAM_EXCLUDED, site_id=data["site"] or None,
+                                 status=data["status"] or None, email=data["email"] or None)
 
 
 class DeleteSubmissionForm(forms.Form):

@@ -12,12 +12,14 @@ from datetime import datetime
 from portal.dynamo.api_keys import ApiKey
 from portal.dynamo.campaigns import Campaign
 from portal.dynamo.destinations import Destination
+from portal.dynamo.privacy_jobs import PrivacyJob
 from portal.dynamo.products import Product
 from portal.dynamo.sites import Site
 from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import NotFound
 from portal.selectors.campaigns import campaign_get_or_none
+from portal.selectors.privacy import privacy_job_get
 from portal.selectors.products import product_get_or_none
 from portal.selectors.sites import api_key_list
 from portal.selectors.submissions import submission_find
@@ -28,8 +30,9 @@ _MAX_ID = 64
 
 
 def access_site(*, tenant: Tenant, site_id: str, include_deleted: bool = False) -> Site:
-    """The tenant's site (deleted ones only when asked)."""
-    if site_id and len(site_id) <= _MAX_ID:
+    """The tenant's site (deleted ones only when asked; for a site-scoped user, its own only)."""
+    scope = tenant.site_scope
+    if site_id and len(site_id) <= _MAX_ID and (scope is None or site_id in scope):
         for site in Site.in_tenant(tenant.id).query(site_id, index=Site.id_index):
             if site.active or include_deleted:
                 return site
@@ -56,13 +59,23 @@ def access_destination(*, tenant: Tenant, destination_id: str) -> Destination:
 
 
 def access_submission(*, tenant: Tenant, submission_id: str, now: datetime | None = None) -> Submission:
-    """The tenant's submission from whichever shard holds it (an expired one is gone)."""
+    """The tenant's submission from whichever shard holds it (an expired one is gone); for a
+    site-scoped user, only one of its sites' (another site's is NotFound, like another tenant's)."""
     if not submission_id or not _ULID.match(submission_id):
         raise NotFound("No such submission.")
-    found = submission_find(tenant_id=tenant.id, submission_id=submission_id, shard_count=tenant.shardCount, now=now)
+    found = submission_find(tenant_id=tenant.id, submission_id=submission_id, shard_count=tenant.shardCount, now=now,
+                            site_ids=tenant.site_scope)
     if found is None:
         raise NotFound("No such submission.")
     return found
+
+
+def access_privacy_job(*, tenant: Tenant, job_id: str) -> PrivacyJob:
+    """One of the tenant's privacy erase jobs."""
+    job = privacy_job_get(tenant=tenant, job_id=job_id) if job_id and _ULID.match(job_id) else None
+    if job is None:
+        raise NotFound("No such privacy request.")
+    return job
 
 
 def access_product(*, product_id: str) -> Product:

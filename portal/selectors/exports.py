@@ -25,7 +25,8 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _record(item: Submission) -> dict:
+def json_record(item: Submission) -> dict:
+    """One submission as exported (JSON Lines, privacy exports)."""
     return {"id": item.id, "received_at": item.receivedAt.isoformat(), "form_id": item.formId,
             "site_id": item.siteId or "", "spam": item.spam, "fields": item.fields, "meta": item.meta,
             "files": [{"field": f.field, "name": f.name, "size": int(f.size), "content_type": f.sniffedType or f.sentType}
@@ -35,7 +36,7 @@ def _record(item: Submission) -> dict:
 def csv_rows(items: Iterable[Submission]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     iterator = iter(items)
-    head = [_record(item) for item in islice(iterator, HEADER_SAMPLE)]
+    head = [json_record(item) for item in islice(iterator, HEADER_SAMPLE)]
     names: list[str] = []
     for record in head:
         for name in record["fields"]:
@@ -57,9 +58,9 @@ def csv_rows(items: Iterable[Submission]) -> Iterator[str]:
     for record in head:
         yield row(record)
     for item in iterator:
-        yield row(_record(item))
+        yield row(json_record(item))
 
 
 def jsonl_lines(items: Iterable[Submission]) -> Iterator[str]:
     for item in items:
-        yield json.dumps(_record(item), ensure_ascii=False) + "\n"
+        yield json.dumps(json_record(item), ensure_ascii=False) + "\n"

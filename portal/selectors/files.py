@@ -27,6 +27,11 @@ SALT = "formbridge.files.link"
 DOWNLOAD_TYPE = "application/octet-stream"  # never the sniffed or sent type: nothing renders inline
 
 
+# Agency logos share the file storage (so production keeps them on S3 like uploads), in a
+# folder of their own that the sweeper of unreferenced upload bytes never walks.
+BRAND_FOLDER = "brand"
+
+
 def file_storage():
     """The storage of uploaded files (STORAGES["files"]: the local disk, or S3)."""
     return storages["files"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from portal.dynamo.base import utcnow
-from portal.dynamo.metrics import day_counts_between
+from portal.dynamo.metrics import day_counts_between, site_counts_between
 from portal.dynamo.tenants import Tenant
 from portal.selectors.plans import PlanUsage, plan_usage
 
@@ -19,6 +19,33 @@ class DayBar:
     submissions: int
     spam: int
     percent: int  # bar height relative to the busiest day
+
+
+@dataclass
+class SiteUsage:
+    site_id: str
+    submissions: int
+    spam: int
+    stored_bytes: int
+
+
+def site_usage_month(*, tenant: Tenant, today: date | None = None) -> dict[str, SiteUsage]:
+    """This month's (UTC) submissions, spam and stored payload bytes per site, from the day
+    counters (one Query, no scan of submissions). Sites without any are absent."""
+    today = today or utcnow().date()
+    counts = site_counts_between(tenant_id=tenant.id, first_day=today.replace(day=1).isoformat(),
+                                 last_day=today.isoformat(), site_ids=tenant.site_scope)
+    return {site_id: SiteUsage(site_id=site_id, submissions=c.submissions, spam=c.spam, stored_bytes=c.stored_bytes)
+            for site_id, c in counts.items()}
+
+
+def site_forms_seen(*, tenant: Tenant, today: date | None = None) -> dict[str, list[str]]:
+    """The form ids counted on each site in the last DAYS days (the bounded per-site form
+    counters ingest keeps): choices for routing, never free text."""
+    today = today or utcnow().date()
+    counts = site_counts_between(tenant_id=tenant.id, first_day=(today - timedelta(days=DAYS - 1)).isoformat(),
+                                 last_day=today.isoformat(), site_ids=tenant.site_scope)
+    return {site_id: sorted(c.forms) for site_id, c in counts.items()}
 
 
 @dataclass
@@ -37,8 +64,9 @@ class Dashboard:
 def dashboard_summary(*, tenant: Tenant, today: date | None = None, consumed: list | None = None) -> Dashboard:
     today = today or utcnow().date()
     first = today - timedelta(days=DAYS - 1)
+    # A site-scoped user (a CLIENT) sees its sites' counters only.
     counts = day_counts_between(tenant_id=tenant.id, first_day=first.isoformat(),
-                                last_day=today.isoformat(), consumed=consumed)
+                                last_day=today.isoformat(), consumed=consumed, site_ids=tenant.site_scope)
     window = [counts.get((first + timedelta(days=i)).isoformat()) for i in range(DAYS)]
     busiest = max([d.submissions for d in window if d] or [0])
     bars = []

@@ -10,6 +10,12 @@ def site_list(*, tenant_id: str, include_deleted: bool = False) -> list[Site]:
     return [s for s in sites if include_deleted or s.active]
 
 
+def visible_sites(*, tenant) -> list[Site]:
+    """The tenant's live sites the signed-in user may see (a site-scoped user: its own)."""
+    scope = tenant.site_scope
+    return [s for s in site_list(tenant_id=tenant.id) if scope is None or s.id in scope]
+
+
 def site_count_active(*, tenant_id: str) -> int:
     return len(site_list(tenant_id=tenant_id))
 

@@ -1,6 +1,15 @@
 """Reads of submissions: newest first across every write shard, one cursor position per
-shard, filters by form (FormIndex), date range (ULID sort-key bounds) and spam. FormIndex
-holds no payloads: a form-filtered page reads them from the table with one BatchGetItem."""
+shard, filters by form (FormIndex), submitter e-mail (EmailIndex), delivery status
+(StatusIndex for the statuses that need attention), site, date range (ULID sort-key bounds)
+and spam. Index items hold no payloads: an index-backed page reads them from the table with one
+BatchGetItem.
+
+Every read goes through `Submission.in_tenant(tenant.id, site_ids=tenant.site_scope)`: a
+site-scoped user (a CLIENT) never gets another site's submission, whatever the filters say.
+
+A page is one bounded set of queries: each partition (shard or index partition) is read for at
+most READS_PER_SOURCE DynamoDB pages. When a filter matches rarely, a page may show fewer items
+than asked, and its "next" link continues where the reading stopped."""
 from __future__ import annotations
 
 import hashlib
@@ -14,14 +23,18 @@ from typing import Iterable, Iterator
 from ulid import ULID
 
 from portal.dynamo.base import utcnow
-from portal.dynamo.submissions import FormIndex, Submission
+from portal.dynamo.delivery_status import NEEDS_ATTENTION
+from portal.dynamo.submissions import EmailIndex, FormIndex, StatusIndex, Submission
 from portal.dynamo.tenants import Tenant
 from portal.selectors.pagination import Page, cursor_decode, cursor_encode
 
 SPAM_EXCLUDED, SPAM_ONLY, SPAM_ALL = "no", "yes", "all"
 DONE = "done"
 FORM_SOURCE = "form"
+STATUS_SOURCE = "status"
+EMAIL_SOURCE = "email"
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
+READS_PER_SOURCE = 4  # DynamoDB pages one list page reads from each partition, at most
 
 
 @dataclass(frozen=True)
@@ -30,11 +43,15 @@ class SubmissionFilters:
     date_from: date | None = None
     date_to: date | None = None
     spam: str = SPAM_EXCLUDED
+    site_id: str | None = None
+    status: str | None = None  # a DeliveryStatus value
+    email: str | None = None  # the submitter's address, normalised: the EmailIndex (site and dates apply)
 
     def query_params(self) -> dict:
         return {"form": self.form_id or "", "date_from": self.date_from.isoformat() if self.date_from else "",
                 "date_to": self.date_to.isoformat() if self.date_to else "",
-                "spam": "" if self.spam == SPAM_EXCLUDED else self.spam}
+                "spam": "" if self.spam == SPAM_EXCLUDED else self.spam,
+                "site": self.site_id or "", "status": self.status or "", "email": self.email or ""}
 
     def signature(self) -> str:
         raw = json.dumps(asdict(self), default=str, sort_keys=True)
@@ -45,14 +62,48 @@ class SubmissionFilters:
         end = datetime.combine(self.date_to, time.max, tzinfo=timezone.utc) if self.date_to else None
         return start, end
 
+    @property
+    def by_status_index(self) -> bool:
+        return self.status in NEEDS_ATTENTION
+
+    @property
+    def index_name(self) -> str | None:
+        """The index the filtered set is read from (None: the table's shards)."""
+        if self.email:
+            return EmailIndex.Meta.index_name
+        if self.by_status_index:
+            return StatusIndex.Meta.index_name
+        return FormIndex.Meta.index_name if self.form_id else None
+
+
+def submission_scope(tenant: Tenant):
+    """The one scope every read of a tenant's submissions goes through: the tenant, and the
+    signed-in user's sites when the role has a site scope."""
+    return Submission.in_tenant(tenant.id, site_ids=tenant.site_scope)
+
 
 def _filter_condition(filters: SubmissionFilters, now: datetime):
-    # TTL deletion is best effort: an expired item reads as absent.
-    condition = Submission.ttl.does_not_exist() | (Submission.ttl > now)
+    if filters.email:
+        # The EmailIndex projects the site only: the other filters do not apply to a search
+        # by address (expired items are dropped when the page reads the table).
+        return Submission.siteId == filters.site_id if filters.site_id else None
+    # TTL deletion is best effort: an expired item reads as absent. The StatusIndex does not
+    # project ttl (DynamoDB refuses a filter on it there): its pages drop expired items when
+    # they read the table.
+    conditions = [] if filters.by_status_index else [Submission.ttl.does_not_exist() | (Submission.ttl > now)]
     if filters.spam == SPAM_EXCLUDED:
-        condition &= Submission.spam == False  # noqa: E712 (a DynamoDB condition, not a Python test)
+        conditions.append(Submission.spam == False)  # noqa: E712 (a DynamoDB condition, not a Python test)
     elif filters.spam == SPAM_ONLY:
-        condition &= Submission.spam == True  # noqa: E712
+        conditions.append(Submission.spam == True)  # noqa: E712
+    if filters.site_id:
+        conditions.append(Submission.siteId == filters.site_id)
+    if filters.status and not filters.by_status_index:
+        conditions.append(Submission.deliveryStatus == filters.status)
+    if filters.form_id and filters.by_status_index:
+        conditions.append(Submission.formId == filters.form_id)
+    condition = None
+    for part in conditions:
+        condition = part if condition is None else condition & part
     return condition
 
 
@@ -61,19 +112,26 @@ def _ulid_prefix(moment: datetime) -> str:
 
 
 def _sources(tenant: Tenant, filters: SubmissionFilters, now: datetime) -> dict[str, callable]:
-    """One query function per partition to merge: every shard, or the form's index partition."""
-    scope = Submission.in_tenant(tenant.id)
+    """One query function per partition to merge: every shard, or one index partition."""
+    scope = submission_scope(tenant)
     condition = _filter_condition(filters, now)
     start, end = filters.time_bounds()
-    if filters.form_id:
+    if filters.by_status_index and not filters.email:
+        low, high = Submission.status_sort_bounds(filters.status, start, end)
+        status_key = Submission.status_key_for(tenant.id)
+        return {STATUS_SOURCE: lambda **kw: scope.query(status_key, range_key_condition=StatusIndex.statusSort.between(
+            low, high), filter_condition=condition, index=Submission.status_index, scan_index_forward=False, **kw)}
+    if filters.email or filters.form_id:
+        # Both indexes sort a partition by receivedAt.
+        name, index, key = ((EMAIL_SOURCE, Submission.email_index, Submission.email_key_for(tenant.id, filters.email))
+                            if filters.email else
+                            (FORM_SOURCE, Submission.form_index, Submission.form_key_for(tenant.id, filters.form_id)))
         key_condition = None
         if start or end:
-            key_condition = FormIndex.receivedAt.between(start or datetime(1970, 1, 1, tzinfo=timezone.utc),
-                                                         end or datetime(9999, 1, 1, tzinfo=timezone.utc))
-        form_key = Submission.form_key_for(tenant.id, filters.form_id)
-        return {FORM_SOURCE: lambda **kw: scope.query(form_key, range_key_condition=key_condition,
-                                                      filter_condition=condition, index=Submission.form_index,
-                                                      scan_index_forward=False, **kw)}
+            key_condition = type(index).receivedAt.between(start or datetime(1970, 1, 1, tzinfo=timezone.utc),
+                                                           end or datetime(9999, 1, 1, tzinfo=timezone.utc))
+        return {name: lambda **kw: scope.query(key, range_key_condition=key_condition, filter_condition=condition,
+                                               index=index, scan_index_forward=False, **kw)}
     key_condition = None
     if start or end:
         low, high = Submission.sort_bounds(_ulid_prefix(start) if start else "0" * 10,
@@ -87,52 +145,82 @@ def _sources(tenant: Tenant, filters: SubmissionFilters, now: datetime) -> dict[
     return sources
 
 
-def _with_payloads(tenant_id: str, items: list[Submission]) -> list[Submission]:
+def _with_payloads(tenant: Tenant, items: list[Submission], now: datetime | None = None) -> list[Submission]:
     """The same submissions read from the table (index items carry no payload), in the same
-    order; one that vanished meanwhile (deleted, or another tenant's) is left out."""
+    order; one that vanished meanwhile (deleted, expired, another tenant's or another site's)
+    is left out."""
     if not items:
         return []
-    found = {item.sk: item for item in Submission.in_tenant(tenant_id).batch_get(
-        [(item.pk, item.sk) for item in items])}
-    return [found[item.sk] for item in items if item.sk in found]
+    now = now or utcnow()
+    found = {item.sk: item for item in submission_scope(tenant).batch_get([(item.pk, item.sk) for item in items])}
+    return [found[item.sk] for item in items
+            if item.sk in found and not (found[item.sk].ttl is not None and found[item.sk].ttl <= now)]
 
 
-def _hydrated(tenant_id: str, items: Iterable[Submission]) -> Iterator[Submission]:
+def _hydrated(tenant: Tenant, items: Iterable[Submission]) -> Iterator[Submission]:
     """Index items in, full items out, one BatchGetItem per BATCH_GET_LIMIT items."""
     iterator = iter(items)
     while batch := list(islice(iterator, BATCH_GET_LIMIT)):
-        yield from _with_payloads(tenant_id, batch)
+        yield from _with_payloads(tenant, batch)
+
+
+@dataclass
+class _Read:
+    items: list[Submission]
+    exhausted: bool
+    frontier: dict | None = None  # where the reading stopped on its page budget (a LastEvaluatedKey)
+
+    @property
+    def frontier_sk(self) -> str | None:
+        return self.frontier["sk"]["S"] if self.frontier else None
+
+
+def _read(query, *, position: dict | None, limit: int) -> _Read:
+    """Up to `limit` matching items from `position`, reading at most READS_PER_SOURCE pages."""
+    items, exhausted, frontier = Submission.read_pages(query(last_evaluated_key=position, page_size=limit),
+                                                       enough=limit, max_pages=READS_PER_SOURCE)
+    return _Read(items, exhausted=exhausted, frontier=frontier)
 
 
 def submission_list(*, tenant: Tenant, filters: SubmissionFilters, cursor: str | None = None, limit: int = 25,
                     now: datetime | None = None) -> Page[Submission]:
-    """One page, newest first. Each shard is queried from its own position for up to `limit`
-    items; the newest `limit` of the union are shown and each shard's position advances past
-    exactly the items shown."""
+    """One page, newest first. Each partition is read from its own position for up to `limit`
+    items (and at most READS_PER_SOURCE pages); the newest `limit` of the union are shown, and
+    each position advances past exactly the items shown. A partition that stopped on its page
+    budget draws a line: nothing older than where it stopped is shown on this page, so the
+    order across pages stays exact."""
     now = now or utcnow()
     list_name = f"submissions:{filters.signature()}"
     positions = cursor_decode(cursor, audience=tenant.id, list_name=list_name) or {}
     sources = _sources(tenant, filters, now)
-    index = FormIndex.Meta.index_name if filters.form_id else None
-    candidates: dict[str, tuple[list[Submission], bool]] = {}
+    index = filters.index_name
+    reads: dict[str, _Read] = {}
     for name, query in sources.items():
         position = positions.get(name)
-        if position == DONE:
-            continue
-        iterator = query(limit=limit, last_evaluated_key=position)
-        items = [item for _, item in zip(range(limit), iterator)]
-        exhausted = len(items) < limit or iterator.last_evaluated_key is None
-        candidates[name] = (items, exhausted)
-    merged = heapq.nlargest(limit, ((item.sk, name, item) for name, (items, _) in candidates.items() for item in items),
-                            key=lambda entry: entry[0])
+        if position != DONE:
+            reads[name] = _read(query, position=position, limit=limit)
+    line = max((r.frontier_sk for r in reads.values() if r.frontier), default=None)
+    if len(reads) == 1:
+        line = None  # one partition: its own order is the page's order
+
+    def shown_here(item: Submission) -> bool:
+        return line is None or item.sk > line
+
+    merged = heapq.nlargest(limit, ((item.sk, name, item) for name, read in reads.items()
+                                    for item in read.items if shown_here(item)), key=lambda entry: entry[0])
     shown = [item for _, _, item in merged]
-    if filters.form_id:
-        shown = _with_payloads(tenant.id, shown)
+    if index:
+        shown = _with_payloads(tenant, shown, now)
     next_positions = dict(positions)
-    for name, (items, exhausted) in candidates.items():
+    for name, read in reads.items():
         taken = [item for _, source, item in merged if source == name]
-        if len(taken) == len(items) and exhausted:
+        if len(taken) < len(read.items):
+            if taken:
+                next_positions[name] = taken[-1].start_key(index=index)
+        elif read.exhausted:
             next_positions[name] = DONE
+        elif read.frontier:
+            next_positions[name] = read.frontier
         elif taken:
             next_positions[name] = taken[-1].start_key(index=index)
     more = any(next_positions.get(name) != DONE for name in sources)
@@ -145,9 +233,9 @@ def submission_iter(*, tenant: Tenant, filters: SubmissionFilters, now: datetime
     """Every submission of the filtered set, newest first, lazily: one query page per shard in
     memory at a time (exports)."""
     now = now or utcnow()
-    if filters.form_id:
+    if filters.index_name:
         (query,) = _sources(tenant, filters, now).values()
-        yield from _hydrated(tenant.id, query(page_size=page_size))
+        yield from _hydrated(tenant, query(page_size=page_size))
         return
     iterators = [iter(query(page_size=page_size)) for query in _sources(tenant, filters, now).values()]
     heads = {}
@@ -165,7 +253,16 @@ def submission_iter(*, tenant: Tenant, filters: SubmissionFilters, now: datetime
             heads[number] = item
 
 
-def submission_find(*, tenant_id: str, submission_id: str, shard_count: int, now: datetime | None = None) -> Submission | None:
-    """The tenant's submission from whichever shard holds it, or None (unknown, expired, or
-    another tenant's)."""
-    return Submission.find(tenant_id, submission_id, shard_count=shard_count, now=now)
+def submission_find(*, tenant_id: str, submission_id: str, shard_count: int, now: datetime | None = None,
+                    site_ids=None) -> Submission | None:
+    """The tenant's submission from whichever shard holds it, or None (unknown, expired,
+    another tenant's, or outside `site_ids` when a site scope is given)."""
+    return Submission.find(tenant_id, submission_id, shard_count=shard_count, now=now, site_ids=site_ids)
+
+
+def submission_iter_by_email(*, tenant: Tenant, email: str, page_size: int = 100) -> Iterator[Submission]:
+    """Every submission (all sites the user may see, spam included) whose submitter address is
+    `email` (normalised), newest first: one EmailIndex query, the items read in batches."""
+    filters = SubmissionFilters(email=email, spam=SPAM_ALL)
+    (query,) = _sources(tenant, filters, utcnow()).values()
+    yield from _hydrated(tenant, query(page_size=page_size))

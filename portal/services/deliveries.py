@@ -17,7 +17,7 @@ from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit, NotFound, ServiceError
 from portal.selectors.destinations import destination_deliveries
 from portal.services.audit import audit_record
-from portal.services.delivery_plan import plan_deliveries
+from portal.services.delivery_plan import destination_routes, plan_deliveries
 
 MAX_BULK_WINDOW = timedelta(days=14)
 
@@ -25,6 +25,17 @@ MAX_BULK_WINDOW = timedelta(days=14)
 class DeliveryBusy(ServiceError):
     def __init__(self):
         super().__init__("This delivery is being sent right now. Wait a minute and look again.")
+
+
+class NotRouted(ServiceError):
+    def __init__(self, destination: Destination):
+        super().__init__(f"{destination.name} does not take submissions of this site or form (see its routing).")
+
+
+def _require_route(destination: Destination, submission: Submission) -> None:
+    """Re-sending follows the routing the destination has now, like a new submission would."""
+    if not destination_routes(destination, site_id=submission.siteId, form_id=submission.formId):
+        raise NotRouted(destination)
 
 
 def _delivery_get(*, tenant_id: str, submission_id: str, destination_id: str) -> Delivery:
@@ -49,6 +60,7 @@ def delivery_retry_now(*, tenant: Tenant, actor: str, submission: Submission, de
     delivery = _delivery_get(tenant_id=tenant.id, submission_id=submission.id, destination_id=destination.id)
     if not destination.enabled:
         raise ServiceError("This destination is disabled. Enable it first.")
+    _require_route(destination, submission)
     outcome = _attempt_now(delivery, clock=clock)
     audit_record(tenant_id=tenant.id, actor=actor, action="delivery.retry", target_type="delivery",
                  target_id=f"{submission.id}/{destination.id}", detail=outcome.status)
@@ -61,11 +73,12 @@ def delivery_resend(*, tenant: Tenant, actor: str, submission: Submission, desti
     tenant_id = tenant.id
     if not destination.enabled:
         raise ServiceError("This destination is disabled. Enable it first.")
+    _require_route(destination, submission)
     delivery = Delivery.in_tenant(tenant_id).get_or_none(Delivery.partition_for(submission.id),
                                                          Delivery.sort_for(destination.id))
     if delivery is None:
         (delivery,) = plan_deliveries(tenant_id=tenant_id, submission_id=submission.id, form_id=submission.formId,
-                                      destinations=[destination])
+                                      destinations=[destination], site_id=submission.siteId)
         delivery.nextTrigger = MANUAL
         delivery.save(condition=Delivery.sk.does_not_exist())
         worker_id = "portal:" + worker_id_new()
@@ -97,6 +110,8 @@ def deliveries_bulk_retry(*, tenant: Tenant, actor: str, destination: Destinatio
         fresh = Delivery.in_tenant(tenant_id).get_or_none(delivery.pk, delivery.sk)
         if fresh is None or fresh.status != DeliveryStatus.FAILED:
             continue
+        if not _still_routed(tenant, destination, fresh):
+            continue  # the destination's routing no longer takes this submission
         fresh.status, fresh.nextAttemptAt, fresh.scheduleStep = DeliveryStatus.PENDING, now, 0
         fresh.nextTrigger, fresh.updatedAt = MANUAL, now
         fresh.leaseOwner = fresh.leaseExpiresAt = None
@@ -110,6 +125,14 @@ def deliveries_bulk_retry(*, tenant: Tenant, actor: str, destination: Destinatio
                  target_id=destination_id, detail=f"{queued} failed deliveries from {since:%Y-%m-%d %H:%M} "
                                                   f"to {until:%Y-%m-%d %H:%M} UTC queued")
     return queued
+
+
+def _still_routed(tenant: Tenant, destination: Destination, delivery: Delivery) -> bool:
+    site_id = delivery.siteId
+    if site_id is None and destination.siteIds:  # a row from before rows carried their site
+        submission = Submission.find(tenant.id, delivery.submissionId, shard_count=tenant.shardCount)
+        site_id = submission.siteId if submission is not None else None
+    return destination_routes(destination, site_id=site_id, form_id=delivery.formId)
 
 
 def destination_send_test(*, tenant: Tenant, actor: str, destination: Destination, clock=utcnow) -> DeliveryAttempt:

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from portal.crypto import field_decrypt, field_encrypt
+from portal.delivery.email_message import subject_template_problem
 from portal.delivery.sender import AddressRefused, url_target
 from portal.delivery.signing import secret_generate
 from portal.dynamo.base import new_id, save_versioned, utcnow
@@ -17,6 +18,7 @@ from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit, FieldErrors, ServiceError
 from portal.selectors.destinations import destination_list
 from portal.selectors.plans import plan_quotas
+from portal.selectors.sites import site_list
 from portal.services.audit import audit_record
 
 ROTATION_OVERLAP = timedelta(hours=24)
@@ -42,16 +44,20 @@ def destination_public_dict(destination: Destination) -> dict:
         "id": destination.id, "name": destination.name, "type": destination.type, "url": destination.url,
         "headerNames": sorted((destination.headers or {}).keys()), "recipients": list(destination.recipients or []),
         "formIds": list(destination.formIds or []), "enabled": destination.enabled, "active": destination.active,
-        "rateLimit": destination.rateLimit,
+        "rateLimit": destination.rateLimit, "siteIds": list(destination.siteIds or []),
+        "subjectTemplate": destination.subjectTemplate,
     }
 
 
 def destination_settings_clean(*, type: str, url: str | None, headers: dict[str, str] | None,
                                recipients: list[str] | None, form_ids: list[str] | None,
-                               rate_limit: float | None = None) -> dict:
-    """Validate a destination's settings; InvalidDestination names each bad field."""
+                               rate_limit: float | None = None, site_ids: list[str] | None = None,
+                               subject_template: str | None = None, tenant: Tenant | None = None) -> dict:
+    """Validate a destination's settings; InvalidDestination names each bad field. Chosen
+    sites must be the tenant's own live sites."""
     errors: dict[str, str] = {}
-    clean: dict = {"type": type, "url": None, "headers": {}, "recipients": [], "formIds": [], "rateLimit": None}
+    clean: dict = {"type": type, "url": None, "headers": {}, "recipients": [], "formIds": [], "rateLimit": None,
+                   "siteIds": [], "subjectTemplate": None}
     if type not in (WEBHOOK, EMAIL):
         errors["type"] = "Choose a webhook or an e-mail destination."
     elif type == WEBHOOK:
@@ -93,6 +99,17 @@ def destination_settings_clean(*, type: str, url: str | None, headers: dict[str,
             except ValidationError:
                 errors["recipients"] = f"{address} is not a valid e-mail address."
         clean["recipients"] = list(dict.fromkeys(recipients))
+        subject_template = (subject_template or "").strip()
+        problem = subject_template_problem(subject_template) if subject_template else None
+        if problem:
+            errors["subject_template"] = problem
+        clean["subjectTemplate"] = subject_template or None
+    site_ids = list(dict.fromkeys(s.strip() for s in (site_ids or []) if s.strip()))
+    if site_ids:
+        own = {site.id for site in site_list(tenant_id=tenant.id)} if tenant is not None else set()
+        if not set(site_ids) <= own:
+            errors["site_ids"] = "Choose among your sites."
+    clean["siteIds"] = site_ids
     form_ids = [f.strip() for f in (form_ids or []) if f.strip()]
     for form_id in form_ids:
         if not FORM_ID.match(form_id):
@@ -109,10 +126,12 @@ def destination_settings_clean(*, type: str, url: str | None, headers: dict[str,
 
 def destination_create(*, tenant: Tenant, actor: str, name: str, type: str, url: str | None = None,
                        headers: dict[str, str] | None = None, recipients: list[str] | None = None,
-                       form_ids: list[str] | None = None, rate_limit: float | None = None) -> Destination:
+                       form_ids: list[str] | None = None, rate_limit: float | None = None,
+                       site_ids: list[str] | None = None, subject_template: str | None = None) -> Destination:
     """A new destination with a fresh signing secret (encrypted at rest)."""
     values = destination_settings_clean(type=type, url=url, headers=headers, recipients=recipients, form_ids=form_ids,
-                                        rate_limit=rate_limit)
+                                        rate_limit=rate_limit, site_ids=site_ids, subject_template=subject_template,
+                                        tenant=tenant)
     limit = plan_quotas(tenant=tenant).max_destinations
     if len(destination_list(tenant_id=tenant.id)) >= limit:
         raise PlanLimitReached(f"Your plan allows {limit} destination{'s' if limit != 1 else ''}. "
@@ -144,9 +163,11 @@ def _change(destination: Destination, *, tenant: Tenant, actor: str, action: str
 def destination_update(*, tenant: Tenant, actor: str, destination: Destination, version: int | None, name: str,
                        type: str, url: str | None = None, headers: dict[str, str] | None = None,
                        recipients: list[str] | None = None, form_ids: list[str] | None = None,
-                       rate_limit: float | None = None) -> Destination:
+                       rate_limit: float | None = None, site_ids: list[str] | None = None,
+                       subject_template: str | None = None) -> Destination:
     values = destination_settings_clean(type=type, url=url, headers=headers, recipients=recipients, form_ids=form_ids,
-                                        rate_limit=rate_limit)
+                                        rate_limit=rate_limit, site_ids=site_ids, subject_template=subject_template,
+                                        tenant=tenant)
     return _change(destination, tenant=tenant, actor=actor, action="destination.update", version=version,
                    name=name.strip(), **values)
 

@@ -27,7 +27,7 @@ from ulid import ULID
 from portal.dynamo.base import TransactionCancelled, utcnow
 from portal.dynamo.submissions import StoredFile
 from portal.dynamo.tenants import Tenant
-from portal.selectors.files import file_storage
+from portal.selectors.files import BRAND_FOLDER, file_storage
 from portal.selectors.plans import plan_quotas, usage_month
 from portal.selectors.submissions import submission_find
 from portal.selectors.tenants import tenant_get_or_none
@@ -317,6 +317,8 @@ def files_sweep(*, now: datetime | None = None, grace_seconds: int | None = None
     cutoff = now - timedelta(seconds=grace)
     storage, report = file_storage(), SweepReport()
     for tenant_id in _listdir(storage, "")[0]:
+        if tenant_id == BRAND_FOLDER:
+            continue  # agency logos, not submission bytes
         tenant = tenant_get_or_none(tenant_id=tenant_id)
         for submission_id in _listdir(storage, tenant_id)[0]:
             try:

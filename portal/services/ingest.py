@@ -26,6 +26,7 @@ from portal.selectors.plans import plan_quotas, usage_month
 from portal.services import ingest_cache
 from portal.services.delivery_plan import destinations_for_form, plan_deliveries, tenant_destinations
 from portal.services.ingest_counters import counted_form, first_today, spam_slot
+from portal.text import submitter_email
 
 # Form ids become part of index keys and URLs: a short, plain alphabet.
 FORM_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
@@ -183,22 +184,26 @@ def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict,
         id=submission_id or str(ULID.from_datetime(now)), siteId=site_id, formId=form_id, receivedAt=now, spam=spam,
         ttl=now + timedelta(days=retention_days), countedForm=form_key if form_key != form_id else None,
     )
+    email = submitter_email(fields)  # the sparse EmailIndex: privacy requests, search by address
+    submission.emailKey = Submission.email_key_for(tenant.id, email) if email else None
     submission.set_payload(fields=fields, meta=meta)
     submission.files = list(files) if files else None
     submission.assign_shard(tenant.shardCount)
     # Spam is stored for review but never forwarded.
     deliveries = [] if spam else plan_deliveries(
-        tenant_id=tenant.id, submission_id=submission.id, form_id=form_id,
-        destinations=destinations_for_form(tenant_id=tenant.id, form_id=form_id, destinations=ingest_cache.cached(
+        tenant_id=tenant.id, submission_id=submission.id, form_id=form_id, site_id=site_id,
+        destinations=destinations_for_form(tenant_id=tenant.id, form_id=form_id, site_id=site_id,
+                                           destinations=ingest_cache.cached(
             ingest_cache.destinations, tenant.id, lambda: tenant_destinations(tenant_id=tenant.id))))
     if not deliveries:
         submission.deliveryStatus = DeliveryStatus.NO_DESTINATION  # "pending" would wait for nothing
     actions = [submission.put_action()] + [delivery_ingest_put_action(row) for row in deliveries]
+    # Counted per site too (the same item, no extra write): the sites page's usage per site.
     actions.append(counter_update_action(
-        tenant_id=tenant.id, at=now, shard=submission.shard, form_key=None if spam else form_key,
-        counts=submission_counts(hour=now.hour, spam=spam, files=len(files or ()),
-                                 file_bytes=sum(int(f.size) for f in files or ()))))
-    if not spam and first_today(tenant_id=tenant.id, now=now, shard=submission.shard):
+        tenant_id=tenant.id, at=now, shard=submission.shard, form_key=None if spam else form_key, site_id=site_id,
+        counts=submission_counts(hour=now.hour, spam=spam, stored_bytes=submission.stored_payload_bytes(),
+                                 files=len(files or ()), file_bytes=sum(int(f.size) for f in files or ()))))
+    if (not spam or site_id) and first_today(tenant_id=tenant.id, now=now, shard=submission.shard):
         actions.append(counter_update_action(tenant_id=tenant.id, at=now, shard=submission.shard, counts={}))
     idempotency_index = None
     if digest:

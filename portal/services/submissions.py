@@ -26,7 +26,7 @@ def submission_mark_spam(*, tenant: Tenant, actor: str, submission: Submission, 
     if submission.spam == spam:
         return submission
     where = dict(tenant_id=tenant.id, at=submission.receivedAt, shard=submission.shard,
-                 form_key=submission.counted_form)
+                 form_key=submission.counted_form, site_id=submission.siteId)
     try:
         transact([submission.spam_update_action(spam),
                   submission_counter_action(**where, spam=submission.spam, sign=-1),

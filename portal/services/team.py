@@ -15,8 +15,9 @@ from django.urls import reverse
 from portal.dynamo.base import save_versioned
 from portal.dynamo.tenants import Tenant
 from portal.dynamo.users import MEMBER, OWNER, PortalUser
-from portal.errors import NotFound, ServiceError
-from portal.permissions import ASSIGNABLE_ROLES, MANAGE_TEAM, ROLE_LABELS, user_can
+from portal.errors import FieldErrors, NotFound, ServiceError
+from portal.permissions import ASSIGNABLE_ROLES, MANAGE_TEAM, ROLE_LABELS, SITE_SCOPED_ROLES, user_can
+from portal.selectors.sites import site_list
 from portal.services.audit import audit_record
 from portal.services.tenants import INVITATION_MAX_AGE, invitation_token
 from portal.services.users import UserEmailTaken, portal_user_create
@@ -46,15 +47,37 @@ def team_invite_send(*, tenant: Tenant, user: PortalUser, inviter: PortalUser) -
     )
 
 
-def team_invite(*, tenant: Tenant, actor: PortalUser, email: str, name: str = "") -> PortalUser:
-    """Create a MEMBER user with no usable password and e-mail them a set-password link.
-    An e-mail address any user already has raises UserEmailTaken and writes nothing."""
+class ClientSitesRequired(FieldErrors):
+    def __init__(self):
+        super().__init__("Choose at least one of your sites for a client.", field="site_ids")
+
+
+def _client_sites(*, tenant: Tenant, role: str, site_ids) -> list[str]:
+    """The sites a site-scoped role gets: at least one, all the tenant's live sites. Other
+    roles see every site: their list is empty."""
+    if role not in SITE_SCOPED_ROLES:
+        return []
+    chosen = list(dict.fromkeys(site_ids or ()))
+    own = {site.id for site in site_list(tenant_id=tenant.id)}
+    if not chosen or not set(chosen) <= own:
+        raise ClientSitesRequired()
+    return chosen
+
+
+def team_invite(*, tenant: Tenant, actor: PortalUser, email: str, name: str = "", role: str = MEMBER,
+                site_ids=()) -> PortalUser:
+    """Create a user (a MEMBER unless told; a CLIENT with the sites it may see) with no usable
+    password and e-mail them a set-password link. An e-mail address any user already has
+    raises UserEmailTaken and writes nothing."""
     _require_team_manager(actor)
-    member = portal_user_create(tenant_id=tenant.id, email=email, password=None, role=MEMBER,
-                                actor=actor.email, name=name.strip(), reclaim_inactive=True)
+    if role not in ASSIGNABLE_ROLES:
+        raise TeamRefused("Choose admin, member or client.")
+    sites = _client_sites(tenant=tenant, role=role, site_ids=site_ids)
+    member = portal_user_create(tenant_id=tenant.id, email=email, password=None, role=role,
+                                actor=actor.email, name=name.strip(), reclaim_inactive=True, site_ids=sites)
     team_invite_send(tenant=tenant, user=member, inviter=actor)
     audit_record(tenant_id=tenant.id, actor=actor.email, action="user.invite", target_type="user",
-                 target_id=member.email, after={"email": member.email, "role": member.role})
+                 target_id=member.email, after={"email": member.email, "role": member.role, "siteIds": sites})
     return member
 
 
@@ -101,22 +124,26 @@ def team_remove(*, tenant: Tenant, actor: PortalUser, user_id: str) -> PortalUse
     return member
 
 
-def team_role_change(*, tenant: Tenant, actor: PortalUser, user_id: str, role: str) -> PortalUser:
-    """Give a teammate another role (admin or member). The owner's role never changes here;
-    another tenant's user id is NotFound."""
+def team_role_change(*, tenant: Tenant, actor: PortalUser, user_id: str, role: str, site_ids=None) -> PortalUser:
+    """Give a teammate another role (admin, member, or client with its sites). The owner's
+    role never changes here; another tenant's user id is NotFound. A client keeps its sites
+    unless new ones are given."""
     _require_team_manager(actor)
     if role not in ASSIGNABLE_ROLES:
-        raise TeamRefused("Choose admin or member.")
+        raise TeamRefused("Choose admin, member or client.")
     member = _member_by_id(tenant_id=tenant.id, user_id=user_id)
     if member.role == OWNER:
         raise TeamRefused("The account owner's role cannot be changed.")
-    before = member.role
-    if before != role:
-        member.role = role
+    before = {"role": member.role, "siteIds": list(member.siteIds or [])}
+    keep = member.siteIds if member.role == role and not site_ids else site_ids
+    sites = _client_sites(tenant=tenant, role=role, site_ids=keep)
+    after = {"role": role, "siteIds": sites}
+    if before != after:
+        member.role, member.siteIds = role, sites
         member.touch(actor.email)
         save_versioned(member)
         audit_record(tenant_id=tenant.id, actor=actor.email, action="user.role_change", target_type="user",
-                     target_id=member.email, before={"role": before}, after={"role": role})
+                     target_id=member.email, before=before, after=after)
     return member
 
 

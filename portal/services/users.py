@@ -15,21 +15,22 @@ class UserEmailTaken(FieldErrors):
 
 
 def portal_user_build(*, tenant_id: str, email: str, password: str | None, role: str = MEMBER,
-                      actor: str, name: str = "") -> PortalUser:
+                      actor: str, name: str = "", site_ids=()) -> PortalUser:
     """An unsaved user (for transactions); password None means invited, no usable password."""
     user = PortalUser.in_tenant(tenant_id).new(
         id=new_id(), email=email.strip().lower(), name=name, role=role, lastUpdatedBy=actor,
-        passwordHash=make_password(password) if password else "!",
+        passwordHash=make_password(password) if password else "!", siteIds=list(site_ids),
     )
     user.sync_index_keys()
     return user
 
 
 def portal_user_create(*, tenant_id: str, email: str, password: str | None, role: str = MEMBER,
-                       actor: str, name: str = "", reclaim_inactive: bool = False) -> PortalUser:
+                       actor: str, name: str = "", reclaim_inactive: bool = False, site_ids=()) -> PortalUser:
     """A new user; UserEmailTaken when any user has the address. With reclaim_inactive, a
     deactivated user's item (a removed member) is replaced, so the address is free again."""
-    user = portal_user_build(tenant_id=tenant_id, email=email, password=password, role=role, actor=actor, name=name)
+    user = portal_user_build(tenant_id=tenant_id, email=email, password=password, role=role, actor=actor, name=name,
+                             site_ids=site_ids)
     condition = PortalUser.pk.does_not_exist()
     previous = PortalUser.lookup_for_login(user.email) if reclaim_inactive else None
     if previous is not None and not previous.active:

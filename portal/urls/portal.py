@@ -2,6 +2,7 @@
 from django.urls import path
 
 from portal.urls.account import urlpatterns as account_patterns
+from portal.urls.agency import urlpatterns as agency_patterns
 from portal.urls.destinations import urlpatterns as destination_patterns
 from portal.urls.public import urlpatterns as public_patterns
 from portal.views.ingest import endpoints as ingest
@@ -43,4 +44,4 @@ urlpatterns = [
 ]
 
 # Destinations and deliveries, public signup pages, the tenant's account pages.
-urlpatterns += destination_patterns + public_patterns + account_patterns
+urlpatterns += destination_patterns + public_patterns + account_patterns + agency_patterns

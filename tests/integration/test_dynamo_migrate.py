@@ -86,7 +86,8 @@ def test_every_table_of_the_design_exists_with_its_indexes(ddb):
         "products": {"ProductActiveIndex", "ActiveIndex"},
         "campaigns": {"CampaignActiveIndex", "CampaignProductIndex", "ActiveIndex"},
         "orders": set(), "users": {"TenantUsersIndex"}, "sites": {"TenantSitesIndex", "SiteIdIndex"},
-        "api_keys": {"TenantKeysIndex"}, "submissions": {"FormIndex", "StatusIndex"}, "destinations": set(),
+        "api_keys": {"TenantKeysIndex"}, "destinations": set(),
+        "submissions": {"FormIndex", "StatusIndex", "EmailIndex"},
         "deliveries": {"DueIndex", "DestinationIndex"}, "metrics": {"GSI1"},
         "audit": set(), "sessions": set(),
     }

@@ -13,6 +13,7 @@ from portal.selectors.destinations import destination_list
 from portal.services.destinations import destination_secret_reveal
 from tests.factories.accounts import PASSWORD, make_product, make_tenant
 from tests.factories.delivery import Receiver, make_destination, make_submission_with_deliveries
+from tests.factories.ingest import make_site, make_submission
 
 
 def _client(user) -> Client:
@@ -29,9 +30,13 @@ def _messages(response) -> str:
 def test_create_a_webhook_destination_through_the_form(ddb):
     tenant, user = make_tenant()
     client = _client(user)
+    # Forms are chosen among those seen on the tenant's sites (issue 15: choices, not free text).
+    site = make_site(tenant)
+    for form_id in ("contact", "quote"):
+        make_submission(tenant, site_id=site.id, form_id=form_id)
     response = client.post("/destinations/new/", {
         "name": "CRM", "type": "WEBHOOK", "url": "https://crm.example.com/hook",
-        "headers": "Authorization: Bearer abc\nX-Source: forms", "form_ids": "contact, quote",
+        "headers": "Authorization: Bearer abc\nX-Source: forms", "form_ids": ["contact", "quote"],
     })
     (created,) = destination_list(tenant_id=tenant.id)
     assert response.status_code == 302 and response["Location"] == f"/destinations/{created.id}/"

@@ -20,7 +20,9 @@ from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, RequestFactory
 
-from portal.delivery.payloads import event_email, submission_event
+from portal.delivery.email_message import notification_email
+from portal.delivery.payloads import submission_event
+from portal.dynamo.destinations import Destination
 from portal.dynamo.base import utcnow
 from portal.selectors.access import access_submission
 from portal.selectors.files import file_link
@@ -335,7 +337,8 @@ def test_email_attaches_files_up_to_the_total_and_links_the_rest(ddb, uploads, s
     sub = _post(raw, {"form_id": "f", "fields[a]": "b", "files[]": [SimpleUploadedFile("first.pdf", PDF),
                                                                      SimpleUploadedFile("second.png", PNG)]}).json()["id"]
     event = submission_event(access_submission(tenant=tenant, submission_id=sub))
-    message = event_email(event=event, recipients=["x@example.com"], destination_name="Inbox")
+    message = notification_email(event=event, tenant=tenant, destination=Destination(
+        tenantId=tenant.id, name="Inbox", recipients=["x@example.com"]))
     assert [(name, content) for name, content, _type in message.attachments] == [("first.pdf", PDF)]
     assert "second.png" in message.body and event["data"]["files"][1]["url"] in message.body
     assert "first.pdf (attached)" in message.body

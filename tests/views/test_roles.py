@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from portal import permissions as perm
 from portal.dynamo.users import ADMIN, MEMBER, OWNER, PortalUser
+from portal.services.privacy import privacy_erase_request
 from portal.services.team import TeamPermissionDenied, TeamRefused, team_invite, team_role_change
 from portal.services.tenants import invitation_accept, invitation_token
 from tests.factories.accounts import PASSWORD, make_tenant
@@ -63,8 +64,9 @@ def test_walk_every_tenant_url_with_each_role(ddb):
     key, _raw = make_key(tenant, site)
     destination = make_destination(tenant, owner)
     submission_id = make_submission(tenant, site_id=site.id)
+    job = privacy_erase_request(tenant=tenant, actor=owner.email, email="a@example.com")
     ids = {"site_id": site.id, "key_id": key.id, "destination_id": destination.id, "submission_id": submission_id,
-           "user_id": spare.id, "file_index": "0"}
+           "user_id": spare.id, "file_index": "0", "job_id": job.id}
     checked = 0
     # Members first: what they are refused must still exist when the owner's turn deletes it.
     for user in (member, admin, owner):

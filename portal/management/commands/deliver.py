@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.delivery import worker
+from portal.services.privacy import privacy_jobs_loop, privacy_jobs_run
 
 
 class Command(BaseCommand):
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             self.serve_metrics(metrics_port, metrics_addr)
         if once:
             done = worker.run_once(concurrency=concurrency)
+            privacy_jobs_run()
             self.stdout.write(f"{done} attempt(s) made.")
             return
         stop = threading.Event()
@@ -44,6 +46,8 @@ class Command(BaseCommand):
         if not no_sweep and settings.FILES_SWEEP_INTERVAL_SECONDS > 0:
             threading.Thread(target=sweep_files_periodically, args=(stop, settings.FILES_SWEEP_INTERVAL_SECONDS),
                              name="files-sweeper", daemon=True).start()
+        # Privacy erase jobs share the worker process (a thread of their own; they are rare).
+        threading.Thread(target=privacy_jobs_loop, kwargs={"stop": stop}, name="privacy-jobs", daemon=True).start()
         worker.run_forever(stop=stop, poll_seconds=poll, concurrency=concurrency)
 
     def serve_metrics(self, port: int, addr: str) -> None:

@@ -36,7 +36,7 @@ def logout_view(request):
     return redirect("portal:login")
 
 
-@permission_required(perm.VIEW)
+@permission_required(perm.OWN_PASSWORD, read=perm.OWN_PASSWORD)
 def password_change_view(request):
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -5,23 +5,26 @@ from django.views.decorators.http import require_POST
 
 from portal import permissions as perm
 from portal.decorators import permission_required
+from portal.permissions import user_can
 from portal.errors import NotFound
 from portal.forms.destinations import ResendForm
 from portal.selectors.access import access_destination, access_submission
 from portal.selectors.deliveries import delivery_timeline
 from portal.selectors.destinations import destination_list
 from portal.services import deliveries as services
+from portal.services.delivery_plan import destination_routes
 from portal.views.refusals import refusals_as_messages
 
 
-@permission_required(perm.VIEW)
+@permission_required(perm.VIEW_SUBMISSIONS, read=perm.VIEW_SUBMISSIONS)
 def submission_deliveries(request, submission_id):
     submission = access_submission(tenant=request.tenant, submission_id=submission_id)
-    destinations = [d for d in destination_list(tenant_id=request.tenant.id) if d.enabled]
+    destinations = [d for d in destination_list(tenant_id=request.tenant.id)
+                    if d.enabled and destination_routes(d, site_id=submission.siteId, form_id=submission.formId)]
     return render(request, "portal/deliveries/submission.html", {
         "submission": submission,
         "timeline": delivery_timeline(tenant_id=request.tenant.id, submission_id=submission.id),
-        "resend_form": ResendForm(destinations=destinations),
+        "resend_form": ResendForm(destinations=destinations), "can_retry": user_can(request.portal_user, perm.RETRY),
     })
 
 

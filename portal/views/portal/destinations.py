@@ -13,7 +13,9 @@ from portal.dynamo.delivery_status import DeliveryStatus
 from portal.forms.destinations import BulkRetryForm, DestinationForm
 from portal.selectors import destinations as selectors
 from portal.selectors.access import access_destination
+from portal.selectors.metrics import site_forms_seen
 from portal.selectors.plans import plan_quotas
+from portal.selectors.sites import site_list
 from portal.services import deliveries as delivery_services
 from portal.services import destinations as services
 from portal.services import inspector
@@ -28,9 +30,15 @@ def destination_list(request):
                   {"destinations": items, "limit": limit, "can_add": len(items) < limit})
 
 
+def _routing_choices(request, destination=None) -> dict:
+    """The destination form's choices: the tenant's sites and the forms seen on them."""
+    return {"sites": site_list(tenant_id=request.tenant.id), "forms_by_site": site_forms_seen(tenant=request.tenant),
+            "destination": destination}
+
+
 @permission_required(perm.MANAGE_DESTINATIONS, read=perm.MANAGE_DESTINATIONS)
 def destination_create(request):
-    form = DestinationForm(request.POST or None)
+    form = DestinationForm(request.POST or None, **_routing_choices(request))
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         with refusals_on_form(form):
@@ -53,6 +61,8 @@ def destination_detail(request, destination_id):
     return render(request, "portal/destinations/detail.html", {
         "destination": destination, "attempts": attempts, "page": attempts, "outcome": outcome or "",
         "failed": failed, "bulk_form": bulk_form, "breaker": selectors.destination_breaker(destination=destination),
+        "routing_sites": [site.domain for site in site_list(tenant_id=request.tenant.id)
+                          if site.id in (destination.siteIds or [])],
         "to_inspector": inspector.inspector_enabled() and inspector.is_inspector_url(tenant_id=request.tenant.id,
                                                                                       url=destination.url),
     })
@@ -61,7 +71,8 @@ def destination_detail(request, destination_id):
 @permission_required(perm.MANAGE_DESTINATIONS, read=perm.MANAGE_DESTINATIONS)
 def destination_edit(request, destination_id):
     destination = access_destination(tenant=request.tenant, destination_id=destination_id)
-    form = DestinationForm(request.POST or None, initial=DestinationForm.initial_for(destination))
+    form = DestinationForm(request.POST or None, initial=DestinationForm.initial_for(destination),
+                           **_routing_choices(request, destination))
     if request.method == "POST" and form.is_valid():
         with refusals_on_form(form):
             services.destination_update(tenant=request.tenant, actor=request.portal_user.email,

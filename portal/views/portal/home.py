@@ -7,7 +7,7 @@ from portal.selectors.metrics import dashboard_summary
 from portal.services.inspector import inspector_enabled
 
 
-@permission_required(perm.VIEW)
+@permission_required(perm.VIEW_SUBMISSIONS, read=perm.VIEW_SUBMISSIONS)
 def home(request):
     """The dashboard: 30 days of counters from the metrics table."""
     summary = dashboard_summary(tenant=request.tenant)

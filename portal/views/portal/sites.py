@@ -8,6 +8,7 @@ from portal import permissions as perm
 from portal.decorators import permission_required
 from portal.forms.sites import ApiKeyForm, SiteForm
 from portal.selectors.access import access_site
+from portal.selectors.metrics import site_usage_month
 from portal.selectors.plans import plan_quotas
 from portal.selectors.sites import api_key_list, site_list
 from portal.services import domain_verification
@@ -26,8 +27,10 @@ def site_index(request):
                                       "verify the domain below to accept browser forms too.")
             return redirect("portal:site_detail", site_id=site.id)
     sites = site_list(tenant_id=request.tenant.id)
+    usage = site_usage_month(tenant=request.tenant)
     return render(request, "portal/sites/index.html", {
-        "form": form, "sites": sites, "max_sites": plan_quotas(tenant=request.tenant).max_sites})
+        "form": form, "sites": sites, "max_sites": plan_quotas(tenant=request.tenant).max_sites,
+        "rows": [(site, usage.get(site.id)) for site in sites]})
 
 
 @permission_required(perm.MANAGE_SITES)

@@ -14,14 +14,20 @@ from portal.errors import NotFound
 from portal.selectors.exports import csv_rows, jsonl_lines
 from portal.selectors.files import file_link, submission_files
 from portal.selectors.pagination import BadCursor
+from portal.selectors.sites import visible_sites
 from portal.selectors.submissions import submission_iter, submission_list
 from portal.services.submissions import submission_delete, submission_mark_spam
 from portal.views.refusals import refusals_as_messages
 
 
-@permission_required(perm.VIEW)
+def _filter_form(request, sites=None) -> SubmissionFilterForm:
+    return SubmissionFilterForm(request.GET, sites=visible_sites(tenant=request.tenant) if sites is None else sites)
+
+
+@permission_required(perm.VIEW_SUBMISSIONS, read=perm.VIEW_SUBMISSIONS)
 def submission_index(request):
-    form = SubmissionFilterForm(request.GET)
+    sites = visible_sites(tenant=request.tenant)
+    form = _filter_form(request, sites)
     filters = form.filters()
     page_size = int(getattr(request.portal_user.preferences, "pageSize", 25) or 25)
     # Unlike other lists, a bad cursor here answers 400 in place (the filters stay in the form)
@@ -34,10 +40,11 @@ def submission_index(request):
         page, bad_cursor = None, str(error)
     return render(request, "portal/submissions/index.html", {
         "form": form, "page": page, "bad_cursor": bad_cursor, "filters": filters,
+        "site_domains": {site.id: site.domain for site in sites},
         "filter_query": page.first_query if page else ""}, status=400 if bad_cursor else 200)
 
 
-@permission_required(perm.VIEW)
+@permission_required(perm.VIEW_SUBMISSIONS, read=perm.VIEW_SUBMISSIONS)
 def submission_detail(request, submission_id):
     submission = access_submission(tenant=request.tenant, submission_id=submission_id)
     return render(request, "portal/submissions/detail.html", {
@@ -81,7 +88,7 @@ def submission_delete_view(request, submission_id):
 
 
 def _export(request, rows, *, content_type: str, extension: str):
-    filters = SubmissionFilterForm(request.GET).filters()
+    filters = _filter_form(request).filters()
     items = submission_iter(tenant=request.tenant, filters=filters)
     response = StreamingHttpResponse(rows(items), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="submissions.{extension}"'
