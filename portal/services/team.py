@@ -81,13 +81,14 @@ def team_invite(*, tenant: Tenant, actor: PortalUser, email: str, name: str = ""
     return member
 
 
-def team_invite_request(*, tenant: Tenant, actor: PortalUser, email: str, name: str = "") -> str:
+def team_invite_request(*, tenant: Tenant, actor: PortalUser, email: str, name: str = "", role: str = MEMBER,
+                        site_ids=()) -> str:
     """The team page's invitation: the same answer (the address, "invitation sent") whether or
     not the address belongs to another tenant's account, so the page never reveals one. That
     address's owner gets an e-mail saying so instead, and nothing is written. An address already
     on this team is still a field error (it reveals nothing new)."""
     try:
-        return team_invite(tenant=tenant, actor=actor, email=email, name=name).email
+        return team_invite(tenant=tenant, actor=actor, email=email, name=name, role=role, site_ids=site_ids).email
     except UserEmailTaken:
         existing = PortalUser.lookup_for_login(email.strip().lower())
         if existing is None or existing.tenantId == tenant.id:
