@@ -14,13 +14,15 @@ from typing import Callable
 from django.conf import settings
 
 from portal.delivery.attempt import Clock, PassCache, attempt_claimed
-from portal.delivery.claim import claim
-from portal.delivery.gate import Gate
+from portal.delivery.claim import claim, lease_seconds
+from portal.delivery.followups import FollowUps
+from portal.delivery.gate import OPEN, Gate, breaker_state
 from portal.dynamo.deliveries import DUE_SHARDS, Delivery
 
 log = logging.getLogger("portal.delivery")
 
 MAX_SCAN_PER_SHARD = 200  # due rows read past blocked destinations in one fetch, per shard
+MIN_FETCH = 50  # rows one fetch of the long-running worker may take (8 queries, one per shard)
 
 
 def per_destination_limit() -> int:
@@ -50,9 +52,18 @@ class Dispatcher:
         self.pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="deliver")
         self.running: dict[Future, Delivery] = {}
         self.waiting: list[Delivery] = []  # fetched, not started yet
-        self.cache = PassCache()
+        self.followups = FollowUps(buffered=True)
+        self.cache = PassCache(followups=self.followups)
         self.made = 0
         self.fetched_at = 0.0
+        # Rows another worker holds (our claim failed) at the due time we saw: a claim leaves
+        # the due time as it is, so they stay in the due queue; not asked again until the lease
+        # they may have has run out.
+        self.leased_elsewhere: dict[tuple[str, str, object], float] = {}
+
+    def new_cache(self) -> None:
+        """Tenants and destinations are read again from now on (the buffered follow-ups stay)."""
+        self.cache = PassCache(followups=self.followups)
 
     def _busy(self) -> set[tuple[str, str]]:
         return {(row.pk, row.sk) for row in [*self.running.values(), *self.waiting]}
@@ -60,24 +71,31 @@ class Dispatcher:
     def fetch(self, *, want: int | None = None) -> int:
         """Read due rows into the waiting list, skipping rows already held and rows of
         destinations that already have their share (reading past them, within a bound)."""
-        want = want or self.concurrency * 4
+        want = want or max(self.concurrency * 4, MIN_FETCH)
         # Rows held since the last fetch (breaker, rate) give up their place in the buffer.
         self.waiting = [row for row in self.waiting if self.gate.capacity(self._dest(row))]
         self.fetched_at = time.monotonic()
         busy, share = self._busy(), Counter(self.gate.in_flight)
         for row in self.waiting:
             share[row.destinationId] += 1
-        found = 0
-        now = self.clock()
+        found, fresh = 0, []
+        now, tick = self.clock(), time.monotonic()
+        self.leased_elsewhere = {k: until for k, until in self.leased_elsewhere.items() if until > tick}
         for shard in range(DUE_SHARDS):
-            for scanned, row in enumerate(Delivery.due_in_shard(shard, before=now, limit=MAX_SCAN_PER_SHARD)):
+            rows = list(Delivery.due_in_shard(shard, before=now, limit=MAX_SCAN_PER_SHARD))
+            self.cache.prefetch([r for r in rows if (r.tenantId, r.destinationId) not in self.cache.destinations])
+            for scanned, row in enumerate(rows):
                 if found >= want or scanned >= MAX_SCAN_PER_SHARD:
                     break
-                if (row.pk, row.sk) in busy or share[row.destinationId] >= self.gate.capacity(self._dest(row)):
+                if (row.pk, row.sk) in busy or (row.pk, row.sk, row.nextAttemptAt) in self.leased_elsewhere:
+                    continue
+                if share[row.destinationId] >= self._buffer_share(row, want):
                     continue  # held (breaker, rate) or at its share: it keeps its place in the queue
                 share[row.destinationId] += 1
                 self.waiting.append(row)
+                fresh.append(row)
                 found += 1
+        self.cache.prefetch(fresh)  # their submissions, in one batched read
         return found
 
     def start_ready(self) -> int:
@@ -105,7 +123,19 @@ class Dispatcher:
             self.gate.ended(row.destinationId, self._dest(row))
             if future.result() is not None:
                 self.made += 1
+            elif row.nextAttemptAt is not None:  # our claim failed: another worker holds it
+                self.leased_elsewhere[(row.pk, row.sk, row.nextAttemptAt)] = time.monotonic() + lease_seconds()
         return len(done)
+
+    def _buffer_share(self, row: Delivery, want: int) -> int:
+        """How many of a destination's rows one fetch may hold: none while it is held (breaker,
+        rate limit), else up to half the fetch (so another destination's rows get the rest;
+        start_ready keeps its in-flight share), never less than its in-flight share."""
+        destination = self._dest(row)
+        capacity = self.gate.capacity(destination)
+        if capacity == 0 or (destination is not None and breaker_state(destination) == OPEN):
+            return capacity  # a probe at a time: nothing to hold in hand
+        return max(capacity, want // 2)
 
     def _dest(self, row: Delivery):
         return self.cache.destination(row.tenantId, row.destinationId)
@@ -115,9 +145,11 @@ class Dispatcher:
         return self.concurrency - len(self.running)
 
     def close(self) -> None:
-        """Let the attempts in hand finish (their leases are ours), then stop the threads."""
+        """Let the attempts in hand finish (their leases are ours), then stop the threads and
+        write the buffered follow-ups."""
         self.pool.shutdown(wait=True)
         for future, _row in list(self.running.items()):
             if future.result() is not None:
                 self.made += 1
         self.running.clear()
+        self.followups.flush()
