@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
@@ -51,9 +52,11 @@ class PassCache:
     """Tenants and destinations read once per worker pass (the long-running worker starts a
     new cache every few seconds, so a change made meanwhile applies within that), and the
     submissions of the due rows fetched: `prefetch` reads all of them in one BatchGetItem per
-    100 keys instead of a GetItem each per delivery. Also carries the pass's FollowUps."""
+    100 keys instead of a GetItem each per delivery. Also carries the pass's FollowUps and the
+    dispatcher's send slots."""
 
-    def __init__(self, *, followups: FollowUps | None = None):
+    def __init__(self, *, followups: FollowUps | None = None, send_slot=None):
+        self.send_slot = send_slot or (lambda destination_id: nullcontext())  # the dispatcher's SendSlots
         self.tenants: dict[str, Tenant | None] = {}
         self.destinations: dict[tuple[str, str], Destination | None] = {}
         self.submissions: dict[tuple[str, str], Submission] = {}
@@ -117,7 +120,8 @@ def attempt_claimed(delivery: Delivery, *, worker_id: str, clock: Clock = utcnow
     except Exception as error:  # noqa: BLE001 - a row that cannot be prepared still gets its attempt
         result = sender.SendResult(channel=destination.type, error=f"Could not prepare the event: {error}"[:1000])
     else:
-        result = send_event(destination, event=event, msg_id=delivery.message_id, now=now)
+        with cache.send_slot(destination.id):
+            result = send_event(destination, event=event, msg_id=delivery.message_id, now=now)
     now = clock()
     attempt = attempt_new(tenant_id=delivery.tenantId, partition=Delivery.partition_for(delivery.submissionId),
                           submission_id=delivery.submissionId, destination_id=delivery.destinationId,

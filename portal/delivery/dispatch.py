@@ -2,12 +2,22 @@
 as soon as a slot frees (never waiting for a batch's slowest row), with at most
 `per_destination` attempts in flight to any one destination, so a slow or failing receiver
 holds a few slots and every other destination keeps the rest. gate.py adds the tenant's rate
-limit and the circuit breaker."""
+limit and the circuit breaker.
+
+"In flight" means sending: what a receiver sees. Around each send an attempt also claims its
+row and then records the outcome (a DynamoDB round trip each); for a healthy destination the
+dispatcher runs up to PIPELINE times as many attempts as send slots, so the next row is
+already claimed when a send ends and the outcome is written while the next send goes out
+(SendSlots keeps the sends themselves within `concurrency` and `per_destination`). A
+destination that failed lately, is rate limited or is behind an open breaker gets no such
+claim-ahead: each of its attempts is decided on fresh health."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Callable
 
@@ -16,13 +26,32 @@ from django.conf import settings
 from portal.delivery.attempt import Clock, PassCache, attempt_claimed
 from portal.delivery.claim import claim, lease_seconds
 from portal.delivery.followups import FollowUps
-from portal.delivery.gate import OPEN, Gate, breaker_state
+from portal.delivery.gate import CLOSED, OPEN, Gate, breaker_state
 from portal.dynamo.deliveries import DUE_SHARDS, Delivery
 
 log = logging.getLogger("portal.delivery")
 
 MAX_SCAN_PER_SHARD = 200  # due rows read past blocked destinations in one fetch, per shard
 MIN_FETCH = 50  # rows one fetch of the long-running worker may take (8 queries, one per shard)
+PIPELINE = 2  # attempts per send slot for a healthy destination (claim-ahead, outcome written behind)
+
+
+class SendSlots:
+    """At most `total` sends at once, and `per_destination` to any one destination."""
+
+    def __init__(self, *, total: int, per_destination: int):
+        self.all = threading.BoundedSemaphore(total)
+        self.per_destination = per_destination
+        self._each: dict[str, threading.BoundedSemaphore] = defaultdict(
+            lambda: threading.BoundedSemaphore(self.per_destination))
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def slot(self, destination_id: str):
+        with self._lock:
+            own = self._each[destination_id]
+        with own, self.all:  # always in this order: no two holders wait on each other
+            yield
 
 
 def per_destination_limit() -> int:
@@ -49,11 +78,12 @@ class Dispatcher:
         self.worker_id, self.clock, self.rand = worker_id, clock, rand
         self.concurrency = max(1, concurrency)
         self.gate = Gate(per_destination=per_destination or per_destination_limit())
-        self.pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="deliver")
+        self.slots = SendSlots(total=self.concurrency, per_destination=self.gate.per_destination)
+        self.pool = ThreadPoolExecutor(max_workers=self.concurrency * PIPELINE, thread_name_prefix="deliver")
         self.running: dict[Future, Delivery] = {}
         self.waiting: list[Delivery] = []  # fetched, not started yet
         self.followups = FollowUps(buffered=True)
-        self.cache = PassCache(followups=self.followups)
+        self.cache = PassCache(followups=self.followups, send_slot=self.slots.slot)
         self.made = 0
         self.fetched_at = 0.0
         # Rows another worker holds (our claim failed) at the due time we saw: a claim leaves
@@ -63,7 +93,7 @@ class Dispatcher:
 
     def new_cache(self) -> None:
         """Tenants and destinations are read again from now on (the buffered follow-ups stay)."""
-        self.cache = PassCache(followups=self.followups)
+        self.cache = PassCache(followups=self.followups, send_slot=self.slots.slot)
 
     def _busy(self) -> set[tuple[str, str]]:
         return {(row.pk, row.sk) for row in [*self.running.values(), *self.waiting]}
@@ -103,7 +133,7 @@ class Dispatcher:
         started, kept = 0, []
         for row in self.waiting:
             destination = self._dest(row)
-            if len(self.running) < self.concurrency and self.gate.may_start(row.destinationId, destination):
+            if len(self.running) < self.concurrency * PIPELINE and self._may_start(row, destination):
                 self.gate.started(row.destinationId, destination)
                 self.running[self.pool.submit(process, row, worker_id=self.worker_id, clock=self.clock,
                                               rand=self.rand, cache=self.cache)] = row
@@ -127,6 +157,14 @@ class Dispatcher:
                 self.leased_elsewhere[(row.pk, row.sk, row.nextAttemptAt)] = time.monotonic() + lease_seconds()
         return len(done)
 
+    def _may_start(self, row: Delivery, destination) -> bool:
+        """Under the destination's share; PIPELINE times that for a healthy one (see above)."""
+        capacity = self.gate.capacity(destination)
+        healthy = (destination is not None and capacity == self.gate.per_destination
+                   and breaker_state(destination) == CLOSED and not destination.rateLimit
+                   and not int(destination.consecutiveFailures or 0))
+        return self.gate.in_flight[row.destinationId] < (capacity * PIPELINE if healthy else capacity)
+
     def _buffer_share(self, row: Delivery, want: int) -> int:
         """How many of a destination's rows one fetch may hold: none while it is held (breaker,
         rate limit), else up to half the fetch (so another destination's rows get the rest;
@@ -142,7 +180,7 @@ class Dispatcher:
 
     @property
     def free(self) -> int:
-        return self.concurrency - len(self.running)
+        return self.concurrency * PIPELINE - len(self.running)
 
     def close(self) -> None:
         """Let the attempts in hand finish (their leases are ours), then stop the threads and

@@ -91,7 +91,10 @@ class FollowUps:
         """The status of submissions whose one row ended is that row's; a statement whose
         condition failed (deleted meanwhile, or a row was added) is recomputed from the rows."""
         changed = [(s, status, n) for s, status, n in statuses if s.deliveryStatus != status]
-        applied = execute_statements([s.sole_delivery_status_statement(status) for s, status, _ in changed])
+        if self.buffered:
+            applied = execute_statements([s.sole_delivery_status_statement(status) for s, status, _ in changed])
+        else:
+            applied = [s.sole_delivery_status_update(status) for s, status, _ in changed]
         for (submission, status, shard_count), ok in zip(changed, applied):
             if ok:
                 submission.deliveryStatus = status

@@ -7,6 +7,7 @@ import json
 import zlib
 
 from pynamodb.attributes import BinaryAttribute, BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
 from .base import TenantOwnedModel, UTCDateTimeAttribute, utcnow
@@ -158,6 +159,18 @@ class Submission(TenantOwnedModel):
         return {"Statement": f'UPDATE "{table}" {sets} WHERE pk=? AND sk=? AND attribute_exists(pk) '
                              "AND attribute_not_exists(deliveriesAdded)",
                 "Parameters": params + [{"S": self.pk}, {"S": self.sk}]}
+
+    def sole_delivery_status_update(self, status: str) -> bool:
+        """The same as sole_delivery_status_statement, as one UpdateItem now; False when its
+        condition failed."""
+        try:
+            self.update(actions=self.delivery_status_actions(status),
+                        condition=Submission.pk.exists() & Submission.deliveriesAdded.does_not_exist())
+        except UpdateError as error:
+            if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def delivery_row_added(self) -> None:
         """Note a delivery row added after ingest, before adding it: from now on the status
