@@ -278,7 +278,16 @@ def end_to_end(url: str, *, dynamo_endpoint: str) -> None:
         accepted: dict[str, float] = {}
         local = threading.local()
 
+        refused: Counter = Counter()
+
         def send(n: int) -> None:
+            try:
+                post(n)
+            except Exception as error:  # noqa: BLE001 - counted and printed
+                refused[type(error).__name__] += 1
+                local.conn = None
+
+        def post(n: int) -> None:
             if getattr(local, "conn", None) is None:
                 local.conn = http.client.HTTPConnection("127.0.0.1", web_port, timeout=30)
             body = json.dumps({"form_id": "contact", "fields": {"name": f"Ada {n}", "email": "ada@example.com",
@@ -311,21 +320,33 @@ def end_to_end(url: str, *, dynamo_endpoint: str) -> None:
             parts = key.split("_")
             if len(parts) == 3 and parts[1] in accepted:
                 latencies.append(at - accepted[parts[1]])
-        print(f"  sent in {sent_in:.1f} s; delivered {len(latencies)} of {len(accepted)} accepted")
+        print(f"  sent in {sent_in:.1f} s; delivered {len(latencies)} of {len(accepted)} accepted"
+              + (f" (not accepted: {dict(refused)})" if refused else ""))
         if latencies:
             print(f"  latency 202 -> receiver: p50 {_percentile(latencies, 50):.3f} s, "
                   f"p95 {_percentile(latencies, 95):.3f} s, max {max(latencies):.3f} s")
 
-        def worker_requests() -> float:
+        def worker_counts() -> tuple[float, float]:
+            """(DynamoDB requests, looks at the due queue) of the worker process so far."""
             text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
-            return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                       if line.startswith("formbridge_dynamodb_requests_total{"))
+            lines = text.splitlines()
+            return (sum(float(line.rsplit(" ", 1)[1]) for line in lines
+                        if line.startswith("formbridge_dynamodb_requests_total{")),
+                    sum(float(line.rsplit(" ", 1)[1]) for line in lines
+                        if line.startswith("formbridge_worker_passes_total")))
 
         time.sleep(15)  # the idle poll backs off to its longest wait
-        before, t0 = worker_requests(), time.monotonic()
+        (requests_before, looks_before), t0 = worker_counts(), time.monotonic()
         time.sleep(IDLE_SECONDS)
-        idle = (worker_requests() - before) / (time.monotonic() - t0) * 3600
-        print(f"  idle worker: {idle:,.0f} DynamoDB requests per hour (measured over {IDLE_SECONDS:.0f} s)")
+        requests_after, looks_after = worker_counts()
+        hours = (time.monotonic() - t0) / 3600
+        from portal.dynamo.deliveries import DUE_SHARDS
+
+        looks = (looks_after - looks_before) / hours
+        print(f"  idle worker: {looks:,.0f} looks at the due queue per hour x {DUE_SHARDS} Query = "
+              f"{looks * DUE_SHARDS:,.0f} DynamoDB requests per hour (counted by the worker: "
+              f"{(requests_after - requests_before) / hours:,.0f}/h over {IDLE_SECONDS:.0f} s, which includes "
+              f"the due-queue gauge of each /metrics scrape)")
     finally:
         for process in (deliver, web):
             process.terminate()

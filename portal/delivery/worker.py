@@ -113,7 +113,7 @@ def run_forever(*, stop: threading.Event, poll_seconds: float = 5.0, concurrency
                         idle.found(found)
                     started += dispatcher.start_ready()
                 if dispatcher.followups.due():
-                    dispatcher.followups.flush()
+                    dispatcher.flush_soon()
             except Exception:
                 log.exception("fetching due deliveries failed; retrying shortly")
                 started, next_look = 0, time.monotonic() + idle.found(0)
