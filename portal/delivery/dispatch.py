@@ -89,6 +89,7 @@ class Dispatcher:
         self.cache = PassCache(followups=self.followups, send_slot=self.slots.slot)
         self.made = 0
         self.fetched_at = 0.0
+        self.more = True
         # Rows another worker holds (our claim failed) at the due time we saw: a claim leaves
         # the due time as it is, so they stay in the due queue; not asked again until the lease
         # they may have has run out.
@@ -128,14 +129,18 @@ class Dispatcher:
         # The shards are read at once: a fetch takes one round trip, not eight.
         by_shard = self.readers.map(
             lambda shard: list(Delivery.due_in_shard(shard, before=now, limit=MAX_SCAN_PER_SHARD)), range(DUE_SHARDS))
+        self.more = False  # whether due rows were left in the queue that a next fetch could take
         for rows in by_shard:
             self.cache.prefetch([r for r in rows if (r.tenantId, r.destinationId) not in self.cache.destinations])
+            self.more |= len(rows) >= MAX_SCAN_PER_SHARD
             for scanned, row in enumerate(rows):
                 if found >= want or scanned >= MAX_SCAN_PER_SHARD:
+                    self.more = True
                     break
                 if (row.pk, row.sk) in busy or (row.pk, row.sk, row.nextAttemptAt) in self.leased_elsewhere:
                     continue
                 if share[row.destinationId] >= self._buffer_share(row, want):
+                    self.more = True
                     continue  # held (breaker, rate) or at its share: it keeps its place in the queue
                 share[row.destinationId] += 1
                 self.waiting.append(row)

@@ -78,8 +78,8 @@ def run_once(*, worker_id: str | None = None, clock: Clock = utcnow, rand: Calla
                     dispatcher.reap(timeout=None)
                 elif not started:
                     time.sleep(0.01)  # a rate-limited row: its turn comes within a second
-            if not found:
-                break
+            if not found or not dispatcher.more:
+                break  # a fetch that left nothing behind was the pass's last
     finally:
         dispatcher.close()
     return dispatcher.made
