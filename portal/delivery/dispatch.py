@@ -127,14 +127,17 @@ class Dispatcher:
         now, tick = self.clock(), time.monotonic()
         self.leased_elsewhere = {k: until for k, until in self.leased_elsewhere.items() if until > tick}
         # The shards are read at once: a fetch takes one round trip, not eight.
+        # Each shard is read up to `want` rows deep (at most MAX_SCAN_PER_SHARD), enough to see past
+        # the rows of destinations at their share without reading far more than a fetch takes.
+        depth = min(MAX_SCAN_PER_SHARD, max(want, MIN_FETCH))
         by_shard = self.readers.map(
-            lambda shard: list(Delivery.due_in_shard(shard, before=now, limit=MAX_SCAN_PER_SHARD)), range(DUE_SHARDS))
+            lambda shard: list(Delivery.due_in_shard(shard, before=now, limit=depth)), range(DUE_SHARDS))
         self.more = False  # whether due rows were left in the queue that a next fetch could take
         for rows in by_shard:
             self.cache.prefetch([r for r in rows if (r.tenantId, r.destinationId) not in self.cache.destinations])
-            self.more |= len(rows) >= MAX_SCAN_PER_SHARD
+            self.more |= len(rows) >= depth
             for scanned, row in enumerate(rows):
-                if found >= want or scanned >= MAX_SCAN_PER_SHARD:
+                if found >= want or scanned >= depth:
                     self.more = True
                     break
                 if (row.pk, row.sk) in busy or (row.pk, row.sk, row.nextAttemptAt) in self.leased_elsewhere:
