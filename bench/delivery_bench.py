@@ -281,11 +281,17 @@ def end_to_end(url: str, *, dynamo_endpoint: str) -> None:
         refused: Counter = Counter()
 
         def send(n: int) -> None:
-            try:
-                post(n)
-            except Exception as error:  # noqa: BLE001 - counted and printed
-                refused[type(error).__name__] += 1
-                local.conn = None
+            for attempt in range(2):  # gunicorn closes idle keep-alive connections: reconnect once
+                try:
+                    return post(n)
+                except (ConnectionError, http.client.HTTPException) as error:
+                    local.conn = None
+                    if attempt:
+                        refused[type(error).__name__] += 1
+                except Exception as error:  # noqa: BLE001 - counted and printed
+                    refused[type(error).__name__] += 1
+                    local.conn = None
+                    return None
 
         def post(n: int) -> None:
             if getattr(local, "conn", None) is None:
