@@ -2,11 +2,13 @@
 portal's "retry now") share the due queue without ever sending the same attempt twice.
 
 A claim takes the lease (leaseOwner, leaseExpiresAt) only while the row is still pending,
-unleased (or its lease expired) and at the version the claimer read; it also takes the next
-attempt number, so no two claims ever own the same attempt. A crashed worker's lease simply
-expires: the row's nextAttemptAt is the lease expiry, so the due query finds it again then.
-The outcome is saved on the row only while we still hold the lease; a worker that lost it
-leaves the row to whoever holds it."""
+due (nextAttemptAt not after now: a row another worker has rescheduled meanwhile is not due)
+and unleased (or its lease expired); it also takes the next attempt number, so no two claims
+ever own the same attempt, and reads the whole row back (the due queue projects only a few
+attributes). A claim leaves nextAttemptAt as it is, so it writes no index: a crashed worker's
+row stays in the due queue and is taken again once its lease has expired. The outcome is
+saved on the row only while we still hold the lease; a worker that lost it leaves the row to
+whoever holds it."""
 from __future__ import annotations
 
 import logging
@@ -36,14 +38,19 @@ def lease_seconds() -> int:
 
 
 def claim(delivery: Delivery, *, worker_id: str, now: datetime) -> bool:
-    """Take the lease on a pending row; False if someone else has it or it changed."""
+    """Take the lease on a pending, due row; False if someone else has it or it is not due
+    any more. On success `delivery` holds the whole row as it now is."""
     expires = now + timedelta(seconds=lease_seconds())
-    condition = (Delivery.status == DeliveryStatus.PENDING) & (
+    condition = (Delivery.status == DeliveryStatus.PENDING) & (Delivery.nextAttemptAt <= now) & (
         Delivery.leaseExpiresAt.does_not_exist() | (Delivery.leaseExpiresAt < now))
-    return _update_if(delivery, condition=condition, actions=[
-        Delivery.leaseOwner.set(worker_id), Delivery.leaseExpiresAt.set(expires),
-        Delivery.nextAttemptAt.set(expires), Delivery.attemptCount.add(1),
-    ])
+    try:
+        delivery.claim_update(condition=condition, actions=[
+            Delivery.leaseOwner.set(worker_id), Delivery.leaseExpiresAt.set(expires), Delivery.attemptCount.add(1)])
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
 
 
 def claim_for_manual(delivery: Delivery, *, worker_id: str, now: datetime) -> bool:
@@ -52,6 +59,13 @@ def claim_for_manual(delivery: Delivery, *, worker_id: str, now: datetime) -> bo
     expires = now + timedelta(seconds=lease_seconds())
     actions = [Delivery.leaseOwner.set(worker_id), Delivery.leaseExpiresAt.set(expires),
                Delivery.attemptCount.add(1), Delivery.nextTrigger.set(MANUAL)]
+    recorded = delivery.recorded_attempt()
+    if recorded is not None:
+        # The attempt kept on the row is about to be replaced: it becomes an item of its own
+        # (idempotent), so the timeline and the attempt log keep it.
+        recorded_spill(recorded)
+        actions += [getattr(Delivery, name).remove() for name in Delivery.RECORDED]
+        actions.append(Delivery.destStatusSort.set(Delivery.dest_status_sort(DeliveryStatus.PENDING, now)))
     if not delivery.is_pending:
         actions += [Delivery.status.set(DeliveryStatus.PENDING), Delivery.nextAttemptAt.set(expires),
                     Delivery.scheduleStep.set(schedule.MAX_ATTEMPTS - 1),
@@ -60,6 +74,14 @@ def claim_for_manual(delivery: Delivery, *, worker_id: str, now: datetime) -> bo
         actions.append(Delivery.nextAttemptAt.set(expires))
     return _update_if(delivery, actions=actions,
                       condition=Delivery.leaseExpiresAt.does_not_exist() | (Delivery.leaseExpiresAt < now))
+
+
+def recorded_spill(attempt) -> None:
+    try:
+        attempt.save(condition=type(attempt).sk.does_not_exist())
+    except PutError as error:
+        if not is_condition_failure(error):
+            raise
 
 
 def _update_if(delivery: Delivery, *, actions: list, condition) -> bool:

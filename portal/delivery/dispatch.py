@@ -2,25 +2,56 @@
 as soon as a slot frees (never waiting for a batch's slowest row), with at most
 `per_destination` attempts in flight to any one destination, so a slow or failing receiver
 holds a few slots and every other destination keeps the rest. gate.py adds the tenant's rate
-limit and the circuit breaker."""
+limit and the circuit breaker.
+
+"In flight" means sending: what a receiver sees. Around each send an attempt also claims its
+row and then records the outcome (a DynamoDB round trip each); for a healthy destination the
+dispatcher runs up to PIPELINE times as many attempts as send slots, so the next row is
+already claimed when a send ends and the outcome is written while the next send goes out
+(SendSlots keeps the sends themselves within `concurrency` and `per_destination`). A
+destination that failed lately, is rate limited or is behind an open breaker gets no such
+claim-ahead: each of its attempts is decided on fresh health."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Callable
 
 from django.conf import settings
 
 from portal.delivery.attempt import Clock, PassCache, attempt_claimed
-from portal.delivery.claim import claim
-from portal.delivery.gate import Gate
+from portal.delivery.claim import claim, lease_seconds
+from portal.delivery.followups import FollowUps
+from portal.delivery.gate import CLOSED, OPEN, Gate, breaker_state
 from portal.dynamo.deliveries import DUE_SHARDS, Delivery
 
 log = logging.getLogger("portal.delivery")
 
 MAX_SCAN_PER_SHARD = 200  # due rows read past blocked destinations in one fetch, per shard
+MIN_FETCH = 50  # rows one fetch of the long-running worker may take (8 queries, one per shard)
+PIPELINE = 2  # attempts per send slot for a healthy destination (claim-ahead, outcome written behind)
+
+
+class SendSlots:
+    """At most `total` sends at once, and `per_destination` to any one destination."""
+
+    def __init__(self, *, total: int, per_destination: int):
+        self.all = threading.BoundedSemaphore(total)
+        self.per_destination = per_destination
+        self._each: dict[str, threading.BoundedSemaphore] = defaultdict(
+            lambda: threading.BoundedSemaphore(self.per_destination))
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def slot(self, destination_id: str):
+        with self._lock:
+            own = self._each[destination_id]
+        with own, self.all:  # always in this order: no two holders wait on each other
+            yield
 
 
 def per_destination_limit() -> int:
@@ -48,12 +79,37 @@ class Dispatcher:
         self.worker_id, self.clock, self.rand = worker_id, clock, rand
         self.concurrency = max(1, concurrency)
         self.gate = Gate(per_destination=per_destination or per_destination_limit())
-        self.pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="deliver")
+        self.slots = SendSlots(total=self.concurrency, per_destination=self.gate.per_destination)
+        self.pool = ThreadPoolExecutor(max_workers=self.concurrency * PIPELINE, thread_name_prefix="deliver")
+        self.readers = ThreadPoolExecutor(max_workers=DUE_SHARDS, thread_name_prefix="due-queue")
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="follow-ups")
+        self._flushing: Future | None = None
         self.running: dict[Future, Delivery] = {}
         self.waiting: list[Delivery] = []  # fetched, not started yet
-        self.cache = PassCache()
+        self.followups = FollowUps(buffered=True)
+        self.cache = PassCache(followups=self.followups, send_slot=self.slots.slot)
         self.made = 0
         self.fetched_at = 0.0
+        self.more = True
+        # Rows another worker holds (our claim failed) at the due time we saw: a claim leaves
+        # the due time as it is, so they stay in the due queue; not asked again until the lease
+        # they may have has run out.
+        self.leased_elsewhere: dict[tuple[str, str, object], float] = {}
+
+    def flush_soon(self) -> None:
+        """Write the buffered follow-ups on the writer thread (the loop keeps fetching)."""
+        if self._flushing is None or self._flushing.done():
+            self._flushing = self.writer.submit(self._flush)
+
+    def _flush(self) -> None:
+        try:
+            self.followups.flush()
+        except Exception:  # the rows are saved; only counts or statuses of this batch are late or lost
+            log.exception("writing the delivery follow-ups failed")
+
+    def new_cache(self) -> None:
+        """Tenants and destinations are read again from now on (the buffered follow-ups stay)."""
+        self.cache = PassCache(followups=self.followups, send_slot=self.slots.slot)
 
     def _busy(self) -> set[tuple[str, str]]:
         return {(row.pk, row.sk) for row in [*self.running.values(), *self.waiting]}
@@ -61,24 +117,40 @@ class Dispatcher:
     def fetch(self, *, want: int | None = None) -> int:
         """Read due rows into the waiting list, skipping rows already held and rows of
         destinations that already have their share (reading past them, within a bound)."""
-        want = want or self.concurrency * 4
+        want = want or max(self.concurrency * 4, MIN_FETCH)
         # Rows held since the last fetch (breaker, rate) give up their place in the buffer.
         self.waiting = [row for row in self.waiting if self.gate.capacity(self._dest(row))]
         self.fetched_at = time.monotonic()
         busy, share = self._busy(), Counter(self.gate.in_flight)
         for row in self.waiting:
             share[row.destinationId] += 1
-        found = 0
-        now = self.clock()
-        for shard in range(DUE_SHARDS):
-            for scanned, row in enumerate(Delivery.due_in_shard(shard, before=now, limit=MAX_SCAN_PER_SHARD)):
-                if found >= want or scanned >= MAX_SCAN_PER_SHARD:
+        found, fresh = 0, []
+        now, tick = self.clock(), time.monotonic()
+        self.leased_elsewhere = {k: until for k, until in self.leased_elsewhere.items() if until > tick}
+        # The shards are read at once: a fetch takes one round trip, not eight.
+        # Each shard is read up to `want` rows deep (at most MAX_SCAN_PER_SHARD), enough to see past
+        # the rows of destinations at their share without reading far more than a fetch takes.
+        depth = min(MAX_SCAN_PER_SHARD, max(want, MIN_FETCH))
+        by_shard = self.readers.map(
+            lambda shard: list(Delivery.due_in_shard(shard, before=now, limit=depth)), range(DUE_SHARDS))
+        self.more = False  # whether due rows were left in the queue that a next fetch could take
+        for rows in by_shard:
+            self.cache.prefetch([r for r in rows if (r.tenantId, r.destinationId) not in self.cache.destinations])
+            self.more |= len(rows) >= depth
+            for scanned, row in enumerate(rows):
+                if found >= want or scanned >= depth:
+                    self.more = True
                     break
-                if (row.pk, row.sk) in busy or share[row.destinationId] >= self.gate.capacity(self._dest(row)):
+                if (row.pk, row.sk) in busy or (row.pk, row.sk, row.nextAttemptAt) in self.leased_elsewhere:
+                    continue
+                if share[row.destinationId] >= self._buffer_share(row, want):
+                    self.more = True
                     continue  # held (breaker, rate) or at its share: it keeps its place in the queue
                 share[row.destinationId] += 1
                 self.waiting.append(row)
+                fresh.append(row)
                 found += 1
+        self.cache.prefetch(fresh)  # their submissions, in one batched read
         return found
 
     def start_ready(self) -> int:
@@ -86,7 +158,7 @@ class Dispatcher:
         started, kept = 0, []
         for row in self.waiting:
             destination = self._dest(row)
-            if len(self.running) < self.concurrency and self.gate.may_start(row.destinationId, destination):
+            if len(self.running) < self.concurrency * PIPELINE and self._may_start(row, destination):
                 self.gate.started(row.destinationId, destination)
                 self.running[self.pool.submit(process, row, worker_id=self.worker_id, clock=self.clock,
                                               rand=self.rand, cache=self.cache, gate=self.gate)] = row
@@ -106,19 +178,43 @@ class Dispatcher:
             self.gate.ended(row.destinationId, self._dest(row))
             if future.result() is not None:
                 self.made += 1
+            elif row.nextAttemptAt is not None:  # our claim failed: another worker holds it
+                self.leased_elsewhere[(row.pk, row.sk, row.nextAttemptAt)] = time.monotonic() + lease_seconds()
         return len(done)
+
+    def _may_start(self, row: Delivery, destination) -> bool:
+        """Under the destination's share; PIPELINE times that for a healthy one (see above)."""
+        capacity = self.gate.capacity(destination)
+        healthy = (destination is not None and capacity == self.gate.per_destination
+                   and breaker_state(destination) == CLOSED and not destination.rateLimit
+                   and not int(destination.consecutiveFailures or 0))
+        return self.gate.in_flight[row.destinationId] < (capacity * PIPELINE if healthy else capacity)
+
+    def _buffer_share(self, row: Delivery, want: int) -> int:
+        """How many of a destination's rows one fetch may hold: none while it is held (breaker,
+        rate limit), else up to half the fetch (so another destination's rows get the rest;
+        start_ready keeps its in-flight share), never less than its in-flight share."""
+        destination = self._dest(row)
+        capacity = self.gate.capacity(destination)
+        if capacity == 0 or (destination is not None and breaker_state(destination) == OPEN):
+            return capacity  # a probe at a time: nothing to hold in hand
+        return max(capacity, want // 2)
 
     def _dest(self, row: Delivery):
         return self.cache.destination(row.tenantId, row.destinationId)
 
     @property
     def free(self) -> int:
-        return self.concurrency - len(self.running)
+        return self.concurrency * PIPELINE - len(self.running)
 
     def close(self) -> None:
-        """Let the attempts in hand finish (their leases are ours), then stop the threads."""
+        """Let the attempts in hand finish (their leases are ours), then stop the threads and
+        write the buffered follow-ups."""
         self.pool.shutdown(wait=True)
         for future, _row in list(self.running.items()):
             if future.result() is not None:
                 self.made += 1
         self.running.clear()
+        self.writer.shutdown(wait=True)
+        self.readers.shutdown(wait=True)
+        self.followups.flush()

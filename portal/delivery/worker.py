@@ -14,6 +14,7 @@ from typing import Callable
 
 from portal.delivery.attempt import Clock, PassCache
 from portal.delivery.dispatch import Dispatcher, process
+from portal.delivery.followups import FollowUps
 from portal.dynamo.base import utcnow
 from portal.dynamo.deliveries import DUE_SHARDS, Delivery
 from portal.observability.metrics import worker_pass_observed
@@ -22,6 +23,21 @@ log = logging.getLogger("portal.delivery")
 
 CACHE_SECONDS = 5.0  # tenants and destinations are re-read at least this often
 REFETCH_SECONDS = 0.25  # with free slots but only held rows waiting, look for other work this often
+# The idle poll adapts: right after work was found the due queue is looked at again within
+# MIN_POLL_SECONDS; each empty look doubles the wait, up to the worker's poll_seconds.
+MIN_POLL_SECONDS = 0.2
+
+
+class IdlePoll:
+    """The wait before the next look at the due queue when nothing is due."""
+
+    def __init__(self, *, longest: float, shortest: float = MIN_POLL_SECONDS):
+        self.shortest, self.longest = min(shortest, longest), longest
+        self.seconds = self.shortest
+
+    def found(self, rows: int) -> float:
+        self.seconds = self.shortest if rows else min(self.longest, self.seconds * 2)
+        return self.seconds
 
 
 def worker_id_new() -> str:
@@ -42,46 +58,69 @@ def run_once(*, worker_id: str | None = None, clock: Clock = utcnow, rand: Calla
     worker_pass_observed()
     worker_id = worker_id or worker_id_new()
     if concurrency <= 1:
-        cache = PassCache()
-        results = [process(row, worker_id=worker_id, clock=clock, rand=rand, cache=cache)
-                   for row in due_deliveries(now=clock(), per_shard=per_shard)]
+        cache = PassCache(followups=FollowUps(buffered=True))
+        try:
+            rows = due_deliveries(now=clock(), per_shard=per_shard)
+            cache.prefetch(rows)
+            results = [process(row, worker_id=worker_id, clock=clock, rand=rand, cache=cache) for row in rows]
+        finally:
+            cache.followups.flush()
         return sum(1 for r in results if r is not None)
     dispatcher = Dispatcher(worker_id=worker_id, concurrency=concurrency, clock=clock, rand=rand)
     try:
-        dispatcher.fetch(want=per_shard * DUE_SHARDS)
-        while dispatcher.waiting or dispatcher.running:
-            dispatcher.start_ready()
-            dispatcher.reap(timeout=None)
+        # Fetch again once the fetched rows are done, until a fetch finds nothing new: a
+        # destination's share limits what one fetch takes, not what the pass does.
+        while True:
+            found = dispatcher.fetch(want=per_shard * DUE_SHARDS)
+            while dispatcher.waiting or dispatcher.running:
+                started = dispatcher.start_ready()
+                if dispatcher.running:
+                    dispatcher.reap(timeout=None)
+                elif not started:
+                    time.sleep(0.01)  # a rate-limited row: its turn comes within a second
+            if not found or not dispatcher.more:
+                break  # a fetch that left nothing behind was the pass's last
     finally:
         dispatcher.close()
     return dispatcher.made
 
 
-def run_forever(*, stop: threading.Event, poll_seconds: float = 1.0, concurrency: int = 1,
+def run_forever(*, stop: threading.Event, poll_seconds: float = 5.0, concurrency: int = 1,
                 worker_id: str | None = None, clock: Clock = utcnow,
                 rand: Callable[[], float] = random.random) -> None:
     """Loop until `stop` is set, keeping up to `concurrency` attempts in flight: new due rows
-    are fetched whenever slots are free, so no row waits for a slow one to finish."""
+    are fetched whenever slots are free, so no row waits for a slow one to finish. When
+    nothing is due the wait between looks grows from MIN_POLL_SECONDS to `poll_seconds`."""
     worker_id = worker_id or worker_id_new()
     log.info("delivery worker %s started", worker_id)
     dispatcher = Dispatcher(worker_id=worker_id, concurrency=concurrency, clock=clock, rand=rand)
-    cache_born = time.monotonic()
+    idle = IdlePoll(longest=poll_seconds)
+    cache_born, next_look = time.monotonic(), 0.0
     try:
         while not stop.is_set():
             if time.monotonic() - cache_born > CACHE_SECONDS:
-                dispatcher.cache, cache_born = PassCache(), time.monotonic()
+                dispatcher.new_cache()
+                cache_born = time.monotonic()
             try:
                 started = dispatcher.start_ready() if dispatcher.free else 0
                 stale = time.monotonic() - dispatcher.fetched_at > REFETCH_SECONDS
-                if dispatcher.free and (not dispatcher.waiting or (stale and not started)):  # look for work
+                wanted = not dispatcher.waiting or (stale and not started)
+                if dispatcher.free and wanted and time.monotonic() >= next_look:  # look for work
                     worker_pass_observed()  # a pass of the long-running worker is one look at the due queue
-                    dispatcher.fetch()
+                    found = dispatcher.fetch()
+                    next_look = time.monotonic() + (0 if found else idle.found(0))
+                    if found:
+                        idle.found(found)
                     started += dispatcher.start_ready()
+                if dispatcher.followups.due():
+                    dispatcher.flush_soon()
             except Exception:
                 log.exception("fetching due deliveries failed; retrying shortly")
-                started = 0
+                started, next_look = 0, time.monotonic() + idle.found(0)
             # Rows waiting on a rate limit or a probe time are looked at again soon.
-            pause = min(poll_seconds, 0.05) if dispatcher.waiting else poll_seconds
+            pause = min(poll_seconds, 0.05) if dispatcher.waiting else max(0.0, next_look - time.monotonic())
+            if dispatcher.followups.pending:
+                pause = min(pause, FollowUps.FLUSH_SECONDS)
             if not dispatcher.running:
                 stop.wait(pause)
             elif not started or not dispatcher.free:

@@ -1,13 +1,21 @@
 """deliveries table: PK SUB#{submissionId}; SK DEST#{destinationId} for the delivery and
 DEST#{destinationId}#ATTEMPT#{n} for each attempt, so one query gives the whole timeline.
 Two indexes, each read by code: DueIndex (the worker's queue) and DestinationIndex (a
-destination's deliveries and attempt log). There is no per-tenant delivery index: nothing
-queried it and it cost write units on every save (dynamo_migrate drops it)."""
+destination's failed deliveries and attempt log). There is no per-tenant delivery index:
+nothing queried it and it cost write units on every save (dynamo_migrate drops it).
+
+Write units are what this table costs (measured in bench/delivery_bench.py): the successful
+attempt of a delivery is kept on the delivery row itself (the "recorded attempt" attributes,
+named like an attempt item's, so the row is the attempt log's entry too) instead of an item of
+its own; failed attempts are items of their own. The DueIndex projects only what the worker
+needs to pick a row, so taking a lease (which changes nothing projected) writes no index.
+Rows and attempts expire with their submission (ttl)."""
 import zlib
 from datetime import datetime
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.constants import ALL_NEW
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 
 from .base import TenantOwnedModel, UTCDateTimeAttribute, dynamodb_client, utcnow
 from .delivery_status import DeliveryStatus
@@ -18,12 +26,17 @@ SCHEDULED, MANUAL, TEST = "scheduled", "manual", "test"  # what triggered an att
 DUE_SHARDS = 8  # the due queue is spread over a few partitions so none gets hot
 
 
+# What the worker reads from the due queue to pick a row (the claim returns the whole row).
+DUE_PROJECTION = ["tenantId", "submissionId", "destinationId"]
+
+
 class DueIndex(GlobalSecondaryIndex):
-    """Sparse: dueShard is set only while the delivery is pending."""
+    """Sparse: dueShard is set only while the delivery is pending. A claim leaves the index
+    keys and these attributes alone, so it costs no index write."""
 
     class Meta:
         index_name = "DueIndex"
-        projection = AllProjection()
+        projection = IncludeProjection(DUE_PROJECTION)
 
     dueShard = UnicodeAttribute(hash_key=True)
     nextAttemptAt = UTCDateTimeAttribute(range_key=True)
@@ -65,12 +78,29 @@ class Delivery(TenantOwnedModel):
     # every attempt ever claimed, so each claim owns a unique attempt number.
     scheduleStep = NumberAttribute(default=0)
     nextTrigger = UnicodeAttribute(default=SCHEDULED)  # trigger of the next attempt
-    destKey = UnicodeAttribute()
-    destStatusSort = UnicodeAttribute()
+    destKey = UnicodeAttribute(null=True)
+    destStatusSort = UnicodeAttribute(null=True)
     version = VersionAttribute()
+    ttl = TTLAttribute(null=True)  # the submission's expiry: the row goes with it
+    # How many delivery rows ingest planned for the submission: with 1 (and none added later,
+    # see Submission.deliveriesAdded) this row's outcome is the submission's status.
+    deliveriesPlanned = NumberAttribute(null=True)
+    # The recorded attempt: the successful one, stored on the row (attribute names as on an
+    # attempt item, so the row reads as one in the DestinationIndex's attempt log).
+    recordedNumber = NumberAttribute(null=True, attr_name="number")
+    recordedTrigger = UnicodeAttribute(null=True, attr_name="trigger")
+    recordedAt = UTCDateTimeAttribute(null=True, attr_name="attemptedAt")
+    recordedChannel = UnicodeAttribute(null=True, attr_name="channel")
+    recordedStatusCode = NumberAttribute(null=True, attr_name="statusCode")
+    recordedBody = UnicodeAttribute(null=True, attr_name="responseBody")
+    recordedDurationMs = NumberAttribute(null=True, attr_name="durationMs")
+    recordedSucceeded = NumberAttribute(null=True, attr_name="succeeded")
 
     due_index = DueIndex()
     destination_index = DestinationIndex()
+
+    RECORDED = ("recordedNumber", "recordedTrigger", "recordedAt", "recordedChannel", "recordedStatusCode",
+                "recordedBody", "recordedDurationMs", "recordedSucceeded")
 
     @staticmethod
     def partition_for(submission_id: str) -> str:
@@ -110,13 +140,49 @@ class Delivery(TenantOwnedModel):
         self.sk = self.sort_for(self.destinationId)
         stamp = self.updatedAt.isoformat()
         self.destKey = self.dest_key_for(self.destinationId)
-        self.destStatusSort = f"STATUS#{self.status}#{stamp}"
+        if self.status == DeliveryStatus.DELIVERED and self.recordedAt is not None:
+            # Delivered: nothing lists delivered rows by status; the row is the attempt log's
+            # entry of its successful attempt instead (one index item, not two).
+            self.destStatusSort = DeliveryAttempt.log_sort_for(self.recordedAt, self.pk)
+        else:
+            self.destStatusSort = f"STATUS#{self.status}#{stamp}"
         pending = self.is_pending and self.nextAttemptAt is not None
         self.dueShard = self.due_shard_for(self.submissionId) if pending else None
 
     def save(self, *args, **kwargs):
         self.sync_index_keys()
         return super().save(*args, **kwargs)
+
+    def claim_update(self, *, actions: list, condition) -> None:
+        """A conditional UpdateItem of this row that reads the whole row back (the worker
+        picked it from the narrow DueIndex) and bumps the version; raises UpdateError when
+        `condition` fails. The caller's condition replaces the version check."""
+        data = self._get_connection().update_item(
+            self.pk, range_key=self.sk, actions=actions + [Delivery.version.add(1)], condition=condition,
+            return_values=ALL_NEW)
+        self.deserialize(data["Attributes"])
+
+    def recorded_attempt(self) -> "DeliveryAttempt | None":
+        """The attempt kept on the row (its successful one), as an attempt item would read."""
+        if self.recordedAt is None or self.recordedNumber is None:
+            return None
+        return DeliveryAttempt(
+            pk=self.pk, sk=DeliveryAttempt.sort_for(self.destinationId, int(self.recordedNumber)),
+            tenantId=self.tenantId, submissionId=self.submissionId, destinationId=self.destinationId,
+            number=int(self.recordedNumber), trigger=self.recordedTrigger or SCHEDULED, attemptedAt=self.recordedAt,
+            channel=self.recordedChannel, statusCode=self.recordedStatusCode, responseBody=self.recordedBody,
+            durationMs=int(self.recordedDurationMs or 0), error=None, succeeded=int(self.recordedSucceeded or 0),
+            ttl=self.ttl)
+
+    def record_attempt(self, attempt: "DeliveryAttempt | None") -> None:
+        """Keep `attempt` on the row (None forgets the recorded one)."""
+        for name in self.RECORDED:
+            setattr(self, name, None)
+        if attempt is not None:
+            self.recordedNumber, self.recordedTrigger, self.recordedAt = attempt.number, attempt.trigger, attempt.attemptedAt
+            self.recordedChannel, self.recordedStatusCode = attempt.channel, attempt.statusCode
+            self.recordedBody, self.recordedDurationMs = attempt.responseBody, attempt.durationMs
+            self.recordedSucceeded = attempt.succeeded
 
     @classmethod
     def due_in_shard(cls, shard: int, before, limit: int = 25):
@@ -171,10 +237,15 @@ class DeliveryAttempt(TenantOwnedModel):
     # destination's attempt log one newest-first query.
     destKey = UnicodeAttribute(null=True)
     destStatusSort = UnicodeAttribute(null=True)
+    ttl = TTLAttribute(null=True)
 
     destination_index = DestinationIndex()
 
     LOG_PREFIX = "ATTEMPT#"
+
+    @classmethod
+    def log_sort_for(cls, attempted_at, partition: str) -> str:
+        return f"{cls.LOG_PREFIX}{attempted_at.isoformat()}#{partition}"
 
     @staticmethod
     def sort_for(destination_id: str, number: int) -> str:
@@ -205,7 +276,7 @@ class DeliveryAttempt(TenantOwnedModel):
 
     def sync_index_keys(self) -> None:
         self.destKey = Delivery.dest_key_for(self.destinationId)
-        self.destStatusSort = f"{self.LOG_PREFIX}{self.attemptedAt.isoformat()}#{self.pk}"
+        self.destStatusSort = self.log_sort_for(self.attemptedAt, self.pk)
 
     def save(self, *args, **kwargs):
         self.sync_index_keys()
@@ -230,10 +301,16 @@ def submission_rows(tenant_id: str, submission_id: str, *, consistent: bool = Fa
             if is_attempt_sort_key(raw["sk"]["S"]):
                 attempts.append(DeliveryAttempt.from_raw_data(raw))
             else:
-                deliveries.append(Delivery.from_raw_data(raw))
+                delivery = Delivery.from_raw_data(raw)
+                deliveries.append(delivery)
+                recorded = delivery.recorded_attempt()
+                if recorded is not None:
+                    attempts.append(recorded)
         start = data.get("LastEvaluatedKey")
         if not start:
-            return deliveries, attempts
+            # A recorded attempt being moved to an item of its own may be read twice: once.
+            unique = {(a.sk, a.number): a for a in attempts}
+            return deliveries, list(unique.values())
 
 
 def submission_rows_delete(tenant_id: str, submission_id: str) -> None:

@@ -6,7 +6,14 @@ queries on it (the worker's due index, the public form's lookups) fail until it 
 happens only when asked (`rebuild_indexes=True`, `dynamo_migrate --rebuild-indexes`), never
 in the ordinary release step. An index no model declares any more (nothing reads it, yet every
 write pays for it) is reported too, and deleted only when asked (`drop_unused_indexes=True`,
-`dynamo_migrate --drop-unused-indexes`): the release step never deletes an index on its own."""
+`dynamo_migrate --drop-unused-indexes`): the release step never deletes an index on its own.
+
+DynamoDB Local runs index creation and deletion as background jobs on a fixed pool of 10
+threads, three of which its job schedulers hold for good; every table with TTL enabled adds a
+sweeper job that holds a thread too (it sleeps 10 s between scans). With 7 or more TTL tables
+on one DynamoDB Local (two prefixes of this project are 8) the pool is full and an index
+change never finishes. Waiting on one there, after STALL_CHECK_SECONDS the wait counts the
+endpoint's TTL tables and stops with that explanation instead of waiting half an hour."""
 from __future__ import annotations
 
 import time
@@ -15,6 +22,7 @@ from dataclasses import dataclass
 from botocore.exceptions import ClientError
 
 from . import table_settings
+from .base import CONNECTION_SETTINGS
 from .registry import TABLE_MODELS
 from .table_settings import TableSettings
 
@@ -87,15 +95,54 @@ def _wait_active(model) -> None:
     )
 
 
-def _wait_until(check, *, what: str, timeout: float = 1800, sleep=time.sleep) -> None:
+STALL_CHECK_SECONDS = 20.0
+LOCAL_BACKGROUND_THREADS, LOCAL_SCHEDULER_THREADS = 10, 3  # DynamoDB Local's job pool (see above)
+
+
+class IndexJobsStarved(RuntimeError):
+    """DynamoDB Local cannot run an index change now (too many TTL tables on it)."""
+
+
+def _wait_until(check, *, what: str, timeout: float = 1800, sleep=time.sleep, stalled=None) -> None:
     """Poll `check` (DynamoDB adds and drops indexes asynchronously: seconds on DynamoDB
-    Local, minutes on AWS) with a delay growing from 50 ms to 5 s."""
-    deadline, delay = time.monotonic() + timeout, 0.05
+    Local, minutes on AWS) with a delay growing from 50 ms to 5 s. `stalled()`, asked once
+    after STALL_CHECK_SECONDS, may name a reason the wait can never end: then it raises."""
+    started = time.monotonic()
+    deadline, delay, asked = started + timeout, 0.05, stalled is None
     while not check():
         if time.monotonic() > deadline:
             raise TimeoutError(f"gave up after {timeout:.0f}s waiting for {what}")
+        if not asked and time.monotonic() - started > STALL_CHECK_SECONDS:
+            asked, reason = True, stalled()
+            if reason:
+                raise IndexJobsStarved(f"waiting for {what}: {reason}")
         sleep(delay)
         delay = min(5.0, delay * 1.5)
+
+
+def local_index_jobs_starved(model) -> str | None:
+    """On DynamoDB Local (a configured endpoint), why its index jobs cannot run, if that is
+    the case: the TTL tables on the endpoint fill its background pool."""
+    if not CONNECTION_SETTINGS.get("host"):
+        return None
+    client, names, start = _client(model), [], None
+    while True:
+        page = client.list_tables(**({"ExclusiveStartTableName": start} if start else {}))
+        names += page.get("TableNames", [])
+        start = page.get("LastEvaluatedTableName")
+        if not start:
+            break
+    with_ttl = [name for name in names if client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+                .get("TimeToLiveStatus") in ("ENABLED", "ENABLING")]
+    if len(with_ttl) < LOCAL_BACKGROUND_THREADS - LOCAL_SCHEDULER_THREADS:
+        return None
+    return (f"DynamoDB Local has {len(with_ttl)} tables with TTL enabled; each holds one of the "
+            f"{LOCAL_BACKGROUND_THREADS - LOCAL_SCHEDULER_THREADS} threads that also run index changes, so this one "
+            "never starts. Delete the tables of prefixes you no longer use (or disable their TTL) and run again.")
+
+
+def _wait_for_index(model, check, *, what: str) -> None:
+    _wait_until(check, what=what, stalled=lambda: local_index_jobs_starved(model))
 
 
 def _index_status(model, index_name: str) -> str | None:
@@ -117,8 +164,8 @@ def _create_index(model, index: dict) -> None:
         }}],
     )
     _wait_active(model)
-    _wait_until(lambda: _index_status(model, index["index_name"]) == "ACTIVE",
-                what=f"index {index['index_name']} on {model.Meta.table_name} to become active")
+    _wait_for_index(model, lambda: _index_status(model, index["index_name"]) == "ACTIVE",
+                    what=f"index {index['index_name']} on {model.Meta.table_name} to become active")
 
 
 def _undeclared_indexes(model, existing: dict) -> list[str]:
@@ -128,22 +175,24 @@ def _undeclared_indexes(model, existing: dict) -> list[str]:
 
 def _delete_index(model, name: str) -> None:
     # DynamoDB refuses to delete an index that is still being built.
-    _wait_until(lambda: _index_status(model, name) in ("ACTIVE", None), what=f"index {name} to settle")
+    _wait_for_index(model, lambda: _index_status(model, name) in ("ACTIVE", None), what=f"index {name} to settle")
     if _index_status(model, name) is None:
         return
     _client(model).update_table(TableName=model.Meta.table_name,
                                 GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": name}}])
-    _wait_until(lambda: _index_status(model, name) is None, what=f"index {name} on {model.Meta.table_name} to be deleted")
+    _wait_for_index(model, lambda: _index_status(model, name) is None,
+                    what=f"index {name} on {model.Meta.table_name} to be deleted")
 
 
 def _rebuild_index(model, index: dict) -> None:
     """Delete the index, wait until it is gone, create it with the model's projection."""
     name = index["index_name"]
     # DynamoDB refuses to delete an index that is still being built.
-    _wait_until(lambda: _index_status(model, name) in ("ACTIVE", None), what=f"index {name} to settle")
+    _wait_for_index(model, lambda: _index_status(model, name) in ("ACTIVE", None), what=f"index {name} to settle")
     _client(model).update_table(TableName=model.Meta.table_name,
                                 GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": name}}])
-    _wait_until(lambda: _index_status(model, name) is None, what=f"index {name} on {model.Meta.table_name} to be deleted")
+    _wait_for_index(model, lambda: _index_status(model, name) is None,
+                    what=f"index {name} on {model.Meta.table_name} to be deleted")
     _create_index(model, index)
 
 

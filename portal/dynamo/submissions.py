@@ -8,6 +8,7 @@ import zlib
 
 from pynamodb.attributes import (BinaryAttribute, BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  TTLAttribute, UnicodeAttribute)
+from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
 from .base import TenantOwnedModel, UTCDateTimeAttribute, utcnow
@@ -115,6 +116,9 @@ class Submission(TenantOwnedModel):
     emailKey = UnicodeAttribute(null=True)  # TENANT#{tenantId}#EMAIL#{normalised address}, when it has one
     ttl = TTLAttribute(null=True)
     files = ListAttribute(of=StoredFile, null=True)
+    # Delivery rows added after ingest (a re-send to another destination): while absent, a
+    # submission planned with one delivery row takes that row's outcome as its status.
+    deliveriesAdded = NumberAttribute(null=True)
 
     form_index = FormIndex()
     status_index = StatusIndex()
@@ -211,6 +215,38 @@ class Submission(TenantOwnedModel):
                     Submission.statusKey.set(self.status_key_for(self.tenantId)),
                     Submission.statusSort.set(f"{status}#{self.receivedAt.isoformat()}")]
         return [Submission.deliveryStatus.set(status), Submission.statusKey.remove(), Submission.statusSort.remove()]
+
+    def sole_delivery_status_statement(self, status: str) -> dict:
+        """A PartiQL UPDATE (for BatchExecuteStatement) that sets the status of a submission
+        whose only delivery row ended, without reading its rows: only while the item exists
+        (a deleted submission never comes back as a key-only item) and no row was added since."""
+        table = self.Meta.table_name
+        if status in NEEDS_ATTENTION:
+            sets = "SET deliveryStatus=? SET statusKey=? SET statusSort=?"
+            params = [{"S": status}, {"S": self.status_key_for(self.tenantId)},
+                      {"S": f"{status}#{self.receivedAt.isoformat()}"}]
+        else:
+            sets, params = "SET deliveryStatus=? REMOVE statusKey REMOVE statusSort", [{"S": status}]
+        return {"Statement": f'UPDATE "{table}" {sets} WHERE pk=? AND sk=? AND attribute_exists(pk) '
+                             "AND attribute_not_exists(deliveriesAdded)",
+                "Parameters": params + [{"S": self.pk}, {"S": self.sk}]}
+
+    def sole_delivery_status_update(self, status: str) -> bool:
+        """The same as sole_delivery_status_statement, as one UpdateItem now; False when its
+        condition failed."""
+        try:
+            self.update(actions=self.delivery_status_actions(status),
+                        condition=Submission.pk.exists() & Submission.deliveriesAdded.does_not_exist())
+        except UpdateError as error:
+            if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def delivery_row_added(self) -> None:
+        """Note a delivery row added after ingest, before adding it: from now on the status
+        is computed from the rows (see sole_delivery_status_statement)."""
+        self.update(actions=[Submission.deliveriesAdded.add(1)], condition=Submission.pk.exists())
 
     def save(self, *args, **kwargs):
         self.sync_index_keys()

@@ -77,8 +77,10 @@ def delivery_resend(*, tenant: Tenant, actor: str, submission: Submission, desti
     delivery = Delivery.in_tenant(tenant_id).get_or_none(Delivery.partition_for(submission.id),
                                                          Delivery.sort_for(destination.id))
     if delivery is None:
+        submission.delivery_row_added()
         (delivery,) = plan_deliveries(tenant_id=tenant_id, submission_id=submission.id, form_id=submission.formId,
-                                      destinations=[destination], site_id=submission.siteId)
+                                      destinations=[destination], site_id=submission.siteId, expires=submission.ttl,
+                                      planned=0)
         delivery.nextTrigger = MANUAL
         delivery.save(condition=Delivery.sk.does_not_exist())
         worker_id = "portal:" + worker_id_new()

@@ -6,6 +6,7 @@ never without its deliveries."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from portal.dynamo.base import utcnow
 from portal.dynamo.deliveries import Delivery
@@ -43,9 +44,12 @@ def destinations_for_form(*, tenant_id: str, form_id: str, destinations: list[De
     return sorted(matching, key=lambda d: d.id)[:MAX_DESTINATIONS]
 
 
-def plan_deliveries(*, tenant_id: str, submission_id: str, form_id: str,
-                    destinations: list[Destination] | None = None, site_id: str | None = None) -> list[Delivery]:
-    """Unsaved Delivery rows, due now, ready to be added to the ingest transaction."""
+def plan_deliveries(*, tenant_id: str, submission_id: str, form_id: str, expires: datetime | None = None,
+                    destinations: list[Destination] | None = None, site_id: str | None = None,
+                    planned: int | None = None) -> list[Delivery]:
+    """Unsaved Delivery rows, due now, ready to be added to the ingest transaction. They
+    expire with the submission (`expires`, its ttl) and know how many rows it was planned
+    with (`planned`, default: these), so a single row's outcome is the submission's status."""
     if destinations is None:
         destinations = destinations_for_form(tenant_id=tenant_id, form_id=form_id, site_id=site_id)
     now = utcnow()
@@ -54,6 +58,7 @@ def plan_deliveries(*, tenant_id: str, submission_id: str, form_id: str,
         row = Delivery.in_tenant(tenant_id).new(
             submissionId=submission_id, destinationId=destination.id, formId=form_id, siteId=site_id,
             status=DeliveryStatus.PENDING, nextAttemptAt=now, createdAt=now, updatedAt=now,
+            ttl=expires, deliveriesPlanned=planned if planned is not None else len(destinations),
         )
         row.sync_index_keys()
         rows.append(row)

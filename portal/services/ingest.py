@@ -191,7 +191,7 @@ def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict,
     submission.assign_shard(tenant.shardCount)
     # Spam is stored for review but never forwarded.
     deliveries = [] if spam else plan_deliveries(
-        tenant_id=tenant.id, submission_id=submission.id, form_id=form_id, site_id=site_id,
+        tenant_id=tenant.id, submission_id=submission.id, form_id=form_id, site_id=site_id, expires=submission.ttl,
         destinations=destinations_for_form(tenant_id=tenant.id, form_id=form_id, site_id=site_id,
                                            destinations=ingest_cache.cached(
             ingest_cache.destinations, tenant.id, lambda: tenant_destinations(tenant_id=tenant.id))))

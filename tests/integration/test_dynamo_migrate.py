@@ -5,15 +5,27 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from portal import dynamodb_local
 from portal.dynamo import migrate, registry
 from portal.dynamo.sites import Site
 from portal.dynamo.submissions import Submission
 
 
+@pytest.fixture(scope="module")
+def own_dynamodb():
+    """A DynamoDB Local of this module's own. On the suite's, the test- tables and a second
+    prefix together have 8 tables with TTL: DynamoDB Local's background pool would then never
+    run an index change (see portal.dynamo.migrate)."""
+    port = dynamodb_local.free_port()
+    process = dynamodb_local.start(port=port)
+    yield f"http://127.0.0.1:{port}"
+    dynamodb_local.stop(process)
+
+
 @pytest.fixture
-def scratch_prefix(ddb):
-    """A second prefix on the same DynamoDB Local, dropped afterwards."""
-    registry.configure(prefix="scratch-", host=ddb, region="us-east-1")
+def scratch_prefix(ddb, own_dynamodb):
+    """A fresh prefix on a DynamoDB Local of its own, dropped afterwards."""
+    registry.configure(prefix="scratch-", host=own_dynamodb, region="us-east-1")
     yield "scratch-"
     for model in registry.TABLE_MODELS:
         if migrate._describe(model) is not None:
@@ -144,3 +156,4 @@ def test_an_index_no_model_declares_is_reported_and_dropped_only_when_asked(scra
         "deleted index TenantDeliveryIndex on scratch-deliveries (not in the model)"]
     assert migrate.find_drift() == []
     assert set(migrate._existing_indexes(migrate._describe(Delivery))) == {"DueIndex", "DestinationIndex"}
+

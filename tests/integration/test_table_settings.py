@@ -45,7 +45,7 @@ def test_deletion_protection_from_configuration_is_applied_and_checked(scratch, 
 
 def test_ttl_off_in_configuration_is_reported_then_turned_off(scratch, settings, capsys):
     settings.DYNAMODB_TTL = False
-    with pytest.raises(CommandError, match="3 difference"):  # sessions, submissions, audit
+    with pytest.raises(CommandError, match="4 difference"):  # sessions, submissions, audit, deliveries
         call_command("dynamo_migrate", "--check")
     assert "settings-sessions: TTL enabled on expiresAt (configured off)" in capsys.readouterr().err
     call_command("dynamo_migrate")

@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="one pass over the due queue, then exit")
-        parser.add_argument("--poll", type=float, default=1.0, help="seconds to wait when nothing is due")
+        parser.add_argument("--poll", type=float, default=5.0,
+                            help="longest wait between looks at the due queue when nothing is due (the wait "
+                                 "starts at 0.2 s and doubles while nothing is found)")
         parser.add_argument("--concurrency", type=int, default=4, help="attempts in flight at once")
         parser.add_argument("--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port")
         parser.add_argument("--metrics-addr", default="127.0.0.1",

@@ -1,0 +1,103 @@
+"""What a delivery's end (pending -> delivered/failed) changes besides its row: the tenant's
+day counters and the submission's delivery status.
+
+The worker batches both per pass: counts are summed per tenant-day-shard and added with one
+UpdateItem each, and a submission whose only delivery row ended gets its status from that
+row without reading its rows, in one BatchExecuteStatement of up to 25 conditional updates.
+A pass flushes when it ends, and the long-running worker at least every FLUSH_SECONDS (0.5 s), so a
+worker killed without warning (SIGKILL) can lose at most that much of both (a SIGTERM flushes
+first). Submissions with several rows, or with a row added after ingest, are recomputed from
+their rows at once (a consistent query), as before. The portal's own actions use an
+unbuffered instance: what the user sees next is already written."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from datetime import datetime
+
+from portal.delivery.status import submission_status_refresh
+from portal.dynamo.deliveries import Delivery
+from portal.dynamo.delivery_batch import execute_statements
+from portal.dynamo.delivery_status import DeliveryStatus
+from portal.dynamo.metrics import counters_add, delivery_counts
+from portal.dynamo.submissions import Submission
+from portal.dynamo.tenants import Tenant
+
+log = logging.getLogger("portal.delivery")
+
+class FollowUps:
+    FLUSH_SECONDS = 0.5
+    MAX_PENDING = 25  # one BatchExecuteStatement
+
+    def __init__(self, *, buffered: bool):
+        self.buffered = buffered
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, str, int], Counter] = {}
+        self._count_times: dict[tuple[str, str, int], datetime] = {}
+        self._statuses: list[tuple[Submission, str, int]] = []
+        self._oldest: float | None = None
+
+    def delivery_ended(self, delivery: Delivery, *, tenant: Tenant | None, now: datetime,
+                       submission: Submission | None) -> None:
+        """Count the row's end in the day's metrics and bring the submission's status up to date."""
+        shard_count = int(tenant.shardCount or 1) if tenant else 1
+        shard = Submission.shard_for(delivery.submissionId, shard_count)
+        counts = delivery_counts(delivered=delivery.status == DeliveryStatus.DELIVERED)
+        sole = (submission is not None and delivery.deliveriesPlanned == 1 and submission.deliveriesAdded is None)
+        if not self.buffered:
+            counters_add(tenant_id=delivery.tenantId, at=now, shard=shard, counts=counts)
+            if sole:
+                self._sole_statuses([(submission, delivery.status, shard_count)])
+            else:
+                submission_status_refresh(tenant_id=delivery.tenantId, submission_id=delivery.submissionId,
+                                          shard_count=shard_count, submission=submission)
+            return
+        if not sole:
+            submission_status_refresh(tenant_id=delivery.tenantId, submission_id=delivery.submissionId,
+                                      shard_count=shard_count, submission=submission)
+        with self._lock:
+            key = (delivery.tenantId, now.strftime("%Y-%m-%d"), shard)
+            self._counts.setdefault(key, Counter()).update(counts)
+            self._count_times.setdefault(key, now)
+            if sole:
+                self._statuses.append((submission, delivery.status, shard_count))
+            if self._oldest is None:
+                self._oldest = time.monotonic()
+            full = len(self._statuses) >= self.MAX_PENDING
+        if full:
+            self.flush()
+
+    def due(self) -> bool:
+        """Whether the oldest buffered change has waited FLUSH_SECONDS."""
+        oldest = self._oldest
+        return oldest is not None and time.monotonic() - oldest >= self.FLUSH_SECONDS
+
+    @property
+    def pending(self) -> bool:
+        return self._oldest is not None
+
+    def flush(self) -> None:
+        with self._lock:
+            counts, times, statuses = self._counts, self._count_times, self._statuses
+            self._counts, self._count_times, self._statuses, self._oldest = {}, {}, [], None
+        for (tenant_id, _day, shard), amounts in counts.items():
+            counters_add(tenant_id=tenant_id, at=times[(tenant_id, _day, shard)], shard=shard, counts=dict(amounts))
+        if statuses:
+            self._sole_statuses(statuses)
+
+    def _sole_statuses(self, statuses: list[tuple[Submission, str, int]]) -> None:
+        """The status of submissions whose one row ended is that row's; a statement whose
+        condition failed (deleted meanwhile, or a row was added) is recomputed from the rows."""
+        changed = [(s, status, n) for s, status, n in statuses if s.deliveryStatus != status]
+        if self.buffered:
+            applied = execute_statements([s.sole_delivery_status_statement(status) for s, status, _ in changed])
+        else:
+            applied = [s.sole_delivery_status_update(status) for s, status, _ in changed]
+        for (submission, status, shard_count), ok in zip(changed, applied):
+            if ok:
+                submission.deliveryStatus = status
+            else:
+                submission_status_refresh(tenant_id=submission.tenantId, submission_id=submission.id,
+                                          shard_count=shard_count)
