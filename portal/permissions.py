@@ -22,10 +22,11 @@ MANAGE_SECRETS = "manage_secrets"  # reveal or rotate signing secrets
 MANAGE_TEAM = "manage_team"  # invite, remove, assign roles
 MANAGE_ACCOUNT = "manage_account"  # organisation profile
 PRIVACY_DELETE = "privacy_delete"  # delete a submission for good
+MANAGE_API_TOKENS = "manage_api_tokens"  # create, list, revoke tenant API tokens (the read/action API)
 
 MEMBER_ACTIONS = frozenset({VIEW, EXPORT, RETRY, MARK_SPAM})
 ADMIN_ACTIONS = MEMBER_ACTIONS | {MANAGE_SITES, MANAGE_KEYS, MANAGE_DESTINATIONS, MANAGE_SECRETS, MANAGE_TEAM,
-                                  MANAGE_ACCOUNT, PRIVACY_DELETE}
+                                  MANAGE_ACCOUNT, PRIVACY_DELETE, MANAGE_API_TOKENS}
 PERMISSIONS: dict[str, frozenset[str]] = {OWNER: ADMIN_ACTIONS, ADMIN: ADMIN_ACTIONS, MEMBER: MEMBER_ACTIONS}
 ALL_ACTIONS = frozenset().union(*PERMISSIONS.values())
 # Roles the team page can give; there is exactly one OWNER, the account's e-mail.

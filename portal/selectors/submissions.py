@@ -30,14 +30,22 @@ class SubmissionFilters:
     date_from: date | None = None
     date_to: date | None = None
     spam: str = SPAM_EXCLUDED
+    site_id: str | None = None  # the API's filters: a site, a delivery status
+    delivery_status: str | None = None
 
     def query_params(self) -> dict:
-        return {"form": self.form_id or "", "date_from": self.date_from.isoformat() if self.date_from else "",
-                "date_to": self.date_to.isoformat() if self.date_to else "",
-                "spam": "" if self.spam == SPAM_EXCLUDED else self.spam}
+        params = {"form": self.form_id or "", "date_from": self.date_from.isoformat() if self.date_from else "",
+                  "date_to": self.date_to.isoformat() if self.date_to else "",
+                  "spam": "" if self.spam == SPAM_EXCLUDED else self.spam}
+        if self.site_id:
+            params["site"] = self.site_id
+        if self.delivery_status:
+            params["delivery_status"] = self.delivery_status
+        return params
 
     def signature(self) -> str:
-        raw = json.dumps(asdict(self), default=str, sort_keys=True)
+        values = {k: v for k, v in asdict(self).items() if v is not None or k not in ("site_id", "delivery_status")}
+        raw = json.dumps(values, default=str, sort_keys=True)
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     def time_bounds(self) -> tuple[datetime | None, datetime | None]:
@@ -53,6 +61,10 @@ def _filter_condition(filters: SubmissionFilters, now: datetime):
         condition &= Submission.spam == False  # noqa: E712 (a DynamoDB condition, not a Python test)
     elif filters.spam == SPAM_ONLY:
         condition &= Submission.spam == True  # noqa: E712
+    if filters.site_id:
+        condition &= Submission.siteId == filters.site_id
+    if filters.delivery_status:
+        condition &= Submission.deliveryStatus == filters.delivery_status
     return condition
 
 

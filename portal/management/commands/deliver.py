@@ -8,6 +8,7 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.delivery import worker
+from portal.services import notices
 
 
 class Command(BaseCommand):
@@ -28,6 +29,10 @@ class Command(BaseCommand):
         if once:
             done = worker.run_once(concurrency=concurrency)
             self.stdout.write(f"{done} attempt(s) made.")
+            silent = notices.notices_check_silent()
+            sent = notices.notices_send_due()
+            if silent or sent:
+                self.stdout.write(f"{silent} silent form(s) found, {sent} notice(s) sent.")
             return
         stop = threading.Event()
 
@@ -37,7 +42,12 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
+        # Account notices (destination health, quota, silent forms) beside the deliveries.
+        notice_thread = threading.Thread(target=notices.notices_run_forever, kwargs={"stop": stop},
+                                         name="notices", daemon=True)
+        notice_thread.start()
         worker.run_forever(stop=stop, poll_seconds=poll, concurrency=concurrency)
+        notice_thread.join(timeout=30)
 
     def serve_metrics(self, port: int, addr: str) -> None:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
