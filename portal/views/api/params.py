@@ -15,6 +15,7 @@ from portal.services.ingest import FORM_ID
 from portal.views.ingest.problems import InvalidParameter
 
 DEFAULT_LIMIT = 25
+EARLIEST = date(1970, 1, 1)
 ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 CURSOR_MAX = 4096
 DELIVERY_STATUSES = tuple(status.value for status in DeliveryStatus)
@@ -42,9 +43,12 @@ def _date(query, name: str) -> date | None:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise InvalidParameter(f"{name}: a date as YYYY-MM-DD.")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise InvalidParameter(f"{name}: {value} is not a calendar date.") from None
+    if day < EARLIEST:  # submission ids (ULIDs) start at the Unix epoch
+        raise InvalidParameter(f"{name}: {EARLIEST.isoformat()} or later.")
+    return day
 
 
 def submission_list_request(query) -> ListRequest:
