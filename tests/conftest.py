@@ -58,7 +58,7 @@ def _integration_tables(dynamodb_endpoint):
 
 
 def clear_tables() -> None:
-    """Empty every table (cheaper than recreating 13 tables with their indexes per test), and
+    """Empty every table (cheaper than recreating 15 tables with their indexes per test), and
     the ingest edge's in-process caches of what was in them."""
     ingest_cache.clear()
     ingest_counters.reset()

@@ -3,12 +3,16 @@ each recorded once. PK TENANT#{tenantId}, SK NOTICE#{kind}#{eventKey}: the condi
 that key is what makes a notice go out at most once per event. The item is also the notice's
 small outbox: its e-mail and operational-webhook states, attempts and next attempt time.
 NoticeDueIndex (sparse: dueKey only while a channel is pending -> nextAttemptAt) is the
-worker's queue of notices to send; notices are rare, so one partition holds it."""
+worker's queue of notices to send; notices are rare, so one partition holds it.
+
+No TTL attribute: DynamoDB Local stalls index changes once a few more tables have TTL (found
+with tests/integration/test_dynamo_migrate.py), so a tenant's notices older than their keep
+time are deleted when a new one is recorded (`prune`), which bounds the partition instead."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
@@ -49,7 +53,6 @@ class Notice(TenantOwnedModel):
     lastError = UnicodeAttribute(null=True)
     dueKey = UnicodeAttribute(null=True)
     nextAttemptAt = UTCDateTimeAttribute(null=True)
-    ttl = TTLAttribute(null=True)
 
     due_index = NoticeDueIndex()
 
@@ -117,6 +120,21 @@ class Notice(TenantOwnedModel):
         """Notices with a channel still to send, due by `now`, oldest first."""
         return cls._unscoped_query(DUE, range_key_condition=NoticeDueIndex.nextAttemptAt <= now,
                                    index_name=NoticeDueIndex.Meta.index_name, limit=limit)
+
+    @classmethod
+    def prune(cls, tenant_id: str, *, older_than: datetime, limit: int = 25) -> int:
+        """Delete up to `limit` of the tenant's notices created before `older_than` and no
+        longer pending; returns how many."""
+        old = cls.in_tenant(tenant_id).query(
+            cls.partition_for(tenant_id), Notice.sk.startswith(cls.sort_prefix()),
+            filter_condition=(Notice.createdAt < older_than) & Notice.dueKey.does_not_exist())
+        removed = 0
+        for notice in old:
+            notice.delete()
+            removed += 1
+            if removed >= limit:
+                break
+        return removed
 
     @classmethod
     def of_tenant(cls, tenant_id: str, *, limit: int = 50):

@@ -121,9 +121,10 @@ def notice_raise(*, tenant: Tenant, kind: str, event_key: str, data: dict, now: 
     now = now or utcnow()
     notice = Notice.in_tenant(tenant.id).new(
         id=new_id(), kind=kind, eventKey=event_key, data=data, createdAt=now, nextAttemptAt=now,
-        emailState=PENDING if email else OFF, webhookState=PENDING if tenant.noticeWebhookUrl else OFF,
-        ttl=now + KEEP)
+        emailState=PENDING if email else OFF, webhookState=PENDING if tenant.noticeWebhookUrl else OFF)
     recorded = notice.record_once()
+    if recorded:
+        Notice.prune(tenant.id, older_than=now - KEEP)  # the tenant's partition stays bounded
     with _seen_lock:
         if len(_seen) >= _SEEN_MAX:
             _seen.clear()

@@ -88,7 +88,7 @@ def test_circuit_open_disabled_and_recovered_follow_the_health_record(account, s
     settings.DELIVERY_BREAKER_THRESHOLD = 2
     tenant, owner = account
     destination = make_destination(tenant, owner, name="ERP")
-    start = NOW - timedelta(days=6)
+    start = (NOW - timedelta(days=6)).replace(hour=1)  # three failures within one UTC day
     for hours in (0, 1, 2):
         destination_health_record(destination=destination, tenant=tenant, ok=False, now=start + timedelta(hours=hours),
                                   exhausted=False)
@@ -179,3 +179,14 @@ def test_silence_threshold_is_the_tenants_choice(ddb):
     notice_settings_update(tenant=fresh, actor=owner.email, version=fresh.version, kinds_on=list(KINDS),
                            webhook_url="", hours=24 * 5)
     assert notices_check_silent(now=NOW) == 0  # silent ~3 days, threshold 5 days
+
+
+def test_old_notices_are_pruned_when_a_new_one_is_recorded(account):
+    tenant, _ = account
+    notice_raise(tenant=tenant, kind=QUOTA_WARNING, event_key="old", data={}, now=NOW - timedelta(days=100))
+    Notice.of_tenant(tenant.id)  # stored
+    (old,) = Notice.of_tenant(tenant.id)
+    old.webhookState = old.emailState = SENT
+    old.save_progress()  # sent long ago: nothing pending
+    notice_raise(tenant=tenant, kind=QUOTA_WARNING, event_key="new", data={}, now=NOW)
+    assert [n.eventKey for n in Notice.of_tenant(tenant.id)] == ["new"]
