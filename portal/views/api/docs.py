@@ -98,8 +98,8 @@ def reference_context(document: dict) -> dict:
             op = item.get(method)
             if op is None:
                 continue
-            scopes = [scope for requirement in op.get("security", []) for name, wanted in requirement.items()
-                      for scope in (wanted or [name])]
+            scopes = [f"{name} ({', '.join(wanted)})" if wanted else name
+                      for requirement in op.get("security", []) for name, wanted in requirement.items()]
             params = [{"name": p["name"], "in": p["in"], "required": p.get("required", False),
                        "type": type_label(p.get("schema")), "rules": _rules(p.get("schema", {})),
                        "description": p.get("description", "")} for p in shared_params + op.get("parameters", [])]
