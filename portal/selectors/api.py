@@ -1,15 +1,20 @@
-"""What the read/action API answers for a submission and a destination: plain dicts in the
+"""Reads for the read/action API: the tenant's tokens, and what the API answers for a submission and a destination: plain dicts in the
 shape the OpenAPI document (portal/api/openapi.json) describes. Never a secret."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from portal.delivery.gate import breaker_state
+from portal.dynamo.api_tokens import ApiToken
 from portal.dynamo.destinations import EMAIL, Destination
 from portal.dynamo.submissions import Submission
 from portal.selectors.deliveries import delivery_timeline
 
-FILE_FIELDS = ("name", "size", "content_type", "sha256")
+
+
+def api_token_list(*, tenant_id: str) -> list[ApiToken]:
+    """The tenant's API tokens, newest first; revoked ones stay listed."""
+    return list(ApiToken.of_tenant(tenant_id))
 
 
 def _iso(moment: datetime | None) -> str | None:

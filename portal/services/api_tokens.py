@@ -13,6 +13,7 @@ from portal.dynamo.api_tokens import ApiToken
 from portal.dynamo.base import is_condition_failure, new_id, save_versioned, utcnow
 from portal.dynamo.tenants import Tenant
 from portal.errors import NotFound, ServiceError
+from portal.selectors.api import api_token_list
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.audit import audit_record
 from portal.services.ingest import ingest_rate_check
@@ -49,10 +50,6 @@ def api_token_public_dict(token: ApiToken) -> dict:
             "active": token.active, "revokedAt": token.revokedAt.isoformat() if token.revokedAt else None}
 
 
-def api_token_list(*, tenant_id: str) -> list[ApiToken]:
-    return list(ApiToken.of_tenant(tenant_id))
-
-
 def api_token_create(*, tenant: Tenant, actor: str, label: str, scopes: list[str]) -> tuple[ApiToken, str]:
     """A new token; returns (stored token, the raw token to show once)."""
     chosen = sorted(set(scopes))
@@ -75,13 +72,6 @@ def api_token_create(*, tenant: Tenant, actor: str, label: str, scopes: list[str
     audit_record(tenant_id=tenant.id, actor=actor, action="api_token.create", target_type="api_token",
                  target_id=token.id, after=api_token_public_dict(token))
     return token, raw
-
-
-def access_api_token(*, tenant: Tenant, token_id: str) -> ApiToken:
-    for token in api_token_list(tenant_id=tenant.id):
-        if token.id == token_id:
-            return token
-    raise NotFound("No such API token.")
 
 
 def api_token_revoke(*, tenant: Tenant, actor: str, token: ApiToken) -> ApiToken:
