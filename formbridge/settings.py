@@ -288,6 +288,18 @@ INGEST_MAX_FIELD_NAME_LENGTH = env.int("INGEST_MAX_FIELD_NAME_LENGTH", default=1
 # 50), counted in DynamoDB so every web process shares the count. 429 + Retry-After above it.
 INGEST_RATE_LIMIT = env.int("INGEST_RATE_LIMIT", default=50)
 INGEST_RATE_WINDOW_SECONDS = env.int("INGEST_RATE_WINDOW_SECONDS", default=5)
+# The read/action API (/api/v1/... with an API token): per token at most API_RATE_LIMIT
+# requests in each fixed window of API_RATE_WINDOW_SECONDS (429 with Retry-After beyond).
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)
+API_RATE_WINDOW_SECONDS = env.int("API_RATE_WINDOW_SECONDS", default=60)
+API_PAGE_LIMIT_MAX = 100
+# Notices (account events): form.silent after this many hours without a submission from a form
+# that usually receives every day (a tenant may choose its own), checked every
+# NOTICE_SILENT_CHECK_SECONDS by the worker; the notice outbox is looked at every
+# NOTICE_PASS_SECONDS.
+NOTICE_SILENT_HOURS = env.int("NOTICE_SILENT_HOURS", default=48)
+NOTICE_SILENT_CHECK_SECONDS = env.int("NOTICE_SILENT_CHECK_SECONDS", default=900)
+NOTICE_PASS_SECONDS = env.float("NOTICE_PASS_SECONDS", default=5.0)
 # An Idempotency-Key replays the original answer for this long.
 INGEST_IDEMPOTENCY_SECONDS = env.int("INGEST_IDEMPOTENCY_SECONDS", default=24 * 3600)
 # --- ingest edge ---

@@ -22,13 +22,14 @@ MANAGE_SECRETS = "manage_secrets"  # reveal or rotate signing secrets
 MANAGE_TEAM = "manage_team"  # invite, remove, assign roles
 MANAGE_ACCOUNT = "manage_account"  # organisation profile
 PRIVACY_DELETE = "privacy_delete"  # delete a submission for good; privacy requests (find, export, erase)
+MANAGE_API_TOKENS = "manage_api_tokens"  # create, list, revoke tenant API tokens (the read/action API)
 # Work a site-scoped CLIENT does too. Whoever may VIEW the tenant may do these (IMPLIED).
 VIEW_SUBMISSIONS = "view_submissions"  # dashboard, submissions and their delivery status of one's sites
 OWN_PASSWORD = "own_password"  # change one's own password
 
 MEMBER_ACTIONS = frozenset({VIEW, EXPORT, RETRY, MARK_SPAM})
 ADMIN_ACTIONS = MEMBER_ACTIONS | {MANAGE_SITES, MANAGE_KEYS, MANAGE_DESTINATIONS, MANAGE_SECRETS, MANAGE_TEAM,
-                                  MANAGE_ACCOUNT, PRIVACY_DELETE}
+                                  MANAGE_ACCOUNT, PRIVACY_DELETE, MANAGE_API_TOKENS}
 # A CLIENT (an agency's customer) sees and exports its own sites' submissions, nothing else
 # of the tenant (no keys, destinations, team, billing); which sites is on its user
 # (PortalUser.siteIds) and every read of submissions honours it (site_scope_of).

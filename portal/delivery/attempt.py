@@ -20,7 +20,7 @@ from typing import Callable
 from pynamodb.exceptions import PutError
 
 from portal.delivery import payloads, schedule, sender
-from portal.delivery.claim import outcome_save
+from portal.delivery.claim import outcome_save, recorded_spill
 from portal.delivery.health import destination_health_record
 from portal.delivery.followups import FollowUps
 from portal.delivery.send import send_event
@@ -132,6 +132,11 @@ def attempt_claimed(delivery: Delivery, *, worker_id: str, clock: Clock = utcnow
                           number=int(delivery.attemptCount), trigger=trigger, result=result, now=now,
                           ttl=delivery.ttl)
     if result.ok:
+        earlier = delivery.recorded_attempt()
+        if earlier is not None and earlier.number != attempt.number:
+            # A row queued again without a manual claim (the API's re-send) still keeps its
+            # earlier success: it becomes an item of its own before the new one replaces it.
+            recorded_spill(earlier)
         delivery.record_attempt(attempt)  # written with the outcome, in the same conditional write
     else:
         attempt_save(attempt)

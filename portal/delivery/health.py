@@ -15,6 +15,7 @@ from portal.dynamo.base import save_versioned
 from portal.dynamo.destinations import Destination
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit
+from portal.services.notices import notice_destination_health
 
 log = logging.getLogger("portal.delivery")
 
@@ -33,6 +34,7 @@ def destination_health_record(*, destination: Destination, tenant: Tenant | None
         if fresh is None or (ok and not fresh.consecutiveFailures and fresh.failingSince is None):
             return
         disabled_now = False
+        before_failures, before_failing_since = int(fresh.consecutiveFailures or 0), fresh.failingSince
         if ok:
             fresh.consecutiveFailures, fresh.failingSince = 0, None
         else:
@@ -53,6 +55,8 @@ def destination_health_record(*, destination: Destination, tenant: Tenant | None
         destination.consecutiveFailures, destination.failingSince = fresh.consecutiveFailures, fresh.failingSince
         if disabled_now:
             _notify_disabled(destination=fresh, tenant=tenant)
+        notice_destination_health(tenant=tenant, destination=fresh, before_failures=before_failures,
+                                  before_failing_since=before_failing_since, disabled_now=disabled_now, ok=ok, now=now)
         return
 
 

@@ -161,6 +161,8 @@ class DayCounts:
         self.submissions = self.spam = self.delivered = self.failed = self.files = self.fileBytes = 0
         self.forms: dict[str, int] = {}
         self.hours: dict[str, int] = {}
+        self.form_hours: dict[str, dict[str, int]] = {}  # per form item: its hour counters
+
 
     def add_raw(self, raw: dict) -> None:
         form_key = raw.get("formId", {}).get("S")  # a form item: its submissions are that form's
@@ -178,6 +180,9 @@ class DayCounts:
             elif name.startswith(HOUR_PREFIX):
                 key = name[len(HOUR_PREFIX):]
                 self.hours[key] = self.hours.get(key, 0) + number
+                if form_key is not None:
+                    hours = self.form_hours.setdefault(form_key, {})
+                    hours[key] = hours.get(key, 0) + number
 
 
 class SiteCounts:
@@ -250,4 +255,21 @@ def counter_items_between(*, tenant_id: str, first_day: str, last_day: str, cons
                 yield raw
         if "LastEvaluatedKey" not in page:
             return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def tenants_with_counters(day: str) -> set[str]:
+    """The tenants that have a counter item for `day` (DayIndex, GSI1): who received anything
+    that day, without a scan (the worker's silent-form check reads it)."""
+    client = DailyMetrics._get_connection().connection.client
+    kwargs = {"TableName": DailyMetrics.Meta.table_name, "IndexName": DayIndex.Meta.index_name,
+              "KeyConditionExpression": "gsi1pk = :day",
+              "ExpressionAttributeValues": {":day": {"S": DailyMetrics.day_index_key(day)}},
+              "ProjectionExpression": "tenantId"}
+    found: set[str] = set()
+    while True:
+        page = client.query(**kwargs)
+        found.update(raw["tenantId"]["S"] for raw in page.get("Items", []) if "tenantId" in raw)
+        if "LastEvaluatedKey" not in page:
+            return found
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

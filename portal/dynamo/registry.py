@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from . import base
 from .api_keys import ApiKey
+from .api_tokens import ApiToken
 from .audit import AuditEntry
 from .campaigns import Campaign
 from .deliveries import Delivery, DeliveryAttempt
 from .destinations import Destination
 from .metrics import DailyMetrics
+from .notices import Notice
 from .orders import Order
 from .privacy_jobs import PrivacyJob, PrivacyOpenJob
 from .products import Product
@@ -21,7 +23,7 @@ from .users import PortalUser
 # The model that defines each table's keys, indexes and TTL (other models may share it).
 TABLE_MODELS = [
     Tenant, Product, Campaign, Order, PortalUser, Site, ApiKey,
-    Submission, Destination, Delivery, DailyMetrics, AuditEntry, SessionItem,
+    Submission, Destination, Delivery, DailyMetrics, AuditEntry, SessionItem, ApiToken, Notice,
 ]
 ALL_MODELS = TABLE_MODELS + [TenantEmailGuard, DeliveryAttempt, EphemeralCounter,
                              InspectorRequest, InspectorSequence, PrivacyJob, PrivacyOpenJob]

@@ -1,6 +1,6 @@
 """tenants table: one METADATA item per tenant plus an EMAIL#{email} guard item that keeps
 e-mail addresses unique (written in the same transaction as the tenant)."""
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from .base import ActivatableModel, ActiveIndex, BaseModel, UTCDateTimeAttribute
@@ -54,6 +54,11 @@ class Tenant(ActivatableModel):
     brandName = UnicodeAttribute(null=True)
     brandLogo = UnicodeAttribute(null=True)  # storage name of the uploaded logo (portal.services.branding)
     activeSparse = UnicodeAttribute(null=True)
+    # Notices (account events): the operational webhook, kinds turned off, silence threshold.
+    noticeWebhookUrl = UnicodeAttribute(null=True)
+    noticeWebhookSecretEncrypted = UnicodeAttribute(null=True)
+    noticesOff = ListAttribute(of=UnicodeAttribute, null=True)
+    silentHours = NumberAttribute(null=True)
     version = VersionAttribute()
 
     email_index = EmailIndex()

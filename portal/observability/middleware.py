@@ -15,7 +15,8 @@ class IngestMetricsMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
-        if match is not None and match.namespace == "portal" and match.url_name in metrics.INGEST_ENDPOINTS:
+        if (match is not None and match.namespace == "portal" and match.url_name in metrics.INGEST_ENDPOINTS
+                and request.method == "POST"):  # GET /api/v1/submissions is the read API, not ingest
             metrics.ingest_observed(url_name=match.url_name, status=response.status_code,
                                     seconds=time.perf_counter() - started)
         return response

@@ -10,6 +10,7 @@ import re
 from datetime import datetime
 
 from portal.dynamo.api_keys import ApiKey
+from portal.dynamo.api_tokens import ApiToken
 from portal.dynamo.campaigns import Campaign
 from portal.dynamo.destinations import Destination
 from portal.dynamo.privacy_jobs import PrivacyJob
@@ -18,6 +19,7 @@ from portal.dynamo.sites import Site
 from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import NotFound
+from portal.selectors.api import api_token_list
 from portal.selectors.campaigns import campaign_get_or_none
 from portal.selectors.privacy import privacy_job_get
 from portal.selectors.products import product_get_or_none
@@ -45,6 +47,14 @@ def access_api_key(*, tenant: Tenant, site: Site, key_id: str) -> ApiKey:
         if key.id == key_id:
             return key
     raise NotFound("No such API key.")
+
+
+def access_api_token(*, tenant: Tenant, token_id: str) -> ApiToken:
+    """One of the tenant's API tokens (revoked ones included: they stay listed)."""
+    for token in api_token_list(tenant_id=tenant.id):
+        if token.id == token_id:
+            return token
+    raise NotFound("No such API token.")
 
 
 def access_destination(*, tenant: Tenant, destination_id: str) -> Destination:

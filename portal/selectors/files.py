@@ -91,10 +91,15 @@ def file_link_open(*, token: str, now: float | None = None) -> OpenedFile:
 def file_links_for_delivery(submission: Submission, *, now: float | None = None) -> list[dict]:
     """What a webhook (or e-mail) tells about each file: metadata and a fresh signed link valid
     FILES_WEBHOOK_LINK_SECONDS (each attempt builds its event again, so re-sends get new links)."""
+    return files_described(submission, seconds=settings.FILES_WEBHOOK_LINK_SECONDS, now=now)
+
+
+def files_described(submission: Submission, *, seconds: int, now: float | None = None) -> list[dict]:
+    """Each file's metadata and a fresh signed link valid `seconds` (webhooks, e-mail, the API)."""
     described = []
     for index, stored in enumerate(submission_files(submission)):
         link = file_link(tenant_id=submission.tenantId, submission_id=submission.id, index=index,
-                         seconds=settings.FILES_WEBHOOK_LINK_SECONDS, now=now)
+                         seconds=seconds, now=now)
         described.append({"field": stored.field, "name": stored.name, "size": int(stored.size),
                           "content_type": stored.sentType, "sniffed_type": stored.sniffedType,
                           "sha256": stored.sha256, "url": link.url,

@@ -54,7 +54,8 @@ class SubmissionFilters:
                 "site": self.site_id or "", "status": self.status or "", "email": self.email or ""}
 
     def signature(self) -> str:
-        raw = json.dumps(asdict(self), default=str, sort_keys=True)
+        values = {k: v for k, v in asdict(self).items() if v is not None or k not in ("site_id", "delivery_status")}
+        raw = json.dumps(values, default=str, sort_keys=True)
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     def time_bounds(self) -> tuple[datetime | None, datetime | None]:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from pynamodb.exceptions import PutError
+
+from portal.delivery import schedule
 from portal.delivery.attempt import Outcome, attempt_claimed, send_test_event
 from portal.delivery.claim import claim, claim_for_manual
 from portal.delivery.status import submission_status_refresh
 from portal.delivery.worker import worker_id_new
-from portal.dynamo.base import save_versioned, utcnow
+from portal.dynamo.base import is_condition_failure, save_versioned, utcnow
 from portal.dynamo.deliveries import MANUAL, Delivery, DeliveryAttempt
 from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.destinations import Destination
@@ -17,7 +20,7 @@ from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit, NotFound, ServiceError
 from portal.selectors.destinations import destination_deliveries
 from portal.services.audit import audit_record
-from portal.services.delivery_plan import destination_routes, plan_deliveries
+from portal.services.delivery_plan import destination_routes, destinations_for_form, plan_deliveries
 
 MAX_BULK_WINDOW = timedelta(days=14)
 
@@ -143,3 +146,62 @@ def destination_send_test(*, tenant: Tenant, actor: str, destination: Destinatio
     audit_record(tenant_id=tenant.id, actor=actor, action="destination.test", target_type="destination",
                  target_id=destination.id, detail="succeeded" if attempt.succeeded else (attempt.error or "failed"))
     return attempt
+
+
+def submission_resend_queue(*, tenant: Tenant, actor: str, submission: Submission,
+                            destination_ids: list[str] | None = None, now: datetime | None = None) -> list[str]:
+    """Queue the submission for the worker to send again (the API's re-send: no network call
+    inside the request). To the given destinations, or to every enabled destination its form
+    goes to. A row already pending stays as it is; a delivered or failed row gets exactly one
+    more try (trigger=manual); a destination it never went to gets a new row. Returns the ids
+    of the destinations it is (now) queued for."""
+    now = now or utcnow()
+    if submission.spam:
+        raise ServiceError("Spam is never delivered: mark the submission as not spam first.")
+    # Routing as a new submission of this site and form would get it (site and form choices).
+    every = {d.id: d for d in destinations_for_form(tenant_id=tenant.id, form_id=submission.formId,
+                                                    site_id=submission.siteId)}
+    if destination_ids is None:
+        targets = list(every.values())
+    else:
+        known = {d.id: d for d in Destination.in_tenant(tenant.id).query(Destination.partition_for(tenant.id))
+                 if d.active}
+        unknown = [i for i in destination_ids if i not in known]
+        if unknown:
+            raise NotFound(f"No such destination: {unknown[0]}.")
+        disabled = [known[i].name for i in destination_ids if not known[i].enabled]
+        if disabled:
+            raise ServiceError(f"Destination {disabled[0]} is disabled. Enable it first.")
+        targets = [known[i] for i in dict.fromkeys(destination_ids)]
+        for destination in targets:
+            _require_route(destination, submission)
+    queued = []
+    for destination in targets:
+        row = Delivery.in_tenant(tenant.id).get_or_none(Delivery.partition_for(submission.id),
+                                                        Delivery.sort_for(destination.id), consistent_read=True)
+        if row is None:
+            submission.delivery_row_added()
+            (row,) = plan_deliveries(tenant_id=tenant.id, submission_id=submission.id, form_id=submission.formId,
+                                     destinations=[destination], site_id=submission.siteId, expires=submission.ttl,
+                                     planned=0)
+            row.nextTrigger = MANUAL
+            try:
+                row.save(condition=Delivery.sk.does_not_exist())
+            except PutError as error:
+                if not is_condition_failure(error):
+                    raise  # else: created meanwhile by a concurrent re-send, so it is queued
+        elif not row.is_pending:
+            previous = row.status
+            row.status, row.nextAttemptAt, row.updatedAt = DeliveryStatus.PENDING, now, now
+            row.scheduleStep, row.nextTrigger = schedule.MAX_ATTEMPTS - 1, MANUAL
+            row.leaseOwner = row.leaseExpiresAt = None
+            try:
+                save_versioned(row, condition=Delivery.status == previous)
+            except ConcurrentEdit:
+                pass  # someone else changed it meanwhile (a worker or another re-send): it is being handled
+        queued.append(destination.id)
+    if queued:
+        submission_status_refresh(tenant_id=tenant.id, submission_id=submission.id)
+    audit_record(tenant_id=tenant.id, actor=actor, action="delivery.resend_queued", target_type="submission",
+                 target_id=submission.id, detail=f"queued for {len(queued)} destination(s)")
+    return queued

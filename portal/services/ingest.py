@@ -27,6 +27,7 @@ from portal.services import ingest_cache
 from portal.services.delivery_plan import destinations_for_form, plan_deliveries, tenant_destinations
 from portal.services.ingest_counters import counted_form, first_today, spam_slot
 from portal.text import submitter_email
+from portal.services.notices import notice_quota_usage
 
 # Form ids become part of index keys and URLs: a short, plain alphabet.
 FORM_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
@@ -115,6 +116,7 @@ def quota_check(*, tenant: Tenant, now: datetime) -> None:
     quota = plan_quotas(tenant=tenant, cached=True).monthly_submissions
     used = ingest_cache.usage_below(tenant_id=tenant.id, month=now.strftime("%Y-%m"), quota=quota,
                                     load=lambda: usage_month(tenant_id=tenant.id, today=now.date()).submissions)
+    notice_quota_usage(tenant=tenant, used=used, quota=quota, now=now)  # quota.warning / quota.exhausted
     if used >= quota:
         following = (now.date().replace(day=1) + timedelta(days=32)).replace(day=1)
         next_month = datetime(following.year, following.month, 1, tzinfo=timezone.utc)

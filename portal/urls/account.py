@@ -1,7 +1,7 @@
 """The tenant's account pages; joined to the "portal" namespace at the end of portal/urls/portal.py."""
 from django.urls import path
 
-from portal.views.portal import account, team, two_factor
+from portal.views.portal import account, api_tokens, team, two_factor
 from portal.views.public import verification
 
 urlpatterns = [
@@ -9,6 +9,9 @@ urlpatterns = [
     path("account/profile/", account.profile_edit, name="profile_edit"),
     path("account/plan/", account.plan, name="plan"),
     path("account/verify/resend/", verification.verify_resend, name="verify_resend"),
+    path("account/api-tokens/", api_tokens.api_tokens, name="api_tokens"),
+    path("account/api-tokens/revoke/", api_tokens.api_token_revoke_view, name="api_token_revoke"),
+    path("account/notices/", api_tokens.notice_settings, name="notice_settings"),
     path("account/team/", team.team, name="team"),
     path("account/team/two-factor/", two_factor.team_two_factor_require, name="team_two_factor"),
     path("account/two-factor/", two_factor.two_factor_page, name="two_factor"),

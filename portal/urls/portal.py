@@ -5,6 +5,8 @@ from portal.urls.account import urlpatterns as account_patterns
 from portal.urls.agency import urlpatterns as agency_patterns
 from portal.urls.destinations import urlpatterns as destination_patterns
 from portal.urls.public import urlpatterns as public_patterns
+from portal.views.api import docs as api_docs
+from portal.views.api import v1 as api
 from portal.views.ingest import endpoints as ingest
 from portal.views.portal import api_keys, auth, home, inspector, site_protection, sites, submissions, two_factor
 
@@ -35,7 +37,15 @@ urlpatterns = [
     path("submissions/<str:submission_id>/spam/", submissions.submission_spam, name="submission_spam"),
     path("submissions/<str:submission_id>/delete/", submissions.submission_delete_view, name="submission_delete"),
     # Ingest (public contract, DESIGN section 6)
-    path("api/v1/submissions", ingest.api_submissions, name="api_submissions"),
+    # POST: ingest with a site key; GET: the read API with an API token (same URL, one contract)
+    path("api/v1/submissions", api.submissions_collection, name="api_submissions"),
+    # Read/action API (API tokens; DESIGN section 12) and its contract
+    path("api/v1/submissions/<str:submission_id>", api.submission_item, name="api_submission"),
+    path("api/v1/submissions/<str:submission_id>/resend", api.submission_resend, name="api_submission_resend"),
+    path("api/v1/submissions/<str:submission_id>/spam", api.submission_spam, name="api_submission_spam"),
+    path("api/v1/destinations", api.destination_index, name="api_destinations"),
+    path("api/openapi.json", api_docs.openapi_document, name="api_openapi"),
+    path("docs/api/", api_docs.api_reference, name="api_reference"),
     path("f/<str:site_id>/<str:form_id>", ingest.form_post, name="form_post"),
     path("api/problems/<slug:slug>", ingest.problem_type, name="problem_type"),
     # Development only (DEBUG; 404 otherwise): the built-in webhook inspector

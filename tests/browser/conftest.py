@@ -5,17 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from portal import dynamodb_local
-from tests.conftest import INTEGRATION_PREFIX
+from tests.live_server import ROOT, start_web, stop_web, web_env
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 STAFF_USERNAME, STAFF_PASSWORD = "browser-staff", "browser-staff-password-1"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -31,55 +26,18 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def server_env(_integration_tables, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("web")
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DYNAMODB_ENDPOINT_URL": _integration_tables,
-        "DYNAMODB_TABLE_PREFIX": INTEGRATION_PREFIX,
-        "DATABASE_URL": f"sqlite:///{workdir / 'staff.sqlite3'}",
-        "DJANGO_DEBUG": "true",
-        # The file backend writes one file per message to EMAIL_FILE_PATH, so a test can read
-        # the links the server e-mailed (filemail:// + an absolute path).
-        "EMAIL_URL": f"filemail:///{workdir / 'outbox'}",
-        "EMAIL_FILE_PATH": str(workdir / "outbox"),
-        "PYTHONUNBUFFERED": "1",
-        "FILES_LOCAL_ROOT": str(workdir / "files"),  # uploaded files of this session's gunicorn
-    }
+    env = web_env(dynamodb_endpoint=_integration_tables, workdir=workdir)
     manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
     subprocess.run(manage + ["createsuperuser", "--noinput", "--username", STAFF_USERNAME, "--email", "s@example.com"],
                    env={**env, "DJANGO_SUPERUSER_PASSWORD": STAFF_PASSWORD}, cwd=ROOT, check=True)
-    env["_WORKDIR"] = str(workdir)
     return env
 
 
 @pytest.fixture(scope="session")
 def live_url(server_env):
-    port = dynamodb_local.free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(Path(server_env["_WORKDIR"]) / "gunicorn.log", "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "formbridge.wsgi", "--config", "gunicorn.conf.py",
-         "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        env=server_env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/login/", timeout=1)
-            break
-        except urllib.error.HTTPError:
-            break
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError("gunicorn exited; see gunicorn.log")
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError("gunicorn did not answer within 30 s")
+    url, process = start_web(server_env)
     yield url
-    process.terminate()
-    process.wait(timeout=10)
+    stop_web(process)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,8 @@ from django.core.management.base import CommandError
 from portal.dynamo import registry
 from portal.dynamo.backup import BackupError, export_tables
 from portal.dynamo.base import dynamodb_client
+from portal.services.api_tokens import SUBMISSIONS_READ, api_token_create
+from portal.services.notices import QUOTA_WARNING, notice_raise
 from portal.sessions import SessionStore
 from tests.factories.accounts import make_campaign, make_checkout, make_product, make_tenant
 from tests.factories.delivery import make_destination, make_submission_with_deliveries
@@ -36,7 +38,7 @@ def _snapshot(prefix: str) -> dict[str, list[dict]]:
 
 
 def _seed_every_table():
-    """Data in all 13 tables through the services, with the awkward types a backup must keep."""
+    """Data in all 15 tables through the services, with the awkward types a backup must keep."""
     product = make_product(price=Decimal("19.99"), retention_days=30)  # Decimal price, TTL on submissions
     tenant, user = make_tenant(product=product)
     make_campaign(product=product)
@@ -46,6 +48,8 @@ def _seed_every_table():
     words = " ".join(random.Random(7).choice(["form", "bridge", "agency", "lead", "quote"]) for _ in range(900))
     make_submission_with_deliveries(tenant, fields={"message": words, "email": "big@example.com"})  # compressed payload
     make_submission_with_deliveries(tenant)  # small, uncompressed; deliveries; day metrics
+    api_token_create(tenant=tenant, actor="tests", label="backup", scopes=[SUBMISSIONS_READ])  # api_tokens
+    notice_raise(tenant=tenant, kind=QUOTA_WARNING, event_key="2030-01", data={"quota": 10, "used": 8})  # notices
     session = SessionStore()
     session["who"] = user.email
     session.save()

@@ -198,4 +198,5 @@ def test_monthly_quota_answers_429_until_next_month_and_spam_does_not_count(ddb)
 
 
 def test_get_is_not_allowed(keyed):
-    assert Client().get(URL).status_code == 405
+    # Issue 16 made GET /api/v1/submissions the read API (an API token's list); other methods stay refused.
+    assert Client().put(URL).status_code == 405

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from portal.delivery import worker
 from portal.services.privacy import privacy_jobs_loop, privacy_jobs_run
+from portal.services import notices
 
 
 class Command(BaseCommand):
@@ -36,6 +37,10 @@ class Command(BaseCommand):
             done = worker.run_once(concurrency=concurrency)
             privacy_jobs_run()
             self.stdout.write(f"{done} attempt(s) made.")
+            silent = notices.notices_check_silent()
+            sent = notices.notices_send_due()
+            if silent or sent:
+                self.stdout.write(f"{silent} silent form(s) found, {sent} notice(s) sent.")
             return
         stop = threading.Event()
 
@@ -50,7 +55,12 @@ class Command(BaseCommand):
                              name="files-sweeper", daemon=True).start()
         # Privacy erase jobs share the worker process (a thread of their own; they are rare).
         threading.Thread(target=privacy_jobs_loop, kwargs={"stop": stop}, name="privacy-jobs", daemon=True).start()
+        # Account notices (destination health, quota, silent forms) beside the deliveries.
+        notice_thread = threading.Thread(target=notices.notices_run_forever, kwargs={"stop": stop},
+                                         name="notices", daemon=True)
+        notice_thread.start()
         worker.run_forever(stop=stop, poll_seconds=poll, concurrency=concurrency)
+        notice_thread.join(timeout=30)
 
     def serve_metrics(self, port: int, addr: str) -> None:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

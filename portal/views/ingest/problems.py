@@ -9,13 +9,20 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import HttpResponse
 
+from portal.errors import NotFound, ServiceError
+from portal.selectors.pagination import BadCursor
 from portal.services.api_keys import KeyRefused, TenantBlocked
+from portal.services.api_tokens import ScopeMissing, TenantReadOnly, TokenRefused
 from portal.services.browser_forms import BrowserCapReached, DomainUnverified, FormUnavailable, OriginRefused
 from portal.services.captcha import CaptchaFailed
 from portal.services.files import (FileStorageQuotaExceeded, FilesTooLarge, FileTooLarge, TextPartsTooLarge,
                                    TooManyFiles)
 from portal.services.ingest import (BodyTooLarge, IdempotencyKeyReused, InvalidSubmission, LengthRequired,
                                     MalformedRequest, QuotaExceeded, RateLimited, UnsupportedMediaType)
+
+
+class InvalidParameter(ServiceError):
+    """A query parameter or body of the read/action API that is not valid (the message names it)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,26 @@ RATE_LIMITED = ProblemType("rate-limited", "Too many requests", 429,
 QUOTA = ProblemType("monthly-quota-exceeded", "Monthly quota reached", 429,
                     "The plan's monthly submissions are used up; Retry-After says when the month ends.")
 
-PROBLEM_TYPES = {p.slug: p for p in (MALFORMED, INVALID_KEY, BLOCKED, TOO_LARGE, UNSUPPORTED, INVALID, RATE_LIMITED,
+# The read/action API (/api/v1/... with an API token).
+INVALID_TOKEN = ProblemType("invalid-api-token", "Invalid API token", 401,
+                            "The Authorization header is missing, or its API token is unknown or revoked. Site keys "
+                            "(fbk_) only send submissions.")
+SCOPE_MISSING = ProblemType("insufficient-scope", "Token lacks a scope", 403,
+                            "The API token is valid but was not given the scope this operation needs.")
+READ_ONLY = ProblemType("account-read-only", "Account read-only", 403,
+                        "The account is suspended: the API answers reads but changes nothing.")
+RESOURCE_NOT_FOUND = ProblemType("resource-not-found", "Not found", 404,
+                                 "No such item in your account (the same answer for another account's ids).")
+INVALID_PARAMETER = ProblemType("invalid-parameter", "Invalid parameter", 400,
+                                "A query parameter or the body is invalid: the detail names it.")
+INVALID_CURSOR = ProblemType("invalid-cursor", "Invalid cursor", 400,
+                             "The cursor is malformed, expired, or belongs to another list or account: start from "
+                             "the first page.")
+REFUSED = ProblemType("action-refused", "Action refused", 409,
+                      "The action cannot be done in the item's current state (the detail says why).")
+
+PROBLEM_TYPES = {p.slug: p for p in (INVALID_TOKEN, SCOPE_MISSING, READ_ONLY, RESOURCE_NOT_FOUND, INVALID_PARAMETER,
+                                     INVALID_CURSOR, REFUSED, MALFORMED, INVALID_KEY, BLOCKED, TOO_LARGE, UNSUPPORTED, INVALID, RATE_LIMITED,
                                      QUOTA, NOT_FOUND, LENGTH_REQUIRED, KEY_REUSED, UNAVAILABLE, CAPTCHA_FAILED,
                                      BROWSER_CAP, DOMAIN_UNVERIFIED, FILE_TOO_LARGE, FILES_TOO_LARGE, TOO_MANY_FILES,
                                      FILE_QUOTA)}
@@ -91,6 +117,11 @@ _ANSWERS = [
 ]
 # The domain errors the ingest views answer with a problem.
 REFUSALS = tuple(error for error, _ in _ANSWERS)
+# The read/action API answers these too; ServiceError (any other business refusal) last.
+_API_ANSWERS = [(TokenRefused, INVALID_TOKEN), (ScopeMissing, SCOPE_MISSING), (TenantReadOnly, READ_ONLY),
+                (NotFound, RESOURCE_NOT_FOUND), (InvalidParameter, INVALID_PARAMETER), (BadCursor, INVALID_CURSOR),
+                (RateLimited, RATE_LIMITED), (ServiceError, REFUSED)]
+API_REFUSALS = tuple(error for error, _ in _API_ANSWERS)
 # The 401 explains the HTTP header, which only this layer knows about.
 _DETAILS = {INVALID_KEY: "Send a valid site API key as `Authorization: Bearer fbk_...`. "
                          "The key is missing, unknown or revoked."}
@@ -114,7 +145,7 @@ class Problem:
 
 
 def problem_for(error: Exception) -> Problem:
-    for error_class, problem_type in _ANSWERS:
+    for error_class, problem_type in _ANSWERS + _API_ANSWERS:
         if isinstance(error, error_class):
             return Problem(type=problem_type, detail=_DETAILS.get(problem_type) or str(error),
                            retry_after=getattr(error, "retry_after", None))
@@ -134,6 +165,6 @@ def problem_response(problem: Problem) -> HttpResponse:
     response = HttpResponse(json.dumps(body), status=problem.status, content_type="application/problem+json")
     if problem.retry_after is not None:
         response["Retry-After"] = str(problem.retry_after)
-    if problem.type is INVALID_KEY:
+    if problem.type is INVALID_KEY or problem.type is INVALID_TOKEN:
         response["WWW-Authenticate"] = 'Bearer realm="form-bridge"'
     return response

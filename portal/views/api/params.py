@@ -1,0 +1,115 @@
+"""Query parameters and bodies of the read/action API, read into the selectors' shapes. Every
+refusal is an InvalidParameter naming the parameter (answered as a 400 problem)."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+
+from portal.dynamo.delivery_status import DeliveryStatus
+from portal.selectors.submissions import SPAM_ALL, SPAM_EXCLUDED, SPAM_ONLY, SubmissionFilters
+from portal.services.ingest import FORM_ID
+from portal.views.ingest.problems import InvalidParameter
+
+DEFAULT_LIMIT = 25
+EARLIEST = date(1970, 1, 1)
+ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+CURSOR_MAX = 4096
+DELIVERY_STATUSES = tuple(status.value for status in DeliveryStatus)
+SPAM_VALUES = {"false": SPAM_EXCLUDED, "true": SPAM_ONLY, "all": SPAM_ALL}
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    filters: SubmissionFilters
+    cursor: str | None
+    limit: int
+
+
+def _one(query, name: str) -> str | None:
+    values = query.getlist(name)
+    if len(values) > 1:
+        raise InvalidParameter(f"{name}: give it at most once.")
+    return values[0] if values else None
+
+
+def _date(query, name: str) -> date | None:
+    value = _one(query, name)
+    if value is None or value == "":
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise InvalidParameter(f"{name}: a date as YYYY-MM-DD.")
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidParameter(f"{name}: {value} is not a calendar date.") from None
+    if day < EARLIEST:  # submission ids (ULIDs) start at the Unix epoch
+        raise InvalidParameter(f"{name}: {EARLIEST.isoformat()} or later.")
+    return day
+
+
+def submission_list_request(query) -> ListRequest:
+    """GET /api/v1/submissions: site, form, date_from, date_to, spam, delivery_status, cursor, limit."""
+    site = _one(query, "site") or None
+    if site is not None and not ID.match(site):
+        raise InvalidParameter("site: a site id (letters, digits, - and _; at most 64).")
+    form = _one(query, "form") or None
+    if form is not None and not FORM_ID.match(form):
+        raise InvalidParameter("form: a form id of 1-100 letters, digits or _ . : - characters.")
+    date_from, date_to = _date(query, "date_from"), _date(query, "date_to")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidParameter("date_from: must not be after date_to.")
+    spam = _one(query, "spam") or "false"
+    if spam not in SPAM_VALUES:
+        raise InvalidParameter("spam: one of false (default), true, all.")
+    status = _one(query, "delivery_status") or None
+    if status is not None and status not in DELIVERY_STATUSES:
+        raise InvalidParameter(f"delivery_status: one of {', '.join(DELIVERY_STATUSES)}.")
+    limit_text = _one(query, "limit")
+    limit = DEFAULT_LIMIT
+    if limit_text not in (None, ""):
+        if not re.fullmatch(r"[0-9]{1,4}", limit_text) or not 1 <= int(limit_text) <= settings.API_PAGE_LIMIT_MAX:
+            raise InvalidParameter(f"limit: a whole number from 1 to {settings.API_PAGE_LIMIT_MAX}.")
+        limit = int(limit_text)
+    cursor = _one(query, "cursor") or None
+    if cursor is not None and (len(cursor) > CURSOR_MAX or not cursor.isascii() or not cursor.isprintable()):
+        raise InvalidParameter("cursor: pass next_cursor from the previous page as it is.")
+    return ListRequest(filters=SubmissionFilters(form_id=form, date_from=date_from, date_to=date_to,
+                                                 spam=SPAM_VALUES[spam], site_id=site, status=status),
+                       cursor=cursor, limit=limit)
+
+
+def _json_object(body: bytes, *, what: str) -> dict:
+    if not body.strip():
+        return {}
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise InvalidParameter(f"{what}: the body must be a JSON object (or empty).") from None
+    if not isinstance(data, dict):
+        raise InvalidParameter(f"{what}: the body must be a JSON object (or empty).")
+    return data
+
+
+def resend_destination_ids(body: bytes) -> list[str] | None:
+    """POST .../resend: optional {"destination_ids": [...]} (1-100 ids); None means every
+    destination the submission's form goes to."""
+    data = _json_object(body, what="resend")
+    ids = data.get("destination_ids")
+    if ids is None:
+        return None
+    if (not isinstance(ids, list) or not 1 <= len(ids) <= 100
+            or not all(isinstance(i, str) and ID.match(i) for i in ids)):
+        raise InvalidParameter("destination_ids: a list of 1-100 destination ids.")
+    return ids
+
+
+def spam_flag(body: bytes) -> bool:
+    """POST .../spam: {"spam": true|false}."""
+    data = _json_object(body, what="spam")
+    if not isinstance(data.get("spam"), bool):
+        raise InvalidParameter('spam: send {"spam": true} or {"spam": false}.')
+    return data["spam"]
