@@ -22,6 +22,8 @@ urlpatterns = [
     path("sites/<str:site_id>/protection/", site_protection.site_protection, name="site_protection"),
     path("sites/<str:site_id>/keys/", api_keys.key_create, name="key_create"),
     path("sites/<str:site_id>/keys/<str:key_id>/revoke/", api_keys.key_revoke, name="key_revoke"),
+    path("sites/<str:site_id>/keys/<str:key_id>/form-bridge.zip", api_keys.key_plugin_zip, name="key_plugin_zip"),
+    path("sites/<str:site_id>/form-bridge.zip", sites.site_plugin_zip, name="site_plugin_zip"),
     # Submissions
     path("submissions/", submissions.submission_index, name="submission_index"),
     path("submissions/export.csv", submissions.submission_export_csv, name="submission_export_csv"),
@@ -31,6 +33,7 @@ urlpatterns = [
     path("submissions/<str:submission_id>/delete/", submissions.submission_delete_view, name="submission_delete"),
     # Ingest (public contract, DESIGN section 6)
     path("api/v1/submissions", ingest.api_submissions, name="api_submissions"),
+    path("api/v1/site", ingest.api_site, name="api_site"),
     path("f/<str:site_id>/<str:form_id>", ingest.form_post, name="form_post"),
     path("api/problems/<slug:slug>", ingest.problem_type, name="problem_type"),
     # Development only (DEBUG; 404 otherwise): the built-in webhook inspector

@@ -11,6 +11,8 @@ from portal.selectors.plans import plan_quotas
 from portal.selectors.sites import api_key_list, site_list
 from portal.services import sites as site_services
 from portal.services.captcha import PROVIDERS
+from portal.services.wordpress_plugin import plugin_zip
+from portal.views.utils import zip_attachment
 from portal.views.refusals import refusals_on_form
 
 
@@ -48,5 +50,12 @@ def site_delete(request, site_id):
 def site_quick_start(request, site_id):
     site = access_site(tenant=request.tenant, site_id=site_id)
     return render(request, "portal/sites/quick_start.html", {
-        "site": site, "api_url": f"{settings.SITE_URL}/api/v1/submissions",
+        "site": site, "api_url": f"{settings.SITE_URL}/api/v1/submissions", "site_url": settings.SITE_URL,
         "form_url": f"{settings.SITE_URL}/f/{site.id}/contact", "captcha": PROVIDERS.get(site.captchaProvider or "")})
+
+
+@permission_required(perm.VIEW)
+def site_plugin_zip(request, site_id):
+    """The WordPress plugin, configured with this Form-Bridge's endpoint (no key: it holds no secret)."""
+    access_site(tenant=request.tenant, site_id=site_id)
+    return zip_attachment(plugin_zip(endpoint=settings.SITE_URL), filename="form-bridge.zip")
