@@ -52,16 +52,16 @@ def server_env(_integration_tables, tmp_path_factory):
     return env
 
 
-@pytest.fixture(scope="session")
-def live_url(server_env):
-    port = dynamodb_local.free_port()
+def start_gunicorn(env: dict, port: int, log_path: Path) -> subprocess.Popen:
+    """gunicorn (the real web process) on 127.0.0.1:port, once it answers; stop it with stop_gunicorn."""
     url = f"http://127.0.0.1:{port}"
-    log = open(Path(server_env["_WORKDIR"]) / "gunicorn.log", "wb")
+    log = open(log_path, "ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "formbridge.wsgi", "--config", "gunicorn.conf.py",
          "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        env=server_env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
+    log.close()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -71,14 +71,25 @@ def live_url(server_env):
             break
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError("gunicorn exited; see gunicorn.log")
+                raise RuntimeError(f"gunicorn exited; see {log_path}")
             time.sleep(0.2)
     else:
         process.kill()
         raise RuntimeError("gunicorn did not answer within 30 s")
-    yield url
+    return process
+
+
+def stop_gunicorn(process: subprocess.Popen) -> None:
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_url(server_env):
+    port = dynamodb_local.free_port()
+    process = start_gunicorn(server_env, port, Path(server_env["_WORKDIR"]) / "gunicorn.log")
+    yield f"http://127.0.0.1:{port}"
+    stop_gunicorn(process)
 
 
 @pytest.fixture(scope="session")
