@@ -301,3 +301,54 @@ def connected_site(ddb, wordpress, formbridge):
         f"Form_Bridge_Settings::save_api_key( '{raw_key}' );"
         "global $wpdb; $wpdb->query( 'DELETE FROM ' . Form_Bridge_Queue::table() ); echo 1;")
     return {"tenant": tenant, "owner": owner, "site": site, "key": key, "raw_key": raw_key}
+
+
+class AdminSession:
+    """A logged-in wp-admin user over HTTP (cookies, nonces read from the page like a browser)."""
+
+    def __init__(self, wordpress: WordPress, username: str, password: str):
+        import http.cookiejar
+
+        self.wordpress = wordpress
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.open("/wp-login.php")  # sets the test cookie
+        status, body = self.open("/wp-login.php", {"log": username, "pwd": password, "testcookie": "1",
+                                                   "redirect_to": wordpress.url + "/wp-admin/"})
+        assert status == 200 and ("wp-admin-bar" in body or "adminmenu" in body), body[:500]
+
+    def open(self, path: str, data: dict | None = None) -> tuple[int, str]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(self.wordpress.url + path, data=body, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def settings_page(self) -> str:
+        status, body = self.open("/wp-admin/options-general.php?page=form-bridge")
+        assert status == 200, body[:500]
+        return body
+
+    def post_action(self, action: str, extra: dict | None = None, *, entry: int | None = None) -> str:
+        """Submits the page's own form for an action (with its nonce); returns the page after the redirect."""
+        import re
+
+        page = self.settings_page()
+        pattern = (r'name="action" value="form_bridge_%s">' % action
+                   + (r'<input type="hidden" name="entry" value="%d">' % entry if entry else "")
+                   + r'<input type="hidden" id="_wpnonce" name="_wpnonce" value="([0-9a-f]+)"')
+        match = re.search(pattern, page)
+        assert match, f"no {action} form on the page"
+        data = {"action": f"form_bridge_{action}", "_wpnonce": match.group(1),
+                "_wp_http_referer": "/wp-admin/options-general.php?page=form-bridge", **(extra or {})}
+        if entry:
+            data["entry"] = str(entry)
+        status, body = self.open("/wp-admin/admin-post.php", data)
+        assert status == 200, body[:500]
+        return body
+
+
+@pytest.fixture
+def wp_admin(wordpress):
+    return AdminSession(wordpress, ADMIN_USER, ADMIN_PASSWORD)
