@@ -291,6 +291,8 @@ def connected_site(ddb, wordpress, formbridge):
     from tests.factories.ingest import make_key, make_site
 
     formbridge.start()
+    if not wordpress.plugin_dir.exists():  # a failed install test may have left the site without it
+        shutil.copytree(PLUGIN_SOURCE, wordpress.plugin_dir)
     tenant, owner = make_tenant(organization="Pixel & Pine Agency")
     site = make_site(tenant, domain="shop.example")
     key, raw_key = make_key(tenant, site)
