@@ -65,7 +65,7 @@ class Form_Bridge_Queue {
   KEY status_due (status,next_attempt_at)
 ) {$charset};"
 		);
-		update_option( self::DB_VERSION_OPTION, self::DB_VERSION, false );
+		update_option( self::DB_VERSION_OPTION, self::DB_VERSION, true ); // Autoloaded: read on every request.
 	}
 
 	/**
