@@ -391,6 +391,27 @@ def test_actions_need_the_nonce_and_manage_options(wordpress, connected_site):
     assert wordpress.php("echo wp_json_encode( Form_Bridge_Settings::endpoint() );") != "https://evil.example"
 
 
+def test_the_configured_zip_installs_with_its_endpoint_and_key_and_deletes_its_config(wordpress, wp_admin,
+                                                                                       connected_site, formbridge):
+    import io
+    import zipfile
+
+    from portal.services.wordpress_plugin import configured_plugin_zip
+
+    archive = configured_plugin_zip(key=connected_site["key"], raw_key=connected_site["raw_key"], endpoint=formbridge.url)
+    wordpress.php("require_once ABSPATH . 'wp-admin/includes/plugin.php'; require_once ABSPATH . 'wp-admin/includes/file.php';"
+                  "deactivate_plugins( 'form-bridge/form-bridge.php' ); delete_plugins( array( 'form-bridge/form-bridge.php' ) ); echo 1;")
+    with zipfile.ZipFile(io.BytesIO(archive)) as extracted:
+        extracted.extractall(wordpress.plugin_dir.parent)
+    assert (wordpress.plugin_dir / "preconfigured.php").exists()
+    wordpress.php("require_once ABSPATH . 'wp-admin/includes/plugin.php'; activate_plugin( 'form-bridge/form-bridge.php' ); echo 1;")
+
+    settings = wordpress.php("echo wp_json_encode( array( Form_Bridge_Settings::endpoint(), Form_Bridge_Settings::api_key() ) );")
+    assert settings == [formbridge.url, connected_site["raw_key"]]
+    assert not (wordpress.plugin_dir / "preconfigured.php").exists()
+    assert "shop.example" in wp_admin.post_action("test")
+
+
 # --- Browser: the portal's zip installed through wp-admin -------------------------------------------
 
 @pytest.mark.browser
