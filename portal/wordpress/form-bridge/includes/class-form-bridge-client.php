@@ -106,6 +106,7 @@ class Form_Bridge_Client {
 	private static function multipart( string $boundary, string $form_id, array $fields, array $meta, array $files ): ?string {
 		$parts = array( self::text_part( $boundary, 'form_id', $form_id ) );
 		foreach ( $fields as $name => $value ) {
+			$name = self::part_name( (string) $name );
 			if ( is_array( $value ) ) {
 				foreach ( $value as $item ) {
 					$parts[] = self::text_part( $boundary, 'fields[' . $name . '][]', (string) $item );
@@ -117,13 +118,13 @@ class Form_Bridge_Client {
 		foreach ( $meta as $name => $value ) {
 			$parts[] = self::text_part( $boundary, 'meta[' . $name . ']', (string) $value );
 		}
-		$per_field = array_count_values( array_map( fn( $copy ) => (string) $copy['field'], $files ) );
+		$per_field = array_count_values( array_map( fn( $copy ) => self::part_name( (string) $copy['field'] ), $files ) );
 		foreach ( $files as $copy ) {
 			$path = Form_Bridge_Files::absolute( $copy );
 			if ( '' === $path || ! is_readable( $path ) ) {
 				return null;
 			}
-			$field   = (string) $copy['field'];
+			$field   = self::part_name( (string) $copy['field'] );
 			$name    = $per_field[ $field ] > 1 ? 'fields[' . $field . '][]' : 'fields[' . $field . ']';
 			$parts[] = '--' . $boundary . "\r\n"
 				. 'Content-Disposition: form-data; name="' . self::quote( $name ) . '"; filename="' . self::quote( (string) $copy['name'] ) . "\"\r\n"
@@ -131,6 +132,15 @@ class Form_Bridge_Client {
 				. file_get_contents( $path ) . "\r\n"; // phpcs:ignore WordPress.WP.AlternativeFunctions.file_get_contents_file_get_contents
 		}
 		return implode( '', $parts ) . '--' . $boundary . "--\r\n";
+	}
+
+	/**
+	 * A field name inside `fields[...]`: brackets would end it early, so they become parentheses.
+	 *
+	 * @param string $name Field name.
+	 */
+	private static function part_name( string $name ): string {
+		return str_replace( array( '[', ']' ), array( '(', ')' ), $name );
 	}
 
 	/**
