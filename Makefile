@@ -60,7 +60,7 @@ $(STAMPS)/wordpress:
 	fi
 	@command -v phpcs >/dev/null || $(SUDO) $(APT_GET) install -y -qq php-codesniffer || echo "php-codesniffer unavailable: PHPCS check skipped"
 	@if [ ! -f $(WORDPRESS_CACHE)/root/usr/share/wordpress/wp-load.php ]; then \
-	  (cd $(WORDPRESS_CACHE) && rm -rf root ./*.deb && apt-get download wordpress && dpkg-deb -x wordpress_*.deb root) \
+	  (cd $(WORDPRESS_CACHE) && rm -rf root ./*.deb && { apt-get download wordpress || { $(SUDO) $(APT_GET) update -qq && apt-get download wordpress; }; } && dpkg-deb -x wordpress_*.deb root) \
 	  || { echo "Could not fetch Debian's wordpress package"; exit 1; }; \
 	fi
 	@touch $@
