@@ -1,6 +1,6 @@
-"""A real WordPress for the plugin's tests, shared by the whole session (one worker: `--dist
-loadfile` keeps this directory's files together only per file, so every file here uses the same
-session fixtures and they start once per worker that runs one of them).
+"""A real WordPress for the plugin's tests, shared by the whole session. The WordPress tests are
+one module (test_wordpress_plugin.py), so `--dist loadfile` runs them all on one worker and
+these fixtures start once.
 
 - MariaDB (Debian's mariadb-server) in a temporary data directory, on a private socket with no
   TCP port, stopped by PID.
@@ -9,7 +9,7 @@ session fixtures and they start once per worker that runs one of them).
   free port, plain permalinks, WP-Cron driven by the tests through wp-cron.php (DISABLE_WP_CRON).
 - The Form-Bridge plugin copied in from portal/wordpress/form-bridge and activated; the test-only
   stand-ins of the form plugins as must-use plugins (tests/wordpress/mu-plugins).
-- Form-Bridge itself: gunicorn on DynamoDB Local (the browser tests' server settings), on a port
+- Form-Bridge itself: gunicorn on DynamoDB Local (tests/live_server.py's settings), on a port
   of its own so the outage test can stop and start it.
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from portal import dynamodb_local
-from tests.browser.conftest import browser, server_env, start_gunicorn, stop_gunicorn  # noqa: F401 (fixtures)
+from tests.live_server import start_gunicorn, stop_gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDPRESS_FILES = ROOT / ".cache" / "wordpress" / "root" / "usr" / "share" / "wordpress"
@@ -274,7 +274,7 @@ class FormBridgeServer:
 
 
 @pytest.fixture(scope="session")
-def formbridge(server_env):  # noqa: F811 (server_env is the browser tests' fixture)
+def formbridge(server_env):
     port = dynamodb_local.free_port()
     # The zips the portal builds carry SITE_URL as the endpoint: this server's own address.
     env = {**server_env, "SITE_URL": f"http://127.0.0.1:{port}"}
