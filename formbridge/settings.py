@@ -123,6 +123,20 @@ else:
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 
+# Two-factor sign-in (TOTP): how long the "password ok" step waits for the code, and whether
+# every staff account must use it (staff without it are sent to enrol after their password).
+TWO_FACTOR_STEP_SECONDS = env.int("TWO_FACTOR_STEP_SECONDS", default=5 * 60)
+STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=False)
+
+# Domain ownership (portal/services/domain_verification.py): where the TXT record is looked up
+# (empty = the system's resolvers) and where the file is fetched. Tests point these at a local
+# DNS server and a local HTTP server.
+SITE_VERIFICATION_NAMESERVERS = env.list("SITE_VERIFICATION_NAMESERVERS", default=[])
+SITE_VERIFICATION_DNS_PORT = env.int("SITE_VERIFICATION_DNS_PORT", default=53)
+SITE_VERIFICATION_FILE_SCHEME = env.str("SITE_VERIFICATION_FILE_SCHEME", default="https")
+SITE_VERIFICATION_FILE_PORT = env.int("SITE_VERIFICATION_FILE_PORT", default=None)
+SITE_VERIFICATION_TIMEOUT_SECONDS = env.float("SITE_VERIFICATION_TIMEOUT_SECONDS", default=5.0)
+
 # --- production safety -------------------------------------------------------------------
 # Strict whenever DEBUG is off; every relaxation is an explicit opt-in.
 if not DEBUG:

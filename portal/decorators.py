@@ -9,24 +9,36 @@ portal/permissions.py decides, and the wrapper carries `.permission` so a test c
 no tenant view goes without one."""
 from functools import wraps
 
-from django.contrib.auth.decorators import user_passes_test
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from portal.permissions import VIEW, user_can
 from portal.services.auth import portal_user_from_session
+from portal.services.two_factor import user_two_factor_missing
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
+def two_factor_setup_page(view):
+    """Marks the page where a user sets up two-factor sign-in: reachable even while the team
+    requires it and this user has not set it up (every other tenant page redirects there)."""
+    view.two_factor_setup = True
+    return view
+
+
 def tenant_required(view):
+    setup_page = getattr(view, "two_factor_setup", False)
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         found = portal_user_from_session(request.session)
         if found is None:
             return redirect_to_login(request.get_full_path(), login_url=reverse("portal:login"))
         request.portal_user, request.tenant = found
+        if not setup_page and user_two_factor_missing(user=request.portal_user, tenant=request.tenant):
+            # The team requires two-factor sign-in: nothing else until this user has set it up.
+            return redirect("portal:two_factor")
         if request.tenant.read_only and request.method not in SAFE_METHODS:
             return render(request, "portal/account/suspended_refused.html", {"tenant": request.tenant}, status=403)
         return view(request, *args, **kwargs)
@@ -54,4 +66,20 @@ def permission_required(action: str, *, read: str = VIEW):
     return decorate
 
 
-staff_required = user_passes_test(lambda user: user.is_active and user.is_staff, login_url="staff:login")
+def staff_required(view):
+    """A staff console page: a Django is_staff account, which (with STAFF_REQUIRE_2FA) must
+    have two-factor sign-in set up before any page but the set-up page opens."""
+    setup_page = getattr(view, "two_factor_setup", False)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        from portal.services.staff_two_factor import staff_two_factor_missing
+
+        user = request.user
+        if not (user.is_authenticated and user.is_active and user.is_staff):
+            return redirect_to_login(request.get_full_path(), login_url=reverse("staff:login"))
+        if not setup_page and staff_two_factor_missing(user):
+            return redirect("staff:two_factor")
+        return view(request, *args, **kwargs)
+
+    return wrapper

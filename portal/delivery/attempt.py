@@ -63,8 +63,10 @@ class PassCache:
 
 
 def attempt_claimed(delivery: Delivery, *, worker_id: str, clock: Clock = utcnow,
-                    rand: Callable[[], float] = random.random, cache: PassCache | None = None) -> Outcome:
-    """Send the claimed delivery once, record the attempt and the outcome."""
+                    rand: Callable[[], float] = random.random, cache: PassCache | None = None,
+                    before_request: Callable[[Destination], None] | None = None) -> Outcome:
+    """Send the claimed delivery once, record the attempt and the outcome. `before_request`
+    (the worker's rate limit) runs right before the request goes out."""
     now = clock()
     cache = cache or PassCache()
     trigger = delivery.nextTrigger or SCHEDULED
@@ -83,6 +85,8 @@ def attempt_claimed(delivery: Delivery, *, worker_id: str, clock: Clock = utcnow
     except Exception as error:  # noqa: BLE001 - a row that cannot be prepared still gets its attempt
         result = sender.SendResult(channel=destination.type, error=f"Could not prepare the event: {error}"[:1000])
     else:
+        if before_request is not None:
+            before_request(destination)
         result = send_event(destination, event=event, msg_id=delivery.message_id, now=now)
     now = clock()
     attempt = attempt_record(tenant_id=delivery.tenantId, partition=Delivery.partition_for(delivery.submissionId),

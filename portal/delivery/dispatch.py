@@ -28,12 +28,13 @@ def per_destination_limit() -> int:
 
 
 def process(delivery: Delivery, *, worker_id: str, clock: Clock, rand: Callable[[], float],
-            cache: PassCache | None = None) -> str | None:
+            cache: PassCache | None = None, gate: Gate | None = None) -> str | None:
     """Claim and attempt one row; None if another worker holds it."""
     if not claim(delivery, worker_id=worker_id, now=clock()):
         return None
     try:
-        return attempt_claimed(delivery, worker_id=worker_id, clock=clock, rand=rand, cache=cache).status
+        return attempt_claimed(delivery, worker_id=worker_id, clock=clock, rand=rand, cache=cache,
+                               before_request=gate.pace if gate else None).status
     except Exception:
         # Only the store failing gets here (sending never raises): the lease expires and
         # another pass retries the row; nothing is lost.
@@ -88,7 +89,7 @@ class Dispatcher:
             if len(self.running) < self.concurrency and self.gate.may_start(row.destinationId, destination):
                 self.gate.started(row.destinationId, destination)
                 self.running[self.pool.submit(process, row, worker_id=self.worker_id, clock=self.clock,
-                                              rand=self.rand, cache=self.cache)] = row
+                                              rand=self.rand, cache=self.cache, gate=self.gate)] = row
                 started += 1
             else:
                 kept.append(row)

@@ -6,6 +6,7 @@ time goes out, each at least BREAKER_PROBE_SECONDS after the previous one ended.
 succeeds resets the counter and closes the breaker; the held rows then go at once."""
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 
@@ -34,6 +35,9 @@ class Gate:
         self.per_destination = per_destination
         self.in_flight: Counter[str] = Counter()
         self.next_start: dict[str, float] = {}  # rate limit and breaker probes: not before this
+        self._last_request: dict[str, float] = {}
+        self._request_locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
 
     def capacity(self, destination: Destination | None) -> int:
         """How many attempts this destination may have in flight now."""
@@ -58,3 +62,19 @@ class Gate:
         self.in_flight[destination_id] -= 1
         if destination is not None and breaker_state(destination) == OPEN:
             self.next_start[destination_id] = time.monotonic() + probe_seconds()
+
+    def pace(self, destination: Destination) -> None:
+        """Called by the attempt right before its request: spaces the requests themselves at
+        1/rate. Spacing the starts alone is not enough, because the claim and the reads between a
+        start and its request take a varying time, so two starts 1/rate apart can reach the
+        receiver much closer together."""
+        if not destination.rateLimit or breaker_state(destination) == OPEN:
+            return
+        interval = 1.0 / float(destination.rateLimit)
+        with self._locks_guard:
+            lock = self._request_locks.setdefault(destination.id, threading.Lock())
+        with lock:  # only this destination's attempts wait here, at most one interval each
+            delay = self._last_request.get(destination.id, float("-inf")) + interval - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            self._last_request[destination.id] = time.monotonic()

@@ -1,6 +1,6 @@
 """tenants table: one METADATA item per tenant plus an EMAIL#{email} guard item that keeps
 e-mail addresses unique (written in the same transaction as the tenant)."""
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from .base import ActivatableModel, ActiveIndex, BaseModel, UTCDateTimeAttribute
@@ -49,6 +49,7 @@ class Tenant(ActivatableModel):
     productId = UnicodeAttribute(null=True)
     campaignCode = UnicodeAttribute(null=True)
     shardCount = NumberAttribute(default=1)
+    twoFactorRequired = BooleanAttribute(default=False)  # the owner requires 2FA of the whole team
     activeSparse = UnicodeAttribute(null=True)
     version = VersionAttribute()
 

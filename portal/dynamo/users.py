@@ -1,5 +1,5 @@
 """users table: portal accounts of tenants (staff accounts live in Django's SQL database)."""
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from .base import ActivatableModel, TenantOwnedModel, UTCDateTimeAttribute
@@ -38,6 +38,12 @@ class PortalUser(TenantOwnedModel, ActivatableModel):
     role = UnicodeAttribute(default=MEMBER)
     emailVerifiedAt = UTCDateTimeAttribute(null=True)
     preferences = Preferences(default=Preferences)
+    # Two-factor sign-in (TOTP, portal/services/two_factor.py): secrets are Fernet-encrypted
+    # (portal.crypto) like destination secrets; recovery codes are kept as hashes only.
+    totpSecretEncrypted = UnicodeAttribute(null=True)  # set once enrolment is confirmed
+    totpPendingEncrypted = UnicodeAttribute(null=True)  # shown on the enrol page, not yet confirmed
+    totpLastStep = NumberAttribute(default=0)  # the newest 30 s step used: a code works once
+    totpRecoveryHashes = ListAttribute(of=UnicodeAttribute, default=list)
     version = VersionAttribute()
 
     tenant_index = TenantUsersIndex()
@@ -54,6 +60,11 @@ class PortalUser(TenantOwnedModel, ActivatableModel):
     def is_invited(self) -> bool:
         """Invited but no password set yet (the unusable "!" hash)."""
         return self.passwordHash == "!"
+
+    @classmethod
+    def every_tenants(cls):
+        """All users of every tenant: only for operator commands (key rotation)."""
+        return cls._unscoped_scan()
 
     @classmethod
     def of_tenant(cls, tenant_id: str, email: str) -> "PortalUser | None":

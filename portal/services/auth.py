@@ -29,8 +29,12 @@ def _auth_hash(user: PortalUser) -> str:
     return salted_hmac("portal.session", user.passwordHash, algorithm="sha256").hexdigest()
 
 
-# Throttle scopes per sign-in kind: (per account, per client address).
+# Throttle scopes per sign-in kind: (per account, per client address). The code step of
+# two-factor sign-in has its own, with the same limits.
 PORTAL, STAFF = ("login-email", "login-ip"), ("staff-login-user", "staff-login-ip")
+PORTAL_CODE, STAFF_CODE = ("2fa-email", "2fa-ip"), ("staff-2fa-user", "staff-2fa-ip")
+SESSION_CODE_PENDING = "_portal_2fa_pending"
+CODE_STEP_EXPIRED = "That sign-in took too long. Enter your e-mail and password again."
 
 
 def sign_in_begin(*, kind: tuple[str, str], account: str, ip: str) -> None:
@@ -87,6 +91,52 @@ def portal_login(*, request, user: PortalUser) -> None:
     request.session[SESSION_USER] = user.email
     request.session[SESSION_TENANT] = user.tenantId
     request.session[SESSION_AUTH_HASH] = _auth_hash(user)
+
+
+def portal_sign_in_next_step(*, request, user: PortalUser, tenant: Tenant) -> str:
+    """After a correct password: "done" (signed in) or "code" (the session now holds a
+    short-lived "password ok" marker, not a login, and the code step must follow)."""
+    from portal.services.two_factor import pending_marker, user_two_factor_enabled
+
+    if not user_two_factor_enabled(user):
+        # A team that requires 2FA sends this user to enrol first (decorators.tenant_required).
+        portal_login(request=request, user=user)
+        return "done"
+    request.session.cycle_key()
+    request.session[SESSION_CODE_PENDING] = pending_marker(subject={"email": user.email, "auth": _auth_hash(user)})
+    return "code"
+
+
+def portal_code_pending_user(session) -> PortalUser | None:
+    """The user whose password was accepted a moment ago, while the marker is fresh and the
+    password unchanged; None otherwise."""
+    from portal.services.two_factor import pending_marker_valid
+
+    marker = session.get(SESSION_CODE_PENDING)
+    if not pending_marker_valid(marker):
+        return None
+    user = PortalUser.lookup_for_login(marker.get("email", ""))
+    if user is None or not user.active or not constant_time_compare(marker.get("auth", ""), _auth_hash(user)):
+        return None
+    return user
+
+
+def portal_code_sign_in(*, request, code: str, ip: str) -> PortalUser:
+    """The code step: an authenticator or recovery code turns the marker into a login.
+    Throttled like the password (per address blocks, per account slows)."""
+    from portal.services.two_factor import BAD_CODE, user_code_accept
+
+    user = portal_code_pending_user(request.session)
+    if user is None:
+        raise LoginRefused(CODE_STEP_EXPIRED)
+    sign_in_begin(kind=PORTAL_CODE, account=user.email, ip=ip)
+    if not user_code_accept(user=user, code=code):
+        sign_in_failed(kind=PORTAL_CODE, account=user.email)
+        raise LoginRefused(BAD_CODE)
+    sign_in_succeeded(kind=PORTAL_CODE, account=user.email, ip=ip)
+    request.session.pop(SESSION_CODE_PENDING, None)
+    portal_login(request=request, user=user)
+    return user
 
 
 def portal_logout(*, request) -> None:

@@ -1,6 +1,7 @@
 """The rules of plain HTML forms posted by browsers to /f/{siteId}/{formId} (DESIGN section 6):
 the post must come from a page of the site's own domain (a check, not authentication: anyone
-can forge it), the site's tenant must accept submissions, each site and each client address
+can forge it), the site's domain must be verified (its tenant proved control of it, so a
+domain claimed by someone else never collects its forms), the site's tenant must accept submissions, each site and each client address
 of a site are rate limited, a site may require a CAPTCHA (verified with its provider), at most
 the site's daily cap of browser posts count against the monthly quota, a filled honeypot
 (`_gotcha`) is stored as spam, and `_next` may only lead back to the site."""
@@ -31,6 +32,14 @@ USER_AGENT_MAX = 512
 class FormUnavailable(IngestRefused):
     def __init__(self):
         super().__init__("This form is not connected to an active site.")
+
+
+class DomainUnverified(IngestRefused):
+    """The site's tenant has not proven control of its domain yet (site page: "Verify now")."""
+
+    def __init__(self, domain: str):
+        super().__init__(f"Browser forms for {domain} are accepted once the site's owner has verified the domain "
+                         "in Form-Bridge (site page, \"Verify domain\"). Sending through the API works meanwhile.")
 
 
 class OriginRefused(IngestRefused):
@@ -88,6 +97,8 @@ def browser_form_open(*, site_id: str, origin: str | None, referer: str | None, 
     site = Site.lookup_by_id(site_id)
     if site is None or not site.active:
         raise FormUnavailable()
+    if not site.verified:
+        raise DomainUnverified(site.domain)
     origin = origin or referer or ""
     if not _same_site(origin, site.domain):
         raise OriginRefused(site.domain)

@@ -10,6 +10,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
 from pynamodb.exceptions import TransactWriteError
 
 from portal.dynamo.base import utcnow
@@ -140,5 +143,23 @@ def checkout_place(*, email: str, password: str, organization: str, product_id: 
     return tenant, owner, order
 
 
+SIGNUP_NOTICE_LIMIT = 3  # "someone tried to sign up with your address" e-mails per address an hour
+
+
+def signup_taken_notice(*, email: str) -> None:
+    """Checkout with an address that already has an account answers like any checkout ("check
+    your inbox") and tells the address's owner instead, so the page never reveals that an
+    account exists. At most SIGNUP_NOTICE_LIMIT such e-mails an hour per address."""
+    email = email.strip().lower()
+    if not throttle.throttle_take(scope="signup-taken-notice", subject=email, limit=SIGNUP_NOTICE_LIMIT,
+                                  window_seconds=SIGNUP_WINDOW_SECONDS):
+        return
+    context = {"login_link": settings.SITE_URL + reverse("portal:login"),
+               "reset_link": settings.SITE_URL + reverse("portal:password_reset")}
+    send_mail(subject="Someone tried to sign up with your e-mail address",
+              message=render_to_string("emails/signup_existing_account.txt", context),
+              from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[email])
+
+
 __all__ = ["CampaignCodeRejected", "CheckoutInvalid", "EmailTaken", "Quote", "campaign_for_code",
-           "checkout_place", "price_quote"]
+           "checkout_place", "price_quote", "signup_taken_notice"]

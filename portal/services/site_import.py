@@ -86,8 +86,11 @@ def rows_validate(rows: list[SiteRow]) -> list[SiteRow]:
         if row.problems:
             continue
         tenant = tenant_get_by_email(email=row.owner_email)
-        site = Site.lookup_by_domain(row.domain)
-        if site is not None and (tenant is None or site.tenantId != tenant.id):
+        claims = Site.claims_of_domain(row.domain)
+        site = next((claim for claim in claims if tenant is not None and claim.tenantId == tenant.id), None)
+        # Another tenant's unverified claim is no obstacle (control of the domain decides);
+        # one that proved control is (this report is for the operator, not for a tenant).
+        if any(claim.verified and claim is not site for claim in claims):
             row.problems.append(f"{row.domain} belongs to another tenant")
         key = ApiKey.lookup_by_raw_key(row.secret) if row.secret else None
         if key is not None and (site is None or key.siteId != site.id):
@@ -113,10 +116,12 @@ def rows_import(rows: list[SiteRow], *, actor: str, product_id: str | None = Non
             tenant, _ = tenant_staff_create(actor=actor, email=row.owner_email, organization=row.organization,
                                             product_id=product_id, status=VALIDATED)
             result.created.append(f"tenant {row.organization} <{row.owner_email}>")
-        site = Site.lookup_by_domain(row.domain)
+        site = next((claim for claim in Site.claims_of_domain(row.domain) if claim.tenantId == tenant.id), None)
         if site is None or not site.active:
+            # Unverified like any new site: the owner proves control from the site's page.
             site = site_add(tenant=tenant, actor=actor, domain=row.domain)
-            result.created.append(f"site {row.domain}")
+            result.created.append(f"site {row.domain} (unverified: browser forms wait until the owner verifies "
+                                  "the domain; API keys work now)")
         keys = [k for k in api_key_list(tenant_id=tenant.id, site_id=site.id) if k.active and k.revokedAt is None]
         if row.secret:
             if not any(k.keyHash == ApiKey.hash_key_material(row.secret) for k in keys):

@@ -1,13 +1,16 @@
-"""Writes of sites: a tenant's WordPress sites, one owner per domain.
+"""Writes of sites: a tenant's WordPress sites.
 
-A domain is claimed by a conditional put on its DOMAIN# item. Deleting a site is a soft
-delete (active=False) that revokes its API keys; the item keeps holding the domain, so no
-other tenant can take it over while staff could still restore it. Re-adding a domain the
-same tenant deleted restores that site (same id, plan limit applies); its old keys stay
+A site is a tenant's claim of a domain (a conditional put beside the domain's other claims,
+portal/dynamo/sites.py). A new site is unverified: its API keys work, but browser posts wait
+until the tenant proves control of the domain (portal/services/domain_verification.py), so
+adding a domain another tenant has claimed is allowed and says nothing about that tenant.
+Deleting a site is a soft delete (active=False) that revokes its API keys. Re-adding a domain
+the same tenant deleted restores that site (same id, plan limit applies); its old keys stay
 revoked."""
 from __future__ import annotations
 
 import re
+import secrets
 
 import idna
 from pynamodb.exceptions import PutError
@@ -15,7 +18,7 @@ from pynamodb.exceptions import PutError
 from portal.dynamo.base import is_condition_failure, new_id, save_versioned
 from portal.dynamo.sites import Site
 from portal.dynamo.tenants import Tenant
-from portal.errors import ServiceError
+from portal.errors import ConcurrentEdit, ServiceError
 from portal.selectors.plans import plan_quotas
 from portal.selectors.sites import api_key_list, site_count_active
 from portal.services.audit import audit_record
@@ -74,39 +77,49 @@ def _check_plan_limit(tenant: Tenant) -> None:
 
 
 def site_add(*, tenant: Tenant, actor: str, domain: str, name: str = "") -> Site:
+    """Claim a domain for this tenant: a new unverified site, or the tenant's own deleted site
+    restored. Another tenant's claim (verified or not) is never mentioned: proving control of
+    the domain (domain_verification) decides who receives its browser posts."""
     domain = normalise_domain(domain)
     _check_plan_limit(tenant)
-    site = Site.in_tenant(tenant.id).new(id=new_id(), domain=domain, name=(name or "").strip() or domain,
-                                         lastUpdatedBy=actor)
-    try:
-        site.save(condition=Site.pk.does_not_exist())
-    except PutError as error:
-        if not is_condition_failure(error):
-            raise
-        return _site_claim_existing(tenant=tenant, actor=actor, domain=domain, name=name)
-    audit_record(tenant_id=tenant.id, actor=actor, action="site.create", target_type="site", target_id=site.id,
-                 after=site_public_dict(site))
+    for _attempt in range(3):
+        claims = Site.claims_of_domain(domain)
+        own = next((claim for claim in claims if claim.tenantId == tenant.id), None)
+        if own is not None:
+            return _site_restore(tenant=tenant, actor=actor, site=own, name=name)
+        site = Site.in_tenant(tenant.id).new(id=new_id(), domain=domain, name=(name or "").strip() or domain,
+                                             sk=Site.sort_for_claim(tenant.id, first=not claims),
+                                             verificationToken=new_verification_token(), lastUpdatedBy=actor)
+        try:
+            site.save(condition=Site.pk.does_not_exist())
+        except PutError as error:
+            if not is_condition_failure(error):
+                raise
+            continue  # claimed meanwhile: read the claims again
+        audit_record(tenant_id=tenant.id, actor=actor, action="site.create", target_type="site", target_id=site.id,
+                     after=site_public_dict(site))
+        onboarding_site_added(tenant=tenant, actor=actor)
+        return site
+    raise ConcurrentEdit()
+
+
+def new_verification_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _site_restore(*, tenant: Tenant, actor: str, site: Site, name: str) -> Site:
+    if site.active:
+        raise DomainTaken(f"{site.domain} is already one of your sites.")
+    before = site_public_dict(site)
+    site.active = True
+    if name.strip():
+        site.name = name.strip()
+    site.touch(actor)
+    save_versioned(site)
+    audit_record(tenant_id=tenant.id, actor=actor, action="site.restore", target_type="site", target_id=site.id,
+                 before=before, after=site_public_dict(site))
     onboarding_site_added(tenant=tenant, actor=actor)
     return site
-
-
-def _site_claim_existing(*, tenant: Tenant, actor: str, domain: str, name: str) -> Site:
-    existing = Site.lookup_by_domain(domain)
-    if existing is None or existing.tenantId != tenant.id:
-        raise DomainTaken(f"{domain} is already registered by another account. "
-                          "Contact support if it is yours.")
-    if existing.active:
-        raise DomainTaken(f"{domain} is already one of your sites.")
-    before = site_public_dict(existing)
-    existing.active = True
-    if name.strip():
-        existing.name = name.strip()
-    existing.touch(actor)
-    save_versioned(existing)
-    audit_record(tenant_id=tenant.id, actor=actor, action="site.restore", target_type="site", target_id=existing.id,
-                 before=before, after=site_public_dict(existing))
-    onboarding_site_added(tenant=tenant, actor=actor)
-    return existing
 
 
 def site_delete(*, tenant: Tenant, actor: str, site: Site) -> None:

@@ -19,7 +19,7 @@ from portal.errors import NotFound, ServiceError
 from portal.permissions import ASSIGNABLE_ROLES, MANAGE_TEAM, ROLE_LABELS, user_can
 from portal.services.audit import audit_record
 from portal.services.tenants import INVITATION_MAX_AGE, invitation_token
-from portal.services.users import portal_user_create
+from portal.services.users import UserEmailTaken, portal_user_create
 
 
 class TeamPermissionDenied(ServiceError):
@@ -56,6 +56,26 @@ def team_invite(*, tenant: Tenant, actor: PortalUser, email: str, name: str = ""
     audit_record(tenant_id=tenant.id, actor=actor.email, action="user.invite", target_type="user",
                  target_id=member.email, after={"email": member.email, "role": member.role})
     return member
+
+
+def team_invite_request(*, tenant: Tenant, actor: PortalUser, email: str, name: str = "") -> str:
+    """The team page's invitation: the same answer (the address, "invitation sent") whether or
+    not the address belongs to another tenant's account, so the page never reveals one. That
+    address's owner gets an e-mail saying so instead, and nothing is written. An address already
+    on this team is still a field error (it reveals nothing new)."""
+    try:
+        return team_invite(tenant=tenant, actor=actor, email=email, name=name).email
+    except UserEmailTaken:
+        existing = PortalUser.lookup_for_login(email.strip().lower())
+        if existing is None or existing.tenantId == tenant.id:
+            raise
+    send_mail(
+        subject="Someone tried to invite you to a team on Form-Bridge",
+        message=render_to_string("emails/team_invite_existing_account.txt", {
+            "inviter_email": actor.email, "login_link": settings.SITE_URL + reverse("portal:login")}),
+        from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[existing.email],
+    )
+    return existing.email
 
 
 def _member_by_id(*, tenant_id: str, user_id: str) -> PortalUser:

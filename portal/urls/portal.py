@@ -5,19 +5,21 @@ from portal.urls.account import urlpatterns as account_patterns
 from portal.urls.destinations import urlpatterns as destination_patterns
 from portal.urls.public import urlpatterns as public_patterns
 from portal.views.ingest import endpoints as ingest
-from portal.views.portal import api_keys, auth, home, inspector, site_protection, sites, submissions
+from portal.views.portal import api_keys, auth, home, inspector, site_protection, sites, submissions, two_factor
 
 app_name = "portal"
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("login/", auth.login_view, name="login"),
+    path("login/code/", two_factor.login_code_view, name="login_code"),
     path("logout/", auth.logout_view, name="logout"),
     path("account/password/", auth.password_change_view, name="password_change"),
     # Sites and API keys
     path("sites/", sites.site_index, name="site_index"),
     path("sites/<str:site_id>/", sites.site_detail, name="site_detail"),
     path("sites/<str:site_id>/delete/", sites.site_delete, name="site_delete"),
+    path("sites/<str:site_id>/verify/", sites.site_verify, name="site_verify"),
     path("sites/<str:site_id>/quick-start/", sites.site_quick_start, name="site_quick_start"),
     path("sites/<str:site_id>/protection/", site_protection.site_protection, name="site_protection"),
     path("sites/<str:site_id>/keys/", api_keys.key_create, name="key_create"),

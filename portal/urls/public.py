@@ -8,6 +8,7 @@ from portal.views.public import pricing as public
 urlpatterns = [
     path("pricing/", public.pricing, name="pricing"),
     path("checkout/", public.checkout, name="checkout"),
+    path("checkout/sent/", public.checkout_sent, name="checkout_sent"),
     path("verify/<str:token>/", verification.verify_email, name="verify_email"),
     path("password-reset/", password_reset.password_reset_request_view, name="password_reset"),
     path("password-reset/<str:token>/", password_reset.password_reset_confirm_view, name="password_reset_confirm"),

@@ -6,13 +6,19 @@ from portal.views.staff import auth as staff_auth
 from portal.views.staff import campaigns as staff_campaigns
 from portal.views.staff import products as staff_products
 from portal.views.staff import tenants as staff_tenants
+from portal.views.staff import two_factor as staff_two_factor
 
 app_name = "staff"
 
 urlpatterns = [
     path("", staff_audit.overview, name="home"),
     path("login/", staff_auth.staff_login_view, name="login"),
+    path("login/code/", staff_two_factor.staff_login_code, name="login_code"),
     path("logout/", staff_auth.staff_logout_view, name="logout"),
+    path("two-factor/", staff_two_factor.staff_two_factor_page, name="two_factor"),
+    path("two-factor/restart/", staff_two_factor.staff_two_factor_restart, name="two_factor_restart"),
+    path("two-factor/recovery-codes/", staff_two_factor.staff_two_factor_recovery, name="two_factor_recovery"),
+    path("two-factor/disable/", staff_two_factor.staff_two_factor_disable, name="two_factor_disable"),
     path("audit/", staff_audit.audit_list, name="audit"),
 
     path("products/", staff_products.product_list, name="product_list"),

@@ -54,6 +54,10 @@ def test_seed_demo_is_idempotent(ddb, tmp_path):
     assert _manage("seed_demo", env=env).returncode == 0
     assert counts() == after_first
     assert "password 'formbridge-staff'" in first.stdout
+    # DEBUG's demo site is verified (its domain is not real), so its browser form works.
+    from portal.dynamo.sites import Site
+
+    assert [site.verified for site in Site.claims_of_domain("northwind.example")] == [True]
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():

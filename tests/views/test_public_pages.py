@@ -93,7 +93,7 @@ def test_invalid_checkout_input_gives_field_errors_and_writes_nothing(ddb):
         ({"password_again": "something-else-1"}, "The two passwords do not match."),
         ({"product_id": "nope"}, "Select a valid choice."),
         ({"campaign_code": "NOPE"}, "no campaign with the code NOPE"),
-        ({"email": "taken@shop.example"}, "already used by another account"),
+        # Issue 12: a taken e-mail is no longer a field error (test_checkout_with_a_taken_email_...).
     ]
     before = stored_items()
     client = Client()
@@ -143,3 +143,18 @@ def test_password_reset_link_sets_a_new_password_once(ddb):
     login = Client().post("/login/", {"email": user.email, "password": "new-secret-pass-42"})
     assert login.status_code == 302
     assert access_tenant(tenant_id=tenant.id).status == tenant.status
+
+
+def test_checkout_with_a_taken_email_answers_check_your_inbox_and_tells_the_owner(ddb):
+    """Issue 12: the page never says that another account has the address; its owner gets an
+    e-mail (with the sign-in and reset links) and nothing is written."""
+    product = make_product()
+    make_tenant(email="taken@shop.example")
+    before = stored_items()
+    response = Client().post("/checkout/", _checkout_data(product, email="Taken@Shop.example"), follow=True)
+    body = response.content.decode()
+    assert response.redirect_chain == [("/checkout/sent/", 302)] and "Check your inbox" in body
+    assert "another account" not in body and "already used" not in body
+    [notice] = mail.outbox
+    assert notice.to == ["taken@shop.example"] and "/password-reset/" in notice.body and "/login/" in notice.body
+    assert stored_items() == before

@@ -32,7 +32,8 @@ def test_invalid_invitations_are_field_errors_and_write_nothing(ddb):
     before = stored_items()
     for data, message in [({"email": ""}, "This field is required."),
                           ({"email": "not-an-email"}, "Enter a valid email address."),
-                          ({"email": other_owner.email}, "already exists")]:
+                          # Issue 12: another tenant's address answers "invitation sent" (test below).
+                          ({"email": owner.email}, "already exists")]:
         response = client.post("/account/team/", data)
         assert response.status_code == 200 and message in response.content.decode(), data
     assert stored_items() == before and mail.outbox == []
@@ -63,3 +64,19 @@ def test_another_tenants_member_id_is_a_404_and_nothing_changes(ddb):
 def test_remove_needs_post(ddb):
     tenant, owner = make_tenant()
     assert _signed_in(owner.email).get(f"/account/team/{owner.id}/remove/").status_code == 405
+
+
+def test_inviting_another_tenants_user_answers_like_any_invitation_and_tells_only_that_user(ddb):
+    """Issue 12: the inviter sees "Invitation sent", nothing is written, and the address's
+    owner is told by e-mail that someone tried to invite them."""
+    tenant, owner = make_tenant()
+    other, other_owner = make_tenant()
+    client = _signed_in(owner.email)
+    before = stored_items()
+    response = client.post("/account/team/", {"email": other_owner.email.upper()}, follow=True)
+    body = response.content.decode()
+    assert f"Invitation sent to {other_owner.email}" in body and "already" not in body
+    [notice] = mail.outbox
+    assert notice.to == [other_owner.email] and owner.email in notice.body and other.organization not in notice.body
+    assert stored_items() == before
+    assert PortalUser.lookup_for_login(other_owner.email).tenantId == other.id

@@ -24,6 +24,7 @@ from portal.selectors.tenants import tenant_get_or_none
 from portal.services.campaigns import campaign_create
 from portal.services.ingest import submission_ingest
 from portal.services.inspector import inspector_destination_ensure
+from portal.services.domain_verification import site_verification_grant
 from portal.services.sites import site_add
 from portal.services.products import product_create
 from portal.services.tenants import tenant_create
@@ -115,14 +116,26 @@ class Command(BaseCommand):
         if created:
             self.stdout.write(f"  demo destination: {destination.url} (see /dev/inspector/)")
 
+    def _demo_sites_verified(self, sites) -> None:
+        """The demo domains cannot be proven (they are not real), so in DEBUG they are marked
+        verified and the quick start's browser form works; with --force they stay unverified."""
+        if not settings.DEBUG:
+            return
+        for site in sites:
+            if site.active and not site.verified:
+                site_verification_grant(site=site, actor=ACTOR, method="demo")
+
     def _submissions(self) -> None:
         """A site and two weeks of submissions for the first tenant, so the dashboard has a
         story to tell on first start (only when it has no site yet)."""
         owner = PortalUser.lookup_for_login(TENANTS[0][0])
         tenant = tenant_get_or_none(tenant_id=owner.tenantId)
-        if site_list(tenant_id=tenant.id, include_deleted=True):
+        existing = site_list(tenant_id=tenant.id, include_deleted=True)
+        if existing:
+            self._demo_sites_verified(existing)
             return
         site = site_add(tenant=tenant, actor=ACTOR, domain="northwind.example", name="Northwind marketing site")
+        self._demo_sites_verified([site])
         rng = random.Random(7)  # the same demo every time
         names = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson", "Linus Pauling", "Mary Jackson"]
         forms = ["contact", "contact", "contact", "newsletter", "quote"]

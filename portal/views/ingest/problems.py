@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import HttpResponse
 
 from portal.services.api_keys import KeyRefused, TenantBlocked
-from portal.services.browser_forms import BrowserCapReached, FormUnavailable, OriginRefused
+from portal.services.browser_forms import BrowserCapReached, DomainUnverified, FormUnavailable, OriginRefused
 from portal.services.captcha import CaptchaFailed
 from portal.services.ingest import (BodyTooLarge, IdempotencyKeyReused, InvalidSubmission, LengthRequired,
                                     MalformedRequest, QuotaExceeded, RateLimited, UnsupportedMediaType)
@@ -30,6 +30,10 @@ INVALID_KEY = ProblemType("invalid-api-key", "Invalid API key", 401,
                           "The Authorization header is missing, or its key is unknown or revoked.")
 BLOCKED = ProblemType("account-blocked", "Submissions not accepted", 403,
                       "The account is suspended or closed, or a browser form was posted from another origin.")
+DOMAIN_UNVERIFIED = ProblemType("domain-unverified", "Domain not verified", 403,
+                                "Browser forms are accepted only for sites whose domain is verified (a DNS TXT record "
+                                "or a file under /.well-known/, checked from the site's page in the portal). The API "
+                                "with a site key works for unverified sites.")
 NOT_FOUND = ProblemType("not-found", "Unknown form", 404, "No active site with this id.")
 TOO_LARGE = ProblemType("body-too-large", "Request body too large", 413,
                         "The body is over the size limit (256 KB by default).")
@@ -59,12 +63,12 @@ QUOTA = ProblemType("monthly-quota-exceeded", "Monthly quota reached", 429,
 
 PROBLEM_TYPES = {p.slug: p for p in (MALFORMED, INVALID_KEY, BLOCKED, TOO_LARGE, UNSUPPORTED, INVALID, RATE_LIMITED,
                                      QUOTA, NOT_FOUND, LENGTH_REQUIRED, KEY_REUSED, UNAVAILABLE, CAPTCHA_FAILED,
-                                     BROWSER_CAP)}
+                                     BROWSER_CAP, DOMAIN_UNVERIFIED)}
 
 # Most specific first: each domain error and the problem type that answers it.
 _ANSWERS = [
     (MalformedRequest, MALFORMED), (KeyRefused, INVALID_KEY), (TenantBlocked, BLOCKED), (OriginRefused, BLOCKED),
-    (FormUnavailable, NOT_FOUND), (BodyTooLarge, TOO_LARGE), (UnsupportedMediaType, UNSUPPORTED),
+    (DomainUnverified, DOMAIN_UNVERIFIED), (FormUnavailable, NOT_FOUND), (BodyTooLarge, TOO_LARGE), (UnsupportedMediaType, UNSUPPORTED),
     (CaptchaFailed, CAPTCHA_FAILED), (BrowserCapReached, BROWSER_CAP), (LengthRequired, LENGTH_REQUIRED), (IdempotencyKeyReused, KEY_REUSED),
     (InvalidSubmission, INVALID), (RateLimited, RATE_LIMITED), (QuotaExceeded, QUOTA),
 ]

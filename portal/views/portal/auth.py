@@ -1,4 +1,6 @@
 """Tenant sign-in, sign-out and password change."""
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,8 +22,10 @@ def login_view(request):
         except LoginRefused as refused:
             form.add_error(None, str(refused))
         else:
-            auth.portal_login(request=request, user=user)
-            return redirect(safe_next_url(request, reverse("portal:home")))
+            next_url = safe_next_url(request, reverse("portal:home"))
+            if auth.portal_sign_in_next_step(request=request, user=user, tenant=tenant) == "code":
+                return redirect(f"{reverse('portal:login_code')}?{urlencode({'next': next_url})}")
+            return redirect(next_url)
     return render(request, "portal/login.html", {"form": form, "next": request.GET.get("next", "")})
 
 

@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from portal import permissions as perm
 from portal.decorators import permission_required
@@ -9,11 +10,12 @@ from portal.forms.sites import ApiKeyForm, SiteForm
 from portal.selectors.access import access_site
 from portal.selectors.plans import plan_quotas
 from portal.selectors.sites import api_key_list, site_list
+from portal.services import domain_verification
 from portal.services import sites as site_services
 from portal.services.captcha import PROVIDERS
 from portal.services.wordpress_plugin import plugin_zip
+from portal.views.refusals import refusals_as_messages, refusals_on_form
 from portal.views.utils import zip_attachment
-from portal.views.refusals import refusals_on_form
 
 
 @permission_required(perm.MANAGE_SITES)
@@ -22,7 +24,8 @@ def site_index(request):
     if request.method == "POST" and form.is_valid():
         with refusals_on_form(form):
             site = site_services.site_add(tenant=request.tenant, actor=request.portal_user.email, **form.cleaned_data)
-            messages.success(request, f"Site {site.domain} added. Create an API key to start sending submissions.")
+            messages.success(request, f"Site {site.domain} added. Create an API key to start sending submissions; "
+                                      "verify the domain below to accept browser forms too.")
             return redirect("portal:site_detail", site_id=site.id)
     sites = site_list(tenant_id=request.tenant.id)
     return render(request, "portal/sites/index.html", {
@@ -33,7 +36,20 @@ def site_index(request):
 def site_detail(request, site_id):
     site = access_site(tenant=request.tenant, site_id=site_id)
     return render(request, "portal/sites/detail.html", {
-        "site": site, "keys": api_key_list(tenant_id=request.tenant.id, site_id=site.id), "key_form": ApiKeyForm()})
+        "site": site, "keys": api_key_list(tenant_id=request.tenant.id, site_id=site.id), "key_form": ApiKeyForm(),
+        "verification": None if site.verified else domain_verification.verification_instructions(site=site)})
+
+
+@require_POST
+@permission_required(perm.MANAGE_SITES)
+def site_verify(request, site_id):
+    """The "Verify now" button: the server looks for the DNS record, then the file."""
+    site = access_site(tenant=request.tenant, site_id=site_id)
+    with refusals_as_messages(request):
+        method = domain_verification.site_verify(tenant=request.tenant, actor=request.portal_user.email, site=site)
+        proof = "the DNS TXT record" if method == "dns-txt" else "the file on the site"
+        messages.success(request, f"{site.domain} is verified ({proof}): its browser forms are accepted now.")
+    return redirect("portal:site_detail", site_id=site.id)
 
 
 @permission_required(perm.MANAGE_SITES, read=perm.MANAGE_SITES)

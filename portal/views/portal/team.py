@@ -8,7 +8,7 @@ from portal import permissions as perm
 from portal.decorators import permission_required
 from portal.forms.team import TeamInviteForm, TeamRoleForm
 from portal.selectors.users import team_list
-from portal.services.team import role_label, team_invite, team_remove, team_role_change
+from portal.services.team import role_label, team_invite_request, team_remove, team_role_change
 from portal.views.refusals import refusals_as_messages, refusals_on_form
 
 
@@ -17,8 +17,8 @@ def team(request):
     form = TeamInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with refusals_on_form(form):
-            member = team_invite(tenant=request.tenant, actor=request.portal_user, **form.cleaned_data)
-            messages.success(request, f"Invitation sent to {member.email}.")
+            email = team_invite_request(tenant=request.tenant, actor=request.portal_user, **form.cleaned_data)
+            messages.success(request, f"Invitation sent to {email}.")
             return redirect("portal:team")
     return render(request, "portal/account/team.html", {
         "form": form, "members": team_list(tenant_id=request.tenant.id), "role_choices": TeamRoleForm.CHOICES,

@@ -7,7 +7,8 @@ from portal.selectors.pricing import pricing_products
 from portal.selectors.products import product_choices
 from portal.services import auth
 from portal.views.refusals import form_add_service_errors
-from portal.services.signup import CampaignCodeRejected, CheckoutInvalid, campaign_for_code, checkout_place, price_quote
+from portal.services.signup import (CampaignCodeRejected, CheckoutInvalid, campaign_for_code, checkout_place, price_quote,
+                                    signup_taken_notice)
 from portal.services.tenants import EmailTaken
 from portal.views.utils import client_ip
 
@@ -46,8 +47,10 @@ def checkout(request):
                 product_id=data["product_id"], campaign_code=data["campaign_code"], ip=client_ip(request))
         except CheckoutInvalid as invalid:
             form_add_service_errors(form, invalid)
-        except EmailTaken as taken:
-            form.add_error("email", f"{taken} Sign in instead, or reset your password.")
+        except EmailTaken:
+            # The same "check your inbox" answer as for a new address: the owner is told instead.
+            signup_taken_notice(email=data["email"])
+            return redirect("portal:checkout_sent")
         else:
             auth.portal_login(request=request, user=user)
             messages.success(request, f"Welcome to Form-Bridge! We sent a confirmation link to {tenant.email}: "
@@ -56,3 +59,7 @@ def checkout(request):
     quote, quote_error = _quote_or_error(source.get("product_id") or source.get("product", ""),
                                          source.get("campaign_code") or source.get("code", ""))
     return render(request, "public/checkout.html", {"form": form, "quote": quote, "quote_error": quote_error})
+
+
+def checkout_sent(request):
+    return render(request, "public/checkout_sent.html")

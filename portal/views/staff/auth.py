@@ -1,6 +1,7 @@
 """Staff sign-in and sign-out (Django accounts with is_staff). The console's overview is in staff_audit."""
+from urllib.parse import urlencode
+
 from django.contrib import messages
-from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from portal.errors import LoginRefused
 from portal.services.auth import STAFF, THROTTLED, sign_in_begin, sign_in_failed, sign_in_succeeded
+from portal.services.staff_two_factor import staff_sign_in_next_step
 from portal.views.utils import client_ip, safe_next_url
 
 
@@ -36,8 +38,10 @@ def staff_login_view(request):
             return render(request, "staff/login.html", {"form": form, "throttled": THROTTLED}, status=429)
         if form.is_valid():
             sign_in_succeeded(kind=STAFF, account=account, ip=ip)
-            django_login(request, form.get_user())  # rotates the session key
-            return redirect(safe_next_url(request, reverse("staff:home")))
+            next_url = safe_next_url(request, reverse("staff:home"))
+            if staff_sign_in_next_step(request=request, user=form.get_user()) == "code":
+                return redirect(f"{reverse('staff:login_code')}?{urlencode({'next': next_url})}")
+            return redirect(next_url)
         sign_in_failed(kind=STAFF, account=account)
     return render(request, "staff/login.html", {"form": form, "next": request.GET.get("next", "")})
 
