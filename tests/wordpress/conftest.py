@@ -266,6 +266,18 @@ class FormBridgeServer:
     def start(self) -> None:
         if self.process is None:
             self.process = start_gunicorn(self.env, self.port, self.log_path)
+            self._warm_up()
+
+    def _warm_up(self) -> None:
+        """A few refused ingests load the ingest code in both workers, so the first real send is
+        not also the slowest (the plugin's immediate send waits 3 s at most)."""
+        for _ in range(4):
+            request = urllib.request.Request(f"{self.url}/api/v1/submissions", data=b"{}", method="POST",
+                                             headers={"Content-Type": "application/json"})
+            try:
+                urllib.request.urlopen(request, timeout=30)
+            except urllib.error.HTTPError:
+                pass
 
     def stop(self) -> None:
         if self.process is not None:
