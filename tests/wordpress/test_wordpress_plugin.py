@@ -12,6 +12,7 @@ the admin page, and the browser install of the portal's zip (last: it reinstalls
 import hashlib
 import html
 import json
+import re
 import urllib.error
 import urllib.request
 from urllib.parse import urlparse
@@ -137,9 +138,12 @@ def test_a_form_bridge_that_does_not_answer_keeps_the_visitor_waiting_3_s_at_mos
         elapsed = time.monotonic() - started
     finally:
         silent.close()
-    assert status == 200 and elapsed < 6  # the 3 s send timeout plus WordPress's own work
+    assert status == 200 and elapsed < 15  # WordPress's own work varies with the machine's load...
     [row] = queue_rows(wordpress)
-    assert row["status"] == "pending" and "timed out" in row["last_error"].lower()
+    assert row["status"] == "pending"
+    # ...the send's wait does not: cURL gave up after the plugin's 3 s.
+    waited = re.search(r"timed out after (\d+) milliseconds", row["last_error"])
+    assert waited and 3000 <= int(waited.group(1)) < 4000, row["last_error"]
 
 
 # --- Files ------------------------------------------------------------------------------------------
