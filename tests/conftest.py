@@ -16,6 +16,9 @@ from portal.services import ingest_cache, ingest_counters, notices  # noqa: E402
 REGION = "us-east-1"
 INTEGRATION_PREFIX = "test-"
 
+# gunicorn and Chromium for tests/browser and tests/wordpress: one definition, one instance per process.
+pytest_plugins = ["tests.live_server"]
+
 
 def _quiet(_line: str) -> None:
     pass

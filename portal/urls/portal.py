@@ -27,6 +27,8 @@ urlpatterns = [
     path("sites/<str:site_id>/protection/", site_protection.site_protection, name="site_protection"),
     path("sites/<str:site_id>/keys/", api_keys.key_create, name="key_create"),
     path("sites/<str:site_id>/keys/<str:key_id>/revoke/", api_keys.key_revoke, name="key_revoke"),
+    path("sites/<str:site_id>/keys/<str:key_id>/form-bridge.zip", api_keys.key_plugin_zip, name="key_plugin_zip"),
+    path("sites/<str:site_id>/form-bridge.zip", sites.site_plugin_zip, name="site_plugin_zip"),
     # Submissions
     path("submissions/", submissions.submission_index, name="submission_index"),
     path("submissions/export.csv", submissions.submission_export_csv, name="submission_export_csv"),
@@ -46,6 +48,7 @@ urlpatterns = [
     path("api/v1/destinations", api.destination_index, name="api_destinations"),
     path("api/openapi.json", api_docs.openapi_document, name="api_openapi"),
     path("docs/api/", api_docs.api_reference, name="api_reference"),
+    path("api/v1/site", ingest.api_site, name="api_site"),
     path("f/<str:site_id>/<str:form_id>", ingest.form_post, name="form_post"),
     path("api/problems/<slug:slug>", ingest.problem_type, name="problem_type"),
     # Development only (DEBUG; 404 otherwise): the built-in webhook inspector

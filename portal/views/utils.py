@@ -1,7 +1,9 @@
-"""Request helpers the view packages share: the client's address and a safe `next` target."""
+"""Request helpers the view packages share: the client's address, a safe `next` target, downloads."""
 import ipaddress
 
 from django.conf import settings
+from django.http import HttpResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -26,3 +28,12 @@ def safe_next_url(request, default: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
+
+
+def zip_attachment(content: bytes, *, filename: str):
+    """A zip download: always an attachment, never sniffed, never stored by a cache."""
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    add_never_cache_headers(response)
+    return response

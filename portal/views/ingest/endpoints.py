@@ -7,9 +7,12 @@ from django.conf import settings
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
-from portal.services.api_keys import api_key_authenticate, api_key_mark_used
+from portal.errors import NotFound
+from portal.selectors.access import access_site
+from portal.services.api_keys import KeyRefused, api_key_authenticate, api_key_mark_used
 from portal.services.browser_forms import browser_form_open, browser_form_submit
 from portal.services.files import file_limits, received_discard, submission_ingest_with_files
 from portal.services.ingest import ingest_rate_check
@@ -63,6 +66,23 @@ def api_submissions(request):
         response["Idempotent-Replayed"] = "true"
     return response
 
+
+@never_cache
+@require_GET
+def api_site(request):
+    """GET /api/v1/site: the site a key belongs to (the plugin's "Test connection"). Its domain
+    and the account's name, read inside the key's own tenant; a key whose site is gone is 401."""
+    try:
+        key, tenant = api_key_authenticate(authorization=request.headers.get("Authorization"))
+        try:
+            site = access_site(tenant=tenant, site_id=key.siteId)
+        except NotFound:
+            raise KeyRefused() from None
+    except REFUSALS as refused:
+        return problem_response(problem_for(refused))
+    response = JsonResponse({"site_id": site.id, "domain": site.domain, "account": tenant.organization})
+    response["Vary"] = "Authorization"
+    return response
 
 
 def _wants_json(request) -> bool:

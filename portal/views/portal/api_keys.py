@@ -1,5 +1,8 @@
 """API keys of a site. The full key is rendered once, in the answer to the POST that made
 it (never stored, never cached): reloading the page cannot show it again."""
+import time
+
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -11,7 +14,20 @@ from portal.forms.sites import ApiKeyForm
 from portal.selectors.access import access_api_key, access_site
 from portal.selectors.sites import api_key_list
 from portal.services.api_keys import api_key_create, api_key_revoke
+from portal.errors import NotFound
+from portal.services.wordpress_plugin import CONFIGURED_ZIP_WINDOW, configured_plugin_zip
 from portal.views.refusals import refusals_as_messages
+from portal.views.utils import zip_attachment
+
+# Ids (never the secrets) of keys this session just created: only they get a configured zip.
+FRESH_KEYS_SESSION = "fresh_plugin_keys"
+
+
+def _remember_fresh_key(request, key_id: str) -> None:
+    cutoff = time.time() - CONFIGURED_ZIP_WINDOW.total_seconds()
+    fresh = {kid: at for kid, at in request.session.get(FRESH_KEYS_SESSION, {}).items() if at > cutoff}
+    fresh[key_id] = time.time()
+    request.session[FRESH_KEYS_SESSION] = dict(list(fresh.items())[-5:])  # bounded: the last few keys
 
 
 @never_cache
@@ -27,6 +43,7 @@ def key_create(request, site_id):
     with refusals_as_messages(request):
         key, raw_key = api_key_create(tenant=request.tenant, actor=request.portal_user.email, site=site,
                                       label=form.cleaned_data["label"])
+        _remember_fresh_key(request, key.id)
         return render(request, "portal/sites/key_created.html", {"site": site, "key": key, "raw_key": raw_key},
                       status=201)
     return redirect("portal:site_detail", site_id=site.id)
@@ -40,3 +57,18 @@ def key_revoke(request, site_id, key_id):
     api_key_revoke(tenant=request.tenant, actor=request.portal_user.email, key=key)
     messages.success(request, f"Key {key.displayPrefix}… revoked. Requests using it now get 401.")
     return redirect("portal:site_detail", site_id=site.id)
+
+
+@never_cache
+@require_POST
+@permission_required(perm.MANAGE_KEYS)
+def key_plugin_zip(request, site_id, key_id):
+    """The plugin zip with the new key inside, offered on the one-time key page only: the page
+    posts the key back (it is never stored), the key must be one this session created within
+    CONFIGURED_ZIP_WINDOW, and the answer is a no-store attachment."""
+    site = access_site(tenant=request.tenant, site_id=site_id)
+    key = access_api_key(tenant=request.tenant, site=site, key_id=key_id)
+    if key.id not in request.session.get(FRESH_KEYS_SESSION, {}):
+        raise NotFound("This download is offered only right after the key was created.")
+    archive = configured_plugin_zip(key=key, raw_key=request.POST.get("raw_key", ""), endpoint=settings.SITE_URL)
+    return zip_attachment(archive, filename="form-bridge.zip")

@@ -14,7 +14,9 @@ from portal.selectors.sites import api_key_list, site_list
 from portal.services import domain_verification
 from portal.services import sites as site_services
 from portal.services.captcha import PROVIDERS
+from portal.services.wordpress_plugin import plugin_zip
 from portal.views.refusals import refusals_as_messages, refusals_on_form
+from portal.views.utils import zip_attachment
 
 
 @permission_required(perm.MANAGE_SITES)
@@ -67,5 +69,12 @@ def site_delete(request, site_id):
 def site_quick_start(request, site_id):
     site = access_site(tenant=request.tenant, site_id=site_id)
     return render(request, "portal/sites/quick_start.html", {
-        "site": site, "api_url": f"{settings.SITE_URL}/api/v1/submissions",
+        "site": site, "api_url": f"{settings.SITE_URL}/api/v1/submissions", "site_url": settings.SITE_URL,
         "form_url": f"{settings.SITE_URL}/f/{site.id}/contact", "captcha": PROVIDERS.get(site.captchaProvider or "")})
+
+
+@permission_required(perm.VIEW)
+def site_plugin_zip(request, site_id):
+    """The WordPress plugin, configured with this Form-Bridge's endpoint (no key: it holds no secret)."""
+    access_site(tenant=request.tenant, site_id=site_id)
+    return zip_attachment(plugin_zip(endpoint=settings.SITE_URL), filename="form-bridge.zip")

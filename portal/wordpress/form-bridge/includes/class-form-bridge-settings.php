@@ -1,0 +1,116 @@
+<?php
+/**
+ * The plugin's settings: endpoint, API key (never autoloaded), proxy hops.
+ *
+ * @package FormBridge
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * Reads and writes the plugin's options.
+ */
+class Form_Bridge_Settings {
+
+	const ENDPOINT   = 'form_bridge_endpoint';
+	const API_KEY    = 'form_bridge_api_key';
+	const PROXY_HOPS = 'form_bridge_proxy_hops';
+
+	/** The zip the portal builds for a new key carries this file; it is read once, then deleted. */
+	const PRECONFIGURED_FILE = 'preconfigured.php';
+
+	/**
+	 * The Form-Bridge base URL without a trailing slash, e.g. https://forms.example.com.
+	 */
+	public static function endpoint(): string {
+		return untrailingslashit( (string) get_option( self::ENDPOINT, '' ) );
+	}
+
+	/**
+	 * The site API key (fbk_...), or an empty string.
+	 */
+	public static function api_key(): string {
+		return (string) get_option( self::API_KEY, '' );
+	}
+
+	/**
+	 * How many reverse proxies in front of this site append to X-Forwarded-For (0: none).
+	 */
+	public static function proxy_hops(): int {
+		return max( 0, (int) get_option( self::PROXY_HOPS, 0 ) );
+	}
+
+	/**
+	 * Whether both the endpoint and the key are set.
+	 */
+	public static function is_configured(): bool {
+		return '' !== self::endpoint() && '' !== self::api_key();
+	}
+
+	/**
+	 * The key as the admin page may show it: its first characters only.
+	 */
+	public static function api_key_hint(): string {
+		$key = self::api_key();
+		return '' === $key ? '' : substr( $key, 0, 8 ) . '…';
+	}
+
+	/**
+	 * Saves the endpoint (autoloaded: read on every send).
+	 *
+	 * @param string $endpoint Base URL.
+	 */
+	public static function save_endpoint( string $endpoint ): void {
+		update_option( self::ENDPOINT, untrailingslashit( esc_url_raw( trim( $endpoint ) ) ), true );
+	}
+
+	/**
+	 * Saves the API key with autoload off, so it is not loaded into every page's memory.
+	 *
+	 * @param string $key The raw key.
+	 */
+	public static function save_api_key( string $key ): void {
+		update_option( self::API_KEY, trim( $key ), false );
+	}
+
+	/**
+	 * Saves the number of trusted proxy hops.
+	 *
+	 * @param int $hops 0 or more.
+	 */
+	public static function save_proxy_hops( int $hops ): void {
+		update_option( self::PROXY_HOPS, max( 0, min( 5, $hops ) ), true );
+	}
+
+	/**
+	 * A zip downloaded right after a key was created carries its endpoint and key in a PHP file
+	 * (PHP, so a web request to it shows nothing). Import it once and delete it.
+	 */
+	public static function import_preconfigured(): void {
+		$file = FORM_BRIDGE_DIR . '/' . self::PRECONFIGURED_FILE;
+		if ( ! file_exists( $file ) ) {
+			return;
+		}
+		$config = include $file;
+		if ( is_array( $config ) ) {
+			if ( ! empty( $config['endpoint'] ) ) {
+				self::save_endpoint( (string) $config['endpoint'] );
+			}
+			if ( ! empty( $config['api_key'] ) ) {
+				self::save_api_key( (string) $config['api_key'] );
+			}
+		}
+		wp_delete_file( $file );
+	}
+
+	/**
+	 * Removes every option (uninstall).
+	 */
+	public static function delete_all(): void {
+		delete_option( self::ENDPOINT );
+		delete_option( self::API_KEY );
+		delete_option( self::PROXY_HOPS );
+	}
+}

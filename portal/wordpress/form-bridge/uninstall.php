@@ -1,0 +1,22 @@
+<?php
+/**
+ * Uninstall: removes the plugin's options, its queue table and its copied files.
+ *
+ * @package FormBridge
+ */
+
+if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
+	exit;
+}
+
+if ( ! defined( 'FORM_BRIDGE_DIR' ) ) {
+	define( 'FORM_BRIDGE_DIR', __DIR__ );
+}
+require_once __DIR__ . '/includes/class-form-bridge-settings.php';
+require_once __DIR__ . '/includes/class-form-bridge-files.php';
+require_once __DIR__ . '/includes/class-form-bridge-queue.php';
+
+wp_clear_scheduled_hook( 'form_bridge_process_queue' );
+Form_Bridge_Queue::drop();
+Form_Bridge_Files::delete_folder();
+Form_Bridge_Settings::delete_all();
