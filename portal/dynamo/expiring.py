@@ -118,28 +118,46 @@ class IngestGuards:
 
     @classmethod
     def idempotency_put_action(cls, *, tenant_id: str, key_digest: str, submission_id: str,
-                               now_epoch: int, expires_epoch: int, fingerprint: str) -> dict:
-        """Claims the key in the ingest transaction; a live claim by an earlier request fails
-        the condition (an expired one that TTL has not removed yet does not)."""
+                               now_epoch: int, expires_epoch: int, fingerprint: str, shard: int | None = None) -> dict:
+        """A Put that claims the key; a live claim by an earlier request fails the condition (an
+        expired one that TTL has not removed yet does not). Ingest sends it on its own, before
+        its transaction (portal.services.ingest says why that is safe)."""
+        item = {"pk": {"S": cls.idempotency_key_for(tenant_id, key_digest)},
+                "submissionId": {"S": submission_id}, "fingerprint": {"S": fingerprint},
+                "expiresAt": {"N": str(expires_epoch)}}
+        if shard is not None:
+            item["shard"] = {"N": str(int(shard))}
         return {"Put": {
             "TableName": SessionItem.Meta.table_name,
-            "Item": {"pk": {"S": cls.idempotency_key_for(tenant_id, key_digest)},
-                     "submissionId": {"S": submission_id}, "fingerprint": {"S": fingerprint},
-                     "expiresAt": {"N": str(expires_epoch)}},
+            "Item": item,
             "ConditionExpression": "attribute_not_exists(pk) OR expiresAt < :now",
             "ExpressionAttributeValues": {":now": {"N": str(now_epoch)}},
         }}
 
     @classmethod
-    def idempotency_lookup(cls, *, tenant_id: str, key_digest: str, now_epoch: int) -> tuple[str, str] | None:
-        """(submission id, request fingerprint) of a live claim, or None."""
+    def idempotency_claim(cls, **kwargs) -> bool:
+        """One conditional PutItem of idempotency_put_action(**kwargs); False if the key is taken."""
+        try:
+            cls._client().put_item(**cls.idempotency_put_action(**kwargs)["Put"])
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    @classmethod
+    def idempotency_lookup(cls, *, tenant_id: str, key_digest: str,
+                           now_epoch: int) -> tuple[str, str, int | None] | None:
+        """(submission id, request fingerprint, write shard) of a live claim, or None. Claims
+        written inside the ingest transaction (before the claim went first) carry no shard."""
         raw = cls._client().get_item(
             TableName=SessionItem.Meta.table_name, ConsistentRead=True,
             Key={"pk": {"S": cls.idempotency_key_for(tenant_id, key_digest)}},
         ).get("Item")
         if not raw or int(raw["expiresAt"]["N"]) < now_epoch:
             return None
-        return raw["submissionId"]["S"], raw.get("fingerprint", {}).get("S", "")
+        shard = int(raw["shard"]["N"]) if "shard" in raw else None
+        return raw["submissionId"]["S"], raw.get("fingerprint", {}).get("S", ""), shard
 
     @staticmethod
     def day_forms_key_for(tenant_id: str, site_id: str, day: str) -> str:
@@ -191,13 +209,14 @@ class IngestGuards:
         return True
 
     @classmethod
-    def rate_window_hit(cls, *, subject: str, window_start: int, expires_epoch: int) -> int:
-        """Count one request in a fixed window shared by every web process; returns the count."""
+    def rate_window_hit(cls, *, subject: str, window_start: int, expires_epoch: int, amount: int = 1) -> int:
+        """Count `amount` requests (one, or a reservation of several) in a fixed window shared by
+        every web process; returns the window's count including them."""
         answer = cls._client().update_item(
             TableName=SessionItem.Meta.table_name,
             Key={"pk": {"S": cls.rate_key_for(subject, window_start)}},
             UpdateExpression="ADD hits :one SET expiresAt = :exp",
-            ExpressionAttributeValues={":one": {"N": "1"}, ":exp": {"N": str(expires_epoch)}},
+            ExpressionAttributeValues={":one": {"N": str(int(amount))}, ":exp": {"N": str(expires_epoch)}},
             ReturnValues="UPDATED_NEW",
         )
         return int(answer["Attributes"]["hits"]["N"])

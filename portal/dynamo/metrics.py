@@ -10,6 +10,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
 from .base import TenantOwnedModel
+from .capacity import READ_PREFIX, WRITE_PREFIX
 
 TABLE = "metrics"
 FORM_PREFIX = "form:"
@@ -73,11 +74,19 @@ def day_key(moment: datetime | date) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
+STORED_BYTES = "storedBytes"  # bytes of items ingest stored that day (the storage estimate)
+
+
+def _number(value: float) -> str:
+    """A DynamoDB number for a capacity amount (halves and sums of them, never float noise)."""
+    return format(round(float(value), 6), "f").rstrip("0").rstrip(".") or "0"
+
+
 def counter_update_action(*, tenant_id: str, at: datetime, shard: int, counts: dict[str, int],
-                          form_key: str | None = None) -> dict:
+                          form_key: str | None = None, units: dict[str, float] | None = None) -> dict:
     """A TransactWriteItems Update that ADDs to the tenant-day counter item of `at` (or, with
     `form_key`, to that form's item of the day), creating it (and each top-level counter such
-    as `hour:07`) on first use."""
+    as `hour:07`) on first use. `units` adds consumed capacity (`wcu:{table}`, fractional)."""
     day = day_key(at)
     names = {"#d": "date"}
     values = {":t": {"S": tenant_id}, ":day": {"S": day},
@@ -89,9 +98,11 @@ def counter_update_action(*, tenant_id: str, at: datetime, shard: int, counts: d
         del values[":g1"], values[":g2"]
         extra = ", formId = :f"
     adds = []
-    for i, (attribute, amount) in enumerate(sorted(counts.items())):
+    amounts = [(attribute, str(int(amount))) for attribute, amount in sorted(counts.items())]
+    amounts += [(attribute, _number(amount)) for attribute, amount in sorted((units or {}).items()) if amount]
+    for i, (attribute, amount) in enumerate(amounts):
         names[f"#c{i}"] = attribute
-        values[f":v{i}"] = {"N": str(int(amount))}
+        values[f":v{i}"] = {"N": amount}
         adds.append(f"#c{i} :v{i}")
     return {"Update": {
         "TableName": DailyMetrics.Meta.table_name,
@@ -103,9 +114,11 @@ def counter_update_action(*, tenant_id: str, at: datetime, shard: int, counts: d
     }}
 
 
-def counters_add(*, tenant_id: str, at: datetime, shard: int, counts: dict[str, int]) -> None:
+def counters_add(*, tenant_id: str, at: datetime, shard: int, counts: dict[str, int], form_key: str | None = None,
+                 units: dict[str, float] | None = None) -> None:
     """The same update on its own, outside a transaction (one atomic UpdateItem)."""
-    action = counter_update_action(tenant_id=tenant_id, at=at, shard=shard, counts=counts)["Update"]
+    action = counter_update_action(tenant_id=tenant_id, at=at, shard=shard, counts=counts, form_key=form_key,
+                                   units=units)["Update"]
     DailyMetrics._get_connection().connection.client.update_item(**action)
 
 
@@ -145,6 +158,9 @@ class DayCounts:
         self.submissions = self.spam = self.delivered = self.failed = 0
         self.forms: dict[str, int] = {}
         self.hours: dict[str, int] = {}
+        self.read_units: dict[str, float] = {}  # consumed capacity by table (issue 17)
+        self.write_units: dict[str, float] = {}
+        self.stored_bytes = 0
 
     def add_raw(self, raw: dict) -> None:
         form_key = raw.get("formId", {}).get("S")  # a form item: its submissions are that form's
@@ -153,8 +169,15 @@ class DayCounts:
         for name, value in raw.items():
             if "N" not in value:
                 continue
+            if name.startswith((READ_PREFIX, WRITE_PREFIX)):
+                units = self.read_units if name.startswith(READ_PREFIX) else self.write_units
+                table = name[len(READ_PREFIX):]
+                units[table] = units.get(table, 0.0) + float(value["N"])
+                continue
             number = int(value["N"])
-            if name in _NAMED:
+            if name == STORED_BYTES:
+                self.stored_bytes += number
+            elif name in _NAMED:
                 setattr(self, name, getattr(self, name) + number)
             elif name.startswith(FORM_PREFIX):
                 key = name[len(FORM_PREFIX):]

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from portal.services.api_keys import api_key_authenticate, api_key_mark_used
 from portal.services.browser_forms import browser_form_open, browser_form_submit
+from portal.services.capacity import metered_request
 from portal.services.ingest import ingest_rate_check, submission_ingest
 from portal.views.ingest.parsing import submission_from_request
 from portal.views.ingest.problems import PROBLEM_TYPES, REFUSALS, problem_for, problem_response
@@ -41,6 +42,7 @@ def _mark_used(key) -> None:
 
 @csrf_exempt
 @require_POST
+@metered_request
 def api_submissions(request):
     try:
         key, tenant = api_key_authenticate(authorization=request.headers.get("Authorization"), cached=True)
@@ -77,6 +79,7 @@ def _form_error(request, refused: Exception):
 
 @csrf_exempt
 @require_POST
+@metered_request
 def form_post(request, site_id, form_id):
     referer = request.headers.get("Referer")
     try:
