@@ -247,6 +247,8 @@ COST_USD_PER_GB_MONTH = env.str("COST_USD_PER_GB_MONTH", default="0.25")
 # Who gets the e-mail when a tenant's month crosses its cost threshold (comma-separated);
 # empty: the e-mail addresses of active Django staff users.
 COST_ALERT_EMAILS = env.list("COST_ALERT_EMAILS", default=[])
+# The delivery worker checks a tenant's threshold after writing its units, at most this often.
+COST_ALERT_CHECK_SECONDS = env.float("COST_ALERT_CHECK_SECONDS", default=300.0)
 # --- ingest edge ---
 # Retry-After (seconds) of the API's 503 problem while DynamoDB does not answer.
 INGEST_UNAVAILABLE_RETRY_AFTER = env.int("INGEST_UNAVAILABLE_RETRY_AFTER", default=5)

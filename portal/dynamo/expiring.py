@@ -220,3 +220,34 @@ class IngestGuards:
             ReturnValues="UPDATED_NEW",
         )
         return int(answer["Attributes"]["hits"]["N"])
+
+
+class OnceMarkers:
+    """Markers that something happened once in a period (a cost alert per tenant and month):
+    a conditional put, so however many processes look, one wins. They expire after the
+    period (expiresAt TTL)."""
+
+    @staticmethod
+    def cost_alert_key_for(tenant_id: str, month: str) -> str:
+        return f"COSTALERT#{tenant_id}#{month}"
+
+    @staticmethod
+    def claim(*, key: str, expires_epoch: int) -> bool:
+        """True for the first caller only (the marker is written); False when it exists."""
+        try:
+            SessionItem._get_connection().connection.client.put_item(
+                TableName=SessionItem.Meta.table_name,
+                Item={"pk": {"S": key}, "expiresAt": {"N": str(int(expires_epoch))}},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def exists(*, key: str) -> bool:
+        raw = SessionItem._get_connection().connection.client.get_item(
+            TableName=SessionItem.Meta.table_name, Key={"pk": {"S": key}}, ConsistentRead=True)
+        return "Item" in raw

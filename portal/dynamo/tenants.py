@@ -3,7 +3,7 @@ e-mail addresses unique (written in the same transaction as the tenant)."""
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from .base import ActivatableModel, ActiveIndex, BaseModel, UTCDateTimeAttribute
+from .base import ActivatableModel, ActiveIndex, BaseModel, DecimalAttribute, UTCDateTimeAttribute
 
 TABLE = "tenants"
 METADATA = "METADATA"
@@ -49,6 +49,8 @@ class Tenant(ActivatableModel):
     productId = UnicodeAttribute(null=True)
     campaignCode = UnicodeAttribute(null=True)
     shardCount = NumberAttribute(default=1)
+    # Staff are e-mailed once a month when the estimated DynamoDB cost reaches this (USD).
+    costAlertUsd = DecimalAttribute(null=True)
     activeSparse = UnicodeAttribute(null=True)
     version = VersionAttribute()
 

@@ -19,6 +19,8 @@ from django.conf import settings
 from portal.dynamo import capacity
 from portal.dynamo.base import utcnow
 from portal.dynamo.metrics import counters_add
+from portal.services.costs import cost_alert_check_due
+from portal.services.costs import reset as costs_reset
 
 log = logging.getLogger("portal")
 
@@ -97,6 +99,7 @@ def capacity_flush(*, tenant_id: str, force: bool = False) -> bool:
             return False
         finally:
             capacity.pending.carry(tenant_id, own.take())
+    cost_alert_check_due(tenant_id=tenant_id)
     return True
 
 
@@ -118,6 +121,7 @@ def delivery_metering(*, tenant_id: str):
 
 
 def reset() -> None:
-    """Forget this process's pending units and flush times (tests empty the tables)."""
+    """Forget this process's pending units, flush and check times (tests empty the tables)."""
     capacity.pending.clear()
     _flushed_at.clear()
+    costs_reset()

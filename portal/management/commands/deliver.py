@@ -8,6 +8,7 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.delivery import worker
+from portal.services.capacity import capacity_flush_all
 
 
 class Command(BaseCommand):
@@ -27,6 +28,7 @@ class Command(BaseCommand):
             self.serve_metrics(metrics_port, metrics_addr)
         if once:
             done = worker.run_once(concurrency=concurrency)
+            capacity_flush_all()  # the pass's consumed capacity, per tenant, before exiting
             self.stdout.write(f"{done} attempt(s) made.")
             return
         stop = threading.Event()
@@ -37,7 +39,10 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
-        worker.run_forever(stop=stop, poll_seconds=poll, concurrency=concurrency)
+        try:
+            worker.run_forever(stop=stop, poll_seconds=poll, concurrency=concurrency)
+        finally:
+            capacity_flush_all()  # units still pending (written every few seconds otherwise)
 
     def serve_metrics(self, port: int, addr: str) -> None:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
