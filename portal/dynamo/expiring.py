@@ -14,6 +14,18 @@ from .base import BaseModel, is_condition_failure, utcnow
 TABLE = "sessions"
 
 
+def _conditional_write(write, **request) -> bool:
+    """One conditional write (put_item / update_item of the low-level client): False when
+    its condition failed and nothing was written."""
+    try:
+        write(**request)
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
 class SessionItem(BaseModel):
     table_basename = TABLE
 
@@ -137,13 +149,7 @@ class IngestGuards:
     @classmethod
     def idempotency_claim(cls, **kwargs) -> bool:
         """One conditional PutItem of idempotency_put_action(**kwargs); False if the key is taken."""
-        try:
-            cls._client().put_item(**cls.idempotency_put_action(**kwargs)["Put"])
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return _conditional_write(cls._client().put_item, **cls.idempotency_put_action(**kwargs)["Put"])
 
     @classmethod
     def idempotency_lookup(cls, *, tenant_id: str, key_digest: str,
@@ -168,20 +174,15 @@ class IngestGuards:
                           expires_epoch: int) -> bool:
         """Add form_id to the site's set of forms of the day unless the set already holds
         `limit` others (so the item stays under limit x 100 characters). True when it is in."""
-        try:
-            cls._client().update_item(
-                TableName=SessionItem.Meta.table_name,
-                Key={"pk": {"S": cls.day_forms_key_for(tenant_id, site_id, day)}},
-                UpdateExpression="ADD forms :set SET expiresAt = :exp",
-                ConditionExpression="attribute_not_exists(forms) OR contains(forms, :f) OR size(forms) < :limit",
-                ExpressionAttributeValues={":set": {"SS": [form_id]}, ":f": {"S": form_id},
-                                           ":limit": {"N": str(limit)}, ":exp": {"N": str(expires_epoch)}},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return _conditional_write(
+            cls._client().update_item,
+            TableName=SessionItem.Meta.table_name,
+            Key={"pk": {"S": cls.day_forms_key_for(tenant_id, site_id, day)}},
+            UpdateExpression="ADD forms :set SET expiresAt = :exp",
+            ConditionExpression="attribute_not_exists(forms) OR contains(forms, :f) OR size(forms) < :limit",
+            ExpressionAttributeValues={":set": {"SS": [form_id]}, ":f": {"S": form_id},
+                                       ":limit": {"N": str(limit)}, ":exp": {"N": str(expires_epoch)}},
+        )
 
     @staticmethod
     def spam_key_for(tenant_id: str, site_id: str, day: str) -> str:
@@ -194,19 +195,14 @@ class IngestGuards:
     @classmethod
     def capped_hit(cls, *, key: str, limit: int, expires_epoch: int) -> bool:
         """Count one event on a counter that stops at `limit`; False (nothing counted) once there."""
-        try:
-            cls._client().update_item(
-                TableName=SessionItem.Meta.table_name, Key={"pk": {"S": key}},
-                UpdateExpression="ADD hits :one SET expiresAt = :exp",
-                ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
-                ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": str(limit)},
-                                           ":exp": {"N": str(expires_epoch)}},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return _conditional_write(
+            cls._client().update_item,
+            TableName=SessionItem.Meta.table_name, Key={"pk": {"S": key}},
+            UpdateExpression="ADD hits :one SET expiresAt = :exp",
+            ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
+            ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": str(limit)},
+                                       ":exp": {"N": str(expires_epoch)}},
+        )
 
     @classmethod
     def rate_window_hit(cls, *, subject: str, window_start: int, expires_epoch: int, amount: int = 1) -> int:
@@ -234,17 +230,12 @@ class OnceMarkers:
     @staticmethod
     def claim(*, key: str, expires_epoch: int) -> bool:
         """True for the first caller only (the marker is written); False when it exists."""
-        try:
-            SessionItem._get_connection().connection.client.put_item(
-                TableName=SessionItem.Meta.table_name,
-                Item={"pk": {"S": key}, "expiresAt": {"N": str(int(expires_epoch))}},
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return _conditional_write(
+            SessionItem._get_connection().connection.client.put_item,
+            TableName=SessionItem.Meta.table_name,
+            Item={"pk": {"S": key}, "expiresAt": {"N": str(int(expires_epoch))}},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
 
     @staticmethod
     def exists(*, key: str) -> bool:
