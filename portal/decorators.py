@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from portal.permissions import VIEW, user_can
 from portal.services.auth import portal_user_from_session
+from portal.services.capacity import batched_metering
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -29,7 +30,8 @@ def tenant_required(view):
         request.portal_user, request.tenant = found
         if request.tenant.read_only and request.method not in SAFE_METHODS:
             return render(request, "portal/account/suspended_refused.html", {"tenant": request.tenant}, status=403)
-        return view(request, *args, **kwargs)
+        with batched_metering(tenant_id=request.tenant.id):  # the page's DynamoDB units are the tenant's
+            return view(request, *args, **kwargs)
 
     wrapper.tenant_view = True
     return wrapper

@@ -17,7 +17,7 @@ from portal.delivery.attempt import Clock, PassCache, attempt_claimed
 from portal.delivery.claim import claim
 from portal.delivery.gate import Gate
 from portal.dynamo.deliveries import DUE_SHARDS, Delivery
-from portal.services.capacity import delivery_metering
+from portal.services.capacity import batched_metering
 
 log = logging.getLogger("portal.delivery")
 
@@ -32,7 +32,7 @@ def process(delivery: Delivery, *, worker_id: str, clock: Clock, rand: Callable[
             cache: PassCache | None = None) -> str | None:
     """Claim and attempt one row; None if another worker holds it. Its DynamoDB calls count
     for the row's tenant (consumed capacity, written per tenant every few seconds)."""
-    with delivery_metering(tenant_id=delivery.tenantId):
+    with batched_metering(tenant_id=delivery.tenantId):
         if not claim(delivery, worker_id=worker_id, now=clock()):
             return None
         try:

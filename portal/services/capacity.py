@@ -1,10 +1,10 @@
 """Consumed capacity per tenant, onto the tenant's day counters (issue 17).
 
-Around one ingest request and around each delivery, "the DynamoDB calls made here are for
-this tenant" (portal.dynamo.capacity meters them through the botocore hook). Ingest writes
-its units with the counter update it makes anyway (portal.services.ingest); delivery adds
-them to the tenant's pending units, written with one UpdateItem per tenant at most every
-CAPACITY_FLUSH_SECONDS per process. A write's own units are known only after it answered:
+Around one ingest request, each delivery and each tenant portal page, "the DynamoDB calls
+made here are for this tenant" (portal.dynamo.capacity meters them through the botocore
+hook). Ingest writes its units with the counter update it makes anyway
+(portal.services.ingest); deliveries and pages add them to the tenant's pending units,
+written with one UpdateItem per tenant at most every CAPACITY_FLUSH_SECONDS per process. A write's own units are known only after it answered:
 they wait, pending, for that tenant's next counter write."""
 from __future__ import annotations
 
@@ -109,14 +109,14 @@ def capacity_flush_all() -> int:
 
 
 @contextmanager
-def delivery_metering(*, tenant_id: str):
-    """Around one delivery: its calls count for its tenant; the tenant's units are written
-    at most every CAPACITY_FLUSH_SECONDS (batched over the deliveries of that time)."""
+def batched_metering(*, tenant_id: str):
+    """Around one delivery or one portal page: its calls count for its tenant; the tenant's
+    units are written at most every CAPACITY_FLUSH_SECONDS (batched over that time)."""
     with tenant_metering(tenant_id):
         yield
     try:
         capacity_flush(tenant_id=tenant_id)
-    except Exception:  # noqa: BLE001 - never let bookkeeping fail a delivery
+    except Exception:  # noqa: BLE001 - never let bookkeeping fail a delivery or a page
         log.warning("consumed capacity flush failed for tenant %s", tenant_id, exc_info=True)
 
 

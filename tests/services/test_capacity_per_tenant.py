@@ -12,9 +12,9 @@ from portal.dynamo import capacity
 from portal.dynamo.base import utcnow
 from portal.dynamo.metrics import day_counts_between
 from portal.services.capacity import capacity_flush_all
-from tests.factories.accounts import make_tenant
+from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.delivery import make_destination
-from tests.factories.ingest import make_key
+from tests.factories.ingest import make_key, make_submission
 
 READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 
@@ -26,6 +26,7 @@ class Observed:
         self.read = self.write = 0.0
         self.calls = []
         self.index_reads: Counter = Counter()
+        self.reads_by_table: Counter = Counter()
         self.on = True
 
     def __call__(self, original):
@@ -41,6 +42,7 @@ class Observed:
                     if operation in READS:
                         observed.read += units
                         observed.index_reads[params.get("IndexName")] += units
+                        observed.reads_by_table[entry.get("TableName", "").rsplit("-", 1)[-1]] += units
                     else:
                         observed.write += units
             return response
@@ -91,3 +93,23 @@ def test_an_ingest_records_what_dynamodb_reported_on_the_tenant_day_without_an_e
     assert write - before_write >= 9  # claim 1 + transaction 8: a 2 KB submission with one destination
     assert pending.write_units == pytest.approx(1)  # the counter UpdateItem itself
     assert _recorded(other.id) == (0, 0)
+
+
+def test_a_portal_page_records_its_reads_for_the_tenant(ddb, observed, settings):
+    settings.CAPACITY_FLUSH_SECONDS = 0  # write at once (normally at most every 5 s per tenant)
+    tenant, user = make_tenant()
+    for n in range(3):
+        make_submission(tenant, fields={"n": str(n)})
+    capacity_flush_all()
+    client = Client()
+    client.post("/login/", {"email": user.email, "password": PASSWORD})
+    before = day_counts_between(tenant_id=tenant.id, first_day=utcnow().date().isoformat(),
+                                last_day=utcnow().date().isoformat())
+    before_reads = sum(d.read_units.get("submissions", 0) for d in before.values())
+    observed.on = True
+    assert client.get("/submissions/").status_code == 200
+    observed.on = False
+    after = day_counts_between(tenant_id=tenant.id, first_day=utcnow().date().isoformat(),
+                               last_day=utcnow().date().isoformat())
+    recorded = sum(d.read_units.get("submissions", 0) for d in after.values()) - before_reads
+    assert recorded == pytest.approx(observed.reads_by_table["submissions"]) and recorded > 0
