@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from portal.permissions import VIEW, user_can
 from portal.services.auth import portal_user_from_session
-from portal.services.capacity import batched_metering
+from portal.services.capacity import tenant_metering
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -30,7 +30,9 @@ def tenant_required(view):
         request.portal_user, request.tenant = found
         if request.tenant.read_only and request.method not in SAFE_METHODS:
             return render(request, "portal/account/suspended_refused.html", {"tenant": request.tenant}, status=403)
-        with batched_metering(tenant_id=request.tenant.id):  # the page's DynamoDB units are the tenant's
+        # The page's DynamoDB units are the tenant's; they ride on its next counter write (a page
+        # itself writes nothing for them, so a refused form still changes nothing).
+        with tenant_metering(request.tenant.id):
             return view(request, *args, **kwargs)
 
     wrapper.tenant_view = True

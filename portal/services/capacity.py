@@ -3,8 +3,9 @@
 Around one ingest request, each delivery and each tenant portal page, "the DynamoDB calls
 made here are for this tenant" (portal.dynamo.capacity meters them through the botocore
 hook). Ingest writes its units with the counter update it makes anyway
-(portal.services.ingest); deliveries and pages add them to the tenant's pending units,
-written with one UpdateItem per tenant at most every CAPACITY_FLUSH_SECONDS per process. A write's own units are known only after it answered:
+(portal.services.ingest); deliveries add them to the tenant's pending units, written with
+one UpdateItem per tenant at most every CAPACITY_FLUSH_SECONDS per process; a page's units
+wait, pending, for the tenant's next counter write (a page writes nothing itself). A write's own units are known only after it answered:
 they wait, pending, for that tenant's next counter write."""
 from __future__ import annotations
 
@@ -110,8 +111,8 @@ def capacity_flush_all() -> int:
 
 @contextmanager
 def batched_metering(*, tenant_id: str):
-    """Around one delivery or one portal page: its calls count for its tenant; the tenant's
-    units are written at most every CAPACITY_FLUSH_SECONDS (batched over that time)."""
+    """Around one delivery: its calls count for its tenant; the tenant's units are written at
+    most every CAPACITY_FLUSH_SECONDS (batched over that time)."""
     with tenant_metering(tenant_id):
         yield
     try:
