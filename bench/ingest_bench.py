@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/ingest_bench.py [--ingest N] [--small 1000] [--large 50000]
 
-Prints: (1) ingest throughput over HTTP through gunicorn (2 workers) vs the same items put
-directly with PynamoDB; (2) dashboard and submissions-page latency for a tenant with 1,000
+Prints: (1) ingest throughput over HTTP through gunicorn (2 workers) vs the same DynamoDB
+writes issued directly (the Idempotency-Key's claim, the transaction, the counter update), the
+transaction alone and plain PutItems; (2) dashboard and submissions-page latency for a tenant with 1,000
 and one with 50,000 submissions; (3) DynamoDB requests per page and per ingest request,
 counted with botocore event hooks; (4) compression on a corpus of realistic payloads;
 (5) write/read capacity units from ReturnConsumedCapacity."""
