@@ -302,6 +302,19 @@ NOTICE_SILENT_CHECK_SECONDS = env.int("NOTICE_SILENT_CHECK_SECONDS", default=900
 NOTICE_PASS_SECONDS = env.float("NOTICE_PASS_SECONDS", default=5.0)
 # An Idempotency-Key replays the original answer for this long.
 INGEST_IDEMPOTENCY_SECONDS = env.int("INGEST_IDEMPOTENCY_SECONDS", default=24 * 3600)
+# --- cost per tenant (issue 17) ---
+# Consumed capacity is written per tenant at most this often per worker process (delivery;
+# ingest writes it with its counter update).
+CAPACITY_FLUSH_SECONDS = env.float("CAPACITY_FLUSH_SECONDS", default=5.0)
+# On-demand prices for the staff cost page (USD; AWS us-east-1 list prices by default).
+COST_USD_PER_MILLION_WRITE_UNITS = env.str("COST_USD_PER_MILLION_WRITE_UNITS", default="0.625")
+COST_USD_PER_MILLION_READ_UNITS = env.str("COST_USD_PER_MILLION_READ_UNITS", default="0.125")
+COST_USD_PER_GB_MONTH = env.str("COST_USD_PER_GB_MONTH", default="0.25")
+# Who gets the e-mail when a tenant's month crosses its cost threshold (comma-separated);
+# empty: the e-mail addresses of active Django staff users.
+COST_ALERT_EMAILS = env.list("COST_ALERT_EMAILS", default=[])
+# The delivery worker checks a tenant's threshold after writing its units, at most this often.
+COST_ALERT_CHECK_SECONDS = env.float("COST_ALERT_CHECK_SECONDS", default=300.0)
 # --- ingest edge ---
 # Retry-After (seconds) of the API's 503 problem while DynamoDB does not answer.
 INGEST_UNAVAILABLE_RETRY_AFTER = env.int("INGEST_UNAVAILABLE_RETRY_AFTER", default=5)

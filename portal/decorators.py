@@ -16,6 +16,7 @@ from django.urls import reverse
 from portal.permissions import VIEW, site_scope_of, user_can
 from portal.services.auth import portal_user_from_session
 from portal.services.two_factor import user_two_factor_missing
+from portal.services.capacity import tenant_metering
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -43,7 +44,10 @@ def tenant_required(view):
         request.tenant.site_scope = site_scope_of(request.portal_user)
         if request.tenant.read_only and request.method not in SAFE_METHODS:
             return render(request, "portal/account/suspended_refused.html", {"tenant": request.tenant}, status=403)
-        return view(request, *args, **kwargs)
+        # The page's DynamoDB units are the tenant's; they ride on its next counter write (a page
+        # itself writes nothing for them, so a refused form still changes nothing).
+        with tenant_metering(request.tenant.id):
+            return view(request, *args, **kwargs)
 
     wrapper.tenant_view = True
     return wrapper

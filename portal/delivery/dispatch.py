@@ -28,6 +28,7 @@ from portal.delivery.claim import claim, lease_seconds
 from portal.delivery.followups import FollowUps
 from portal.delivery.gate import CLOSED, OPEN, Gate, breaker_state
 from portal.dynamo.deliveries import DUE_SHARDS, Delivery
+from portal.services.capacity import batched_metering
 
 log = logging.getLogger("portal.delivery")
 
@@ -60,17 +61,19 @@ def per_destination_limit() -> int:
 
 def process(delivery: Delivery, *, worker_id: str, clock: Clock, rand: Callable[[], float],
             cache: PassCache | None = None, gate: Gate | None = None) -> str | None:
-    """Claim and attempt one row; None if another worker holds it."""
-    if not claim(delivery, worker_id=worker_id, now=clock()):
-        return None
-    try:
-        return attempt_claimed(delivery, worker_id=worker_id, clock=clock, rand=rand, cache=cache,
-                               before_request=gate.pace if gate else None).status
-    except Exception:
-        # Only the store failing gets here (sending never raises): the lease expires and
-        # another pass retries the row; nothing is lost.
-        log.exception("delivery %s/%s failed unexpectedly", delivery.pk, delivery.sk)
-        return "error"
+    """Claim and attempt one row; None if another worker holds it. Its DynamoDB calls count
+    for the row's tenant (consumed capacity, written per tenant every few seconds)."""
+    with batched_metering(tenant_id=delivery.tenantId):
+        if not claim(delivery, worker_id=worker_id, now=clock()):
+            return None
+        try:
+            return attempt_claimed(delivery, worker_id=worker_id, clock=clock, rand=rand, cache=cache,
+                                   before_request=gate.pace if gate else None).status
+        except Exception:
+            # Only the store failing gets here (sending never raises): the lease expires and
+            # another pass retries the row; nothing is lost.
+            log.exception("delivery %s/%s failed unexpectedly", delivery.pk, delivery.sk)
+            return "error"
 
 
 class Dispatcher:

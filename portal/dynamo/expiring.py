@@ -14,6 +14,18 @@ from .base import BaseModel, is_condition_failure, utcnow
 TABLE = "sessions"
 
 
+def _conditional_write(write, **request) -> bool:
+    """One conditional write (put_item / update_item of the low-level client): False when
+    its condition failed and nothing was written."""
+    try:
+        write(**request)
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
 class SessionItem(BaseModel):
     table_basename = TABLE
 
@@ -118,28 +130,40 @@ class IngestGuards:
 
     @classmethod
     def idempotency_put_action(cls, *, tenant_id: str, key_digest: str, submission_id: str,
-                               now_epoch: int, expires_epoch: int, fingerprint: str) -> dict:
-        """Claims the key in the ingest transaction; a live claim by an earlier request fails
-        the condition (an expired one that TTL has not removed yet does not)."""
+                               now_epoch: int, expires_epoch: int, fingerprint: str, shard: int | None = None) -> dict:
+        """A Put that claims the key; a live claim by an earlier request fails the condition (an
+        expired one that TTL has not removed yet does not). Ingest sends it on its own, before
+        its transaction (portal.services.ingest says why that is safe)."""
+        item = {"pk": {"S": cls.idempotency_key_for(tenant_id, key_digest)},
+                "submissionId": {"S": submission_id}, "fingerprint": {"S": fingerprint},
+                "expiresAt": {"N": str(expires_epoch)}}
+        if shard is not None:
+            item["shard"] = {"N": str(int(shard))}
         return {"Put": {
             "TableName": SessionItem.Meta.table_name,
-            "Item": {"pk": {"S": cls.idempotency_key_for(tenant_id, key_digest)},
-                     "submissionId": {"S": submission_id}, "fingerprint": {"S": fingerprint},
-                     "expiresAt": {"N": str(expires_epoch)}},
+            "Item": item,
             "ConditionExpression": "attribute_not_exists(pk) OR expiresAt < :now",
             "ExpressionAttributeValues": {":now": {"N": str(now_epoch)}},
         }}
 
     @classmethod
-    def idempotency_lookup(cls, *, tenant_id: str, key_digest: str, now_epoch: int) -> tuple[str, str] | None:
-        """(submission id, request fingerprint) of a live claim, or None."""
+    def idempotency_claim(cls, **kwargs) -> bool:
+        """One conditional PutItem of idempotency_put_action(**kwargs); False if the key is taken."""
+        return _conditional_write(cls._client().put_item, **cls.idempotency_put_action(**kwargs)["Put"])
+
+    @classmethod
+    def idempotency_lookup(cls, *, tenant_id: str, key_digest: str,
+                           now_epoch: int) -> tuple[str, str, int | None] | None:
+        """(submission id, request fingerprint, write shard) of a live claim, or None. Claims
+        written inside the ingest transaction (before the claim went first) carry no shard."""
         raw = cls._client().get_item(
             TableName=SessionItem.Meta.table_name, ConsistentRead=True,
             Key={"pk": {"S": cls.idempotency_key_for(tenant_id, key_digest)}},
         ).get("Item")
         if not raw or int(raw["expiresAt"]["N"]) < now_epoch:
             return None
-        return raw["submissionId"]["S"], raw.get("fingerprint", {}).get("S", "")
+        shard = int(raw["shard"]["N"]) if "shard" in raw else None
+        return raw["submissionId"]["S"], raw.get("fingerprint", {}).get("S", ""), shard
 
     @staticmethod
     def day_forms_key_for(tenant_id: str, site_id: str, day: str) -> str:
@@ -150,20 +174,15 @@ class IngestGuards:
                           expires_epoch: int) -> bool:
         """Add form_id to the site's set of forms of the day unless the set already holds
         `limit` others (so the item stays under limit x 100 characters). True when it is in."""
-        try:
-            cls._client().update_item(
-                TableName=SessionItem.Meta.table_name,
-                Key={"pk": {"S": cls.day_forms_key_for(tenant_id, site_id, day)}},
-                UpdateExpression="ADD forms :set SET expiresAt = :exp",
-                ConditionExpression="attribute_not_exists(forms) OR contains(forms, :f) OR size(forms) < :limit",
-                ExpressionAttributeValues={":set": {"SS": [form_id]}, ":f": {"S": form_id},
-                                           ":limit": {"N": str(limit)}, ":exp": {"N": str(expires_epoch)}},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return _conditional_write(
+            cls._client().update_item,
+            TableName=SessionItem.Meta.table_name,
+            Key={"pk": {"S": cls.day_forms_key_for(tenant_id, site_id, day)}},
+            UpdateExpression="ADD forms :set SET expiresAt = :exp",
+            ConditionExpression="attribute_not_exists(forms) OR contains(forms, :f) OR size(forms) < :limit",
+            ExpressionAttributeValues={":set": {"SS": [form_id]}, ":f": {"S": form_id},
+                                       ":limit": {"N": str(limit)}, ":exp": {"N": str(expires_epoch)}},
+        )
 
     @staticmethod
     def spam_key_for(tenant_id: str, site_id: str, day: str) -> str:
@@ -176,28 +195,50 @@ class IngestGuards:
     @classmethod
     def capped_hit(cls, *, key: str, limit: int, expires_epoch: int) -> bool:
         """Count one event on a counter that stops at `limit`; False (nothing counted) once there."""
-        try:
-            cls._client().update_item(
-                TableName=SessionItem.Meta.table_name, Key={"pk": {"S": key}},
-                UpdateExpression="ADD hits :one SET expiresAt = :exp",
-                ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
-                ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": str(limit)},
-                                           ":exp": {"N": str(expires_epoch)}},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return _conditional_write(
+            cls._client().update_item,
+            TableName=SessionItem.Meta.table_name, Key={"pk": {"S": key}},
+            UpdateExpression="ADD hits :one SET expiresAt = :exp",
+            ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
+            ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": str(limit)},
+                                       ":exp": {"N": str(expires_epoch)}},
+        )
 
     @classmethod
-    def rate_window_hit(cls, *, subject: str, window_start: int, expires_epoch: int) -> int:
-        """Count one request in a fixed window shared by every web process; returns the count."""
+    def rate_window_hit(cls, *, subject: str, window_start: int, expires_epoch: int, amount: int = 1) -> int:
+        """Count `amount` requests (one, or a reservation of several) in a fixed window shared by
+        every web process; returns the window's count including them."""
         answer = cls._client().update_item(
             TableName=SessionItem.Meta.table_name,
             Key={"pk": {"S": cls.rate_key_for(subject, window_start)}},
             UpdateExpression="ADD hits :one SET expiresAt = :exp",
-            ExpressionAttributeValues={":one": {"N": "1"}, ":exp": {"N": str(expires_epoch)}},
+            ExpressionAttributeValues={":one": {"N": str(int(amount))}, ":exp": {"N": str(expires_epoch)}},
             ReturnValues="UPDATED_NEW",
         )
         return int(answer["Attributes"]["hits"]["N"])
+
+
+class OnceMarkers:
+    """Markers that something happened once in a period (a cost alert per tenant and month):
+    a conditional put, so however many processes look, one wins. They expire after the
+    period (expiresAt TTL)."""
+
+    @staticmethod
+    def cost_alert_key_for(tenant_id: str, month: str) -> str:
+        return f"COSTALERT#{tenant_id}#{month}"
+
+    @staticmethod
+    def claim(*, key: str, expires_epoch: int) -> bool:
+        """True for the first caller only (the marker is written); False when it exists."""
+        return _conditional_write(
+            SessionItem._get_connection().connection.client.put_item,
+            TableName=SessionItem.Meta.table_name,
+            Item={"pk": {"S": key}, "expiresAt": {"N": str(int(expires_epoch))}},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    @staticmethod
+    def exists(*, key: str) -> bool:
+        raw = SessionItem._get_connection().connection.client.get_item(
+            TableName=SessionItem.Meta.table_name, Key={"pk": {"S": key}}, ConsistentRead=True)
+        return "Item" in raw

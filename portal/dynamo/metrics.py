@@ -10,13 +10,15 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
 from .base import TenantOwnedModel
+from .capacity import READ_PREFIX, WRITE_PREFIX
 
 TABLE = "metrics"
 FORM_PREFIX = "form:"
 HOUR_PREFIX = "hour:"
 FORM_ITEM = "#F#"
 SITE_ITEM = "#S#"  # form items of a site end with it; a site's spam goes to DAY...#S#{siteId}
-STORED_BYTES = "bytes"  # payload bytes stored (per site: the sites page's storage this month)
+STORED_BYTES = "storedBytes"  # bytes of the items ingest stored that day (per site: the sites page's storage;
+#                              summed over a tenant's items: the cost page's storage estimate)
 OTHER_FORMS = "(other)"  # not a valid form id, so it never mixes with a real one
 
 
@@ -76,12 +78,20 @@ def day_key(moment: datetime | date) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
+
+def _number(value: float) -> str:
+    """A DynamoDB number for a capacity amount (halves and sums of them, never float noise)."""
+    return format(round(float(value), 6), "f").rstrip("0").rstrip(".") or "0"
+
+
 def counter_update_action(*, tenant_id: str, at: datetime, shard: int, counts: dict[str, int],
-                          form_key: str | None = None, site_id: str | None = None) -> dict:
+                          form_key: str | None = None, site_id: str | None = None,
+                          units: dict[str, float] | None = None) -> dict:
     """A TransactWriteItems Update that ADDs to the tenant-day counter item of `at` (or, with
     `form_key`, to that form's item of the day; with `site_id` too, to the form's item of that
     site; with `site_id` alone, to the site's item of the day), creating it (and each
-    top-level counter such as `hour:07`) on first use."""
+    top-level counter such as `hour:07`) on first use. `units` adds consumed capacity
+    (`wcu:{table}`, fractional)."""
     day = day_key(at)
     names = {"#d": "date"}
     values = {":t": {"S": tenant_id}, ":day": {"S": day},
@@ -98,9 +108,11 @@ def counter_update_action(*, tenant_id: str, at: datetime, shard: int, counts: d
     if form_key is not None or site_id:
         del values[":g1"], values[":g2"]
     adds = []
-    for i, (attribute, amount) in enumerate(sorted(counts.items())):
+    amounts = [(attribute, str(int(amount))) for attribute, amount in sorted(counts.items())]
+    amounts += [(attribute, _number(amount)) for attribute, amount in sorted((units or {}).items()) if amount]
+    for i, (attribute, amount) in enumerate(amounts):
         names[f"#c{i}"] = attribute
-        values[f":v{i}"] = {"N": str(int(amount))}
+        values[f":v{i}"] = {"N": amount}
         adds.append(f"#c{i} :v{i}")
     return {"Update": {
         "TableName": DailyMetrics.Meta.table_name,
@@ -113,9 +125,11 @@ def counter_update_action(*, tenant_id: str, at: datetime, shard: int, counts: d
     }}
 
 
-def counters_add(*, tenant_id: str, at: datetime, shard: int, counts: dict[str, int]) -> None:
+def counters_add(*, tenant_id: str, at: datetime, shard: int, counts: dict[str, int], form_key: str | None = None,
+                 site_id: str | None = None, units: dict[str, float] | None = None) -> None:
     """The same update on its own, outside a transaction (one atomic UpdateItem)."""
-    action = counter_update_action(tenant_id=tenant_id, at=at, shard=shard, counts=counts)["Update"]
+    action = counter_update_action(tenant_id=tenant_id, at=at, shard=shard, counts=counts, form_key=form_key,
+                                   site_id=site_id, units=units)["Update"]
     DailyMetrics._get_connection().connection.client.update_item(**action)
 
 
@@ -163,6 +177,9 @@ class DayCounts:
         self.hours: dict[str, int] = {}
         self.form_hours: dict[str, dict[str, int]] = {}  # per form item: its hour counters
 
+        self.read_units: dict[str, float] = {}  # consumed capacity by table (issue 17)
+        self.write_units: dict[str, float] = {}
+        self.stored_bytes = 0
 
     def add_raw(self, raw: dict) -> None:
         form_key = raw.get("formId", {}).get("S")  # a form item: its submissions are that form's
@@ -171,8 +188,15 @@ class DayCounts:
         for name, value in raw.items():
             if "N" not in value:
                 continue
+            if name.startswith((READ_PREFIX, WRITE_PREFIX)):
+                units = self.read_units if name.startswith(READ_PREFIX) else self.write_units
+                table = name[len(READ_PREFIX):]
+                units[table] = units.get(table, 0.0) + float(value["N"])
+                continue
             number = int(value["N"])
-            if name in _NAMED:
+            if name == STORED_BYTES:
+                self.stored_bytes += number
+            elif name in _NAMED:
                 setattr(self, name, getattr(self, name) + number)
             elif name.startswith(FORM_PREFIX):
                 key = name[len(FORM_PREFIX):]

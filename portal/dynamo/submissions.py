@@ -297,9 +297,10 @@ class Submission(TenantOwnedModel):
         return self.ttl is not None and self.ttl <= utcnow()
 
     # --- shards, and low-level helpers for the ingest transaction and for paging ---------------
-    def assign_shard(self, shard_count: int) -> None:
-        """Place a new submission on its write shard (the partition key carries it)."""
-        self.pk = self.partition_for(self.tenantId, self.shard_for(self.id, shard_count))
+    def assign_shard(self, shard_count: int, *, shard: int | None = None) -> None:
+        """Place a new submission on its write shard (the partition key carries it): the one
+        its id hashes to, or `shard` when it was decided earlier (an Idempotency-Key's claim)."""
+        self.pk = self.partition_for(self.tenantId, self.shard_for(self.id, shard_count) if shard is None else shard)
 
     @property
     def shard(self) -> int:

@@ -8,6 +8,8 @@ import logging
 
 from portal.observability import metrics
 
+from . import capacity
+
 log = logging.getLogger("portal.dynamo")
 
 # Error codes with which DynamoDB says "slow down" (botocore's standard retry list for it).
@@ -51,8 +53,27 @@ def _needs_retry(*, response=None, operation=None, **_) -> None:
     return None
 
 
+def _ask_for_capacity(**kwargs) -> None:
+    try:
+        capacity.ask_for_capacity(**kwargs)
+    except Exception:
+        log.exception("asking for consumed capacity failed")
+
+
+def _observe_capacity(**kwargs) -> None:
+    try:
+        capacity.observe_capacity(**kwargs)
+    except Exception:  # an estimate must never break a request
+        log.exception("consumed capacity metering failed")
+
+
 def instrument(session) -> None:
-    """Register the hooks on one botocore session (its clients copy them)."""
+    """Register the hooks on one botocore session (its clients copy them). Besides the
+    operators' metrics: every request asks for its consumed capacity, and the units are
+    metered for the tenant the calls are for (capacity.py)."""
+    session.register("before-parameter-build.dynamodb", _ask_for_capacity,
+                     unique_id="formbridge-capacity-ask")
+    session.register("after-call.dynamodb", _observe_capacity, unique_id="formbridge-capacity-observe")
     session.register("after-call.dynamodb", _after_call, unique_id="formbridge-metrics-after-call")
     session.register("after-call-error.dynamodb", _after_call_error, unique_id="formbridge-metrics-after-call-error")
     session.register("needs-retry.dynamodb", _needs_retry, unique_id="formbridge-metrics-needs-retry")

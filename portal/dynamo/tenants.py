@@ -3,7 +3,7 @@ e-mail addresses unique (written in the same transaction as the tenant)."""
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from .base import ActivatableModel, ActiveIndex, BaseModel, UTCDateTimeAttribute
+from .base import ActivatableModel, ActiveIndex, BaseModel, DecimalAttribute, UTCDateTimeAttribute
 
 TABLE = "tenants"
 METADATA = "METADATA"
@@ -53,6 +53,8 @@ class Tenant(ActivatableModel):
     # The agency's own brand on what its clients see (portal pages, notification e-mails).
     brandName = UnicodeAttribute(null=True)
     brandLogo = UnicodeAttribute(null=True)  # storage name of the uploaded logo (portal.services.branding)
+    # Staff are e-mailed once a month when the estimated DynamoDB cost reaches this (USD).
+    costAlertUsd = DecimalAttribute(null=True)
     activeSparse = UnicodeAttribute(null=True)
     # Notices (account events): the operational webhook, kinds turned off, silence threshold.
     noticeWebhookUrl = UnicodeAttribute(null=True)

@@ -171,3 +171,15 @@ class TenantStatusForm(VersionedForm):
 
 class ActiveToggleForm(VersionedForm):
     """Soft delete or restore, from the version the staff member saw."""
+
+
+class CostThresholdForm(VersionedForm):
+    """A tenant's monthly cost threshold in USD; blank clears it."""
+
+    threshold = forms.DecimalField(required=False, min_value=Decimal("0.01"), max_value=Decimal("1000000"),
+                                   decimal_places=2, max_digits=10, label="Alert at (USD per month)")
+
+
+class CostMonthForm(forms.Form):
+    month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", required=False,
+                             error_messages={"invalid": "Choose a month as YYYY-MM."})

@@ -15,8 +15,8 @@ from portal.dynamo.tenants import Tenant
 from portal.selectors.products import product_get_or_none
 
 CACHE_SECONDS = 60
-# Ingest writes the submission, one row per destination, its counters and its idempotency claim
-# in one transaction: keep room for the fixed actions, so every plan's destinations fit.
+# Ingest writes the submission, one row per destination and (once a day) the day item in one
+# transaction: keep room for the fixed actions, so every plan's destinations fit.
 MAX_DESTINATIONS = TRANSACT_MAX_ACTIONS - 10
 DEFAULT_PLAN_NAME = "Default"
 MB = 1024 * 1024

@@ -11,6 +11,7 @@ from django.conf import settings
 
 from portal.dynamo.expiring import IngestGuards
 from portal.dynamo.metrics import OTHER_FORMS, day_key
+from portal.services import ingest_rate
 
 NO_SITE = "-"  # submissions stored without a site (tests, imports) share one budget
 _KEEP_DAYS = 2  # the guards outlive their day by a day (late clocks), then TTL removes them
@@ -76,3 +77,4 @@ def reset() -> None:
     _known.clear()
     _full.clear()
     _days.clear()
+    ingest_rate.allowance.clear()

@@ -4,6 +4,7 @@ from django.urls import path
 from portal.views.staff import audit as staff_audit
 from portal.views.staff import auth as staff_auth
 from portal.views.staff import campaigns as staff_campaigns
+from portal.views.staff import costs as staff_costs
 from portal.views.staff import products as staff_products
 from portal.views.staff import tenants as staff_tenants
 from portal.views.staff import two_factor as staff_two_factor
@@ -36,6 +37,9 @@ urlpatterns = [
     path("campaigns/<str:code>/delete/", staff_campaigns.campaign_delete, name="campaign_delete"),
     path("campaigns/<str:code>/restore/", staff_campaigns.campaign_restore, name="campaign_restore"),
     path("campaigns/<str:code>/audit/", staff_campaigns.campaign_audit, name="campaign_audit"),
+
+    path("costs/", staff_costs.cost_list, name="cost_list"),
+    path("costs/<str:tenant_id>/threshold/", staff_costs.cost_threshold, name="cost_threshold"),
 
     path("tenants/", staff_tenants.tenant_list, name="tenant_list"),
     path("tenants/new/", staff_tenants.tenant_create, name="tenant_create"),

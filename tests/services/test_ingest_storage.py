@@ -90,10 +90,11 @@ def test_an_ingest_writes_at_most_one_unit_per_index_and_no_day_index_after_the_
     message = "Hello, we would like a quote for a new website with a booking system. " * 30  # 2 KB of text
     result = submission_ingest(tenant=tenant, form_id="contact", fields={"message": message, "name": "Ada"},
                                meta={"ip": "203.0.113.5"}, now=NOW, idempotency_key="k-1")
-    # Transactional writes cost twice: submission 2, FormIndex 2, day counter 2 (GSI1 only
-    # projects what the day's first write set), idempotency claim 2. The sparse StatusIndex is
-    # not written for a new (pending) submission.
-    assert result.write_units == 8
+    # The idempotency claim 1 (a plain PutItem before the transaction); transactional writes
+    # cost twice: submission 2, FormIndex 2; the day counter 1 (a plain UpdateItem after it;
+    # GSI1 only projects what the day's first write set). The sparse StatusIndex is not
+    # written for a new (pending) submission.
+    assert result.write_units == 6
 
 
 def test_the_form_index_holds_no_payload_but_form_filtered_pages_and_exports_show_every_field(ddb, monkeypatch):

@@ -3,6 +3,7 @@ Idempotency-Key once key, tenant, plan, destinations and usage are cached; a rev
 suspended tenant stops getting through within INGEST_CACHE_SECONDS (5 s) even when another
 process made the change; usage is read exactly near the quota."""
 import json
+from collections import Counter
 
 import botocore.client
 import pytest
@@ -42,27 +43,34 @@ def _post(raw, n, **headers):
 
 @pytest.fixture
 def calls(monkeypatch):
-    """Every DynamoDB API call made through botocore, by operation name."""
+    """Every DynamoDB API call made through botocore, by operation name (and, for
+    UpdateItem, the table's basename: the rate window lives in `sessions`, counters in `metrics`)."""
     made = []
     original = botocore.client.BaseClient._make_api_call
 
     def counting(self, operation, params):
-        made.append(operation)
+        table = params.get("TableName", "")
+        made.append(f"UpdateItem {table.rsplit('-', 1)[-1]}" if operation == "UpdateItem" else operation)
         return original(self, operation, params)
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
     return made
 
 
-def test_warm_ingest_with_an_idempotency_key_makes_at_most_three_requests(ddb, clock, calls):
+def test_warm_ingest_with_an_idempotency_key_makes_three_requests_plus_rate_reservations(ddb, clock, calls):
     tenant, user = make_tenant()
     make_destination(tenant, user)
     _, raw = make_key(tenant)
     assert _post(raw, 0, HTTP_IDEMPOTENCY_KEY="warm-0").status_code == 202
     calls.clear()
-    for n in range(1, 4):
+    for n in range(1, 9):
         assert _post(raw, n, HTTP_IDEMPOTENCY_KEY=f"warm-{n}").status_code == 202
-    # The shared rate-limit counter and the transaction: nothing else (at most 3 allowed).
-    assert calls == ["UpdateItem", "TransactWriteItems"] * 3
+    # Per ingest: the key's claim, the transaction, the day counters. The shared rate window
+    # is reserved a few requests at a time (1, 2, 4, 8... up to a quarter of the limit): 3
+    # reservations for these 8 ingests, fewer per ingest the longer a client keeps sending.
+    assert Counter(calls) == {"PutItem": 8, "TransactWriteItems": 8, "UpdateItem metrics": 8,
+                              "UpdateItem sessions": 3}
+    assert calls[:4] == ["UpdateItem sessions", "PutItem", "TransactWriteItems", "UpdateItem metrics"]
+    assert calls[4:7] == ["PutItem", "TransactWriteItems", "UpdateItem metrics"]  # held: no rate request
 
 
 def test_a_key_revoked_elsewhere_stops_within_five_seconds(ddb, clock, monkeypatch):

@@ -10,9 +10,10 @@ PAGES = ["/staff/", "/staff/audit/", "/staff/products/", "/staff/products/new/",
          "/staff/products/{product}/edit/", "/staff/products/{product}/audit/", "/staff/campaigns/",
          "/staff/campaigns/new/", "/staff/campaigns/{campaign}/", "/staff/campaigns/{campaign}/edit/",
          "/staff/campaigns/{campaign}/audit/", "/staff/tenants/", "/staff/tenants/new/", "/staff/tenants/{tenant}/",
-         "/staff/tenants/{tenant}/edit/", "/staff/tenants/{tenant}/status/", "/staff/tenants/{tenant}/audit/"]
+         "/staff/tenants/{tenant}/edit/", "/staff/tenants/{tenant}/status/", "/staff/tenants/{tenant}/audit/",
+         "/staff/costs/"]
 POSTS = ["/staff/products/{product}/delete/", "/staff/campaigns/{campaign}/delete/", "/staff/tenants/{tenant}/delete/",
-         "/staff/tenants/{tenant}/status/"]
+         "/staff/tenants/{tenant}/status/", "/staff/costs/{tenant}/threshold/"]
 
 
 @pytest.fixture

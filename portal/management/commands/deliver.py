@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from portal.delivery import worker
 from portal.services.privacy import privacy_jobs_loop, privacy_jobs_run
 from portal.services import notices
+from portal.services.capacity import capacity_flush_all
 
 
 class Command(BaseCommand):
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         if once:
             done = worker.run_once(concurrency=concurrency)
             privacy_jobs_run()
+            capacity_flush_all()  # the pass's consumed capacity, per tenant, before exiting
             self.stdout.write(f"{done} attempt(s) made.")
             silent = notices.notices_check_silent()
             sent = notices.notices_send_due()
@@ -59,7 +61,10 @@ class Command(BaseCommand):
         notice_thread = threading.Thread(target=notices.notices_run_forever, kwargs={"stop": stop},
                                          name="notices", daemon=True)
         notice_thread.start()
-        worker.run_forever(stop=stop, poll_seconds=poll, concurrency=concurrency)
+        try:
+            worker.run_forever(stop=stop, poll_seconds=poll, concurrency=concurrency)
+        finally:
+            capacity_flush_all()  # units still pending (written every few seconds otherwise)
         notice_thread.join(timeout=30)
 
     def serve_metrics(self, port: int, addr: str) -> None:

@@ -14,6 +14,7 @@ from portal.errors import NotFound
 from portal.selectors.access import access_site
 from portal.services.api_keys import KeyRefused, api_key_authenticate, api_key_mark_used
 from portal.services.browser_forms import browser_form_open, browser_form_submit
+from portal.services.capacity import metered_request
 from portal.services.files import file_limits, received_discard, submission_ingest_with_files
 from portal.services.ingest import ingest_rate_check
 from portal.views.ingest.parsing import submission_from_request
@@ -45,6 +46,7 @@ def _mark_used(key) -> None:
 
 @csrf_exempt
 @require_POST
+@metered_request
 def api_submissions(request):
     try:
         key, tenant = api_key_authenticate(authorization=request.headers.get("Authorization"), cached=True)
@@ -102,6 +104,7 @@ def _form_error(request, refused: Exception):
 
 @csrf_exempt
 @require_POST
+@metered_request
 def form_post(request, site_id, form_id):
     referer = request.headers.get("Referer")
     try:

@@ -1,0 +1,16 @@
+"""`python manage.py cost_alerts`: check every tenant's monthly cost threshold and e-mail
+staff for each one reached (once per tenant and month). The delivery worker checks tenants as
+it writes their units; schedule this (hourly) for tenants whose traffic is all ingest."""
+from django.core.management.base import BaseCommand
+
+from portal.services.costs import cost_alerts_check
+
+
+class Command(BaseCommand):
+    help = "E-mail staff about tenants whose estimated DynamoDB cost reached their threshold this month."
+
+    def handle(self, *args, **options):
+        sent = cost_alerts_check()
+        for cost in sent:
+            self.stdout.write(f"{cost.tenant.organization}: USD {cost.cost:.4f} >= {cost.tenant.costAlertUsd:.2f}")
+        self.stdout.write(f"{len(sent)} alert(s) sent.")

@@ -1,0 +1,132 @@
+"""Cost thresholds per tenant (issue 17): staff set an amount (USD per month) on a tenant;
+when the month's estimated DynamoDB cost (portal.selectors.costs) reaches it, staff are
+e-mailed once for that tenant and month. A conditional write of a marker decides "once",
+whichever process looks first (the delivery worker after writing a tenant's units, at most
+every COST_ALERT_CHECK_SECONDS per tenant; `manage.py cost_alerts` for every tenant)."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.urls import reverse
+
+from portal.dynamo.base import save_versioned, utcnow
+from portal.dynamo.expiring import OnceMarkers
+from portal.dynamo.tenants import Tenant
+from portal.errors import FieldErrors
+from portal.selectors.costs import TenantCost, month_bounds, tenant_cost_month, tenants_all
+from portal.selectors.tenants import tenant_get_or_none
+from portal.services.audit import audit_record
+from portal.services.common import version_check
+
+log = logging.getLogger("portal")
+
+MAX_THRESHOLD = Decimal("1000000")
+_checked_at: dict[str, float] = {}
+_checked_lock = threading.Lock()
+clock = time.monotonic
+
+
+class ThresholdInvalid(FieldErrors):
+    pass
+
+
+def cost_threshold_clean(value) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except InvalidOperation as error:
+        raise ThresholdInvalid("Enter an amount in USD, like 25 or 12.50.", field="threshold") from error
+    if not Decimal(0) < amount <= MAX_THRESHOLD:
+        raise ThresholdInvalid(f"Enter an amount above 0 and at most {MAX_THRESHOLD:,} USD.", field="threshold")
+    return amount
+
+
+def tenant_cost_threshold_set(*, tenant: Tenant, actor: str, version: int, threshold) -> Tenant:
+    """Set (or, with None/blank, clear) the tenant's monthly cost threshold."""
+    version_check(tenant, version)
+    amount = cost_threshold_clean(threshold)
+    before = {"costAlertUsd": str(tenant.costAlertUsd) if tenant.costAlertUsd is not None else None}
+    tenant.costAlertUsd = amount
+    tenant.touch(actor)
+    save_versioned(tenant)
+    audit_record(tenant_id=tenant.id, actor=actor, action="tenant.cost_threshold", target_type="tenant",
+                 target_id=tenant.id, before=before,
+                 after={"costAlertUsd": str(amount) if amount is not None else None}, staff=True)
+    return tenant
+
+
+def staff_alert_recipients() -> list[str]:
+    if settings.COST_ALERT_EMAILS:
+        return list(settings.COST_ALERT_EMAILS)
+    users = get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="")
+    return sorted({user.email for user in users})
+
+
+def cost_alert_check(*, tenant: Tenant, now: datetime | None = None) -> TenantCost | None:
+    """E-mail staff if the tenant's month has reached its threshold and nobody did yet this
+    month; the cost when this call sent the e-mail, else None."""
+    if tenant.costAlertUsd is None:
+        return None
+    now = now or utcnow()
+    cost = tenant_cost_month(tenant=tenant, month=now.date(), today=now.date())
+    if not cost.over_threshold:
+        return None
+    _, last = month_bounds(now.date())
+    expires = datetime.combine(last + timedelta(days=40), datetime.min.time(), tzinfo=now.tzinfo)
+    if not OnceMarkers.claim(key=OnceMarkers.cost_alert_key_for(tenant.id, cost.month),
+                             expires_epoch=int(expires.timestamp())):
+        return None  # already sent this month
+    recipients = staff_alert_recipients()
+    if recipients:
+        link = settings.SITE_URL.rstrip("/") + reverse("staff:cost_list") + f"?month={cost.month}"
+        send_mail(
+            subject=f"[Form-Bridge] Cost threshold reached: {tenant.organization}",
+            message=(f"{tenant.organization} ({tenant.email}) has reached an estimated DynamoDB cost of "
+                     f"USD {cost.cost:.4f} in {cost.month}, at or above its threshold of USD "
+                     f"{tenant.costAlertUsd:.2f}.\n\nWrite units {cost.write_units:,.1f}, read units "
+                     f"{cost.read_units:,.1f}, storage {cost.storage_gb:.6f} GB.\n\nCost per tenant: {link}\n"
+                     "This e-mail is sent once per tenant and month."),
+            from_email=None, recipient_list=recipients)
+    else:
+        log.warning("cost threshold of tenant %s reached, but no staff e-mail address is known", tenant.id)
+    return cost
+
+
+def cost_alerts_check(*, now: datetime | None = None) -> list[TenantCost]:
+    """Check every tenant that has a threshold; the costs of those e-mailed about now."""
+    sent = []
+    for tenant in tenants_all():
+        cost = cost_alert_check(tenant=tenant, now=now) if tenant.costAlertUsd is not None else None
+        if cost is not None:
+            sent.append(cost)
+    return sent
+
+
+def cost_alert_check_due(*, tenant_id: str) -> None:
+    """After a tenant's units were written: check its threshold, at most every
+    COST_ALERT_CHECK_SECONDS per tenant in this process. Never raises."""
+    now = clock()
+    with _checked_lock:
+        if now - _checked_at.get(tenant_id, -1e9) < settings.COST_ALERT_CHECK_SECONDS:
+            return
+        if len(_checked_at) > 10_000:
+            _checked_at.clear()
+        _checked_at[tenant_id] = now
+    try:
+        tenant = tenant_get_or_none(tenant_id=tenant_id)
+        if tenant is not None:
+            cost_alert_check(tenant=tenant)
+    except Exception:  # noqa: BLE001 - an alert must never fail a delivery
+        log.warning("cost threshold check failed for tenant %s", tenant_id, exc_info=True)
+
+
+def reset() -> None:
+    _checked_at.clear()

@@ -1,0 +1,62 @@
+"""Staff console: estimated DynamoDB cost per tenant and month, and cost thresholds."""
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from portal.decorators import staff_required
+from portal.dynamo.base import utcnow
+from portal.forms.staff import CostMonthForm, CostThresholdForm
+from portal.selectors import costs as selectors
+from portal.selectors.access import access_tenant
+from portal.services import costs as services
+from portal.views.refusals import refusals_as_messages
+from portal.views.staff.common import actor
+
+
+def _month(request) -> date:
+    form = CostMonthForm(request.GET)
+    today = utcnow().date()
+    if form.is_valid() and form.cleaned_data["month"]:
+        year, month = form.cleaned_data["month"].split("-")
+        return date(int(year), int(month), 1)
+    if form.errors:
+        messages.error(request, "Choose a month as YYYY-MM; showing this month.")
+    return today.replace(day=1)
+
+
+@staff_required
+def cost_list(request):
+    month = _month(request)
+    costs = selectors.tenant_costs_month(month=month)
+    previous = (month - timedelta(days=1)).replace(day=1)
+    following = (month + timedelta(days=32)).replace(day=1)
+    return render(request, "staff/costs/list.html", {
+        "month": month, "previous": previous, "following": following if following <= utcnow().date() else None,
+        "prices": selectors.cost_prices(),
+        "rows": [(c, CostThresholdForm(initial={"version": c.tenant.version, "threshold": c.threshold},
+                                       auto_id=f"id_%s_{c.tenant.id}")) for c in costs],
+        "total": sum((c.cost for c in costs), 0),
+    })
+
+
+@staff_required
+@require_POST
+def cost_threshold(request, tenant_id):
+    tenant = access_tenant(tenant_id=tenant_id)
+    form = CostThresholdForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+    else:
+        with refusals_as_messages(request):
+            tenant = services.tenant_cost_threshold_set(tenant=tenant, actor=actor(request),
+                                                        version=form.cleaned_data["version"],
+                                                        threshold=form.cleaned_data["threshold"])
+            amount = tenant.costAlertUsd
+            messages.success(request, f"{tenant.organization}: staff are e-mailed at USD {amount:.2f} a month."
+                             if amount is not None else f"{tenant.organization}: no cost alert.")
+    month = request.POST.get("month") or ""
+    return redirect(reverse("staff:cost_list") + (f"?month={month}" if CostMonthForm({"month": month}).is_valid()
+                                                   and month else ""))

@@ -1,0 +1,133 @@
+"""Write units per ingest (issue 10): the Idempotency-Key is claimed with a plain PutItem
+before the transaction and the day counters are updated with a plain UpdateItem after it, so
+only the submission and its delivery rows pay the transactional double price. These tests
+prove that nothing is lost or stored twice on the paths that design opens (a request that
+died after its claim, two requests with one key racing, a counter write that fails), and
+that the shared rate window never lets more than its limit through, reservations and all."""
+from datetime import datetime, timezone
+
+import pytest
+
+from botocore.exceptions import ClientError
+from portal.dynamo.expiring import IngestGuards
+from portal.dynamo.submissions import Submission
+from portal.selectors.plans import usage_month
+from portal.services import ingest
+from portal.services.ingest import RateLimited, ingest_rate_check, submission_ingest
+from portal.services.ingest_rate import RateAllowance
+from tests.factories.accounts import make_tenant
+from tests.factories.delivery import make_destination
+
+NOW = datetime(2030, 3, 14, 10, 0, tzinfo=timezone.utc)
+FIELDS = {"message": "Hello, we would like a quote for a new website. " * 40, "name": "Ada"}
+
+
+def _ingest(tenant, key="k-1", fields=FIELDS):
+    return submission_ingest(tenant=tenant, form_id="contact", fields=fields, meta={"ip": "203.0.113.5"},
+                             now=NOW, idempotency_key=key, idempotency_scope="api-key-1")
+
+
+def _stored_ids(tenant):
+    return [item.id for item in Submission.in_tenant(tenant.id).query(Submission.partition_for(tenant.id, 0))]
+
+
+def test_a_2kb_ingest_with_one_destination_costs_ten_write_units(ddb):
+    tenant, user = make_tenant()
+    make_destination(tenant, user)
+    _ingest(tenant, key="warm-up")  # the day's first ingest also creates the day item
+    result = _ingest(tenant, key="k-2")
+    # claim 1 + transaction (submission 2, FormIndex 2, delivery row 2, DueIndex 2) + counters 1
+    assert result.write_units == 10
+
+
+def test_a_retry_after_a_request_died_between_claim_and_transaction_stores_the_claimed_submission(ddb, monkeypatch):
+    tenant, _ = make_tenant()
+    real_transact = ingest.transact
+
+    def dies(actions, **kwargs):
+        raise ConnectionError("the process died here")
+    monkeypatch.setattr(ingest, "transact", dies)
+    with pytest.raises(ConnectionError):
+        _ingest(tenant)
+    claimed_id = IngestGuards.idempotency_lookup(tenant_id=tenant.id, key_digest=ingest.idempotency_digest(
+        "k-1", "api-key-1"), now_epoch=int(NOW.timestamp()))[0]
+    assert _stored_ids(tenant) == []
+    monkeypatch.setattr(ingest, "transact", real_transact)
+    retried = _ingest(tenant)
+    assert retried.submission_id == claimed_id and not retried.replayed
+    again = _ingest(tenant)
+    assert again.submission_id == claimed_id and again.replayed
+    assert _stored_ids(tenant) == [claimed_id]
+    assert usage_month(tenant_id=tenant.id, today=NOW.date()).submissions == 1
+
+
+def test_two_requests_with_one_key_racing_store_one_submission_counted_once(ddb, monkeypatch):
+    tenant, _ = make_tenant()
+    real_transact = ingest.transact
+    answers = []
+
+    def second_request_overtakes(actions, **kwargs):
+        # The first request has claimed the key; before its transaction, the retry arrives,
+        # finds the claim but no submission, and stores it under the claimed id.
+        monkeypatch.setattr(ingest, "transact", real_transact)
+        answers.append(_ingest(tenant))
+        return real_transact(actions, **kwargs)
+    monkeypatch.setattr(ingest, "transact", second_request_overtakes)
+    first = _ingest(tenant)
+    second = answers[0]
+    assert first.submission_id == second.submission_id
+    assert not second.replayed and first.replayed  # the first found its id taken: same answer
+    assert _stored_ids(tenant) == [first.submission_id]
+    assert usage_month(tenant_id=tenant.id, today=NOW.date()).submissions == 1
+
+
+def test_the_same_key_with_another_body_is_still_refused(ddb):
+    tenant, _ = make_tenant()
+    _ingest(tenant)
+    with pytest.raises(ingest.IdempotencyKeyReused):
+        _ingest(tenant, fields={"message": "something else"})
+    assert len(_stored_ids(tenant)) == 1
+
+
+def test_a_counter_write_that_fails_after_the_transaction_keeps_the_submission_and_is_retried(ddb, monkeypatch):
+    tenant, _ = make_tenant()
+    real_add = ingest.counters_add
+    failures = []
+
+    def fails_once(**kwargs):
+        if not failures:
+            failures.append(kwargs)
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, "UpdateItem")
+        return real_add(**kwargs)
+    monkeypatch.setattr(ingest, "counters_add", fails_once)
+    first = _ingest(tenant, key="k-1")
+    assert _stored_ids(tenant) == [first.submission_id]  # stored and answered despite the failure
+    assert usage_month(tenant_id=tenant.id, today=NOW.date()).submissions == 0
+    _ingest(tenant, key="k-2")  # retries the failed count before its own
+    assert usage_month(tenant_id=tenant.id, today=NOW.date()).submissions == 2
+
+
+def test_reservations_never_let_more_than_the_limit_through_across_processes(ddb):
+    processes = [RateAllowance(), RateAllowance()]
+    granted = 0
+    for n in range(120):
+        taken = processes[n % 2].take(subject="key:shared", window_start=1000, limit=50, expires_epoch=2000)
+        granted += taken is not None
+    assert granted <= 50
+    assert granted >= 40  # at most half of what was left is held by the other process
+    alone = RateAllowance()
+    assert sum(alone.take(subject="key:alone", window_start=1000, limit=50, expires_epoch=2000) is not None
+               for _ in range(60)) == 50  # one process is exact
+
+
+def test_the_rate_check_reserves_several_requests_per_shared_write(ddb, settings, monkeypatch):
+    settings.INGEST_RATE_LIMIT = 50
+    writes = []
+    real_hit = IngestGuards.rate_window_hit
+    monkeypatch.setattr(IngestGuards, "rate_window_hit", lambda **kw: writes.append(kw["amount"]) or real_hit(**kw))
+    for _ in range(50):
+        ingest_rate_check(subject="key:busy", now=1000.0)
+    with pytest.raises(RateLimited):
+        ingest_rate_check(subject="key:busy", now=1000.0)
+    # 1, 2, 4, 8, 12, then half of what is left (11, 6, 3, 1...): 12 shared writes, not 51
+    assert writes[:6] == [1, 2, 4, 8, 12, 11] and len(writes) <= 12
