@@ -314,7 +314,8 @@ COST_USD_PER_GB_MONTH = env.str("COST_USD_PER_GB_MONTH", default="0.25")
 # empty: the e-mail addresses of active Django staff users.
 COST_ALERT_EMAILS = env.list("COST_ALERT_EMAILS", default=[])
 # The delivery worker checks a tenant's threshold after writing its units, at most this often.
-COST_ALERT_CHECK_SECONDS = env.float("COST_ALERT_CHECK_SECONDS", default=300.0)
+# How often `manage.py deliver` checks every tenant's cost threshold (0: never; cron cost_alerts).
+COST_ALERTS_PASS_SECONDS = env.float("COST_ALERTS_PASS_SECONDS", default=3600.0)
 # --- ingest edge ---
 # Retry-After (seconds) of the API's 503 problem while DynamoDB does not answer.
 INGEST_UNAVAILABLE_RETRY_AFTER = env.int("INGEST_UNAVAILABLE_RETRY_AFTER", default=5)

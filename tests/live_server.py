@@ -105,8 +105,11 @@ def live_url(server_env):
     stop_web(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module: Playwright's sync API keeps an event loop running in this
+    thread while it is open, and Django refuses ORM calls (the staff tests' SQL) while a loop
+    runs, so it must not outlive the module that needs it."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (installs Debian's chromium)")
     from playwright.sync_api import sync_playwright

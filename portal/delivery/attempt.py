@@ -24,7 +24,7 @@ from portal.delivery.claim import outcome_save, recorded_spill
 from portal.delivery.health import destination_health_record
 from portal.delivery.followups import FollowUps
 from portal.delivery.send import send_event
-from portal.dynamo import delivery_batch
+from portal.dynamo import capacity, delivery_batch
 from portal.dynamo.base import is_condition_failure, new_id, utcnow
 from portal.dynamo.deliveries import SCHEDULED, TEST, Delivery, DeliveryAttempt
 from portal.dynamo.delivery_status import DeliveryStatus
@@ -79,6 +79,11 @@ class PassCache:
         destinations in one request, then the submissions in another."""
         if not rows:
             return
+        with capacity.metered() as shared:
+            self._prefetch(rows)
+        capacity.carry_shared(shared, tenant_ids=[r.tenantId for r in rows])  # the cost page's units
+
+    def _prefetch(self, rows: list[Delivery]) -> None:
         tenant_ids = {r.tenantId for r in rows} - set(self.tenants)
         destination_keys = {(r.tenantId, r.destinationId) for r in rows} - set(self.destinations)
         if tenant_ids or destination_keys:

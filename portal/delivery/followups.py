@@ -24,8 +24,10 @@ from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.metrics import counters_add, delivery_counts
 from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
+from portal.services.capacity import batched_metering
 
 log = logging.getLogger("portal.delivery")
+
 
 class FollowUps:
     FLUSH_SECONDS = 0.5
@@ -82,10 +84,17 @@ class FollowUps:
         with self._lock:
             counts, times, statuses = self._counts, self._count_times, self._statuses
             self._counts, self._count_times, self._statuses, self._oldest = {}, {}, [], None
+        # Each write counts for its tenant's consumed capacity (the cost page), like the delivery.
         for (tenant_id, _day, shard), amounts in counts.items():
-            counters_add(tenant_id=tenant_id, at=times[(tenant_id, _day, shard)], shard=shard, counts=dict(amounts))
-        if statuses:
-            self._sole_statuses(statuses)
+            with batched_metering(tenant_id=tenant_id):
+                counters_add(tenant_id=tenant_id, at=times[(tenant_id, _day, shard)], shard=shard,
+                             counts=dict(amounts))
+        by_tenant: dict[str, list] = {}
+        for entry in statuses:
+            by_tenant.setdefault(entry[0].tenantId, []).append(entry)
+        for tenant_id, entries in by_tenant.items():
+            with batched_metering(tenant_id=tenant_id):
+                self._sole_statuses(entries)
 
     def _sole_statuses(self, statuses: list[tuple[Submission, str, int]]) -> None:
         """The status of submissions whose one row ended is that row's; a statement whose

@@ -97,6 +97,19 @@ def current() -> Meter | None:
     return _current.get()
 
 
+def carry_shared(meter: Meter, *, tenant_ids: list[str]) -> None:
+    """Units of one request made for several tenants (the worker's batched reads): each tenant
+    is charged its share, by how many of the request's items were its."""
+    if not meter or not tenant_ids:
+        return
+    shares, total = Counter(tenant_ids), len(tenant_ids)
+    for tenant_id, count in shares.items():
+        part = Meter(tenant_id)
+        part.read = Counter({table: units * count / total for table, units in meter.read.items()})
+        part.write = Counter({table: units * count / total for table, units in meter.write.items()})
+        pending.carry(tenant_id, part)
+
+
 # --- botocore hooks (registered by telemetry.instrument) ------------------------------------
 def ask_for_capacity(*, params=None, model=None, **_) -> None:
     """Every request that can report its consumed capacity asks for it (TOTAL: free)."""

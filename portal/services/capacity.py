@@ -20,8 +20,6 @@ from django.conf import settings
 from portal.dynamo import capacity
 from portal.dynamo.base import utcnow
 from portal.dynamo.metrics import counters_add
-from portal.services.costs import cost_alert_check_due
-from portal.services.costs import reset as costs_reset
 
 log = logging.getLogger("portal")
 
@@ -100,7 +98,6 @@ def capacity_flush(*, tenant_id: str, force: bool = False) -> bool:
             return False
         finally:
             capacity.pending.carry(tenant_id, own.take())
-    cost_alert_check_due(tenant_id=tenant_id)
     return True
 
 
@@ -125,4 +122,3 @@ def reset() -> None:
     """Forget this process's pending units, flush and check times (tests empty the tables)."""
     capacity.pending.clear()
     _flushed_at.clear()
-    costs_reset()

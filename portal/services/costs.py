@@ -1,13 +1,11 @@
 """Cost thresholds per tenant (issue 17): staff set an amount (USD per month) on a tenant;
 when the month's estimated DynamoDB cost (portal.selectors.costs) reaches it, staff are
 e-mailed once for that tenant and month. A conditional write of a marker decides "once",
-whichever process looks first (the delivery worker after writing a tenant's units, at most
-every COST_ALERT_CHECK_SECONDS per tenant; `manage.py cost_alerts` for every tenant)."""
+whichever process looks first (the delivery worker's pass every COST_ALERTS_PASS_SECONDS;
+`manage.py cost_alerts`)."""
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -21,16 +19,12 @@ from portal.dynamo.expiring import OnceMarkers
 from portal.dynamo.tenants import Tenant
 from portal.errors import FieldErrors
 from portal.selectors.costs import TenantCost, month_bounds, tenant_cost_month, tenants_all
-from portal.selectors.tenants import tenant_get_or_none
 from portal.services.audit import audit_record
 from portal.services.common import version_check
 
 log = logging.getLogger("portal")
 
 MAX_THRESHOLD = Decimal("1000000")
-_checked_at: dict[str, float] = {}
-_checked_lock = threading.Lock()
-clock = time.monotonic
 
 
 class ThresholdInvalid(FieldErrors):
@@ -110,23 +104,12 @@ def cost_alerts_check(*, now: datetime | None = None) -> list[TenantCost]:
     return sent
 
 
-def cost_alert_check_due(*, tenant_id: str) -> None:
-    """After a tenant's units were written: check its threshold, at most every
-    COST_ALERT_CHECK_SECONDS per tenant in this process. Never raises."""
-    now = clock()
-    with _checked_lock:
-        if now - _checked_at.get(tenant_id, -1e9) < settings.COST_ALERT_CHECK_SECONDS:
-            return
-        if len(_checked_at) > 10_000:
-            _checked_at.clear()
-        _checked_at[tenant_id] = now
-    try:
-        tenant = tenant_get_or_none(tenant_id=tenant_id)
-        if tenant is not None:
-            cost_alert_check(tenant=tenant)
-    except Exception:  # noqa: BLE001 - an alert must never fail a delivery
-        log.warning("cost threshold check failed for tenant %s", tenant_id, exc_info=True)
+def cost_alerts_run_forever(*, stop, interval: float) -> None:
+    """The worker's thread: every tenant's threshold each `interval` seconds (COST_ALERTS_PASS_SECONDS),
+    so a tenant whose traffic is all ingest is e-mailed about too. A failed pass is retried."""
+    while not stop.wait(interval):
+        try:
+            cost_alerts_check()
+        except Exception:  # noqa: BLE001 - DynamoDB away: the next pass tries again
+            log.warning("cost threshold pass failed; trying again in %s s", interval, exc_info=True)
 
-
-def reset() -> None:
-    _checked_at.clear()

@@ -116,3 +116,27 @@ def test_an_unknown_tenant_is_404_and_tenant_users_never_reach_the_page(ddb, sta
 def test_a_bad_month_shows_this_month_with_a_message(ddb, staff):
     response = staff.get("/staff/costs/", {"month": "2030-13"})
     assert response.status_code == 200 and "YYYY-MM" in response.content.decode()
+
+
+def test_the_worker_alerts_about_a_tenant_whose_traffic_is_all_ingest(ddb, staff, settings):
+    import threading
+
+    from portal.services.costs import cost_alerts_run_forever
+
+    settings.COST_ALERT_EMAILS = ["ops@fb.example"]
+    tenant, _ = make_tenant(organization="Ingest Only Co")
+    assert staff.post(f"/staff/costs/{tenant.id}/threshold/", {"version": tenant.version, "threshold": "1.00",
+                                                               "month": ""}).status_code == 302
+    _units(tenant, write=2_000_000, at=datetime.now(timezone.utc))  # USD 1.25 this month, no delivery
+    stop = threading.Event()
+    thread = threading.Thread(target=cost_alerts_run_forever, kwargs={"stop": stop, "interval": 0.05})
+    thread.start()
+    try:
+        for _ in range(100):
+            if mail.outbox:
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert len(mail.outbox) == 1 and "Ingest Only Co" in mail.outbox[0].subject

@@ -1,6 +1,7 @@
 """`python manage.py cost_alerts`: check every tenant's monthly cost threshold and e-mail
 staff for each one reached (once per tenant and month). The delivery worker checks tenants as
-it writes their units; schedule this (hourly) for tenants whose traffic is all ingest."""
+it writes their units, and every tenant each COST_ALERTS_PASS_SECONDS (an hour); run this to
+check at once, or from cron when no worker runs."""
 from django.core.management.base import BaseCommand
 
 from portal.services.costs import cost_alerts_check

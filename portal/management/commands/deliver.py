@@ -13,6 +13,7 @@ from portal.delivery import worker
 from portal.services.privacy import privacy_jobs_loop, privacy_jobs_run
 from portal.services import notices
 from portal.services.capacity import capacity_flush_all
+from portal.services.costs import cost_alerts_run_forever
 
 
 class Command(BaseCommand):
@@ -55,6 +56,10 @@ class Command(BaseCommand):
         if not no_sweep and settings.FILES_SWEEP_INTERVAL_SECONDS > 0:
             threading.Thread(target=sweep_files_periodically, args=(stop, settings.FILES_SWEEP_INTERVAL_SECONDS),
                              name="files-sweeper", daemon=True).start()
+        if settings.COST_ALERTS_PASS_SECONDS > 0:
+            # Thresholds of tenants whose traffic is all ingest (delivery checks its own tenants).
+            threading.Thread(target=cost_alerts_run_forever, kwargs={"stop": stop,
+                             "interval": settings.COST_ALERTS_PASS_SECONDS}, name="cost-alerts", daemon=True).start()
         # Privacy erase jobs share the worker process (a thread of their own; they are rare).
         threading.Thread(target=privacy_jobs_loop, kwargs={"stop": stop}, name="privacy-jobs", daemon=True).start()
         # Account notices (destination health, quota, silent forms) beside the deliveries.
