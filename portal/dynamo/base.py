@@ -211,6 +211,17 @@ def is_condition_failure(error: PynamoDBException) -> bool:
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
+def save_new(item) -> bool:
+    """Save an item whose key must not exist yet; False (nothing written) if it does."""
+    try:
+        item.save(condition=type(item).pk.does_not_exist())
+    except PutError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
 def save_versioned(item, *, condition=None) -> None:
     """Save an item carrying a VersionAttribute; a stale copy raises ConcurrentEdit and writes nothing."""
     try:

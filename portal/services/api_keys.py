@@ -5,10 +5,9 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from pynamodb.exceptions import PutError
 
 from portal.dynamo.api_keys import ApiKey
-from portal.dynamo.base import is_condition_failure, new_id, save_versioned, utcnow
+from portal.dynamo.base import new_id, save_new, save_versioned, utcnow
 from portal.dynamo.sites import Site
 from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
@@ -50,13 +49,8 @@ def api_key_create(*, tenant: Tenant, actor: str, site: Site, label: str = "") -
             id=new_id(), siteId=site.id, keyHash=ApiKey.hash_key_material(raw), displayPrefix=raw[:DISPLAY_LENGTH],
             label=(label or "").strip(), lastUpdatedBy=actor,
         )
-        try:
-            key.save(condition=ApiKey.pk.does_not_exist())
-        except PutError as error:
-            if is_condition_failure(error):
-                continue  # a 256-bit collision: never in practice, but never overwrite a key
-            raise
-        break
+        if save_new(key):  # a 256-bit collision never happens in practice, but never overwrite a key
+            break
     audit_record(tenant_id=tenant.id, actor=actor, action="api_key.create", target_type="api_key",
                  target_id=key.id, after=api_key_public_dict(key))
     return key, raw

@@ -7,10 +7,9 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from pynamodb.exceptions import PutError
 
 from portal.dynamo.api_tokens import ApiToken
-from portal.dynamo.base import is_condition_failure, new_id, save_versioned, utcnow
+from portal.dynamo.base import new_id, save_new, save_versioned, utcnow
 from portal.dynamo.tenants import Tenant
 from portal.errors import NotFound, ServiceError
 from portal.selectors.api import api_token_list
@@ -62,13 +61,8 @@ def api_token_create(*, tenant: Tenant, actor: str, label: str, scopes: list[str
         token = ApiToken.in_tenant(tenant.id).new(
             id=new_id(), tokenHash=ApiToken.hash_token(raw), displayPrefix=raw[:DISPLAY_LENGTH],
             label=(label or "").strip()[:100], scopes=chosen, lastUpdatedBy=actor)
-        try:
-            token.save(condition=ApiToken.pk.does_not_exist())
-        except PutError as error:
-            if is_condition_failure(error):
-                continue  # a 256-bit collision: never in practice, but never overwrite a token
-            raise
-        break
+        if save_new(token):  # a 256-bit collision never happens in practice, but never overwrite a token
+            break
     audit_record(tenant_id=tenant.id, actor=actor, action="api_token.create", target_type="api_token",
                  target_id=token.id, after=api_token_public_dict(token))
     return token, raw
