@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-
 from portal.dynamo.api_keys import ApiKey
 from portal.dynamo.base import new_id, save_new, save_versioned, utcnow
 from portal.dynamo.sites import Site
