@@ -10,7 +10,12 @@ class PortalConfig(AppConfig):
         from django.conf import settings
 
         from . import checks  # noqa: F401  (registers the production-safety checks)
+        from .delivery.health import destination_health_changed
         from .dynamo import registry
+        from .services.notices import on_destination_health_changed
+
+        # Account notices hear of destination health changes (delivery does not import services).
+        destination_health_changed.connect(on_destination_health_changed, dispatch_uid="account-notices")
 
         registry.configure(
             prefix=settings.DYNAMODB_TABLE_PREFIX,

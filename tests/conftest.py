@@ -11,7 +11,8 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 from portal import dynamodb_local  # noqa: E402
 from portal.dynamo import migrate, registry  # noqa: E402
-from portal.services import capacity, ingest_cache, ingest_counters, notices  # noqa: E402
+from portal.dynamo import metering  # noqa: E402
+from portal.services import ingest_cache, ingest_counters, notices  # noqa: E402
 
 REGION = "us-east-1"
 INTEGRATION_PREFIX = "test-"
@@ -66,7 +67,7 @@ def clear_tables() -> None:
     ingest_cache.clear()
     ingest_counters.reset()
     notices.reset()
-    capacity.reset()
+    metering.reset()
     for model in registry.TABLE_MODELS:
         client = model._get_connection().connection.client
         key_names = [k["AttributeName"] for k in model._get_schema()["key_schema"]]

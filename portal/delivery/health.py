@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
@@ -15,9 +16,12 @@ from portal.dynamo.base import save_versioned
 from portal.dynamo.destinations import Destination
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit
-from portal.services.notices import notice_destination_health
 
 log = logging.getLogger("portal.delivery")
+
+# Sent once a destination's new health is saved (the account notices listen: services.notices,
+# connected when the app is ready), so delivery never imports the layer above it.
+destination_health_changed = Signal()
 
 DISABLE_AFTER = timedelta(days=5)
 ACTOR = "delivery-worker"
@@ -55,8 +59,9 @@ def destination_health_record(*, destination: Destination, tenant: Tenant | None
         destination.consecutiveFailures, destination.failingSince = fresh.consecutiveFailures, fresh.failingSince
         if disabled_now:
             _notify_disabled(destination=fresh, tenant=tenant)
-        notice_destination_health(tenant=tenant, destination=fresh, before_failures=before_failures,
-                                  before_failing_since=before_failing_since, disabled_now=disabled_now, ok=ok, now=now)
+        destination_health_changed.send(
+            sender=Destination, tenant=tenant, destination=fresh, before_failures=before_failures,
+            before_failing_since=before_failing_since, disabled_now=disabled_now, ok=ok, now=now)
         return
 
 

@@ -40,7 +40,7 @@ from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
 from portal.selectors.plans import plan_quotas, usage_month
 from portal.services import ingest_cache, ingest_rate
-from portal.services.capacity import tenant_metering, units_not_recorded, units_to_record
+from portal.dynamo.metering import tenant_metering, units_not_recorded, units_to_record
 from portal.services.delivery_plan import destinations_for_form, plan_deliveries, tenant_destinations
 from portal.services.ingest_counters import counted_form, first_today, spam_slot
 from portal.services.notices import notice_quota_usage

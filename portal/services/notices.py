@@ -147,6 +147,11 @@ def _destination_data(destination) -> dict:
             "disabled_reason": destination.disabledReason}
 
 
+def on_destination_health_changed(sender, **health) -> None:
+    """The receiver of delivery.health.destination_health_changed (connected in apps.ready)."""
+    notice_destination_health(**health)
+
+
 def notice_destination_health(*, tenant: Tenant | None, destination, before_failures: int,
                               before_failing_since: datetime | None, disabled_now: bool, ok: bool,
                               now: datetime) -> None:

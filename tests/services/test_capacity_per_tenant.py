@@ -11,7 +11,7 @@ from django.test import Client
 from portal.dynamo import capacity
 from portal.dynamo.base import utcnow
 from portal.dynamo.metrics import day_counts_between
-from portal.services.capacity import capacity_flush_all
+from portal.dynamo.metering import capacity_flush_all
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.delivery import make_destination
 from tests.factories.ingest import make_key, make_submission

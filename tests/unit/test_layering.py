@@ -116,3 +116,46 @@ def product_name(product_id):
     return {"name": product.name, "hash": "#anchor", "label": "Tenant #3"} if product else None
 '''
     assert layering_violations(source, "clean.py") == []
+
+
+# The layers below the services never call up into them: the data layer (dynamo/) and the
+# delivery engine are used by services and views, never the other way round (a notice about a
+# destination's health travels up by a signal, delivery.health.destination_health_changed).
+LOWER_LAYERS = (PORTAL / "dynamo", PORTAL / "delivery")
+UPPER_PACKAGES = ("portal.services", "portal.views")
+
+
+def upward_imports(source: str, filename: str = "<module>") -> list[str]:
+    """Every import of portal.services or portal.views in one module's source."""
+    found = []
+    for node in ast.walk(ast.parse(source, filename)):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        for name in names:
+            if name.startswith(UPPER_PACKAGES):
+                found.append(f"{filename}:{node.lineno}: imports {name}")
+                break
+    return found
+
+
+def test_dynamo_and_delivery_never_import_services_or_views():
+    violations = []
+    for layer in LOWER_LAYERS:
+        for path in sorted(layer.rglob("*.py")):
+            violations += upward_imports(path.read_text(), str(path.relative_to(PORTAL.parent)))
+    assert violations == []
+
+
+def test_the_upward_import_check_finds_each_form():
+    source = '''
+import portal.services.notices
+from portal.services.capacity import batched_metering
+from portal import services
+from portal.dynamo.base import utcnow
+'''
+    found = upward_imports(source, "fake.py")
+    assert found == ["fake.py:2: imports portal.services.notices", "fake.py:3: imports portal.services.capacity",
+                     "fake.py:4: imports portal.services"]

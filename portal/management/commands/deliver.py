@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from portal.delivery import worker
 from portal.services.privacy import privacy_jobs_loop, privacy_jobs_run
 from portal.services import notices
-from portal.services.capacity import capacity_flush_all
+from portal.dynamo.metering import capacity_flush_all
 from portal.services.costs import cost_alerts_run_forever
 
 

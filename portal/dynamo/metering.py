@@ -1,4 +1,4 @@
-"""Consumed capacity per tenant, onto the tenant's day counters (issue 17).
+"""Consumed capacity per tenant, onto the tenant's day counters (the staff cost page).
 
 Around one ingest request, each delivery and each tenant portal page, "the DynamoDB calls
 made here are for this tenant" (portal.dynamo.capacity meters them through the botocore
