@@ -147,7 +147,7 @@ def _destination_data(destination) -> dict:
             "disabled_reason": destination.disabledReason}
 
 
-def on_destination_health_changed(sender, **health) -> None:
+def on_destination_health_changed(sender, signal=None, **health) -> None:
     """The receiver of delivery.health.destination_health_changed (connected in apps.ready)."""
     notice_destination_health(**health)
 
