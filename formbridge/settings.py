@@ -211,18 +211,23 @@ FILES_SWEEP_GRACE_SECONDS = env.int("FILES_SWEEP_GRACE_SECONDS", default=3600)
 FILES_SWEEP_INTERVAL_SECONDS = env.int("FILES_SWEEP_INTERVAL_SECONDS", default=3600)
 
 
-def _files_storage() -> dict:
+def _files_storage(*, s3_location: str = FILES_S3_PREFIX, local_root: str = FILES_LOCAL_ROOT) -> dict:
     if FILES_BACKEND == "s3":
         extra = ({"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": FILES_S3_KMS_KEY_ID} if FILES_S3_KMS_KEY_ID
                  else {"ServerSideEncryption": "AES256"})
         return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-            "bucket_name": FILES_S3_BUCKET, "location": FILES_S3_PREFIX, "region_name": FILES_S3_REGION,
+            "bucket_name": FILES_S3_BUCKET, "location": s3_location, "region_name": FILES_S3_REGION,
             "endpoint_url": FILES_S3_ENDPOINT_URL, "default_acl": None, "file_overwrite": False,
             "querystring_auth": True, "querystring_expire": FILES_S3_REDIRECT_SECONDS,
             "object_parameters": extra, "signature_version": "s3v4"}}
     return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {
-        "location": FILES_LOCAL_ROOT, "file_permissions_mode": 0o600,
+        "location": local_root, "file_permissions_mode": 0o600,
         "directory_permissions_mode": 0o700}}
+
+
+# Agency logos: the same bucket (or disk) as uploads, beside them, not under them: the bucket's
+# lifecycle rule expires only the uploads' prefix, and the upload sweeper skips `brand`.
+BRAND_S3_PREFIX = f"{FILES_S3_PREFIX.rstrip('/')}-brand" if FILES_S3_PREFIX else "brand"
 
 
 # Static files: hashed, compressed names from `collectstatic` (the release step) outside
@@ -233,11 +238,11 @@ STORAGES = {
     # Uploaded files of submissions (issue 13): local disk under var/media by default, S3 in
     # production (FILES_BACKEND=s3). Only portal/services/files.py reads or writes it.
     "files": _files_storage(),
+    "brand": _files_storage(s3_location=BRAND_S3_PREFIX, local_root=str(Path(FILES_LOCAL_ROOT) / "brand")),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
                     else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
-# Uploaded files (the default storage): local disk under var/media unless configured.
 BRAND_LOGO_MAX_BYTES = env.int("BRAND_LOGO_MAX_BYTES", default=200 * 1024)
 
 # Django's default console handler is silent when DEBUG is off; log to stdout for gunicorn.

@@ -5,6 +5,8 @@ uploaded files with its lifecycle rule, and least-privilege managed policies for
 web/worker role and for the release step."""
 from __future__ import annotations
 
+from django.conf import settings
+
 from .registry import TABLE_MODELS
 from .schema import table_definition
 
@@ -71,6 +73,8 @@ def template(*, env: str, prefix: str, pitr: bool = True, deletion_protection: b
             "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
             "LifecycleConfiguration": {"Rules": [{
                 "Id": "expire-uploaded-files", "Status": "Enabled",
+                # Only the uploads' prefix: agency logos live beside it (FILES_S3_PREFIX-brand).
+                **({"Prefix": f"{settings.FILES_S3_PREFIX.rstrip('/')}/"} if settings.FILES_S3_PREFIX else {}),
                 "ExpirationInDays": files_retention_days,
                 "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
             }]},

@@ -27,8 +27,8 @@ SALT = "formbridge.files.link"
 DOWNLOAD_TYPE = "application/octet-stream"  # never the sniffed or sent type: nothing renders inline
 
 
-# Agency logos share the file storage (so production keeps them on S3 like uploads), in a
-# folder of their own that the sweeper of unreferenced upload bytes never walks.
+# On the local disk the agency logos' storage (STORAGES["brand"]) is this folder inside the
+# uploads' root: the sweeper of unreferenced upload bytes never walks it.
 BRAND_FOLDER = "brand"
 
 

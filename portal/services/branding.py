@@ -8,11 +8,11 @@ import secrets
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 
 from portal.dynamo.base import save_versioned
 from portal.dynamo.tenants import Tenant
 from portal.errors import FieldErrors
-from portal.selectors.files import BRAND_FOLDER, file_storage
 from portal.services.audit import audit_record
 from portal.text import has_control_characters
 
@@ -38,8 +38,14 @@ def image_type_of(head: bytes) -> str | None:
     return None
 
 
+def _brand_storage():
+    """STORAGES["brand"]: beside the uploads (same disk or bucket), outside their prefix, so the
+    bucket's lifecycle rule and the upload sweeper never take a logo."""
+    return storages["brand"]
+
+
 def logo_storage_name(tenant_id: str, name: str) -> str:
-    return f"{BRAND_FOLDER}/{tenant_id}/{name}"
+    return f"{tenant_id}/{name}"
 
 
 def tenant_branding_update(*, tenant: Tenant, actor: str, brand_name: str, logo=None,
@@ -67,7 +73,7 @@ def tenant_branding_update(*, tenant: Tenant, actor: str, brand_name: str, logo=
     previous_logo = tenant.brandLogo
     if data is not None:
         name = f"{secrets.token_urlsafe(12)}.{kind}"
-        file_storage().save(logo_storage_name(tenant.id, name), ContentFile(data))
+        _brand_storage().save(logo_storage_name(tenant.id, name), ContentFile(data))
         tenant.brandLogo = name
     elif remove_logo:
         tenant.brandLogo = None
@@ -75,7 +81,7 @@ def tenant_branding_update(*, tenant: Tenant, actor: str, brand_name: str, logo=
     tenant.touch(actor)
     save_versioned(tenant)
     if previous_logo and previous_logo != tenant.brandLogo:
-        file_storage().delete(logo_storage_name(tenant.id, previous_logo))
+        _brand_storage().delete(logo_storage_name(tenant.id, previous_logo))
     audit_record(tenant_id=tenant.id, actor=actor, action="tenant.branding", target_type="tenant",
                  target_id=tenant.id, before=before,
                  after={"brandName": tenant.brandName, "brandLogo": tenant.brandLogo})
@@ -91,6 +97,6 @@ def brand_logo_open(*, tenant: Tenant | None, name: str):
     if kind not in IMAGE_TYPES:
         return None
     try:
-        return file_storage().open(logo_storage_name(tenant.id, name), "rb"), IMAGE_TYPES[kind]
+        return _brand_storage().open(logo_storage_name(tenant.id, name), "rb"), IMAGE_TYPES[kind]
     except FileNotFoundError:
         return None

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from portal.dynamo import migrate, registry
@@ -60,6 +61,8 @@ def test_prod_template_has_every_table_with_its_settings_and_least_privilege_pol
     assert "dynamodb:DeleteTable" not in release[0]["Action"] and "dynamodb:CreateTable" in release[0]["Action"]
     rule = document["Resources"]["FilesBucket"]["Properties"]["LifecycleConfiguration"]["Rules"][0]
     assert rule["ExpirationInDays"] == 365 and rule["Status"] == "Enabled"
+    # Only the uploads expire: agency logos are stored beside that prefix, not under it.
+    assert rule["Prefix"] == "files/" and not settings.BRAND_S3_PREFIX.startswith(rule["Prefix"])
 
 
 def _create_from_template(props: dict) -> None:

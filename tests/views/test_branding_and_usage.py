@@ -33,8 +33,11 @@ def _client(email):
 
 @pytest.fixture
 def media(settings, tmp_path):
+    """Uploads and logos of this test alone, laid out as on the local disk (logos in brand/)."""
     settings.STORAGES = {**settings.STORAGES, "files": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+        "brand": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                  "OPTIONS": {"location": str(tmp_path / "brand")}}}
     return tmp_path
 
 
