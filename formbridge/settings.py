@@ -307,6 +307,10 @@ NOTICE_SILENT_CHECK_SECONDS = env.int("NOTICE_SILENT_CHECK_SECONDS", default=900
 NOTICE_PASS_SECONDS = env.float("NOTICE_PASS_SECONDS", default=5.0)
 # An Idempotency-Key replays the original answer for this long.
 INGEST_IDEMPOTENCY_SECONDS = env.int("INGEST_IDEMPOTENCY_SECONDS", default=24 * 3600)
+# Ingest's day counters are summed per process and written behind the requests every this
+# many seconds (0: in the request). A process killed without warning loses at most that much
+# of the counts (never a submission), and the quota may run over by what other processes hold.
+INGEST_COUNTERS_FLUSH_SECONDS = env.float("INGEST_COUNTERS_FLUSH_SECONDS", default=1.0)
 # --- cost per tenant (issue 17) ---
 # Consumed capacity is written per tenant at most this often per worker process (delivery;
 # ingest writes it with its counter update).

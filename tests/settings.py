@@ -8,6 +8,9 @@ import os
 os.environ["DJANGO_DEBUG"] = "true"
 os.environ.setdefault("DYNAMODB_ENDPOINT_URL", "http://127.0.0.1:9")
 os.environ.setdefault("DYNAMODB_TABLE_PREFIX", "unconfigured-")
+# Day counters written in the request, so a test (and the browser tests' gunicorn) reads them
+# right after an ingest; tests/services/test_ingest_counter_buffer.py covers the buffered mode.
+os.environ.setdefault("INGEST_COUNTERS_FLUSH_SECONDS", "0")
 # Uploaded files of this test run (and of the browser tests' gunicorn, which inherits the
 # environment) go to a fresh temporary directory, never var/media.
 if "FILES_LOCAL_ROOT" not in os.environ:

@@ -130,20 +130,28 @@ class IngestGuards:
 
     @classmethod
     def idempotency_put_action(cls, *, tenant_id: str, key_digest: str, submission_id: str,
-                               now_epoch: int, expires_epoch: int, fingerprint: str, shard: int | None = None) -> dict:
+                               now_epoch: int, expires_epoch: int, fingerprint: str, shard: int | None = None,
+                               taking_over: str | None = None) -> dict:
         """A Put that claims the key; a live claim by an earlier request fails the condition (an
-        expired one that TTL has not removed yet does not). Ingest sends it on its own, before
-        its transaction (portal.services.ingest says why that is safe)."""
+        expired one that TTL has not removed yet does not). Ingest puts it in its transaction.
+        `taking_over` (a submission id) also replaces a live claim of that id with the same
+        fingerprint: a claim whose submission is not stored (left by a request of the release
+        that claimed before its transaction, or its submission deleted since), compared and
+        swapped so that of two requests taking it over only one can."""
         item = {"pk": {"S": cls.idempotency_key_for(tenant_id, key_digest)},
                 "submissionId": {"S": submission_id}, "fingerprint": {"S": fingerprint},
                 "expiresAt": {"N": str(expires_epoch)}}
         if shard is not None:
             item["shard"] = {"N": str(int(shard))}
+        condition, values = "attribute_not_exists(pk) OR expiresAt < :now", {":now": {"N": str(now_epoch)}}
+        if taking_over is not None:
+            condition += " OR (submissionId = :seen AND fingerprint = :fp)"
+            values.update({":seen": {"S": taking_over}, ":fp": {"S": fingerprint}})
         return {"Put": {
             "TableName": SessionItem.Meta.table_name,
             "Item": item,
-            "ConditionExpression": "attribute_not_exists(pk) OR expiresAt < :now",
-            "ExpressionAttributeValues": {":now": {"N": str(now_epoch)}},
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
         }}
 
     @classmethod

@@ -1,18 +1,17 @@
-"""Ingest: store one submission and its pending deliveries in ONE DynamoDB transaction, so a
-stored submission never lacks its deliveries and nothing is acknowledged before it is
-durable. Around it, each with one plain write (a transactional write costs twice a plain one,
-README "Ingest performance"):
+"""Ingest: store one submission, its pending deliveries and (with an Idempotency-Key) the
+key's claim in ONE DynamoDB transaction, so a stored submission never lacks its deliveries, a
+key is never claimed without its submission, and nothing is acknowledged before it is
+durable. On the warm path that transaction is the request's one DynamoDB write (issue 10).
 
-- before: an Idempotency-Key is claimed with a conditional PutItem naming the submission id
-  (and shard) this request is about to store. A second request with the key finds the claim:
-  another body is refused; the same body gets the claimed submission if it is stored, and
-  otherwise stores it itself under the claimed id (the first request may have failed after
-  its claim). Both write the submission with "must not exist", so whichever is second gets
-  the condition failure and answers the same id: never two submissions, never a lost one.
-- after: the day counters (and the request's consumed capacity, issue 17) with one
-  UpdateItem. If that write fails after the transaction committed, the submission stays
-  stored and answered 202; the counts are kept in this process and retried before the next
-  ingest's own; only a process that dies in between loses them (its counts, never data)."""
+- The claim names the submission id and remembers a fingerprint of the request. A second
+  request with the key fails the claim's condition: another body is refused (422); the same
+  body gets the original answer. A claim whose submission is not stored (written by the
+  release that claimed before its transaction, or its submission deleted since) is taken
+  over, compared and swapped, by the next request with the same body.
+- The day counters (and the request's consumed capacity, issue 17) are summed in this
+  process and written behind the requests, one UpdateItem per counter item every
+  INGEST_COUNTERS_FLUSH_SECONDS (portal.services.ingest_counters.DayCounterBuffer): a
+  process killed without warning loses at most that long of counts, never a submission."""
 from __future__ import annotations
 
 import hashlib
@@ -20,7 +19,6 @@ import json
 import logging
 import math
 import re
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -42,7 +40,7 @@ from portal.selectors.plans import plan_quotas, usage_month
 from portal.services import ingest_cache, ingest_rate
 from portal.dynamo.metering import tenant_metering, units_not_recorded, units_to_record
 from portal.services.delivery_plan import destinations_for_form, plan_deliveries, tenant_destinations
-from portal.services.ingest_counters import counted_form, first_today, spam_slot
+from portal.services.ingest_counters import DayCounterBuffer, counted_form, first_today, forget_today, spam_slot
 from portal.services.notices import notice_quota_usage
 from portal.text import submitter_email
 
@@ -206,77 +204,77 @@ def _ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict, site_id: 
         return IngestResult(submission_id=str(ULID.from_datetime(now)), dropped=True)
     meter = capacity.current()
     writes_before = meter.write_seen
-    submission_id, shard = submission_id or str(ULID.from_datetime(now)), None
-    if digest:
-        claimed = _claim_key(tenant=tenant, digest=digest, fingerprint=fingerprint, submission_id=submission_id,
-                             now_epoch=now_epoch)
-        if isinstance(claimed, IngestResult):
-            return claimed  # the key's submission is stored: the original answer
-        submission_id, shard = claimed
-    _record_unrecorded_counts()
     quotas = plan_quotas(tenant=tenant, cached=True)
     retention_days = min(quotas.retention_days, SPAM_RETENTION_DAYS) if spam else quotas.retention_days
     form_key = form_id if spam else counted_form(tenant_id=tenant.id, site_id=site_id, form_id=form_id, now=now)
-
-    submission = Submission.in_tenant(tenant.id).new(
-        id=submission_id, siteId=site_id, formId=form_id, receivedAt=now, spam=spam,
-        ttl=now + timedelta(days=retention_days), countedForm=form_key if form_key != form_id else None,
-    )
-    submission.set_payload(fields=fields, meta=meta)
-    email = submitter_email(fields)  # the sparse EmailIndex: privacy requests, search by address
-    submission.emailKey = Submission.email_key_for(tenant.id, email) if email else None
-    submission.files = list(files) if files else None
-    submission.assign_shard(tenant.shardCount, shard=shard)
-    # Spam is stored for review but never forwarded.
-    deliveries = [] if spam else plan_deliveries(
-        tenant_id=tenant.id, submission_id=submission.id, form_id=form_id, site_id=site_id, expires=submission.ttl,
-        destinations=destinations_for_form(tenant_id=tenant.id, form_id=form_id, site_id=site_id,
-                                           destinations=ingest_cache.cached(
-            ingest_cache.destinations, tenant.id, lambda: tenant_destinations(tenant_id=tenant.id))))
-    if not deliveries:
-        submission.deliveryStatus = DeliveryStatus.NO_DESTINATION  # "pending" would wait for nothing
-    actions = [submission.put_action()] + [delivery_ingest_put_action(row) for row in deliveries]
-    if (not spam or site_id) and first_today(tenant_id=tenant.id, now=now, shard=submission.shard):
-        # The day's first ingest in this process makes sure the day item exists (the DayIndex
-        # lists tenant-days by it): a transactional touch once a day, off the warm path.
-        actions.append(counter_update_action(tenant_id=tenant.id, at=now, shard=submission.shard, counts={}))
-    stored = capacity.stored_bytes(actions, index_keys=INDEX_HASH_KEYS)
-    result = _commit(actions, submission_id=submission.id, sleep=sleep)
-    if result.replayed:
-        return result  # stored (and counted) by an earlier request with the same key
-    # Counted per site too (the same item): the sites page's usage per site.
-    _count(tenant_id=tenant.id, at=now, shard=submission.shard, form_key=None if spam else form_key, site_id=site_id,
-           counts=submission_counts(hour=now.hour, spam=spam, stored_bytes=stored, files=len(files or ()),
-                                    file_bytes=sum(int(f.size) for f in files or ())))
+    submission_id, taking_over = submission_id or str(ULID.from_datetime(now)), None
+    for _ in range(3):  # a claim that expires, or is taken over by another request, meanwhile: look again
+        submission = Submission.in_tenant(tenant.id).new(
+            id=submission_id, siteId=site_id, formId=form_id, receivedAt=now, spam=spam,
+            ttl=now + timedelta(days=retention_days), countedForm=form_key if form_key != form_id else None,
+        )
+        submission.set_payload(fields=fields, meta=meta)
+        email = submitter_email(fields)  # the sparse EmailIndex: privacy requests, search by address
+        submission.emailKey = Submission.email_key_for(tenant.id, email) if email else None
+        submission.files = list(files) if files else None
+        submission.assign_shard(tenant.shardCount)
+        # Spam is stored for review but never forwarded.
+        deliveries = [] if spam else plan_deliveries(
+            tenant_id=tenant.id, submission_id=submission.id, form_id=form_id, site_id=site_id,
+            expires=submission.ttl, destinations=destinations_for_form(
+                tenant_id=tenant.id, form_id=form_id, site_id=site_id, destinations=ingest_cache.cached(
+                    ingest_cache.destinations, tenant.id, lambda: tenant_destinations(tenant_id=tenant.id))))
+        if not deliveries:
+            submission.deliveryStatus = DeliveryStatus.NO_DESTINATION  # "pending" would wait for nothing
+        actions = [submission.put_action()] + [delivery_ingest_put_action(row) for row in deliveries]
+        stored = capacity.stored_bytes(actions, index_keys=INDEX_HASH_KEYS)  # what the cost page counts
+        claim_at = None
+        if digest:
+            claim_at = len(actions)
+            actions.append(IngestGuards.idempotency_put_action(
+                tenant_id=tenant.id, key_digest=digest, submission_id=submission.id, shard=submission.shard,
+                now_epoch=now_epoch, expires_epoch=now_epoch + settings.INGEST_IDEMPOTENCY_SECONDS,
+                fingerprint=fingerprint, taking_over=taking_over))
+        touch_day = (not spam or site_id) and first_today(tenant_id=tenant.id, now=now, shard=submission.shard)
+        if touch_day:
+            # The day's first ingest in this process makes sure the day item exists (the DayIndex
+            # lists tenant-days by it): a transactional touch once a day, off the warm path.
+            actions.append(counter_update_action(tenant_id=tenant.id, at=now, shard=submission.shard, counts={}))
+        try:
+            transact(actions, sleep=sleep)
+        except TransactionCancelled as cancelled:
+            if touch_day:
+                forget_today(tenant_id=tenant.id, now=now, shard=submission.shard)
+            if cancelled.condition_failed(0):
+                # The id exists: stored by another request with this key and id (an SDK retry
+                # of our own committed transaction succeeds: botocore's ClientRequestToken).
+                return IngestResult(submission_id=submission.id, replayed=True)
+            if claim_at is None or not cancelled.condition_failed(claim_at):
+                raise
+            earlier = _earlier_claim(tenant=tenant, digest=digest, fingerprint=fingerprint, now_epoch=now_epoch)
+            if earlier is None:
+                continue  # expired meanwhile: claim it again
+            if _is_stored(tenant=tenant, submission_id=earlier[0], shard=earlier[1]):
+                return IngestResult(submission_id=earlier[0], replayed=True)  # the original answer
+            taking_over = earlier[0]  # claimed, its submission not stored: ours takes the key over
+            continue
+        break
+    else:
+        raise RuntimeError("the Idempotency-Key could not be claimed")  # pragma: no cover
+    result = IngestResult(submission_id=submission.id, write_units=meter.write_seen - writes_before)
+    # Counted per site too (the same item): the sites page's usage per site. Written behind
+    # the request (DayCounterBuffer), with the request's consumed capacity (issue 17).
+    _counters.add(tenant_id=tenant.id, at=now, shard=submission.shard, form_key=None if spam else form_key,
+                  site_id=site_id, units=units_to_record(tenant_id=tenant.id),
+                  counts=submission_counts(hour=now.hour, spam=spam, stored_bytes=stored, files=len(files or ()),
+                                           file_bytes=sum(int(f.size) for f in files or ())))
     if not spam:
         ingest_cache.usage_stored(tenant_id=tenant.id, month=now.strftime("%Y-%m"))
-    result.write_units = meter.write_seen - writes_before
     return result
 
 
 # Index hash keys of what ingest stores: each makes an index entry (the storage estimate).
 INDEX_HASH_KEYS = capacity.index_hash_keys(Submission, Delivery)
-
-
-def _claim_key(*, tenant: Tenant, digest: str, fingerprint: str, submission_id: str,
-               now_epoch: int) -> tuple[str, int] | IngestResult:
-    """Claim the Idempotency-Key for submission_id; when it is taken by the same request, the
-    earlier answer if its submission is stored, else its (submission id, shard) to store."""
-    shard = Submission.shard_for(submission_id, tenant.shardCount)
-    for _ in range(2):  # a claim that expires between our two calls: claim again
-        if IngestGuards.idempotency_claim(
-                tenant_id=tenant.id, key_digest=digest, submission_id=submission_id, shard=shard,
-                now_epoch=now_epoch, expires_epoch=now_epoch + settings.INGEST_IDEMPOTENCY_SECONDS,
-                fingerprint=fingerprint):
-            return submission_id, shard
-        earlier = _earlier_claim(tenant=tenant, digest=digest, fingerprint=fingerprint, now_epoch=now_epoch)
-        if earlier is not None:
-            earlier_id, earlier_shard = earlier
-            if Submission.in_tenant(tenant.id).get_or_none(Submission.partition_for(tenant.id, earlier_shard),
-                                                           Submission.sort_for(earlier_id), consistent_read=True):
-                return IngestResult(submission_id=earlier_id, replayed=True)
-            return earlier_id, earlier_shard  # claimed, not stored (yet, or ever): store it
-    raise RuntimeError("the Idempotency-Key could not be claimed")  # pragma: no cover
 
 
 def _earlier_claim(*, tenant: Tenant, digest: str, fingerprint: str, now_epoch: int) -> tuple[str, int] | None:
@@ -289,59 +287,34 @@ def _earlier_claim(*, tenant: Tenant, digest: str, fingerprint: str, now_epoch: 
     return submission_id, Submission.shard_for(submission_id, tenant.shardCount) if shard is None else shard
 
 
+def _is_stored(*, tenant: Tenant, submission_id: str, shard: int) -> bool:
+    return Submission.in_tenant(tenant.id).get_or_none(Submission.partition_for(tenant.id, shard),
+                                                       Submission.sort_for(submission_id), consistent_read=True) is not None
+
+
 def _stored_answer(*, tenant: Tenant, digest: str, fingerprint: str, now_epoch: int) -> IngestResult | None:
     """The original answer of a key whose submission is stored (None: not claimed or not stored)."""
     earlier = _earlier_claim(tenant=tenant, digest=digest, fingerprint=fingerprint, now_epoch=now_epoch)
-    if earlier is None:
+    if earlier is None or not _is_stored(tenant=tenant, submission_id=earlier[0], shard=earlier[1]):
         return None
-    found = Submission.in_tenant(tenant.id).get_or_none(Submission.partition_for(tenant.id, earlier[1]),
-                                                        Submission.sort_for(earlier[0]), consistent_read=True)
-    return IngestResult(submission_id=earlier[0], replayed=True) if found else None
+    return IngestResult(submission_id=earlier[0], replayed=True)
 
 
-# --- counters after the transaction ----------------------------------------------------------
-_unrecorded: list[dict] = []  # counter updates that failed after their submission was stored
-_unrecorded_lock = threading.Lock()
-_UNRECORDED_MAX = 10_000
-
-
-def _count(*, tenant_id: str, **update) -> None:
-    """The day counters of one stored submission, with the request's consumed capacity: one
-    UpdateItem. A failure never fails the ingest (the submission is stored)."""
-    units = units_to_record(tenant_id=tenant_id)
-    try:
-        counters_add(tenant_id=tenant_id, units=units, **update)
-    except Exception:  # noqa: BLE001 - kept for the next ingest, see the module docstring
-        log.warning("day counters of tenant %s not recorded yet; retried with the next ingest", tenant_id,
-                    exc_info=True)
-        units_not_recorded(tenant_id=tenant_id, units=units)
-        with _unrecorded_lock:
-            if len(_unrecorded) < _UNRECORDED_MAX:
-                _unrecorded.append({"tenant_id": tenant_id, **update})
-
-
-def _record_unrecorded_counts() -> None:
-    """Retry counter updates that failed earlier in this process (normally none: no request)."""
-    while _unrecorded:
-        with _unrecorded_lock:
-            if not _unrecorded:
-                return
-            update = _unrecorded.pop(0)
+# --- counters behind the transaction ---------------------------------------------------------
+def _write_counters(*, tenant_id: str, units: dict[str, float], **update) -> None:
+    """One counter item's summed counts and units (the buffer's flush); the write's own units
+    stay pending for the tenant's next counter write."""
+    with tenant_metering(tenant_id):
         try:
-            counters_add(**update)
-        except Exception:  # still failing: keep it and go on storing
-            with _unrecorded_lock:
-                _unrecorded.insert(0, update)
-            return
+            counters_add(tenant_id=tenant_id, units=units, **update)
+        except Exception:
+            units_not_recorded(tenant_id=tenant_id, units=units)
+            raise
 
 
-def _commit(actions: list[dict], *, submission_id: str, sleep) -> IngestResult:
-    try:
-        units = transact(actions, sleep=sleep)
-    except TransactionCancelled as cancelled:
-        if cancelled.condition_failed(0):
-            # The id exists: the other request with the same Idempotency-Key stored it (an SDK
-            # retry of our own committed transaction succeeds: botocore's ClientRequestToken).
-            return IngestResult(submission_id=submission_id, replayed=True)
-        raise
-    return IngestResult(submission_id=submission_id, write_units=units)
+_counters = DayCounterBuffer(write=lambda **update: _write_counters(**update))
+
+
+def counters_flush() -> None:
+    """Write the day counters this process holds (tests, and before a process exits)."""
+    _counters.flush()

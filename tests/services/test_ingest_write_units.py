@@ -1,9 +1,9 @@
-"""Write units per ingest (issue 10): the Idempotency-Key is claimed with a plain PutItem
-before the transaction and the day counters are updated with a plain UpdateItem after it, so
-only the submission and its delivery rows pay the transactional double price. These tests
-prove that nothing is lost or stored twice on the paths that design opens (a request that
-died after its claim, two requests with one key racing, a counter write that fails), and
-that the shared rate window never lets more than its limit through, reservations and all."""
+"""Write units per ingest (issue 10): the Idempotency-Key's claim, the submission and its
+delivery rows are one transaction (the request's one DynamoDB write on the warm path), and
+the day counters are written behind it. These tests prove that nothing is lost or stored
+twice on the paths around it (a request that died before its transaction, a claim an older
+release left without its submission, two requests with one key racing, a counter write that
+fails), and that the shared rate window never lets more than its limit through."""
 from datetime import datetime, timezone
 
 import pytest
@@ -36,11 +36,12 @@ def test_a_2kb_ingest_with_one_destination_costs_ten_write_units(ddb):
     make_destination(tenant, user)
     _ingest(tenant, key="warm-up")  # the day's first ingest also creates the day item
     result = _ingest(tenant, key="k-2")
-    # claim 1 + transaction (submission 2, FormIndex 2, delivery row 2, DueIndex 2) + counters 1
+    # One transaction: claim 2, submission 2, FormIndex 2, delivery row 2, DueIndex 2 (the day
+    # counters are written behind the request: test_ingest_counter_buffer.py)
     assert result.write_units == 10
 
 
-def test_a_retry_after_a_request_died_between_claim_and_transaction_stores_the_claimed_submission(ddb, monkeypatch):
+def test_a_request_that_dies_before_its_transaction_leaves_no_claim_and_the_retry_stores_once(ddb, monkeypatch):
     tenant, _ = make_tenant()
     real_transact = ingest.transact
 
@@ -49,15 +50,72 @@ def test_a_retry_after_a_request_died_between_claim_and_transaction_stores_the_c
     monkeypatch.setattr(ingest, "transact", dies)
     with pytest.raises(ConnectionError):
         _ingest(tenant)
-    claimed_id = IngestGuards.idempotency_lookup(tenant_id=tenant.id, key_digest=ingest.idempotency_digest(
-        "k-1", "api-key-1"), now_epoch=int(NOW.timestamp()))[0]
+    digest = ingest.idempotency_digest("k-1", "api-key-1")
+    # The claim travels in the transaction: nothing claimed, nothing stored.
+    assert IngestGuards.idempotency_lookup(tenant_id=tenant.id, key_digest=digest, now_epoch=int(NOW.timestamp())) is None
     assert _stored_ids(tenant) == []
     monkeypatch.setattr(ingest, "transact", real_transact)
     retried = _ingest(tenant)
-    assert retried.submission_id == claimed_id and not retried.replayed
+    assert not retried.replayed
     again = _ingest(tenant)
-    assert again.submission_id == claimed_id and again.replayed
-    assert _stored_ids(tenant) == [claimed_id]
+    assert again.submission_id == retried.submission_id and again.replayed
+    assert _stored_ids(tenant) == [retried.submission_id]
+    assert usage_month(tenant_id=tenant.id, today=NOW.date()).submissions == 1
+
+
+def _orphan_claim(tenant, key="k-1", fields=FIELDS):
+    """A claim without its submission, as the release that claimed before its transaction
+    left it when a request died in between."""
+    digest = ingest.idempotency_digest(key, "api-key-1")
+    fingerprint = ingest.request_fingerprint(site_id=None, form_id="contact", fields=fields,
+                                             meta={"ip": "203.0.113.5"})
+    epoch = int(NOW.timestamp())
+    assert IngestGuards.idempotency_claim(tenant_id=tenant.id, key_digest=digest, submission_id="01ORPHANEDCLAIM0000000000",
+                                          shard=0, now_epoch=epoch, expires_epoch=epoch + 3600, fingerprint=fingerprint)
+    return digest
+
+
+def test_a_claim_left_without_its_submission_is_taken_over_by_the_retry(ddb):
+    tenant, _ = make_tenant()
+    digest = _orphan_claim(tenant)
+    retried = _ingest(tenant)
+    assert not retried.replayed and retried.submission_id != "01ORPHANEDCLAIM0000000000"
+    claim = IngestGuards.idempotency_lookup(tenant_id=tenant.id, key_digest=digest, now_epoch=int(NOW.timestamp()))
+    assert claim[0] == retried.submission_id  # the key now names the stored submission
+    again = _ingest(tenant)
+    assert again.submission_id == retried.submission_id and again.replayed
+    assert _stored_ids(tenant) == [retried.submission_id]
+    assert usage_month(tenant_id=tenant.id, today=NOW.date()).submissions == 1
+    with pytest.raises(ingest.IdempotencyKeyReused):  # and another body is still refused
+        _ingest(tenant, fields={"message": "something else"})
+
+
+def test_two_requests_taking_over_one_orphaned_claim_store_one_submission(ddb, monkeypatch):
+    tenant, _ = make_tenant()
+    _orphan_claim(tenant)
+    real_transact = ingest.transact
+    answers = []
+
+    def second_request_overtakes(actions, **kwargs):
+        # Both saw the orphaned claim; the second takes it over first. The first's swap then
+        # finds another submission id on the claim: its condition fails and it answers that one.
+        monkeypatch.setattr(ingest, "transact", real_transact)
+        answers.append(_ingest(tenant))
+        return real_transact(actions, **kwargs)
+    real_lookup = ingest._earlier_claim
+    looked = []
+
+    def lookup_then_race(**kwargs):
+        found = real_lookup(**kwargs)
+        if not looked:
+            looked.append(found)
+            monkeypatch.setattr(ingest, "transact", second_request_overtakes)
+        return found
+    monkeypatch.setattr(ingest, "_earlier_claim", lookup_then_race)
+    first = _ingest(tenant)
+    second = answers[0]
+    assert first.submission_id == second.submission_id and first.replayed and not second.replayed
+    assert _stored_ids(tenant) == [second.submission_id]
     assert usage_month(tenant_id=tenant.id, today=NOW.date()).submissions == 1
 
 
