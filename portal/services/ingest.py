@@ -242,9 +242,12 @@ def _ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict, site_id: 
             actions.append(counter_update_action(tenant_id=tenant.id, at=now, shard=submission.shard, counts={}))
         try:
             transact(actions, sleep=sleep)
-        except TransactionCancelled as cancelled:
-            if touch_day:
+        except Exception as failure:
+            if touch_day:  # not committed (or not known to be): the next transaction touches the day
                 forget_today(tenant_id=tenant.id, now=now, shard=submission.shard)
+            if not isinstance(failure, TransactionCancelled):
+                raise
+            cancelled = failure
             if cancelled.condition_failed(0):
                 # The id exists: stored by another request with this key and id (an SDK retry
                 # of our own committed transaction succeeds: botocore's ClientRequestToken).

@@ -189,3 +189,20 @@ def test_the_rate_check_reserves_several_requests_per_shared_write(ddb, settings
         ingest_rate_check(subject="key:busy", now=1000.0)
     # 1, 2, 4, 8, 12, then half of what is left (11, 6, 3, 1...): 12 shared writes, not 51
     assert writes[:6] == [1, 2, 4, 8, 12, 11] and len(writes) <= 12
+
+
+def test_a_days_first_ingest_that_fails_leaves_the_day_touch_to_the_next(ddb, monkeypatch):
+    from portal.dynamo.metrics import DailyMetrics, day_key
+    tenant, _ = make_tenant()
+    real_transact = ingest.transact
+
+    def dies(actions, **kwargs):
+        raise ConnectionError("DynamoDB went away mid-request")
+    monkeypatch.setattr(ingest, "transact", dies)
+    with pytest.raises(ConnectionError):
+        _ingest(tenant, key="k-1")
+    monkeypatch.setattr(ingest, "transact", real_transact)
+    _ingest(tenant, key="k-2")
+    day_item = DailyMetrics.in_tenant(tenant.id).get_or_none(DailyMetrics.partition_for(tenant.id),
+                                                             DailyMetrics.sort_for(day_key(NOW), 0))
+    assert day_item is not None  # the tenant-day is listed by the DayIndex
