@@ -93,7 +93,7 @@ def main() -> None:
         print(f"DynamoDB Local -inMemory; {os.cpu_count()} CPUs; receiver on {url}")
         meter = Meter()
         if "1" in SECTIONS:
-            throughput(url, meter)
+            throughput(url, meter, dynamo_pid=dynamo.pid)
         if "2" in SECTIONS:
             write_units(url, meter)
         if "3" in SECTIONS and E2E_SECONDS > 0:
@@ -140,7 +140,13 @@ class Meter:
             self.units.clear()
 
 
-def throughput(url: str, meter: Meter) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def throughput(url: str, meter: Meter, *, dynamo_pid: int) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     import requests
@@ -172,10 +178,11 @@ def throughput(url: str, meter: Meter) -> None:
     for delay in DELAYS:
         DELAY["seconds"] = delay
         for concurrency in CONCURRENCY:
-            started = time.perf_counter()
+            started, own_before = time.perf_counter(), time.process_time()
             with ThreadPoolExecutor(concurrency) as pool:
                 list(pool.map(plain_post, range(N)))
             baseline = N / (time.perf_counter() - started)
+            baseline_ms = 1000 * (time.process_time() - own_before) / N
 
             tenant, user = make_tenant(product=product)
             make_destination(tenant, user, url=url)
@@ -183,18 +190,22 @@ def throughput(url: str, meter: Meter) -> None:
                 make_submission(tenant)
             meter.reset()
             done = 0
-            started = time.perf_counter()
+            started, jvm_before, own_before = time.perf_counter(), cpu_seconds(dynamo_pid), time.process_time()
             while done < N:
                 made = worker.run_once(worker_id=f"bench-{concurrency}", per_shard=50, concurrency=concurrency)
                 if not made:
                     break
                 done += made
             elapsed = time.perf_counter() - started
+            jvm_ms = 1000 * (cpu_seconds(dynamo_pid) - jvm_before) / max(done, 1)
+            own_ms = 1000 * (time.process_time() - own_before) / max(done, 1)
             rate = done / elapsed
             requests_made = sum(meter.calls.values())
             print(f"  receiver delay {delay * 1000:4.0f} ms, concurrency {concurrency}: "
                   f"baseline {baseline:7.1f} /s, worker {rate:7.1f} /s ({done} in {elapsed:5.1f} s), "
                   f"ratio {rate / baseline:.2f}")
+            print(f"    CPU per delivery: DynamoDB Local (the JVM) {jvm_ms:.1f} ms, this process (worker and receiver)"
+                  f" {own_ms:.1f} ms; per baseline POST (client and receiver) {baseline_ms:.1f} ms")
             print(f"    DynamoDB requests per delivery {requests_made / max(done, 1):.2f} "
                   f"({', '.join(f'{k} {v}' for k, v in sorted(meter.calls.items()))})")
 
