@@ -31,3 +31,36 @@ def make_submission(tenant, *, form_id: str = "contact", fields: dict | None = N
     result = submission_ingest(tenant=tenant, form_id=form_id, fields=fields or {"email": "a@example.com"},
                                meta=meta or {}, site_id=site_id, spam=spam, now=now)
     return result.submission_id
+
+
+def counters_failing_once(monkeypatch) -> list:
+    """Make ingest's next day-counter write fail (as DynamoDB answering 500 would); the list
+    returned holds the failed write's arguments."""
+    from botocore.exceptions import ClientError
+
+    from portal.services import ingest
+
+    real_add, failures = ingest.counters_add, []
+
+    def fails_once(**kwargs):
+        if not failures:
+            failures.append(kwargs)
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, "UpdateItem")
+        return real_add(**kwargs)
+    monkeypatch.setattr(ingest, "counters_add", fails_once)
+    return failures
+
+
+def another_request_first(monkeypatch, request) -> list:
+    """Run `request()` (another ingest) to its end when the next ingest is about to send its
+    transaction, then let that transaction go: the list returned holds `request()`'s answer."""
+    from portal.services import ingest
+
+    real_transact, answers = ingest.transact, []
+
+    def overtaken(actions, **kwargs):
+        monkeypatch.setattr(ingest, "transact", real_transact)
+        answers.append(request())
+        return real_transact(actions, **kwargs)
+    monkeypatch.setattr(ingest, "transact", overtaken)
+    return answers

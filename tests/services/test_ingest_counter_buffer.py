@@ -9,14 +9,13 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from botocore.exceptions import ClientError
-
 from portal.selectors.plans import usage_month
 from portal.services import ingest
 from portal.services.ingest import submission_ingest
 from portal.services.ingest_counters import DayCounterBuffer
 from tests.conftest import INTEGRATION_PREFIX
 from tests.factories.accounts import make_tenant
+from tests.factories.ingest import counters_failing_once
 
 NOW = datetime(2030, 3, 14, 10, 0, tzinfo=timezone.utc)
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,15 +47,7 @@ def test_buffered_counts_are_written_by_one_update_per_item_at_the_flush(ddb, se
 def test_a_failed_flush_keeps_its_counts_for_the_next(ddb, settings, monkeypatch):
     settings.INGEST_COUNTERS_FLUSH_SECONDS = 3600
     tenant, _ = make_tenant()
-    real_add = ingest.counters_add
-    failures = []
-
-    def fails_once(**kwargs):
-        if not failures:
-            failures.append(kwargs)
-            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, "UpdateItem")
-        return real_add(**kwargs)
-    monkeypatch.setattr(ingest, "counters_add", fails_once)
+    failures = counters_failing_once(monkeypatch)
     _ingest(tenant, 1)
     _ingest(tenant, 2)
     ingest.counters_flush()

@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 
 import pytest
 
-from botocore.exceptions import ClientError
 from portal.dynamo.expiring import IngestGuards
 from portal.dynamo.submissions import Submission
 from portal.selectors.plans import usage_month
@@ -17,6 +16,7 @@ from portal.services.ingest import RateLimited, ingest_rate_check, submission_in
 from portal.services.ingest_rate import RateAllowance
 from tests.factories.accounts import make_tenant
 from tests.factories.delivery import make_destination
+from tests.factories.ingest import another_request_first, counters_failing_once
 
 NOW = datetime(2030, 3, 14, 10, 0, tzinfo=timezone.utc)
 FIELDS = {"message": "Hello, we would like a quote for a new website. " * 40, "name": "Ada"}
@@ -25,6 +25,16 @@ FIELDS = {"message": "Hello, we would like a quote for a new website. " * 40, "n
 def _ingest(tenant, key="k-1", fields=FIELDS):
     return submission_ingest(tenant=tenant, form_id="contact", fields=fields, meta={"ip": "203.0.113.5"},
                              now=NOW, idempotency_key=key, idempotency_scope="api-key-1")
+
+
+def _ingest_dying_before_its_transaction(tenant, monkeypatch, key="k-1"):
+    """An ingest whose process dies (or loses DynamoDB) just before its transaction."""
+    def dies(actions, **kwargs):
+        raise ConnectionError("the process died here")
+    with monkeypatch.context() as patched:
+        patched.setattr(ingest, "transact", dies)
+        with pytest.raises(ConnectionError):
+            _ingest(tenant, key=key)
 
 
 def _stored_ids(tenant):
@@ -43,18 +53,11 @@ def test_a_2kb_ingest_with_one_destination_costs_ten_write_units(ddb):
 
 def test_a_request_that_dies_before_its_transaction_leaves_no_claim_and_the_retry_stores_once(ddb, monkeypatch):
     tenant, _ = make_tenant()
-    real_transact = ingest.transact
-
-    def dies(actions, **kwargs):
-        raise ConnectionError("the process died here")
-    monkeypatch.setattr(ingest, "transact", dies)
-    with pytest.raises(ConnectionError):
-        _ingest(tenant)
+    _ingest_dying_before_its_transaction(tenant, monkeypatch)
     digest = ingest.idempotency_digest("k-1", "api-key-1")
     # The claim travels in the transaction: nothing claimed, nothing stored.
     assert IngestGuards.idempotency_lookup(tenant_id=tenant.id, key_digest=digest, now_epoch=int(NOW.timestamp())) is None
     assert _stored_ids(tenant) == []
-    monkeypatch.setattr(ingest, "transact", real_transact)
     retried = _ingest(tenant)
     assert not retried.replayed
     again = _ingest(tenant)
@@ -93,27 +96,19 @@ def test_a_claim_left_without_its_submission_is_taken_over_by_the_retry(ddb):
 def test_two_requests_taking_over_one_orphaned_claim_store_one_submission(ddb, monkeypatch):
     tenant, _ = make_tenant()
     _orphan_claim(tenant)
-    real_transact = ingest.transact
-    answers = []
-
-    def second_request_overtakes(actions, **kwargs):
-        # Both saw the orphaned claim; the second takes it over first. The first's swap then
-        # finds another submission id on the claim: its condition fails and it answers that one.
-        monkeypatch.setattr(ingest, "transact", real_transact)
-        answers.append(_ingest(tenant))
-        return real_transact(actions, **kwargs)
+    # Both see the orphaned claim; the second takes it over first. The first's swap then finds
+    # another submission id on the claim: its condition fails and it answers that one.
     real_lookup = ingest._earlier_claim
-    looked = []
+    racing = []
 
     def lookup_then_race(**kwargs):
         found = real_lookup(**kwargs)
-        if not looked:
-            looked.append(found)
-            monkeypatch.setattr(ingest, "transact", second_request_overtakes)
+        if not racing:
+            racing.append(another_request_first(monkeypatch, lambda: _ingest(tenant)))
         return found
     monkeypatch.setattr(ingest, "_earlier_claim", lookup_then_race)
     first = _ingest(tenant)
-    second = answers[0]
+    second = racing[0][0]
     assert first.submission_id == second.submission_id and first.replayed and not second.replayed
     assert _stored_ids(tenant) == [second.submission_id]
     assert usage_month(tenant_id=tenant.id, today=NOW.date()).submissions == 1
@@ -121,16 +116,8 @@ def test_two_requests_taking_over_one_orphaned_claim_store_one_submission(ddb, m
 
 def test_two_requests_with_one_key_racing_store_one_submission_counted_once(ddb, monkeypatch):
     tenant, _ = make_tenant()
-    real_transact = ingest.transact
-    answers = []
-
-    def second_request_overtakes(actions, **kwargs):
-        # The first request has claimed the key; before its transaction, the retry arrives,
-        # finds the claim but no submission, and stores it under the claimed id.
-        monkeypatch.setattr(ingest, "transact", real_transact)
-        answers.append(_ingest(tenant))
-        return real_transact(actions, **kwargs)
-    monkeypatch.setattr(ingest, "transact", second_request_overtakes)
+    # Before the first request's transaction, the second (same key, same body) runs to its end.
+    answers = another_request_first(monkeypatch, lambda: _ingest(tenant))
     first = _ingest(tenant)
     second = answers[0]
     assert first.submission_id == second.submission_id
@@ -149,15 +136,7 @@ def test_the_same_key_with_another_body_is_still_refused(ddb):
 
 def test_a_counter_write_that_fails_after_the_transaction_keeps_the_submission_and_is_retried(ddb, monkeypatch):
     tenant, _ = make_tenant()
-    real_add = ingest.counters_add
-    failures = []
-
-    def fails_once(**kwargs):
-        if not failures:
-            failures.append(kwargs)
-            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, "UpdateItem")
-        return real_add(**kwargs)
-    monkeypatch.setattr(ingest, "counters_add", fails_once)
+    counters_failing_once(monkeypatch)
     first = _ingest(tenant, key="k-1")
     assert _stored_ids(tenant) == [first.submission_id]  # stored and answered despite the failure
     assert usage_month(tenant_id=tenant.id, today=NOW.date()).submissions == 0
@@ -194,14 +173,7 @@ def test_the_rate_check_reserves_several_requests_per_shared_write(ddb, settings
 def test_a_days_first_ingest_that_fails_leaves_the_day_touch_to_the_next(ddb, monkeypatch):
     from portal.dynamo.metrics import DailyMetrics, day_key
     tenant, _ = make_tenant()
-    real_transact = ingest.transact
-
-    def dies(actions, **kwargs):
-        raise ConnectionError("DynamoDB went away mid-request")
-    monkeypatch.setattr(ingest, "transact", dies)
-    with pytest.raises(ConnectionError):
-        _ingest(tenant, key="k-1")
-    monkeypatch.setattr(ingest, "transact", real_transact)
+    _ingest_dying_before_its_transaction(tenant, monkeypatch)
     _ingest(tenant, key="k-2")
     day_item = DailyMetrics.in_tenant(tenant.id).get_or_none(DailyMetrics.partition_for(tenant.id),
                                                              DailyMetrics.sort_for(day_key(NOW), 0))

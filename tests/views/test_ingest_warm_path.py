@@ -58,7 +58,8 @@ def calls(monkeypatch):
     return made
 
 
-def test_warm_ingest_with_an_idempotency_key_makes_three_requests_plus_rate_reservations(ddb, clock, calls):
+def _warm_ingests(calls):
+    """One ingest to warm the caches, then eight more with their DynamoDB calls recorded."""
     tenant, user = make_tenant()
     make_destination(tenant, user)
     _, raw = make_key(tenant)
@@ -66,6 +67,11 @@ def test_warm_ingest_with_an_idempotency_key_makes_three_requests_plus_rate_rese
     calls.clear()
     for n in range(1, 9):
         assert _post(raw, n, HTTP_IDEMPOTENCY_KEY=f"warm-{n}").status_code == 202
+    return tenant
+
+
+def test_warm_ingest_with_an_idempotency_key_makes_three_requests_plus_rate_reservations(ddb, clock, calls):
+    _warm_ingests(calls)
     # Per ingest: the transaction (the key's claim, the submission, its delivery row) and, as
     # the tests write the day counters in the request, their UpdateItem. The shared rate window
     # is reserved a few requests at a time (1, 2, 4, 8... up to a quarter of the limit): 3
@@ -77,13 +83,7 @@ def test_warm_ingest_with_an_idempotency_key_makes_three_requests_plus_rate_rese
 
 def test_with_counters_written_behind_the_requests_a_warm_ingest_makes_one_request(ddb, clock, calls, settings):
     settings.INGEST_COUNTERS_FLUSH_SECONDS = 3600  # the flush below is the test's, not the thread's
-    tenant, user = make_tenant()
-    make_destination(tenant, user)
-    _, raw = make_key(tenant)
-    assert _post(raw, 0, HTTP_IDEMPOTENCY_KEY="warm-0").status_code == 202
-    calls.clear()
-    for n in range(1, 9):
-        assert _post(raw, n, HTTP_IDEMPOTENCY_KEY=f"warm-{n}").status_code == 202
+    tenant = _warm_ingests(calls)
     assert Counter(calls) == {"TransactWriteItems": 8, "UpdateItem sessions": 3}
     calls.clear()
     ingest.counters_flush()
