@@ -207,30 +207,29 @@ def _ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict, site_id: 
     quotas = plan_quotas(tenant=tenant, cached=True)
     retention_days = min(quotas.retention_days, SPAM_RETENTION_DAYS) if spam else quotas.retention_days
     form_key = form_id if spam else counted_form(tenant_id=tenant.id, site_id=site_id, form_id=form_id, now=now)
-    submission_id, taking_over = submission_id or str(ULID.from_datetime(now)), None
+    submission = Submission.in_tenant(tenant.id).new(
+        id=submission_id or str(ULID.from_datetime(now)), siteId=site_id, formId=form_id, receivedAt=now, spam=spam,
+        ttl=now + timedelta(days=retention_days), countedForm=form_key if form_key != form_id else None,
+    )
+    submission.set_payload(fields=fields, meta=meta)
+    email = submitter_email(fields)  # the sparse EmailIndex: privacy requests, search by address
+    submission.emailKey = Submission.email_key_for(tenant.id, email) if email else None
+    submission.files = list(files) if files else None
+    submission.assign_shard(tenant.shardCount)
+    # Spam is stored for review but never forwarded.
+    deliveries = [] if spam else plan_deliveries(
+        tenant_id=tenant.id, submission_id=submission.id, form_id=form_id, site_id=site_id, expires=submission.ttl,
+        destinations=destinations_for_form(tenant_id=tenant.id, form_id=form_id, site_id=site_id,
+                                           destinations=ingest_cache.cached(
+            ingest_cache.destinations, tenant.id, lambda: tenant_destinations(tenant_id=tenant.id))))
+    if not deliveries:
+        submission.deliveryStatus = DeliveryStatus.NO_DESTINATION  # "pending" would wait for nothing
+    stored_actions = [submission.put_action()] + [delivery_ingest_put_action(row) for row in deliveries]
+    stored = capacity.stored_bytes(stored_actions, index_keys=INDEX_HASH_KEYS)  # what the cost page counts
+    taking_over = None
     for _ in range(3):  # a claim that expires, or is taken over by another request, meanwhile: look again
-        submission = Submission.in_tenant(tenant.id).new(
-            id=submission_id, siteId=site_id, formId=form_id, receivedAt=now, spam=spam,
-            ttl=now + timedelta(days=retention_days), countedForm=form_key if form_key != form_id else None,
-        )
-        submission.set_payload(fields=fields, meta=meta)
-        email = submitter_email(fields)  # the sparse EmailIndex: privacy requests, search by address
-        submission.emailKey = Submission.email_key_for(tenant.id, email) if email else None
-        submission.files = list(files) if files else None
-        submission.assign_shard(tenant.shardCount)
-        # Spam is stored for review but never forwarded.
-        deliveries = [] if spam else plan_deliveries(
-            tenant_id=tenant.id, submission_id=submission.id, form_id=form_id, site_id=site_id,
-            expires=submission.ttl, destinations=destinations_for_form(
-                tenant_id=tenant.id, form_id=form_id, site_id=site_id, destinations=ingest_cache.cached(
-                    ingest_cache.destinations, tenant.id, lambda: tenant_destinations(tenant_id=tenant.id))))
-        if not deliveries:
-            submission.deliveryStatus = DeliveryStatus.NO_DESTINATION  # "pending" would wait for nothing
-        actions = [submission.put_action()] + [delivery_ingest_put_action(row) for row in deliveries]
-        stored = capacity.stored_bytes(actions, index_keys=INDEX_HASH_KEYS)  # what the cost page counts
-        claim_at = None
+        actions = list(stored_actions)
         if digest:
-            claim_at = len(actions)
             actions.append(IngestGuards.idempotency_put_action(
                 tenant_id=tenant.id, key_digest=digest, submission_id=submission.id, shard=submission.shard,
                 now_epoch=now_epoch, expires_epoch=now_epoch + settings.INGEST_IDEMPOTENCY_SECONDS,
@@ -247,12 +246,11 @@ def _ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict, site_id: 
                 forget_today(tenant_id=tenant.id, now=now, shard=submission.shard)
             if not isinstance(failure, TransactionCancelled):
                 raise
-            cancelled = failure
-            if cancelled.condition_failed(0):
+            if failure.condition_failed(0):
                 # The id exists: stored by another request with this key and id (an SDK retry
                 # of our own committed transaction succeeds: botocore's ClientRequestToken).
                 return IngestResult(submission_id=submission.id, replayed=True)
-            if claim_at is None or not cancelled.condition_failed(claim_at):
+            if not digest or not failure.condition_failed(len(stored_actions)):  # the claim's place
                 raise
             earlier = _earlier_claim(tenant=tenant, digest=digest, fingerprint=fingerprint, now_epoch=now_epoch)
             if earlier is None:
