@@ -155,11 +155,6 @@ class IngestGuards:
         }}
 
     @classmethod
-    def idempotency_claim(cls, **kwargs) -> bool:
-        """One conditional PutItem of idempotency_put_action(**kwargs); False if the key is taken."""
-        return _conditional_write(cls._client().put_item, **cls.idempotency_put_action(**kwargs)["Put"])
-
-    @classmethod
     def idempotency_lookup(cls, *, tenant_id: str, key_digest: str,
                            now_epoch: int) -> tuple[str, str, int | None] | None:
         """(submission id, request fingerprint, write shard) of a live claim, or None. Claims

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from portal.dynamo.base import transact
 from portal.dynamo.expiring import IngestGuards
 from portal.dynamo.submissions import Submission
 from portal.selectors.plans import usage_month
@@ -73,8 +74,9 @@ def _orphan_claim(tenant, key="k-1", fields=FIELDS):
     fingerprint = ingest.request_fingerprint(site_id=None, form_id="contact", fields=fields,
                                              meta={"ip": "203.0.113.5"})
     epoch = int(NOW.timestamp())
-    assert IngestGuards.idempotency_claim(tenant_id=tenant.id, key_digest=digest, submission_id="01ORPHANEDCLAIM0000000000",
-                                          shard=0, now_epoch=epoch, expires_epoch=epoch + 3600, fingerprint=fingerprint)
+    transact([IngestGuards.idempotency_put_action(
+        tenant_id=tenant.id, key_digest=digest, submission_id="01ORPHANEDCLAIM0000000000", shard=0, now_epoch=epoch,
+        expires_epoch=epoch + 3600, fingerprint=fingerprint)])
     return digest
 
 
