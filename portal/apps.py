@@ -9,10 +9,10 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from . import checks  # noqa: F401  (registers the production-safety checks)
-        from .delivery.health import destination_health_changed
-        from .dynamo import registry
-        from .services.notices import on_destination_health_changed
+        from portal import checks  # noqa: F401  (registers the production-safety checks)
+        from portal.delivery.health import destination_health_changed
+        from portal.dynamo import registry
+        from portal.services.notices import on_destination_health_changed
 
         # Account notices hear of destination health changes (delivery does not import services).
         destination_health_changed.connect(on_destination_health_changed, dispatch_uid="account-notices")

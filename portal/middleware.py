@@ -16,9 +16,9 @@ from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 
-from .dynamo.health import endpoint_unreachable
-from .errors import NotFound
-from .selectors.pagination import BadCursor
+from portal.dynamo.health import endpoint_unreachable
+from portal.errors import NotFound
+from portal.selectors.pagination import BadCursor
 
 logger = logging.getLogger("portal")
 
@@ -45,7 +45,7 @@ class DynamoUnavailableMiddleware:
         where = settings.DYNAMODB_ENDPOINT_URL or "AWS DynamoDB"
         logger.error("DynamoDB is not answering at %s (DYNAMODB_ENDPOINT_URL)", where)
         if _api_client(request):
-            from .views.ingest.problems import problem_response, unavailable_problem
+            from portal.views.ingest.problems import problem_response, unavailable_problem
             return problem_response(unavailable_problem())
         return HttpResponse(
             "Form-Bridge is temporarily unavailable: its data store is not answering. Please try again shortly.",

@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.contrib.sessions.backends.base import CreateError, SessionBase, UpdateError
 from pynamodb.exceptions import PutError
 
-from .dynamo.base import utcnow
-from .dynamo.expiring import SessionItem
+from portal.dynamo.base import utcnow
+from portal.dynamo.expiring import SessionItem
 
 
 class SessionStore(SessionBase):

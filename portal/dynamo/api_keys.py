@@ -4,7 +4,7 @@ import hashlib
 from pynamodb.attributes import UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from .base import ActivatableModel, TenantOwnedModel, UTCDateTimeAttribute
+from portal.dynamo.base import ActivatableModel, TenantOwnedModel, UTCDateTimeAttribute
 
 TABLE = "api_keys"
 

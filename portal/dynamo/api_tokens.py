@@ -7,7 +7,7 @@ import hashlib
 from pynamodb.attributes import ListAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from .base import ActivatableModel, TenantOwnedModel, UTCDateTimeAttribute
+from portal.dynamo.base import ActivatableModel, TenantOwnedModel, UTCDateTimeAttribute
 
 TABLE = "api_tokens"
 SORT = "TOKEN"

@@ -2,7 +2,7 @@
 tenant's trail, AUDIT#STAFF for the whole staff console; SK `{iso ts}#{ulid}`."""
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 
-from .base import JSONAttribute, TenantOwnedModel, UTCDateTimeAttribute, utcnow
+from portal.dynamo.base import JSONAttribute, TenantOwnedModel, UTCDateTimeAttribute, utcnow
 
 TABLE = "audit"
 STAFF_PARTITION = "AUDIT#STAFF"

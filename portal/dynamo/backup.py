@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import base
-from .registry import TABLE_MODELS
-from .schema import table_definition
+from portal.dynamo import base
+from portal.dynamo.registry import TABLE_MODELS
+from portal.dynamo.schema import table_definition
 
 FORMAT = "formbridge-dynamodb-export/1"
 MANIFEST = "manifest.json"

@@ -25,8 +25,8 @@ from ulid import ULID
 
 from portal.errors import ConcurrentEdit
 
-from .scope import TenantScope
-from .telemetry import instrument
+from portal.dynamo.scope import TenantScope
+from portal.dynamo.telemetry import instrument
 
 # PynamoDB builds one botocore session per model and thread, and each new session parses the
 # DynamoDB service description again (~0.1 s each, 13 tables). Share one loader instead.

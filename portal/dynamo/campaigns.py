@@ -2,7 +2,7 @@
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from .base import ActivatableModel, ActiveIndex, active_key
+from portal.dynamo.base import ActivatableModel, ActiveIndex, active_key
 
 TABLE = "campaigns"
 METADATA = "METADATA"

@@ -76,7 +76,7 @@ _current: ContextVar[Meter | None] = ContextVar("formbridge_capacity_meter", def
 
 
 def _basename(table_name: str) -> str:
-    from .base import CONNECTION_SETTINGS  # base imports telemetry, which imports this module
+    from portal.dynamo.base import CONNECTION_SETTINGS  # base imports telemetry, which imports this module
 
     prefix = CONNECTION_SETTINGS.get("prefix") or ""
     return table_name[len(prefix):] if prefix and table_name.startswith(prefix) else table_name

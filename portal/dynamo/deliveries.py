@@ -17,9 +17,9 @@ from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute,
 from pynamodb.constants import ALL_NEW
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 
-from .base import TenantOwnedModel, UTCDateTimeAttribute, dynamodb_client, utcnow
-from .delivery_status import DeliveryStatus
-from .destinations import EMAIL
+from portal.dynamo.base import TenantOwnedModel, UTCDateTimeAttribute, dynamodb_client, utcnow
+from portal.dynamo.delivery_status import DeliveryStatus
+from portal.dynamo.destinations import EMAIL
 
 TABLE = "deliveries"
 SCHEDULED, MANUAL, TEST = "scheduled", "manual", "test"  # what triggered an attempt

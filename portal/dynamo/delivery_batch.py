@@ -8,10 +8,10 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from .base import dynamodb_client, utcnow
-from .destinations import Destination
-from .submissions import Submission
-from .tenants import METADATA, Tenant
+from portal.dynamo.base import dynamodb_client, utcnow
+from portal.dynamo.destinations import Destination
+from portal.dynamo.submissions import Submission
+from portal.dynamo.tenants import METADATA, Tenant
 
 BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
 BATCH_STATEMENTS = 25  # DynamoDB's limit per BatchExecuteStatement

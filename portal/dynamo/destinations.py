@@ -8,7 +8,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from .base import ActivatableModel, JSONAttribute, TenantOwnedModel, UTCDateTimeAttribute
+from portal.dynamo.base import ActivatableModel, JSONAttribute, TenantOwnedModel, UTCDateTimeAttribute
 
 TABLE = "destinations"
 WEBHOOK, EMAIL = "WEBHOOK", "EMAIL"

@@ -9,7 +9,7 @@ from pynamodb.attributes import (
 
 from pynamodb.exceptions import UpdateError
 
-from .base import BaseModel, is_condition_failure, utcnow
+from portal.dynamo.base import BaseModel, is_condition_failure, utcnow
 
 TABLE = "sessions"
 

@@ -8,7 +8,7 @@ the keys). Leaving them off at ingest saves a transactional index write: 2 write
 destination per ingest."""
 from __future__ import annotations
 
-from .deliveries import Delivery
+from portal.dynamo.deliveries import Delivery
 
 # Attribute names as stored: the DestinationIndex's hash and range keys.
 DEFERRED_INDEX_KEYS = (Delivery.destKey.attr_name, Delivery.destStatusSort.attr_name)

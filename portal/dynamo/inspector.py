@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 
-from .base import BaseModel, JSONAttribute, TenantOwnedModel, UTCDateTimeAttribute, utcnow
+from portal.dynamo.base import BaseModel, JSONAttribute, TenantOwnedModel, UTCDateTimeAttribute, utcnow
 
 TABLE = "sessions"
 KEEP = 50  # requests kept per inspector

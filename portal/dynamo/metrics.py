@@ -9,8 +9,8 @@ from datetime import date, datetime
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
-from .base import TenantOwnedModel
-from .capacity import READ_PREFIX, WRITE_PREFIX
+from portal.dynamo.base import TenantOwnedModel
+from portal.dynamo.capacity import READ_PREFIX, WRITE_PREFIX
 
 TABLE = "metrics"
 FORM_PREFIX = "form:"

@@ -16,7 +16,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from .base import JSONAttribute, TenantOwnedModel, UTCDateTimeAttribute, is_condition_failure
+from portal.dynamo.base import JSONAttribute, TenantOwnedModel, UTCDateTimeAttribute, is_condition_failure
 
 TABLE = "notices"
 DUE = "NOTICE_DUE"

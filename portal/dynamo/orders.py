@@ -1,7 +1,7 @@
 """orders table: checkout records with snapshots of the product and campaign as they were."""
 from pynamodb.attributes import UnicodeAttribute
 
-from .base import DecimalAttribute, JSONAttribute, TenantOwnedModel, UTCDateTimeAttribute, utcnow
+from portal.dynamo.base import DecimalAttribute, JSONAttribute, TenantOwnedModel, UTCDateTimeAttribute, utcnow
 
 TABLE = "orders"
 

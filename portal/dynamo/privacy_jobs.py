@@ -14,8 +14,8 @@ from datetime import timedelta
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
 
-from .base import BaseModel, JSONAttribute, TenantOwnedModel, UTCDateTimeAttribute, utcnow
-from .audit import TABLE
+from portal.dynamo.base import BaseModel, JSONAttribute, TenantOwnedModel, UTCDateTimeAttribute, utcnow
+from portal.dynamo.audit import TABLE
 
 RUNNING, DONE = "running", "done"
 DONE_KEEP = timedelta(days=30)

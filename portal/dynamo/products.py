@@ -2,7 +2,7 @@
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from .base import ActivatableModel, ActiveIndex, DecimalAttribute, UTCDateTimeAttribute, active_key
+from portal.dynamo.base import ActivatableModel, ActiveIndex, DecimalAttribute, UTCDateTimeAttribute, active_key
 
 TABLE = "products"
 METADATA = "METADATA"

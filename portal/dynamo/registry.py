@@ -1,24 +1,24 @@
 """Every model and every table, and the one place that points them at an endpoint."""
 from __future__ import annotations
 
-from . import base
-from .api_keys import ApiKey
-from .api_tokens import ApiToken
-from .audit import AuditEntry
-from .campaigns import Campaign
-from .deliveries import Delivery, DeliveryAttempt
-from .destinations import Destination
-from .metrics import DailyMetrics
-from .notices import Notice
-from .orders import Order
-from .privacy_jobs import PrivacyJob, PrivacyOpenJob
-from .products import Product
-from .expiring import EphemeralCounter, SessionItem
-from .inspector import InspectorRequest, InspectorSequence
-from .sites import Site
-from .submissions import Submission
-from .tenants import Tenant, TenantEmailGuard
-from .users import PortalUser
+from portal.dynamo import base
+from portal.dynamo.api_keys import ApiKey
+from portal.dynamo.api_tokens import ApiToken
+from portal.dynamo.audit import AuditEntry
+from portal.dynamo.campaigns import Campaign
+from portal.dynamo.deliveries import Delivery, DeliveryAttempt
+from portal.dynamo.destinations import Destination
+from portal.dynamo.metrics import DailyMetrics
+from portal.dynamo.notices import Notice
+from portal.dynamo.orders import Order
+from portal.dynamo.privacy_jobs import PrivacyJob, PrivacyOpenJob
+from portal.dynamo.products import Product
+from portal.dynamo.expiring import EphemeralCounter, SessionItem
+from portal.dynamo.inspector import InspectorRequest, InspectorSequence
+from portal.dynamo.sites import Site
+from portal.dynamo.submissions import Submission
+from portal.dynamo.tenants import Tenant, TenantEmailGuard
+from portal.dynamo.users import PortalUser
 
 # The model that defines each table's keys, indexes and TTL (other models may share it).
 TABLE_MODELS = [

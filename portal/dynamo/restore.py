@@ -13,9 +13,9 @@ from typing import Callable
 
 from botocore.exceptions import ClientError
 
-from . import base
-from .backup import FORMAT, MANIFEST, BackupError, read_items, sha256_of
-from .schema import model_by_basename, table_definition
+from portal.dynamo import base
+from portal.dynamo.backup import FORMAT, MANIFEST, BackupError, read_items, sha256_of
+from portal.dynamo.schema import model_by_basename, table_definition
 
 BATCH = 25  # BatchWriteItem's limit
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import TTLAttribute
 
-from .registry import TABLE_MODELS
+from portal.dynamo.registry import TABLE_MODELS
 
 
 def ttl_attribute(model) -> str | None:

@@ -8,7 +8,7 @@ posts."""
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from .base import ActivatableModel, TenantOwnedModel, UTCDateTimeAttribute, transact_write, utcnow
+from portal.dynamo.base import ActivatableModel, TenantOwnedModel, UTCDateTimeAttribute, transact_write, utcnow
 
 TABLE = "sites"
 FIRST_CLAIM = "SITE"

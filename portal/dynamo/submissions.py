@@ -11,9 +11,9 @@ from pynamodb.attributes import (BinaryAttribute, BooleanAttribute, ListAttribut
 from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
-from .base import TenantOwnedModel, UTCDateTimeAttribute, utcnow
-from .delivery_status import NEEDS_ATTENTION, DeliveryStatus
-from .payload_dictionary import CURRENT_CODEC, DICTIONARIES
+from portal.dynamo.base import TenantOwnedModel, UTCDateTimeAttribute, utcnow
+from portal.dynamo.delivery_status import NEEDS_ATTENTION, DeliveryStatus
+from portal.dynamo.payload_dictionary import CURRENT_CODEC, DICTIONARIES
 
 TABLE = "submissions"
 COMPRESS_OVER_BYTES = 1024

@@ -8,7 +8,7 @@ import logging
 
 from portal.observability import metrics
 
-from . import capacity
+from portal.dynamo import capacity
 
 log = logging.getLogger("portal.dynamo")
 

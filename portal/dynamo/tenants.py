@@ -3,7 +3,7 @@ e-mail addresses unique (written in the same transaction as the tenant)."""
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from .base import ActivatableModel, ActiveIndex, BaseModel, DecimalAttribute, UTCDateTimeAttribute
+from portal.dynamo.base import ActivatableModel, ActiveIndex, BaseModel, DecimalAttribute, UTCDateTimeAttribute
 
 TABLE = "tenants"
 METADATA = "METADATA"

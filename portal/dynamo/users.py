@@ -2,7 +2,7 @@
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from .base import ActivatableModel, TenantOwnedModel, UTCDateTimeAttribute
+from portal.dynamo.base import ActivatableModel, TenantOwnedModel, UTCDateTimeAttribute
 
 TABLE = "users"
 METADATA = "METADATA"
