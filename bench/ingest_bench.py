@@ -191,7 +191,7 @@ def main() -> int:
         from portal.dynamo.expiring import IngestGuards
         from portal.dynamo.ingest_rows import delivery_ingest_put_action
         from portal.dynamo.metrics import counter_update_action, ingest_counts
-        from portal.services.delivery_plan import plan_deliveries, tenant_destinations
+        from portal.services.ingest.delivery_plan import plan_deliveries, tenant_destinations
         from portal.services.destinations import destination_create
         from portal.dynamo.submissions import Submission
         from portal.dynamo.tenants import REGISTERED
@@ -420,7 +420,7 @@ def main() -> int:
             body = json.dumps({"form_id": "contact", "fields": fields, "meta": meta})
         ingest_calls, ingest_wcu, ingest_rcu = [], [], []
         from django.conf import settings as django_settings
-        from portal.services import ingest as ingest_service
+        from portal.services.ingest import store as ingest_service
         ingest_service.counters_flush()
         django_settings.INGEST_COUNTERS_FLUSH_SECONDS = 3600  # the flush below is measured on its own
         for n in range(20):

@@ -236,7 +236,7 @@ BRAND_S3_PREFIX = f"{FILES_S3_PREFIX.rstrip('/')}-brand" if FILES_S3_PREFIX else
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Uploaded files of submissions (issue 13): local disk under var/media by default, S3 in
-    # production (FILES_BACKEND=s3). Only portal/services/files.py reads or writes it.
+    # production (FILES_BACKEND=s3). Only portal/services/ingest/files.py reads or writes it.
     "files": _files_storage(),
     "brand": _files_storage(s3_location=BRAND_S3_PREFIX, local_root=str(Path(FILES_LOCAL_ROOT) / "brand")),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
@@ -347,7 +347,7 @@ CAPTCHA_HCAPTCHA_VERIFY_URL = env("CAPTCHA_HCAPTCHA_VERIFY_URL", default="https:
 CAPTCHA_RECAPTCHA_VERIFY_URL = env("CAPTCHA_RECAPTCHA_VERIFY_URL",
                                    default="https://www.google.com/recaptcha/api/siteverify")
 CAPTCHA_TIMEOUT_SECONDS = env.float("CAPTCHA_TIMEOUT_SECONDS", default=5.0)
-# In-process caches of the ingest warm path (portal/services/ingest_cache.py): key, tenant and
+# In-process caches of the ingest warm path (portal/services/ingest/cache.py): key, tenant and
 # destinations for INGEST_CACHE_SECONDS (capped at 5: how long a revoked key or a suspended
 # tenant may still get through); the month's usage for INGEST_USAGE_CACHE_SECONDS while below
 # INGEST_USAGE_CACHE_FRACTION of the quota.

@@ -3,7 +3,7 @@
 Around one ingest request, each delivery and each tenant portal page, "the DynamoDB calls
 made here are for this tenant" (portal.dynamo.capacity meters them through the botocore
 hook). Ingest writes its units with the counter update it makes anyway
-(portal.services.ingest); deliveries add them to the tenant's pending units, written with
+(portal.services.ingest.store); deliveries add them to the tenant's pending units, written with
 one UpdateItem per tenant at most every CAPACITY_FLUSH_SECONDS per process; a page's units
 wait, pending, for the tenant's next counter write (a page writes nothing itself). A write's own units are known only after it answered:
 they wait, pending, for that tenant's next counter write."""

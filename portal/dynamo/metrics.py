@@ -2,7 +2,7 @@
 atomic ADD. The day item (SK METRICS#DAY#{day}[#{shard}]) holds spam and delivery outcomes.
 Each submission is counted on a small form item beside it (SK ...#F#{formKey}: `submissions`
 and `hour:{HH}`), so no item grows with the number of forms: ingest bounds the form keys of a
-site and day (portal.services.ingest_counters), the rest count as OTHER_FORMS. Older day
+site and day (portal.services.ingest.counters), the rest count as OTHER_FORMS. Older day
 items carried `form:{formId}` attributes; they are still read."""
 from datetime import date, datetime
 

@@ -67,7 +67,7 @@ class StatusIndex(GlobalSecondaryIndex):
 
 class StoredFile(MapAttribute):
     """One uploaded file of a submission: metadata only; the bytes are in file storage under
-    `key` (portal/services/files.py). `name` is for display and never used as a path."""
+    `key` (portal/services/ingest/files.py). `name` is for display and never used as a path."""
 
     field = UnicodeAttribute()
     name = UnicodeAttribute()

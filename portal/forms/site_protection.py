@@ -2,7 +2,7 @@
 from django import forms
 from django.conf import settings
 
-from portal.services.captcha import CHOICES
+from portal.services.ingest.captcha import CHOICES
 
 
 class SiteProtectionForm(forms.Form):

@@ -3,7 +3,7 @@ from django import forms
 
 from portal.dynamo.delivery_status import LABELS, DeliveryStatus
 from portal.selectors.submissions import SPAM_ALL, SPAM_EXCLUDED, SPAM_ONLY, SubmissionFilters
-from portal.services.ingest import FORM_ID
+from portal.services.ingest.store import FORM_ID
 from portal.text import email_normalise
 
 STATUS_CHOICES = [("", "Any status")] + [(status.value, LABELS[status]) for status in (

@@ -11,7 +11,7 @@ from portal.dynamo.sites import Site
 from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
 from portal.selectors.tenants import tenant_get_or_none
-from portal.services import ingest_cache
+from portal.services.ingest import cache as ingest_cache
 from portal.services.audit import audit_record
 from portal.services.onboarding import require_validated
 
@@ -95,7 +95,7 @@ def api_key_revoke(*, tenant: Tenant, actor: str, key: ApiKey) -> ApiKey:
 def api_key_authenticate(*, authorization: str | None, cached: bool = False) -> tuple[ApiKey, Tenant]:
     """The key and tenant of an `Authorization: Bearer fbk_...` header. Missing, malformed,
     unknown and revoked keys all raise the same KeyRefused. `cached` (ingest) may answer from
-    copies up to INGEST_CACHE_SECONDS (<= 5 s) old: see portal.services.ingest_cache."""
+    copies up to INGEST_CACHE_SECONDS (<= 5 s) old: see portal.services.ingest.cache."""
     scheme, _, raw = (authorization or "").partition(" ")
     raw = raw.strip()
     if scheme.lower() != "bearer" or len(raw) > 200 or not (

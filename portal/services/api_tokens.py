@@ -15,7 +15,7 @@ from portal.errors import NotFound, ServiceError
 from portal.selectors.api import api_token_list
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.audit import audit_record
-from portal.services.ingest import ingest_rate_check
+from portal.services.ingest.store import ingest_rate_check
 
 TOKEN_PREFIX = "fbt_"
 DISPLAY_LENGTH = 12

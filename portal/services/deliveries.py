@@ -20,7 +20,7 @@ from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit, NotFound, ServiceError
 from portal.selectors.destinations import destination_deliveries
 from portal.services.audit import audit_record
-from portal.services.delivery_plan import destination_routes, destinations_for_form, plan_deliveries
+from portal.services.ingest.delivery_plan import destination_routes, destinations_for_form, plan_deliveries
 
 MAX_BULK_WINDOW = timedelta(days=14)
 

@@ -23,7 +23,7 @@ from portal.dynamo.inspector import InspectorRequest
 from portal.dynamo.tenants import Tenant
 from portal.errors import NotFound
 from portal.selectors.destinations import destination_list
-from portal.services.delivery_plan import tenant_destinations
+from portal.services.ingest.delivery_plan import tenant_destinations
 from portal.services.destinations import destination_create
 
 TOLERANCE_SECONDS = 5 * 60  # Standard Webhooks: refuse timestamps further than this from now

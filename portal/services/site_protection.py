@@ -9,7 +9,7 @@ from portal.dynamo.sites import Site
 from portal.dynamo.tenants import Tenant
 from portal.errors import FieldErrors, ServiceError
 from portal.services.audit import audit_record
-from portal.services.captcha import NONE, PROVIDERS, RECAPTCHA_V3
+from portal.services.ingest.captcha import NONE, PROVIDERS, RECAPTCHA_V3
 
 
 def site_protection_public_dict(site: Site) -> dict:

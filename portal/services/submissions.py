@@ -8,7 +8,7 @@ from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit
 from portal.services.audit import audit_record
-from portal.services.files import files_delete
+from portal.services.ingest.files import files_delete
 
 
 def _summary(submission: Submission) -> dict:

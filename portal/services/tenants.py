@@ -18,7 +18,7 @@ from portal.dynamo.products import Product
 from portal.dynamo.tenants import STATUSES, SUSPENDED, UNVALIDATED, Tenant, TenantEmailGuard
 from portal.dynamo.users import OWNER, PortalUser
 from portal.errors import ConcurrentEdit, FieldErrors, ServiceError
-from portal.services import ingest_cache
+from portal.services.ingest import cache as ingest_cache
 from portal.services.audit import audit_record
 from portal.services.common import staff_set_active, version_check
 from portal.services.users import portal_user_build

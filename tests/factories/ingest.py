@@ -5,7 +5,7 @@ from itertools import count
 
 from portal.services.api_keys import api_key_create
 from portal.services.domain_verification import site_verification_grant
-from portal.services.ingest import submission_ingest
+from portal.services.ingest.store import submission_ingest
 from portal.services.sites import site_add
 
 _numbers = count(1)
@@ -38,7 +38,7 @@ def counters_failing_once(monkeypatch) -> list:
     returned holds the failed write's arguments."""
     from botocore.exceptions import ClientError
 
-    from portal.services import ingest
+    from portal.services.ingest import store as ingest
 
     real_add, failures = ingest.counters_add, []
 
@@ -54,7 +54,7 @@ def counters_failing_once(monkeypatch) -> list:
 def another_request_first(monkeypatch, request) -> list:
     """Run `request()` (another ingest) to its end when the next ingest is about to send its
     transaction, then let that transaction go: the list returned holds `request()`'s answer."""
-    from portal.services import ingest
+    from portal.services.ingest import store as ingest
 
     real_transact, answers = ingest.transact, []
 

@@ -10,7 +10,7 @@ from portal.dynamo.deliveries import submission_rows
 from portal.dynamo.submissions import Submission
 from portal.dynamo.users import PortalUser
 from portal.selectors.destinations import destination_list
-from portal.services.delivery_plan import tenant_destinations
+from portal.services.ingest.delivery_plan import tenant_destinations
 from portal.services.inspector import is_inspector_url
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,6 +1,6 @@
 from portal.dynamo.base import new_id
 from portal.dynamo.destinations import Destination
-from portal.services.delivery_plan import plan_deliveries
+from portal.services.ingest.delivery_plan import plan_deliveries
 
 
 def _destination(tenant_id, *, form_ids=(), enabled=True, active=True):

@@ -8,7 +8,7 @@ from django.test import override_settings
 from portal.dynamo.audit import AuditEntry
 from portal.dynamo.sites import Site
 from portal.selectors.access import access_site
-from portal.services.browser_forms import DomainUnverified, browser_form_open
+from portal.services.ingest.browser_forms import DomainUnverified, browser_form_open
 from portal.services.domain_verification import FILE_PATH, VerificationFailed, site_verify, verification_instructions
 from tests.factories.accounts import make_tenant, stored_items
 from tests.factories.domains import fake_dns, fake_web

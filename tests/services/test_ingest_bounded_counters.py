@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from portal.dynamo.metrics import OTHER_FORMS, day_counts_between
 from portal.selectors.access import access_submission
 from portal.selectors.submissions import SubmissionFilters, submission_list
-from portal.services.ingest import submission_ingest
+from portal.services.ingest.store import submission_ingest
 from portal.services.submissions import submission_mark_spam
 from tests.factories.accounts import make_product, make_tenant
 

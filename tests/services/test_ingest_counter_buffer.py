@@ -10,9 +10,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from portal.selectors.plans import usage_month
-from portal.services import ingest
-from portal.services.ingest import submission_ingest
-from portal.services.ingest_counters import DayCounterBuffer
+from portal.services.ingest import store as ingest
+from portal.services.ingest.store import submission_ingest
+from portal.services.ingest.counters import DayCounterBuffer
 from tests.conftest import INTEGRATION_PREFIX
 from tests.factories.accounts import make_tenant
 from tests.factories.ingest import counters_failing_once
@@ -87,7 +87,7 @@ def test_a_process_that_exits_normally_writes_the_counts_it_holds(ddb):
         "from datetime import datetime, timezone\n"
         "from portal.dynamo import registry\n"
         "from portal.dynamo.tenants import Tenant\n"
-        "from portal.services.ingest import submission_ingest\n"
+        "from portal.services.ingest.store import submission_ingest\n"
         f"registry.configure(prefix={INTEGRATION_PREFIX!r}, host={ddb!r}, region='us-east-1')\n"
         f"tenant = Tenant.by_id({tenant.id!r})\n"
         "for n in range(3):\n"

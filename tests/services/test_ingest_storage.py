@@ -17,8 +17,8 @@ from portal.selectors import submissions as submissions_selectors
 from portal.selectors.access import access_submission
 from portal.selectors.plans import usage_month
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_iter, submission_list
-from portal.services import ingest
-from portal.services.ingest import submission_ingest
+from portal.services.ingest import store as ingest
+from portal.services.ingest.store import submission_ingest
 from tests.factories.accounts import make_product, make_tenant
 from tests.factories.ingest import make_submission
 

@@ -12,9 +12,9 @@ from portal.dynamo.base import transact
 from portal.dynamo.expiring import IngestGuards
 from portal.dynamo.submissions import Submission
 from portal.selectors.plans import usage_month
-from portal.services import ingest
-from portal.services.ingest import RateLimited, ingest_rate_check, submission_ingest
-from portal.services.ingest_rate import RateAllowance
+from portal.services.ingest import store as ingest
+from portal.services.ingest.store import RateLimited, ingest_rate_check, submission_ingest
+from portal.services.ingest.rate import RateAllowance
 from tests.factories.accounts import make_tenant
 from tests.factories.delivery import make_destination
 from tests.factories.ingest import another_request_first, counters_failing_once

@@ -13,7 +13,7 @@ from portal.delivery.health import destination_health_record
 from portal.dynamo.notices import FAILED, OFF, PENDING, SENT, Notice
 from portal.selectors.access import access_destination, access_tenant
 from portal.services import notices
-from portal.services.ingest import QuotaExceeded
+from portal.services.ingest.store import QuotaExceeded
 from portal.services.notices import (CIRCUIT_OPEN, DISABLED, FAILING, FORM_SILENT, KINDS, QUOTA_EXHAUSTED,
                                      QUOTA_WARNING, RECOVERED, notice_raise, notice_settings_update,
                                      notice_webhook_secret, notices_check_silent, notices_send_due)

@@ -96,7 +96,7 @@ def test_the_sites_page_shows_this_months_usage_per_site(ddb):
 def test_the_upload_sweeper_leaves_agency_logos_alone(ddb, media):
     """Logos share the file storage with uploads; the sweeper of unreferenced bytes must not
     take them for the bytes of a submission that was never stored."""
-    from portal.services.files import files_sweep
+    from portal.services.ingest.files import files_sweep
 
     tenant, owner = make_tenant()
     assert _client(owner.email).post("/account/branding/", {

@@ -28,8 +28,8 @@ from portal.selectors.access import access_submission
 from portal.selectors.files import file_link
 from portal.selectors.plans import plan_usage, usage_month
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_list
-from portal.services import files as files_service
-from portal.services.files import files_sweep
+from portal.services.ingest import files as files_service
+from portal.services.ingest.files import files_sweep
 from portal.services.submissions import submission_delete
 from portal.views.ingest.endpoints import api_submissions
 from tests.factories.accounts import PASSWORD, make_product, make_tenant

@@ -111,7 +111,7 @@ file_bodies = st.lists(st.one_of(text_part, file_part), max_size=6).map(
 
 @pytest.fixture
 def file_storage_root(settings, tmp_path, monkeypatch):
-    from portal.services.files import FileLimits
+    from portal.services.ingest.files import FileLimits
     from portal.views.ingest import endpoints
 
     settings.STORAGES = {**settings.STORAGES, "files": {

@@ -5,9 +5,9 @@ from django.test import Client
 from django.utils.html import escape
 
 from portal.services.api_keys import KeyRefused, TenantBlocked
-from portal.services.browser_forms import BrowserCapReached, FormUnavailable, OriginRefused
-from portal.services.captcha import CaptchaFailed
-from portal.services.ingest import (BodyTooLarge, IdempotencyKeyReused, IngestRefused, InvalidSubmission,
+from portal.services.ingest.browser_forms import BrowserCapReached, FormUnavailable, OriginRefused
+from portal.services.ingest.captcha import CaptchaFailed
+from portal.services.ingest.store import (BodyTooLarge, IdempotencyKeyReused, IngestRefused, InvalidSubmission,
                                     LengthRequired, MalformedRequest, QuotaExceeded, RateLimited, UnsupportedMediaType)
 from portal.views.ingest.problems import PROBLEM_TYPES, REFUSALS, problem_for, problem_response
 

@@ -85,8 +85,8 @@ class Command(BaseCommand):
 
 
 def sweep_files_periodically(stop: threading.Event, interval: float) -> None:
-    """The files sweeper beside the delivery loop (portal.services.files.files_sweep)."""
-    from portal.services.files import files_sweep
+    """The files sweeper beside the delivery loop (portal.services.ingest.files.files_sweep)."""
+    from portal.services.ingest.files import files_sweep
 
     log = logging.getLogger("portal.files")
     while not stop.wait(interval):

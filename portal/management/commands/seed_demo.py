@@ -22,7 +22,7 @@ from portal.dynamo.base import utcnow
 from portal.selectors.sites import site_list
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.campaigns import campaign_create
-from portal.services.ingest import submission_ingest
+from portal.services.ingest.store import submission_ingest
 from portal.services.inspector import inspector_destination_ensure
 from portal.services.domain_verification import site_verification_grant
 from portal.services.sites import site_add

@@ -4,7 +4,7 @@ expired with its retention), older than FILES_SWEEP_GRACE_SECONDS. Safe to run a
 from several places at once; `manage.py deliver` also runs it every FILES_SWEEP_INTERVAL_SECONDS."""
 from django.core.management.base import BaseCommand
 
-from portal.services.files import files_sweep
+from portal.services.ingest.files import files_sweep
 
 
 class Command(BaseCommand):

@@ -11,7 +11,7 @@ from django.conf import settings
 
 from portal.dynamo.delivery_status import DeliveryStatus
 from portal.selectors.submissions import SPAM_ALL, SPAM_EXCLUDED, SPAM_ONLY, SubmissionFilters
-from portal.services.ingest import FORM_ID
+from portal.services.ingest.store import FORM_ID
 from portal.views.ingest.problems import InvalidParameter
 
 DEFAULT_LIMIT = 25

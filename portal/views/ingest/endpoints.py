@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.errors import NotFound
 from portal.selectors.access import access_site
 from portal.services.api_keys import KeyRefused, api_key_authenticate, api_key_mark_used
-from portal.services.browser_forms import browser_form_open, browser_form_submit
+from portal.services.ingest.browser_forms import browser_form_open, browser_form_submit
 from portal.dynamo.metering import metered_request
-from portal.services.files import file_limits, received_discard, submission_ingest_with_files
-from portal.services.ingest import ingest_rate_check
+from portal.services.ingest.files import file_limits, received_discard, submission_ingest_with_files
+from portal.services.ingest.store import ingest_rate_check
 from portal.views.ingest.parsing import submission_from_request
 from portal.views.ingest.problems import PROBLEM_TYPES, REFUSALS, problem_for, problem_response
 from portal.views.utils import client_ip

@@ -15,10 +15,10 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.utils.http import parse_header_parameters
 
-from portal.services.browser_forms import HONEYPOT, NEXT
-from portal.services.captcha import TOKEN_FIELDS
-from portal.services.files import FileLimits, FileReceiver, ReceivedFile, TextPartsTooLarge, received_discard
-from portal.services.ingest import (FORM_ID, BodyTooLarge, InvalidSubmission, LengthRequired, MalformedRequest,
+from portal.services.ingest.browser_forms import HONEYPOT, NEXT
+from portal.services.ingest.captcha import TOKEN_FIELDS
+from portal.services.ingest.files import FileLimits, FileReceiver, ReceivedFile, TextPartsTooLarge, received_discard
+from portal.services.ingest.store import (FORM_ID, BodyTooLarge, InvalidSubmission, LengthRequired, MalformedRequest,
                                     UnsupportedMediaType)
 
 JSON, URLENCODED, MULTIPART = "application/json", "application/x-www-form-urlencoded", "multipart/form-data"

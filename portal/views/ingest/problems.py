@@ -13,11 +13,11 @@ from portal.errors import NotFound, ServiceError
 from portal.selectors.pagination import BadCursor
 from portal.services.api_keys import KeyRefused, TenantBlocked
 from portal.services.api_tokens import ScopeMissing, TenantReadOnly, TokenRefused
-from portal.services.browser_forms import BrowserCapReached, DomainUnverified, FormUnavailable, OriginRefused
-from portal.services.captcha import CaptchaFailed
-from portal.services.files import (FileStorageQuotaExceeded, FilesTooLarge, FileTooLarge, TextPartsTooLarge,
+from portal.services.ingest.browser_forms import BrowserCapReached, DomainUnverified, FormUnavailable, OriginRefused
+from portal.services.ingest.captcha import CaptchaFailed
+from portal.services.ingest.files import (FileStorageQuotaExceeded, FilesTooLarge, FileTooLarge, TextPartsTooLarge,
                                    TooManyFiles)
-from portal.services.ingest import (BodyTooLarge, IdempotencyKeyReused, InvalidSubmission, LengthRequired,
+from portal.services.ingest.store import (BodyTooLarge, IdempotencyKeyReused, InvalidSubmission, LengthRequired,
                                     MalformedRequest, QuotaExceeded, RateLimited, UnsupportedMediaType)
 
 

@@ -10,7 +10,7 @@ durable. On the warm path that transaction is the request's one DynamoDB write (
   over, compared and swapped, by the next request with the same body.
 - The day counters (and the request's consumed capacity, issue 17) are summed in this
   process and written behind the requests, one UpdateItem per counter item every
-  INGEST_COUNTERS_FLUSH_SECONDS (portal.services.ingest_counters.DayCounterBuffer): a
+  INGEST_COUNTERS_FLUSH_SECONDS (portal.services.ingest.counters.DayCounterBuffer): a
   process killed without warning loses at most that long of counts, never a submission."""
 from __future__ import annotations
 
@@ -37,10 +37,10 @@ from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
 from portal.selectors.plans import plan_quotas, usage_month
-from portal.services import ingest_cache, ingest_rate
+from portal.services.ingest import cache as ingest_cache, rate as ingest_rate
 from portal.dynamo.metering import tenant_metering, units_not_recorded, units_to_record
-from portal.services.delivery_plan import destinations_for_form, plan_deliveries, tenant_destinations
-from portal.services.ingest_counters import DayCounterBuffer, counted_form, first_today, forget_today, spam_slot
+from portal.services.ingest.delivery_plan import destinations_for_form, plan_deliveries, tenant_destinations
+from portal.services.ingest.counters import DayCounterBuffer, counted_form, first_today, forget_today, spam_slot
 from portal.services.notices import notice_quota_usage
 from portal.text import submitter_email
 
@@ -117,7 +117,7 @@ def ingest_rate_check(*, subject: str, now: float | None = None, limit: int | No
     """Fixed windows of `window` (INGEST_RATE_WINDOW_SECONDS) seconds holding at most `limit`
     (INGEST_RATE_LIMIT) requests per subject (an API key, a site, a site and client address),
     counted with ADD on a TTL item shared by all workers, a few requests per ADD
-    (portal.services.ingest_rate: reservations, exact within one process)."""
+    (portal.services.ingest.rate: reservations, exact within one process)."""
     now = time.time() if now is None else now
     window = window or settings.INGEST_RATE_WINDOW_SECONDS
     limit = settings.INGEST_RATE_LIMIT if limit is None else limit
@@ -130,7 +130,7 @@ def ingest_rate_check(*, subject: str, now: float | None = None, limit: int | No
 def quota_check(*, tenant: Tenant, now: datetime) -> None:
     """Refuse once this month's (UTC) non-spam submissions reach the plan's quota, until the
     first of next month. The same numbers as every page: selectors.plans (read exactly near the
-    quota, from a short in-process cache far below it: portal.services.ingest_cache)."""
+    quota, from a short in-process cache far below it: portal.services.ingest.cache)."""
     quota = plan_quotas(tenant=tenant, cached=True).monthly_submissions
     used = ingest_cache.usage_below(tenant_id=tenant.id, month=now.strftime("%Y-%m"), quota=quota,
                                     load=lambda: usage_month(tenant_id=tenant.id, today=now.date()).submissions)
@@ -175,7 +175,7 @@ def submission_ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict,
     An Idempotency-Key is remembered per `idempotency_scope` (the API key's id) with a
     fingerprint of the submission: the same key with another submission is refused.
     `files` (StoredFile metadata) and the `submission_id` their storage keys name come from
-    portal.services.files, which wrote the bytes before calling this."""
+    portal.services.ingest.files, which wrote the bytes before calling this."""
     with tenant_metering(tenant.id):
         return _ingest(tenant=tenant, form_id=form_id, fields=fields, meta=meta, site_id=site_id, spam=spam,
                        idempotency_key=idempotency_key, idempotency_scope=idempotency_scope, now=now or utcnow(),

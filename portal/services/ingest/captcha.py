@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import requests
 from django.conf import settings
 
-from portal.services.ingest import IngestRefused
+from portal.services.ingest.store import IngestRefused
 
 NONE, TURNSTILE, HCAPTCHA, RECAPTCHA_V2, RECAPTCHA_V3 = "", "turnstile", "hcaptcha", "recaptcha_v2", "recaptcha_v3"
 

@@ -31,7 +31,7 @@ from portal.selectors.files import BRAND_FOLDER, file_storage
 from portal.selectors.plans import plan_quotas, usage_month
 from portal.selectors.submissions import submission_find
 from portal.selectors.tenants import tenant_get_or_none
-from portal.services.ingest import IngestRefused, IngestResult, submission_ingest
+from portal.services.ingest.store import IngestRefused, IngestResult, submission_ingest
 
 logger = logging.getLogger("portal")
 

@@ -17,7 +17,7 @@ from django.conf import settings
 
 from portal.dynamo.expiring import IngestGuards
 from portal.dynamo.metrics import OTHER_FORMS, day_key
-from portal.services import ingest_rate
+from portal.services.ingest import rate as ingest_rate
 
 log = logging.getLogger("portal")
 
