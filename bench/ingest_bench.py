@@ -200,7 +200,7 @@ def main() -> int:
         from portal.services.products import product_create
         from portal.services.sites import site_add
         from portal.services.tenants import tenant_create
-        from portal.services.users import portal_user_create
+        from portal.services.accounts.users import portal_user_create
         from decimal import Decimal
         from ulid import ULID
 

@@ -14,8 +14,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from portal.permissions import VIEW, site_scope_of, user_can
-from portal.services.auth import portal_user_from_session
-from portal.services.two_factor import user_two_factor_missing
+from portal.services.accounts.auth import portal_user_from_session
+from portal.services.accounts.two_factor import user_two_factor_missing
 from portal.dynamo.metering import tenant_metering
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -79,7 +79,7 @@ def staff_required(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        from portal.services.staff_two_factor import staff_two_factor_missing
+        from portal.services.accounts.staff_two_factor import staff_two_factor_missing
 
         user = request.user
         if not (user.is_authenticated and user.is_active and user.is_staff):

@@ -52,7 +52,7 @@ class Tenant(ActivatableModel):
     twoFactorRequired = BooleanAttribute(default=False)  # the owner requires 2FA of the whole team
     # The agency's own brand on what its clients see (portal pages, notification e-mails).
     brandName = UnicodeAttribute(null=True)
-    brandLogo = UnicodeAttribute(null=True)  # storage name of the uploaded logo (portal.services.branding)
+    brandLogo = UnicodeAttribute(null=True)  # storage name of the uploaded logo (portal.services.accounts.branding)
     # Staff are e-mailed once a month when the estimated DynamoDB cost reaches this (USD).
     costAlertUsd = DecimalAttribute(null=True)
     activeSparse = UnicodeAttribute(null=True)

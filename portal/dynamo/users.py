@@ -39,7 +39,7 @@ class PortalUser(TenantOwnedModel, ActivatableModel):
     role = UnicodeAttribute(default=MEMBER)
     emailVerifiedAt = UTCDateTimeAttribute(null=True)
     preferences = Preferences(default=Preferences)
-    # Two-factor sign-in (TOTP, portal/services/two_factor.py): secrets are Fernet-encrypted
+    # Two-factor sign-in (TOTP, portal/services/accounts/two_factor.py): secrets are Fernet-encrypted
     # (portal.crypto) like destination secrets; recovery codes are kept as hashes only.
     totpSecretEncrypted = UnicodeAttribute(null=True)  # set once enrolment is confirmed
     totpPendingEncrypted = UnicodeAttribute(null=True)  # shown on the enrol page, not yet confirmed

@@ -1,7 +1,7 @@
 """Forms of the API tokens page and the notices settings page."""
 from django import forms
 
-from portal.services.api_tokens import SCOPES
+from portal.services.accounts.api_tokens import SCOPES
 from portal.services.notices import KIND_LABELS
 
 

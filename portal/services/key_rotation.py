@@ -76,7 +76,7 @@ def secrets_reencrypt(*, dry_run: bool = False) -> ReencryptReport:
     """Rewrite every value not readable by the newest key alone: destination signing secrets,
     sites' CAPTCHA secrets, tenant users' and staff's two-factor secrets; idempotent (a second run rewrites nothing).
     DecryptionFailed means a key still needed was removed already."""
-    from portal.services.staff_two_factor import staff_secrets_reencrypt
+    from portal.services.accounts.staff_two_factor import staff_secrets_reencrypt
 
     report = ReencryptReport()
     _reencrypt_items(report, Destination.every_tenants(), dry_run=dry_run, reencrypt=_reencrypt_destination,

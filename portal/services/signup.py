@@ -24,13 +24,13 @@ from portal.dynamo.users import OWNER, PortalUser
 from portal.errors import FieldErrors
 from portal.selectors.campaigns import DELETED, EXPIRED, SCHEDULED, campaign_state, discounted_price
 from portal.selectors.products import product_get_or_none
-from portal.services import throttle
+from portal.services.accounts import throttle
 from portal.services.audit import audit_record
 from portal.services.campaigns import campaign_code_normalize
 from portal.services.orders import order_build
 from portal.services.tenants import EmailTaken, tenant_create
-from portal.services.users import portal_user_build
-from portal.services.verification import verification_send
+from portal.services.accounts.users import portal_user_build
+from portal.services.accounts.verification import verification_send
 
 CONFLICT_RETRIES = 3
 

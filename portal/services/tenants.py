@@ -21,8 +21,8 @@ from portal.errors import ConcurrentEdit, FieldErrors, ServiceError
 from portal.services.ingest import cache as ingest_cache
 from portal.services.audit import audit_record
 from portal.services.common import staff_set_active, version_check
-from portal.services.users import portal_user_build
-from portal.services.password_links import password_link_spend, password_link_token, password_link_user
+from portal.services.accounts.users import portal_user_build
+from portal.services.accounts.password_links import password_link_spend, password_link_token, password_link_user
 from portal.text import CONTROL_CHARACTERS, has_control_characters
 
 INVITATION_MAX_AGE = timedelta(days=7)

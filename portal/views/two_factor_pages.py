@@ -1,8 +1,8 @@
 """The pages of two-factor sign-in, shared by the tenant portal and the staff console: the
 code step after the password, and the page to set it up (secret as text and as a QR code,
 confirm with a code, recovery codes shown once), make new recovery codes, or turn it off.
-Each side passes its own account operations (portal/services/two_factor.py for tenant
-users, portal/services/staff_two_factor.py for staff) and wraps these in its own guards."""
+Each side passes its own account operations (portal/services/accounts/two_factor.py for tenant
+users, portal/services/accounts/staff_two_factor.py for staff) and wraps these in its own guards."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from portal.errors import LoginRefused
 from portal.forms.two_factor import TwoFactorCodeForm
-from portal.services import two_factor
+from portal.services.accounts import two_factor
 from portal.views.refusals import refusals_as_messages, refusals_on_form
 from portal.views.utils import client_ip, safe_next_url
 

@@ -13,7 +13,7 @@ from portal.dynamo.api_tokens import ApiToken
 from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.deliveries import submission_rows
 from portal.selectors.access import access_submission
-from portal.services.api_tokens import (DESTINATIONS_READ, SUBMISSIONS_READ, SUBMISSIONS_WRITE, api_token_create,
+from portal.services.accounts.api_tokens import (DESTINATIONS_READ, SUBMISSIONS_READ, SUBMISSIONS_WRITE, api_token_create,
                                         api_token_revoke)
 from portal.errors import NotFound
 from tests.factories.accounts import make_tenant, stored_items

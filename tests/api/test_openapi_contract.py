@@ -16,7 +16,7 @@ from openapi_spec_validator import validate
 from schemathesis.checks import (content_type_conformance, not_a_server_error, response_headers_conformance,
                                  response_schema_conformance, status_code_conformance)
 
-from portal.services.api_tokens import DESTINATIONS_READ, SUBMISSIONS_READ, SUBMISSIONS_WRITE, api_token_create
+from portal.services.accounts.api_tokens import DESTINATIONS_READ, SUBMISSIONS_READ, SUBMISSIONS_WRITE, api_token_create
 from portal.views.api.docs import DOCUMENT
 from tests.factories.accounts import make_tenant
 from tests.factories.delivery import make_destination

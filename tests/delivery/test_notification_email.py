@@ -8,7 +8,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from portal.delivery import worker
 from portal.delivery.email_message import SUBJECT_MAX, subject_render, subject_template_problem
 from portal.dynamo.destinations import EMAIL
-from portal.services.branding import tenant_branding_update
+from portal.services.accounts.branding import tenant_branding_update
 from portal.services.destinations import InvalidDestination
 from tests.factories.accounts import make_tenant
 from tests.factories.delivery import make_destination

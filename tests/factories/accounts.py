@@ -8,7 +8,7 @@ from portal.dynamo.tenants import REGISTERED
 from portal.dynamo.users import OWNER
 from portal.services.products import product_create
 from portal.services.tenants import tenant_create
-from portal.services.users import portal_user_create
+from portal.services.accounts.users import portal_user_create
 
 PASSWORD = "correct-horse-battery-9"
 _numbers = count(1)

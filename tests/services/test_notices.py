@@ -17,7 +17,7 @@ from portal.services.ingest.store import QuotaExceeded
 from portal.services.notices import (CIRCUIT_OPEN, DISABLED, FAILING, FORM_SILENT, KINDS, QUOTA_EXHAUSTED,
                                      QUOTA_WARNING, RECOVERED, notice_raise, notice_settings_update,
                                      notice_webhook_secret, notices_check_silent, notices_send_due)
-from portal.services.team import team_invite, team_role_change
+from portal.services.accounts.team import team_invite, team_role_change
 from portal.services.tenants import invitation_accept, invitation_token
 from portal.dynamo.users import ADMIN
 from tests.factories.accounts import PASSWORD, make_product, make_tenant

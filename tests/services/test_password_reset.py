@@ -9,8 +9,8 @@ from django.core import mail
 
 from portal.dynamo.users import PortalUser
 from portal.selectors.access import access_tenant
-from portal.services import password_reset
-from portal.services.password_reset import ResetInvalid, password_reset_confirm, password_reset_request
+from portal.services.accounts import password_reset
+from portal.services.accounts.password_reset import ResetInvalid, password_reset_confirm, password_reset_request
 from portal.services.tenants import tenant_delete
 from tests.factories.accounts import make_tenant, stored_items
 

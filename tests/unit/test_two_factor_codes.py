@@ -1,12 +1,12 @@
-"""The code rules of two-factor sign-in (portal/services/two_factor.py), without a store:
+"""The code rules of two-factor sign-in (portal/services/accounts/two_factor.py), without a store:
 any input is either the right code for a fresh step, an unused recovery code, or refused;
 nothing raises."""
 import pyotp
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
-from portal.services import two_factor
-from portal.services.two_factor import TwoFactorRefused, TwoFactorState
+from portal.services.accounts import two_factor
+from portal.services.accounts.two_factor import TwoFactorRefused, TwoFactorState
 
 T0 = 1_800_000_000.0
 

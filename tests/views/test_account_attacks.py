@@ -11,10 +11,10 @@ from django.test import Client, override_settings
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from portal.errors import LoginRefused
-from portal.services import auth, throttle
-from portal.services.auth import BAD_CREDENTIALS, THROTTLED
+from portal.services.accounts import auth, throttle
+from portal.services.accounts.auth import BAD_CREDENTIALS, THROTTLED
 from portal.services.signup import SIGNUP_THROTTLED
-from portal.services.team import team_invite, team_remove
+from portal.services.accounts.team import team_invite, team_remove
 from portal.services.tenants import TenantInvalid, tenant_create
 from portal.dynamo.users import PortalUser
 from tests.factories.accounts import PASSWORD, make_product, make_tenant, stored_items
@@ -128,7 +128,7 @@ def test_a_removed_member_can_be_invited_again(ddb):
 
 
 def test_the_profile_page_refuses_control_characters_too(ddb):
-    from portal.services.account import account_profile_update
+    from portal.services.accounts.profile import account_profile_update
 
     tenant, owner = make_tenant(organization="Acme")
     with pytest.raises(TenantInvalid):

@@ -7,9 +7,9 @@ from django.test import Client
 from portal.dynamo.users import MEMBER, PortalUser
 from portal.selectors.access import access_tenant
 from portal.selectors.api import api_token_list
-from portal.services.api_tokens import SUBMISSIONS_READ, api_token_create
+from portal.services.accounts.api_tokens import SUBMISSIONS_READ, api_token_create
 from portal.services.notices import FORM_SILENT, KINDS, QUOTA_WARNING
-from portal.services.team import team_invite
+from portal.services.accounts.team import team_invite
 from portal.services.tenants import invitation_accept, invitation_token
 from tests.factories.accounts import PASSWORD, make_tenant
 

@@ -7,7 +7,7 @@ from portal.dynamo.expiring import EphemeralCounter
 from portal.dynamo.tenants import SUSPENDED, Tenant
 from portal.dynamo.users import PortalUser
 from portal.selectors.access import access_tenant
-from portal.services.auth import BAD_CREDENTIALS, THROTTLED
+from portal.services.accounts.auth import BAD_CREDENTIALS, THROTTLED
 from portal.services.tenants import tenant_status_change
 from tests.factories.accounts import PASSWORD, make_tenant
 

@@ -189,7 +189,7 @@ def test_invalid_invitation_link_is_a_clear_404(ddb):
 
 
 def test_tenant_page_pages_through_its_users_with_their_own_signed_cursor(ddb, staff):
-    from portal.services.users import portal_user_create
+    from portal.services.accounts.users import portal_user_create
 
     tenant, owner = make_tenant()
     for n in range(26):

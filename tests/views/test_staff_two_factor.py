@@ -8,7 +8,7 @@ from django.test import Client
 
 from portal.crypto import field_decrypt
 from portal.models import StaffTwoFactor
-from portal.services import two_factor
+from portal.services.accounts import two_factor
 
 pytestmark = pytest.mark.django_db
 T0 = 1_800_000_000.0

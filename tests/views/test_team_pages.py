@@ -4,7 +4,7 @@ from django.core import mail
 from django.test import Client
 
 from portal.dynamo.users import PortalUser
-from portal.services.team import team_invite
+from portal.services.accounts.team import team_invite
 from portal.services.tenants import invitation_accept, invitation_token
 from tests.factories.accounts import PASSWORD, make_tenant, stored_items
 

@@ -10,8 +10,8 @@ from django.test import Client
 from portal.crypto import field_decrypt
 from portal.dynamo.users import PortalUser
 from portal.selectors.tenants import tenant_get_or_none
-from portal.services import two_factor
-from portal.services.team import team_invite
+from portal.services.accounts import two_factor
+from portal.services.accounts.team import team_invite
 from portal.services.tenants import invitation_accept, invitation_token
 from tests.factories.accounts import PASSWORD, make_tenant
 

@@ -28,7 +28,7 @@ from portal.services.domain_verification import site_verification_grant
 from portal.services.sites import site_add
 from portal.services.products import product_create
 from portal.services.tenants import tenant_create
-from portal.services.users import portal_user_create
+from portal.services.accounts.users import portal_user_create
 
 STAFF_USERNAME, STAFF_PASSWORD = "staff", "formbridge-staff"
 DEMO_PASSWORD = "formbridge-demo"

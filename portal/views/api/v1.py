@@ -15,7 +15,7 @@ from portal.selectors.access import access_submission
 from portal.selectors.api import destination_public, submission_detail_public, submission_public
 from portal.selectors.destinations import destination_list
 from portal.selectors.submissions import submission_list
-from portal.services.api_tokens import (DESTINATIONS_READ, SUBMISSIONS_READ, SUBMISSIONS_WRITE,
+from portal.services.accounts.api_tokens import (DESTINATIONS_READ, SUBMISSIONS_READ, SUBMISSIONS_WRITE,
                                         api_token_authenticate)
 from portal.services.deliveries import submission_resend_queue
 from portal.services.submissions import submission_delete, submission_mark_spam

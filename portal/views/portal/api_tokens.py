@@ -9,7 +9,7 @@ from portal.decorators import permission_required
 from portal.forms.api import ApiTokenForm, ApiTokenRevokeForm, NoticeSettingsForm
 from portal.selectors.access import access_api_token
 from portal.selectors.api import api_token_list
-from portal.services.api_tokens import api_token_create, api_token_revoke
+from portal.services.accounts.api_tokens import api_token_create, api_token_revoke
 from portal.services.notices import KINDS, notice_list, notice_settings_update, notice_webhook_secret, silent_hours
 from portal.views.refusals import refusals_on_form
 

@@ -10,7 +10,7 @@ from portal import permissions as perm
 from portal.decorators import permission_required
 from portal.errors import LoginRefused
 from portal.forms.auth import PasswordChangeForm, PortalLoginForm
-from portal.services import auth
+from portal.services.accounts import auth
 from portal.views.utils import client_ip, safe_next_url
 
 

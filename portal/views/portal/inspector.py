@@ -13,7 +13,7 @@ from portal import permissions as perm
 from portal.decorators import permission_required
 from portal.selectors.inspector import inspector_requests
 from portal.services import inspector as services
-from portal.services.auth import portal_user_from_session
+from portal.services.accounts.auth import portal_user_from_session
 
 PRIVATE_HEADERS = {"cookie"}  # never kept, should a browser post here
 

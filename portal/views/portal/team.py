@@ -9,7 +9,7 @@ from portal.decorators import permission_required
 from portal.forms.team import TeamInviteForm, TeamRoleForm
 from portal.selectors.sites import site_list
 from portal.selectors.users import team_list
-from portal.services.team import role_label, team_invite_request, team_remove, team_role_change
+from portal.services.accounts.team import role_label, team_invite_request, team_remove, team_role_change
 from portal.views.refusals import refusals_as_messages, refusals_on_form
 
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from portal import permissions as perm
 from portal.decorators import permission_required, two_factor_setup_page
 from portal.forms.two_factor import TwoFactorRequireForm
-from portal.services import auth, two_factor
+from portal.services.accounts import auth, two_factor
 from portal.views.refusals import refusals_as_messages
 from portal.views.two_factor_pages import TwoFactorPages
 

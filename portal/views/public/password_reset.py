@@ -5,7 +5,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 
 from portal.forms.account import PasswordResetRequestForm
-from portal.services.password_reset import password_reset_confirm, password_reset_request, password_reset_user
+from portal.services.accounts.password_reset import password_reset_confirm, password_reset_request, password_reset_user
 from portal.views.public.password_links import LinkPage, set_password_from_link
 from portal.views.utils import client_ip
 

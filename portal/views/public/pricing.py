@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from portal.forms.signup import CampaignCodeForm, CheckoutForm
 from portal.selectors.pricing import pricing_products
 from portal.selectors.products import product_choices
-from portal.services import auth
+from portal.services.accounts import auth
 from portal.views.refusals import form_add_service_errors
 from portal.services.signup import (CampaignCodeRejected, CheckoutInvalid, campaign_for_code, checkout_place, price_quote,
                                     signup_taken_notice)

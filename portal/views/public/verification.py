@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from portal import permissions as perm
 from portal.decorators import permission_required
-from portal.services.verification import VerificationInvalid, verification_confirm, verification_resend
+from portal.services.accounts.verification import VerificationInvalid, verification_confirm, verification_resend
 from portal.views.refusals import refusals_as_messages
 
 

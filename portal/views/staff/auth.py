@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from portal.errors import LoginRefused
-from portal.services.auth import STAFF, THROTTLED, sign_in_begin, sign_in_failed, sign_in_succeeded
-from portal.services.staff_two_factor import staff_sign_in_next_step
+from portal.services.accounts.auth import STAFF, THROTTLED, sign_in_begin, sign_in_failed, sign_in_succeeded
+from portal.services.accounts.staff_two_factor import staff_sign_in_next_step
 from portal.views.utils import client_ip, safe_next_url
 
 

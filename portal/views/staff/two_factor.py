@@ -5,7 +5,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal.decorators import staff_required, two_factor_setup_page
-from portal.services import staff_two_factor
+from portal.services.accounts import staff_two_factor
 from portal.views.two_factor_pages import TwoFactorPages
 
 

@@ -20,7 +20,7 @@ from portal.permissions import ASSIGNABLE_ROLES, MANAGE_TEAM, ROLE_LABELS, SITE_
 from portal.selectors.sites import site_list
 from portal.services.audit import audit_record
 from portal.services.tenants import INVITATION_MAX_AGE, invitation_token
-from portal.services.users import UserEmailTaken, portal_user_create
+from portal.services.accounts.users import UserEmailTaken, portal_user_create
 
 
 class TeamPermissionDenied(ServiceError):

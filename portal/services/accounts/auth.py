@@ -13,7 +13,7 @@ from portal.dynamo.tenants import Tenant
 from portal.dynamo.users import PortalUser
 from portal.errors import LoginRefused
 from portal.selectors.tenants import tenant_get_or_none
-from portal.services import throttle
+from portal.services.accounts import throttle
 from portal.services.audit import audit_record
 
 SESSION_USER = "_portal_user"
@@ -96,7 +96,7 @@ def portal_login(*, request, user: PortalUser) -> None:
 def portal_sign_in_next_step(*, request, user: PortalUser, tenant: Tenant) -> str:
     """After a correct password: "done" (signed in) or "code" (the session now holds a
     short-lived "password ok" marker, not a login, and the code step must follow)."""
-    from portal.services.two_factor import pending_marker, user_two_factor_enabled
+    from portal.services.accounts.two_factor import pending_marker, user_two_factor_enabled
 
     if not user_two_factor_enabled(user):
         # A team that requires 2FA sends this user to enrol first (decorators.tenant_required).
@@ -110,7 +110,7 @@ def portal_sign_in_next_step(*, request, user: PortalUser, tenant: Tenant) -> st
 def portal_code_pending_user(session) -> PortalUser | None:
     """The user whose password was accepted a moment ago, while the marker is fresh and the
     password unchanged; None otherwise."""
-    from portal.services.two_factor import pending_marker_valid
+    from portal.services.accounts.two_factor import pending_marker_valid
 
     marker = session.get(SESSION_CODE_PENDING)
     if not pending_marker_valid(marker):
@@ -124,7 +124,7 @@ def portal_code_pending_user(session) -> PortalUser | None:
 def portal_code_sign_in(*, request, code: str, ip: str) -> PortalUser:
     """The code step: an authenticator or recovery code turns the marker into a login.
     Throttled like the password (per address blocks, per account slows)."""
-    from portal.services.two_factor import BAD_CODE, user_code_accept
+    from portal.services.accounts.two_factor import BAD_CODE, user_code_accept
 
     user = portal_code_pending_user(request.session)
     if user is None:

@@ -1,6 +1,6 @@
 """Two-factor sign-in with authenticator apps (TOTP, RFC 6238, via pyotp) and one-time
 recovery codes, for tenant users (PortalUser, DynamoDB) and staff (StaffTwoFactor, SQL:
-portal/services/staff_two_factor.py). Both keep the same state and share the rules here.
+portal/services/accounts/staff_two_factor.py). Both keep the same state and share the rules here.
 
 - The secret is Fernet-encrypted at rest (portal.crypto, like destination signing secrets);
   enrolment keeps a pending secret until the user proves it with a code.

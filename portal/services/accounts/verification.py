@@ -17,7 +17,7 @@ from portal.dynamo.tenants import SUSPENDED, UNVALIDATED, VALIDATED, Tenant
 from portal.dynamo.users import PortalUser
 from portal.errors import ServiceError
 from portal.selectors.tenants import tenant_get_or_none
-from portal.services import throttle
+from portal.services.accounts import throttle
 from portal.services.audit import audit_record
 from portal.services.onboarding import onboarding_email_confirmed
 from portal.services.tenants import tenant_status_change

@@ -1,4 +1,4 @@
-"""Two-factor sign-in for staff (Django accounts): the rules of portal/services/two_factor.py
+"""Two-factor sign-in for staff (Django accounts): the rules of portal/services/accounts/two_factor.py
 on the StaffTwoFactor row. Writes are optimistic (the row's version), like DynamoDB items, so
 a recovery code spent by two requests at once works for one of them only. STAFF_REQUIRE_2FA
 sends staff without it to the enrol page after their password."""
@@ -9,9 +9,9 @@ from django.db.models import F
 
 from portal.errors import ConcurrentEdit, ServiceError
 from portal.models import StaffTwoFactor
-from portal.services import two_factor
+from portal.services.accounts import two_factor
 from portal.services.audit import audit_record
-from portal.services.two_factor import TwoFactorState
+from portal.services.accounts.two_factor import TwoFactorState
 
 
 def _row(user) -> StaffTwoFactor:
@@ -164,7 +164,7 @@ def staff_code_sign_in(*, request, code: str, ip: str):
     from django.contrib.auth import login as django_login
 
     from portal.errors import LoginRefused
-    from portal.services.auth import CODE_STEP_EXPIRED, STAFF_CODE, sign_in_begin, sign_in_failed, sign_in_succeeded
+    from portal.services.accounts.auth import CODE_STEP_EXPIRED, STAFF_CODE, sign_in_begin, sign_in_failed, sign_in_succeeded
 
     user = staff_code_pending_user(request.session)
     if user is None:

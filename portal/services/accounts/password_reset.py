@@ -16,9 +16,9 @@ from django.urls import reverse
 from portal.dynamo.users import PortalUser
 from portal.errors import ServiceError
 from portal.selectors.tenants import tenant_get_or_none
-from portal.services import throttle
+from portal.services.accounts import throttle
 from portal.services.audit import audit_record
-from portal.services.password_links import password_link_spend, password_link_token, password_link_user
+from portal.services.accounts.password_links import password_link_spend, password_link_token, password_link_user
 
 RESET_MAX_AGE = timedelta(hours=2)
 REQUEST_LIMIT, REQUEST_WINDOW_SECONDS = 3, 60 * 60
