@@ -196,9 +196,9 @@ def main() -> int:
         from portal.dynamo.submissions import Submission
         from portal.dynamo.tenants import REGISTERED
         from portal.dynamo.users import OWNER
-        from portal.services.api_keys import api_key_create
+        from portal.services.sites.api_keys import api_key_create
         from portal.services.products import product_create
-        from portal.services.sites import site_add
+        from portal.services.sites.sites import site_add
         from portal.services.tenants import tenant_create
         from portal.services.accounts.users import portal_user_create
         from decimal import Decimal

@@ -128,7 +128,7 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=1
 TWO_FACTOR_STEP_SECONDS = env.int("TWO_FACTOR_STEP_SECONDS", default=5 * 60)
 STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=False)
 
-# Domain ownership (portal/services/domain_verification.py): where the TXT record is looked up
+# Domain ownership (portal/services/sites/domain_verification.py): where the TXT record is looked up
 # (empty = the system's resolvers) and where the file is fetched. Tests point these at a local
 # DNS server and a local HTTP server.
 SITE_VERIFICATION_NAMESERVERS = env.list("SITE_VERIFICATION_NAMESERVERS", default=[])

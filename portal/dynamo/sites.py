@@ -53,7 +53,7 @@ class Site(TenantOwnedModel, ActivatableModel):
     captchaMinScore = NumberAttribute(default=0.5)  # reCAPTCHA v3: lower scores are refused
     browserDailyCap = NumberAttribute(null=True)  # browser posts per UTC day that may count; None: the setting
     # --- end ingest edge ---
-    # --- domain ownership (portal/services/domain_verification.py) ---
+    # --- domain ownership (portal/services/sites/domain_verification.py) ---
     verificationToken = UnicodeAttribute(null=True)  # published by the tenant in DNS or a file
     verifiedAt = UTCDateTimeAttribute(null=True)  # None: unverified (no browser posts)
     verifiedBy = UnicodeAttribute(null=True)  # how: dns-txt, file, staff, demo

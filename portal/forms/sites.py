@@ -1,7 +1,7 @@
 """The add-a-site form; the domain is normalised by the sites service's rules."""
 from django import forms
 
-from portal.services.sites import InvalidDomain, normalise_domain
+from portal.services.sites.sites import InvalidDomain, normalise_domain
 
 
 class SiteForm(forms.Form):

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from itertools import count
 
-from portal.services.api_keys import api_key_create
-from portal.services.domain_verification import site_verification_grant
+from portal.services.sites.api_keys import api_key_create
+from portal.services.sites.domain_verification import site_verification_grant
 from portal.services.ingest.store import submission_ingest
-from portal.services.sites import site_add
+from portal.services.sites.sites import site_add
 
 _numbers = count(1)
 

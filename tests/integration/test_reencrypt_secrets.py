@@ -63,7 +63,7 @@ def test_dry_run_writes_nothing(ddb, capsys):
 def test_two_factor_and_captcha_secrets_are_reencrypted(ddb, capsys, django_user_model):
     from portal.models import StaffTwoFactor
     from portal.selectors.access import access_site
-    from portal.services.site_protection import site_protection_update
+    from portal.services.sites.site_protection import site_protection_update
     from portal.services.accounts.staff_two_factor import staff_enrol_secret
     from portal.services.accounts.two_factor import user_enrol_secret
     from tests.factories.ingest import make_site

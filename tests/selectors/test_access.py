@@ -4,7 +4,7 @@ import pytest
 from portal.errors import NotFound
 from portal.selectors.access import (access_api_key, access_campaign, access_destination, access_product, access_site,
                                      access_submission, access_tenant)
-from portal.services.api_keys import api_key_create
+from portal.services.sites.api_keys import api_key_create
 from tests.factories.accounts import make_campaign, make_product, make_tenant
 from tests.factories.delivery import make_destination
 from tests.factories.ingest import make_site, make_submission

@@ -5,7 +5,7 @@ import pytest
 from portal.dynamo.tenants import SUSPENDED
 from portal.selectors.access import access_submission, access_tenant
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_list
-from portal.services.api_keys import TenantBlocked
+from portal.services.sites.api_keys import TenantBlocked
 from portal.services.ingest.browser_forms import (FormUnavailable, OriginRefused, browser_form_open,
                                            browser_form_submit)
 from portal.services.tenants import tenant_status_change

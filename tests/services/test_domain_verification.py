@@ -9,7 +9,7 @@ from portal.dynamo.audit import AuditEntry
 from portal.dynamo.sites import Site
 from portal.selectors.access import access_site
 from portal.services.ingest.browser_forms import DomainUnverified, browser_form_open
-from portal.services.domain_verification import FILE_PATH, VerificationFailed, site_verify, verification_instructions
+from portal.services.sites.domain_verification import FILE_PATH, VerificationFailed, site_verify, verification_instructions
 from tests.factories.accounts import make_tenant, stored_items
 from tests.factories.domains import fake_dns, fake_web
 from tests.factories.ingest import make_key, make_site
@@ -37,7 +37,7 @@ def _fresh(tenant, site):
 
 
 def test_a_new_site_is_unverified_and_refuses_browser_posts_but_its_api_key_works(ddb):
-    from portal.services.api_keys import api_key_authenticate
+    from portal.services.sites.api_keys import api_key_authenticate
 
     tenant, site = _claim()
     assert not site.verified
@@ -111,7 +111,7 @@ def test_two_tenants_claim_a_domain_and_the_one_who_proves_control_gets_its_brow
 
 
 def test_imported_sites_are_unverified_and_an_unverified_claim_elsewhere_does_not_block_them(ddb):
-    from portal.services.site_import import rows_import, rows_parse, rows_validate
+    from portal.services.sites.site_import import rows_import, rows_parse, rows_validate
 
     other, _ = make_tenant()
     make_site(other, domain="claimed.example", verified=False)

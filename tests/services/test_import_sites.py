@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from hypothesis import given, settings as hsettings, strategies as st
 
-from portal.services.api_keys import api_key_authenticate
-from portal.services.site_import import rows_parse
+from portal.services.sites.api_keys import api_key_authenticate
+from portal.services.sites.site_import import rows_parse
 from tests.factories.accounts import make_product, make_tenant, stored_items
 from tests.factories.ingest import make_site
 

@@ -7,8 +7,8 @@ from portal.dynamo.api_keys import ApiKey
 from portal.dynamo.base import utcnow
 from portal.dynamo.sites import Site
 from portal.selectors.sites import api_key_list, site_list
-from portal.services.api_keys import KeyRefused, api_key_authenticate, api_key_mark_used, api_key_revoke
-from portal.services.sites import DomainTaken, InvalidDomain, PlanLimitReached, normalise_domain, site_add, site_delete
+from portal.services.sites.api_keys import KeyRefused, api_key_authenticate, api_key_mark_used, api_key_revoke
+from portal.services.sites.sites import DomainTaken, InvalidDomain, PlanLimitReached, normalise_domain, site_add, site_delete
 from tests.factories.accounts import make_product, make_tenant
 from tests.factories.ingest import make_key, make_site
 

@@ -1,8 +1,8 @@
-"""What a fetched verification file must contain (portal/services/domain_verification.py):
+"""What a fetched verification file must contain (portal/services/sites/domain_verification.py):
 the site's token as a word of its own, whatever surrounds it."""
 from hypothesis import given, strategies as st
 
-from portal.services.domain_verification import file_content_proves
+from portal.services.sites.domain_verification import file_content_proves
 
 TOKEN = "k2v8-Qx_token0123456789abcdEFGH"
 

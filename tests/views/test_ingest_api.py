@@ -7,7 +7,7 @@ from django.test import Client
 from portal.dynamo.tenants import SUSPENDED
 from portal.selectors.access import access_submission
 from portal.selectors.submissions import SubmissionFilters, submission_list
-from portal.services.api_keys import api_key_revoke
+from portal.services.sites.api_keys import api_key_revoke
 from tests.factories.accounts import make_product, make_tenant
 from tests.factories.ingest import make_key, make_submission
 

@@ -8,7 +8,7 @@ from django.test import Client
 from portal.dynamo.sites import Site
 from portal.selectors.access import access_site
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_list
-from portal.services.site_protection import site_protection_update
+from portal.services.sites.site_protection import site_protection_update
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.captcha import SECRET, start_fake_verifier
 from tests.factories.ingest import make_site

@@ -4,7 +4,7 @@ from django.test import Client
 
 from portal.selectors.access import access_submission
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_list
-from portal.services.sites import site_delete
+from portal.services.sites.sites import site_delete
 from tests.factories.accounts import make_tenant
 from tests.factories.ingest import make_site
 

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.utils.html import escape
 
-from portal.services.api_keys import KeyRefused, TenantBlocked
+from portal.services.sites.api_keys import KeyRefused, TenantBlocked
 from portal.services.ingest.browser_forms import BrowserCapReached, FormUnavailable, OriginRefused
 from portal.services.ingest.captcha import CaptchaFailed
 from portal.services.ingest.store import (BodyTooLarge, IdempotencyKeyReused, IngestRefused, InvalidSubmission,

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client, override_settings
 
 from portal.selectors.access import access_site
-from portal.services.domain_verification import FILE_PATH, verification_instructions
+from portal.services.sites.domain_verification import FILE_PATH, verification_instructions
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.domains import fake_dns, fake_web
 from tests.factories.ingest import make_site

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 
 from portal.dynamo.base import utcnow
 from portal.errors import NotFound
-from portal.services.api_keys import api_key_revoke
-from portal.services.sites import site_delete
-from portal.services.wordpress_plugin import configured_plugin_zip, plugin_source_files
+from portal.services.sites.api_keys import api_key_revoke
+from portal.services.sites.sites import site_delete
+from portal.services.sites.wordpress_plugin import configured_plugin_zip, plugin_source_files
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.ingest import make_key, make_site
 

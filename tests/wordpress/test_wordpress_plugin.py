@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 import pytest
 
 from portal.selectors.submissions import SubmissionFilters, submission_list
-from portal.services.api_keys import api_key_revoke
+from portal.services.sites.api_keys import api_key_revoke
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.ingest import make_key
 from tests.wordpress.conftest import ADMIN_PASSWORD, ADMIN_USER, AdminSession
@@ -414,7 +414,7 @@ def test_the_configured_zip_installs_with_its_endpoint_and_key_and_deletes_its_c
     import io
     import zipfile
 
-    from portal.services.wordpress_plugin import configured_plugin_zip
+    from portal.services.sites.wordpress_plugin import configured_plugin_zip
 
     archive = configured_plugin_zip(key=connected_site["key"], raw_key=connected_site["raw_key"], endpoint=formbridge.url)
     wordpress.php("require_once ABSPATH . 'wp-admin/includes/plugin.php'; require_once ABSPATH . 'wp-admin/includes/file.php';"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.services.site_import import COLUMNS, rows_import, rows_parse, rows_validate
+from portal.services.sites.site_import import COLUMNS, rows_import, rows_parse, rows_validate
 
 
 class Command(BaseCommand):

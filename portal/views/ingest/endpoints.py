@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.errors import NotFound
 from portal.selectors.access import access_site
-from portal.services.api_keys import KeyRefused, api_key_authenticate, api_key_mark_used
+from portal.services.sites.api_keys import KeyRefused, api_key_authenticate, api_key_mark_used
 from portal.services.ingest.browser_forms import browser_form_open, browser_form_submit
 from portal.dynamo.metering import metered_request
 from portal.services.ingest.files import file_limits, received_discard, submission_ingest_with_files

@@ -11,7 +11,7 @@ from django.http import HttpResponse
 
 from portal.errors import NotFound, ServiceError
 from portal.selectors.pagination import BadCursor
-from portal.services.api_keys import KeyRefused, TenantBlocked
+from portal.services.sites.api_keys import KeyRefused, TenantBlocked
 from portal.services.accounts.api_tokens import ScopeMissing, TenantReadOnly, TokenRefused
 from portal.services.ingest.browser_forms import BrowserCapReached, DomainUnverified, FormUnavailable, OriginRefused
 from portal.services.ingest.captcha import CaptchaFailed

@@ -13,9 +13,9 @@ from portal.decorators import permission_required
 from portal.forms.sites import ApiKeyForm
 from portal.selectors.access import access_api_key, access_site
 from portal.selectors.sites import api_key_list
-from portal.services.api_keys import api_key_create, api_key_revoke
+from portal.services.sites.api_keys import api_key_create, api_key_revoke
 from portal.errors import NotFound
-from portal.services.wordpress_plugin import CONFIGURED_ZIP_WINDOW, configured_plugin_zip
+from portal.services.sites.wordpress_plugin import CONFIGURED_ZIP_WINDOW, configured_plugin_zip
 from portal.views.refusals import refusals_as_messages
 from portal.views.utils import zip_attachment
 

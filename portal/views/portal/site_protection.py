@@ -6,7 +6,7 @@ from portal import permissions as perm
 from portal.decorators import permission_required
 from portal.forms.site_protection import SiteProtectionForm
 from portal.selectors.access import access_site
-from portal.services.site_protection import site_protection_update
+from portal.services.sites.site_protection import site_protection_update
 from portal.views.refusals import refusals_on_form
 
 

@@ -11,10 +11,10 @@ from portal.selectors.access import access_site
 from portal.selectors.metrics import site_usage_month
 from portal.selectors.plans import plan_quotas
 from portal.selectors.sites import api_key_list, site_list
-from portal.services import domain_verification
-from portal.services import sites as site_services
+from portal.services.sites import domain_verification
+from portal.services.sites import sites as site_services
 from portal.services.ingest.captcha import PROVIDERS
-from portal.services.wordpress_plugin import plugin_zip
+from portal.services.sites.wordpress_plugin import plugin_zip
 from portal.views.refusals import refusals_as_messages, refusals_on_form
 from portal.views.utils import zip_attachment
 

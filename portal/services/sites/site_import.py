@@ -21,9 +21,9 @@ from portal.errors import ServiceError
 from portal.selectors.destinations import destination_list
 from portal.selectors.sites import api_key_list
 from portal.selectors.tenants import tenant_get_by_email
-from portal.services.api_keys import IMPORTED_KEY_MIN_LENGTH, api_key_create, api_key_import
+from portal.services.sites.api_keys import IMPORTED_KEY_MIN_LENGTH, api_key_create, api_key_import
 from portal.services.destinations import destination_create, destination_settings_clean
-from portal.services.sites import InvalidDomain, normalise_domain, site_add
+from portal.services.sites.sites import InvalidDomain, normalise_domain, site_add
 from portal.services.tenants import tenant_staff_create
 
 COLUMNS = ("domain", "owner_email", "organization", "secret", "webhook_url")

@@ -2,7 +2,7 @@
 
 A site is a tenant's claim of a domain (a conditional put beside the domain's other claims,
 portal/dynamo/sites.py). A new site is unverified: its API keys work, but browser posts wait
-until the tenant proves control of the domain (portal/services/domain_verification.py), so
+until the tenant proves control of the domain (portal/services/sites/domain_verification.py), so
 adding a domain another tenant has claimed is allowed and says nothing about that tenant.
 Deleting a site is a soft delete (active=False) that revokes its API keys. Re-adding a domain
 the same tenant deleted restores that site (same id, plan limit applies); its old keys stay
@@ -130,7 +130,7 @@ def site_delete(*, tenant: Tenant, actor: str, site: Site) -> None:
     site.active = False
     site.touch(actor)
     save_versioned(site)
-    from portal.services.api_keys import api_key_revoke
+    from portal.services.sites.api_keys import api_key_revoke
 
     for key in api_key_list(tenant_id=tenant.id, site_id=site.id):
         if key.active:

@@ -28,7 +28,7 @@ from portal.dynamo.sites import Site
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit, ServiceError
 from portal.services.audit import audit_record
-from portal.services.sites import new_verification_token
+from portal.services.sites.sites import new_verification_token
 
 TXT_PREFIX = "form-bridge-verification="
 TXT_SUBDOMAIN = "_form-bridge"
