@@ -197,9 +197,9 @@ def main() -> int:
         from portal.dynamo.tenants import REGISTERED
         from portal.dynamo.users import OWNER
         from portal.services.sites.api_keys import api_key_create
-        from portal.services.products import product_create
+        from portal.services.billing.products import product_create
         from portal.services.sites.sites import site_add
-        from portal.services.tenants import tenant_create
+        from portal.services.billing.tenants import tenant_create
         from portal.services.accounts.users import portal_user_create
         from decimal import Decimal
         from ulid import ULID

@@ -256,7 +256,7 @@ def test_the_api_is_rate_limited_per_token(ddb, settings):
 def test_a_suspended_account_reads_but_cannot_act(ddb):
     from portal.dynamo.tenants import SUSPENDED
     from portal.selectors.access import access_tenant
-    from portal.services.tenants import tenant_status_change
+    from portal.services.billing.tenants import tenant_status_change
 
     tenant, _ = make_tenant()
     raw = _token(tenant)

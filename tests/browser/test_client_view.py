@@ -4,7 +4,7 @@ site's submissions (and none of the tenant's settings)."""
 from urllib.parse import urlparse
 
 from portal.dynamo.users import PortalUser
-from portal.services.tenants import invitation_token
+from portal.services.billing.tenants import invitation_token
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.ingest import make_site, make_submission
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from portal.dynamo.base import utcnow
-from portal.services.campaigns import campaign_create
-from portal.services.products import product_create
+from portal.services.billing.campaigns import campaign_create
+from portal.services.billing.products import product_create
 
 EMAIL, PASSWORD = "journey@newagency.example", "journey-password-73"
 

@@ -6,8 +6,8 @@ from itertools import count
 
 from portal.dynamo.tenants import REGISTERED
 from portal.dynamo.users import OWNER
-from portal.services.products import product_create
-from portal.services.tenants import tenant_create
+from portal.services.billing.products import product_create
+from portal.services.billing.tenants import tenant_create
 from portal.services.accounts.users import portal_user_create
 
 PASSWORD = "correct-horse-battery-9"
@@ -39,7 +39,7 @@ def make_campaign(*, product=None, **overrides):
     from datetime import timedelta
 
     from portal.dynamo.base import utcnow
-    from portal.services.campaigns import campaign_create
+    from portal.services.billing.campaigns import campaign_create
 
     n = next(_numbers)
     product = product or make_product()
@@ -74,7 +74,7 @@ def stored_items() -> dict[str, list]:
 
 def make_checkout(**overrides):
     """A self-service signup through the checkout service; returns (tenant, owner, order)."""
-    from portal.services.signup import checkout_place
+    from portal.services.billing.signup import checkout_place
 
     n = next(_numbers)
     values = dict(email=f"buyer{n}@shop{n}.example", password=PASSWORD, organization=f"Shop {n}", campaign_code=None)

@@ -8,7 +8,7 @@ from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission
 from portal.services.sites.api_keys import TenantBlocked
 from portal.services.ingest.browser_forms import (FormUnavailable, OriginRefused, browser_form_open,
                                            browser_form_submit)
-from portal.services.tenants import tenant_status_change
+from portal.services.billing.tenants import tenant_status_change
 from tests.factories.accounts import make_tenant
 from tests.factories.ingest import make_site
 

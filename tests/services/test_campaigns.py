@@ -11,9 +11,9 @@ from portal.errors import ConcurrentEdit, NotFound
 from portal.selectors.access import access_campaign, access_product
 from portal.selectors.campaigns import (campaign_list, campaign_list_for_product, campaign_list_live, campaign_view,
                                         discounted_price)
-from portal.services.campaigns import (CampaignCodeTaken, CampaignInvalid, campaign_create, campaign_delete,
+from portal.services.billing.campaigns import (CampaignCodeTaken, CampaignInvalid, campaign_create, campaign_delete,
                                        campaign_restore, campaign_update)
-from portal.services.products import product_delete
+from portal.services.billing.products import product_delete
 from tests.factories.accounts import make_campaign, make_product
 
 TODAY = date(2026, 3, 15)

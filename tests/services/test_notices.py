@@ -18,7 +18,7 @@ from portal.services.notices import (CIRCUIT_OPEN, DISABLED, FAILING, FORM_SILEN
                                      QUOTA_WARNING, RECOVERED, notice_raise, notice_settings_update,
                                      notice_webhook_secret, notices_check_silent, notices_send_due)
 from portal.services.accounts.team import team_invite, team_role_change
-from portal.services.tenants import invitation_accept, invitation_token
+from portal.services.billing.tenants import invitation_accept, invitation_token
 from portal.dynamo.users import ADMIN
 from tests.factories.accounts import PASSWORD, make_product, make_tenant
 from tests.factories.delivery import Receiver, make_destination, make_submission_with_deliveries

@@ -6,7 +6,7 @@ from portal.dynamo.tenants import REGISTERED, UNVALIDATED, VALIDATED
 from portal.selectors.sites import api_key_list
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.sites.api_keys import api_key_create
-from portal.services.onboarding import EmailNotConfirmed
+from portal.services.billing.onboarding import EmailNotConfirmed
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.ingest import make_site
 

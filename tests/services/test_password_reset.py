@@ -11,7 +11,7 @@ from portal.dynamo.users import PortalUser
 from portal.selectors.access import access_tenant
 from portal.services.accounts import password_reset
 from portal.services.accounts.password_reset import ResetInvalid, password_reset_confirm, password_reset_request
-from portal.services.tenants import tenant_delete
+from portal.services.billing.tenants import tenant_delete
 from tests.factories.accounts import make_tenant, stored_items
 
 NEW = "a-fresh-password-77"

@@ -14,10 +14,10 @@ from portal.dynamo.tenants import UNVALIDATED
 from portal.dynamo.users import OWNER, PortalUser
 from portal.selectors.access import access_campaign, access_product
 from portal.selectors.orders import order_list
-from portal.services.campaigns import campaign_delete, campaign_update
-from portal.services.products import product_delete, product_update
-from portal.services.signup import CampaignCodeRejected, CheckoutInvalid, campaign_for_code, checkout_place
-from portal.services.tenants import EmailTaken
+from portal.services.billing.campaigns import campaign_delete, campaign_update
+from portal.services.billing.products import product_delete, product_update
+from portal.services.billing.signup import CampaignCodeRejected, CheckoutInvalid, campaign_for_code, checkout_place
+from portal.services.billing.tenants import EmailTaken
 from tests.factories.accounts import PASSWORD, make_campaign, make_checkout, make_product, make_tenant, stored_items
 
 TODAY = utcnow().date()

@@ -9,7 +9,7 @@ from portal.dynamo.users import MEMBER, PortalUser
 from portal.errors import NotFound
 from portal.selectors.users import team_list
 from portal.services.accounts.team import TeamPermissionDenied, TeamRefused, team_invite, team_remove
-from portal.services.tenants import invitation_accept
+from portal.services.billing.tenants import invitation_accept
 from portal.services.accounts.users import UserEmailTaken
 from tests.factories.accounts import make_tenant, stored_items
 

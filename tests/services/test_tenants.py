@@ -20,7 +20,7 @@ from portal.selectors.pagination import BadCursor
 from portal.selectors.tenants import (tenant_get_by_email, tenant_list, tenant_list_by_status, tenant_orders, tenant_sites,
                                       tenant_status_counts, tenant_users)
 from portal.services.accounts.auth import portal_authenticate
-from portal.services.tenants import (EmailTaken, InvitationInvalid, TransitionRefused, invitation_accept,
+from portal.services.billing.tenants import (EmailTaken, InvitationInvalid, TransitionRefused, invitation_accept,
                                      invitation_user, tenant_create, tenant_delete,
                                      tenant_restore, tenant_staff_create, tenant_status_change,
                                      tenant_update)

@@ -12,8 +12,8 @@ from portal.dynamo.tenants import REGISTERED, SUSPENDED, UNVALIDATED, VALIDATED
 from portal.dynamo.users import PortalUser
 from portal.selectors.access import access_tenant
 from portal.services.accounts import verification
-from portal.services.onboarding import EmailNotConfirmed, api_keys_allowed, onboarding_site_added, require_validated
-from portal.services.tenants import tenant_status_change
+from portal.services.billing.onboarding import EmailNotConfirmed, api_keys_allowed, onboarding_site_added, require_validated
+from portal.services.billing.tenants import tenant_status_change
 from portal.services.accounts.verification import (AlreadyConfirmed, VerificationInvalid, VerificationThrottled,
                                           verification_confirm, verification_resend)
 from tests.factories.accounts import make_checkout, make_tenant, stored_items

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 from portal.errors import LoginRefused
 from portal.services.accounts import auth, throttle
 from portal.services.accounts.auth import BAD_CREDENTIALS, THROTTLED
-from portal.services.signup import SIGNUP_THROTTLED
+from portal.services.billing.signup import SIGNUP_THROTTLED
 from portal.services.accounts.team import team_invite, team_remove
-from portal.services.tenants import TenantInvalid, tenant_create
+from portal.services.billing.tenants import TenantInvalid, tenant_create
 from portal.dynamo.users import PortalUser
 from tests.factories.accounts import PASSWORD, make_product, make_tenant, stored_items
 from tests.views.test_public_pages import _checkout_data

@@ -8,7 +8,7 @@ from portal.dynamo.tenants import SUSPENDED, UNVALIDATED
 from portal.selectors.access import access_tenant
 from portal.services.accounts.profile import account_profile_update
 from portal.services.accounts.team import team_invite
-from portal.services.tenants import invitation_accept, invitation_token, tenant_status_change
+from portal.services.billing.tenants import invitation_accept, invitation_token, tenant_status_change
 from tests.factories.accounts import PASSWORD, make_checkout, make_tenant, stored_items
 
 

@@ -10,7 +10,7 @@ from portal.selectors.api import api_token_list
 from portal.services.accounts.api_tokens import SUBMISSIONS_READ, api_token_create
 from portal.services.notices import FORM_SILENT, KINDS, QUOTA_WARNING
 from portal.services.accounts.team import team_invite
-from portal.services.tenants import invitation_accept, invitation_token
+from portal.services.billing.tenants import invitation_accept, invitation_token
 from tests.factories.accounts import PASSWORD, make_tenant
 
 

@@ -12,7 +12,7 @@ from portal.dynamo.users import CLIENT
 from portal.services.submissions import submission_mark_spam
 from portal.selectors.access import access_submission
 from portal.services.accounts.team import team_invite
-from portal.services.tenants import invitation_accept, invitation_token
+from portal.services.billing.tenants import invitation_accept, invitation_token
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.ingest import make_site, make_submission
 

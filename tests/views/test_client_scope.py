@@ -11,7 +11,7 @@ from portal.dynamo.users import CLIENT, PortalUser
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_list
 from portal.services.privacy import privacy_erase_request
 from portal.services.accounts.team import ClientSitesRequired, team_invite
-from portal.services.tenants import invitation_accept, invitation_token
+from portal.services.billing.tenants import invitation_accept, invitation_token
 from tests.factories.accounts import PASSWORD, make_tenant, stored_items
 from tests.factories.delivery import make_destination
 from tests.factories.ingest import make_key, make_site, make_submission

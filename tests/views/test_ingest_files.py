@@ -362,7 +362,7 @@ def test_the_pricing_page_shows_each_plans_file_limits(ddb):
 
 
 def test_staff_set_file_quotas_and_an_edit_without_them_keeps_them(ddb):
-    from portal.services.products import product_update
+    from portal.services.billing.products import product_update
 
     product = make_product(max_file_mb=3, max_files=4)
     assert (product.quotas.maxFileMb, product.quotas.maxFilesPerSubmission, product.quotas.maxSubmissionFilesMb) == (

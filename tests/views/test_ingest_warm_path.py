@@ -14,7 +14,7 @@ from portal.dynamo.base import utcnow
 from portal.selectors.plans import usage_month
 from portal.services.ingest import store as ingest, cache as ingest_cache
 from portal.services.sites.api_keys import api_key_revoke
-from portal.services.tenants import tenant_status_change
+from portal.services.billing.tenants import tenant_status_change
 from tests.factories.accounts import make_product, make_tenant
 from tests.factories.delivery import make_destination
 from tests.factories.ingest import make_key

@@ -10,7 +10,7 @@ from portal.dynamo.metrics import DailyMetrics
 from portal.dynamo.products import Quotas
 from portal.dynamo.tenants import REGISTERED
 from portal.dynamo.users import OWNER
-from portal.services.tenants import tenant_create
+from portal.services.billing.tenants import tenant_create
 from portal.services.accounts.users import portal_user_create
 from tests.factories.accounts import PASSWORD
 from tests.factories.ingest import make_key

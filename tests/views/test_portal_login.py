@@ -8,7 +8,7 @@ from portal.dynamo.tenants import SUSPENDED, Tenant
 from portal.dynamo.users import PortalUser
 from portal.selectors.access import access_tenant
 from portal.services.accounts.auth import BAD_CREDENTIALS, THROTTLED
-from portal.services.tenants import tenant_status_change
+from portal.services.billing.tenants import tenant_status_change
 from tests.factories.accounts import PASSWORD, make_tenant
 
 

@@ -11,7 +11,7 @@ from portal.dynamo.tenants import UNVALIDATED, VALIDATED
 from portal.selectors.access import access_product, access_tenant
 from portal.selectors.orders import order_list
 from portal.selectors.tenants import tenant_get_by_email
-from portal.services.products import product_delete
+from portal.services.billing.products import product_delete
 from portal.views.public.password_reset import SENT
 from tests.factories.accounts import PASSWORD, make_campaign, make_product, make_tenant, stored_items
 

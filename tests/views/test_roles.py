@@ -8,7 +8,7 @@ from portal import permissions as perm
 from portal.dynamo.users import ADMIN, MEMBER, OWNER, PortalUser
 from portal.services.privacy import privacy_erase_request
 from portal.services.accounts.team import TeamPermissionDenied, TeamRefused, team_invite, team_role_change
-from portal.services.tenants import invitation_accept, invitation_token
+from portal.services.billing.tenants import invitation_accept, invitation_token
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.delivery import make_destination
 from tests.factories.ingest import make_key, make_site, make_submission

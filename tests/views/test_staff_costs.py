@@ -11,7 +11,7 @@ from django.test import Client
 from portal.dynamo.metrics import STORED_BYTES, counters_add
 from portal.selectors.access import access_tenant
 from portal.selectors.costs import tenant_cost_month
-from portal.services.costs import cost_alert_check, cost_alerts_check
+from portal.services.billing.costs import cost_alert_check, cost_alerts_check
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.ingest import make_submission
 
@@ -121,7 +121,7 @@ def test_a_bad_month_shows_this_month_with_a_message(ddb, staff):
 def test_the_worker_alerts_about_a_tenant_whose_traffic_is_all_ingest(ddb, staff, settings):
     import threading
 
-    from portal.services.costs import cost_alerts_run_forever
+    from portal.services.billing.costs import cost_alerts_run_forever
 
     settings.COST_ALERT_EMAILS = ["ops@fb.example"]
     tenant, _ = make_tenant(organization="Ingest Only Co")

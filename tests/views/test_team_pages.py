@@ -5,7 +5,7 @@ from django.test import Client
 
 from portal.dynamo.users import PortalUser
 from portal.services.accounts.team import team_invite
-from portal.services.tenants import invitation_accept, invitation_token
+from portal.services.billing.tenants import invitation_accept, invitation_token
 from tests.factories.accounts import PASSWORD, make_tenant, stored_items
 
 

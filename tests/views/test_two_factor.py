@@ -12,7 +12,7 @@ from portal.dynamo.users import PortalUser
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.accounts import two_factor
 from portal.services.accounts.team import team_invite
-from portal.services.tenants import invitation_accept, invitation_token
+from portal.services.billing.tenants import invitation_accept, invitation_token
 from tests.factories.accounts import PASSWORD, make_tenant
 
 T0 = 1_800_000_000.0  # a fixed moment; steps are 30 s

@@ -4,7 +4,7 @@ it writes their units, and every tenant each COST_ALERTS_PASS_SECONDS (an hour);
 check at once, or from cron when no worker runs."""
 from django.core.management.base import BaseCommand
 
-from portal.services.costs import cost_alerts_check
+from portal.services.billing.costs import cost_alerts_check
 
 
 class Command(BaseCommand):

@@ -13,7 +13,7 @@ from portal.delivery import worker
 from portal.services.privacy import privacy_jobs_loop, privacy_jobs_run
 from portal.services import notices
 from portal.dynamo.metering import capacity_flush_all
-from portal.services.costs import cost_alerts_run_forever
+from portal.services.billing.costs import cost_alerts_run_forever
 
 
 class Command(BaseCommand):

@@ -21,13 +21,13 @@ from portal.dynamo.users import OWNER, PortalUser
 from portal.dynamo.base import utcnow
 from portal.selectors.sites import site_list
 from portal.selectors.tenants import tenant_get_or_none
-from portal.services.campaigns import campaign_create
+from portal.services.billing.campaigns import campaign_create
 from portal.services.ingest.store import submission_ingest
 from portal.services.inspector import inspector_destination_ensure
 from portal.services.sites.domain_verification import site_verification_grant
 from portal.services.sites.sites import site_add
-from portal.services.products import product_create
-from portal.services.tenants import tenant_create
+from portal.services.billing.products import product_create
+from portal.services.billing.tenants import tenant_create
 from portal.services.accounts.users import portal_user_create
 
 STAFF_USERNAME, STAFF_PASSWORD = "staff", "formbridge-staff"

@@ -5,7 +5,7 @@ from portal.dynamo.base import save_versioned
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit
 from portal.services.audit import audit_record
-from portal.services.tenants import organization_name_clean, tenant_public_dict
+from portal.services.billing.tenants import organization_name_clean, tenant_public_dict
 
 
 def account_profile_update(*, tenant: Tenant, actor: str, version: int, organization: str,

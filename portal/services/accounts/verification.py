@@ -19,8 +19,8 @@ from portal.errors import ServiceError
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.accounts import throttle
 from portal.services.audit import audit_record
-from portal.services.onboarding import onboarding_email_confirmed
-from portal.services.tenants import tenant_status_change
+from portal.services.billing.onboarding import onboarding_email_confirmed
+from portal.services.billing.tenants import tenant_status_change
 
 VERIFICATION_MAX_AGE = timedelta(days=3)
 RESEND_LIMIT, RESEND_WINDOW_SECONDS = 3, 60 * 60

@@ -13,7 +13,7 @@ from portal.errors import ServiceError
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.ingest import cache as ingest_cache
 from portal.services.audit import audit_record
-from portal.services.onboarding import require_validated
+from portal.services.billing.onboarding import require_validated
 
 KEY_PREFIX = "fbk_"
 DISPLAY_LENGTH = 12  # "fbk_" + 8 characters: enough to tell keys apart, useless to an attacker

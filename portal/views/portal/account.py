@@ -8,7 +8,7 @@ from portal.forms.account import ProfileForm
 from portal.selectors.orders import order_list
 from portal.selectors.plans import plan_usage
 from portal.services.accounts.profile import account_profile_update
-from portal.services.onboarding import api_keys_allowed
+from portal.services.billing.onboarding import api_keys_allowed
 from portal.views.refusals import refusals_on_form
 
 

@@ -3,7 +3,7 @@ e-mailed link."""
 from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 
-from portal.services.tenants import invitation_accept, invitation_user
+from portal.services.billing.tenants import invitation_accept, invitation_user
 from portal.views.public.password_links import LinkPage, set_password_from_link
 
 INVITATION = LinkPage(

@@ -7,9 +7,9 @@ from portal.selectors.pricing import pricing_products
 from portal.selectors.products import product_choices
 from portal.services.accounts import auth
 from portal.views.refusals import form_add_service_errors
-from portal.services.signup import (CampaignCodeRejected, CheckoutInvalid, campaign_for_code, checkout_place, price_quote,
+from portal.services.billing.signup import (CampaignCodeRejected, CheckoutInvalid, campaign_for_code, checkout_place, price_quote,
                                     signup_taken_notice)
-from portal.services.tenants import EmailTaken
+from portal.services.billing.tenants import EmailTaken
 from portal.views.utils import client_ip
 
 

@@ -10,7 +10,7 @@ from portal.selectors import audit as audit_selectors
 from portal.selectors import campaigns as selectors
 from portal.selectors.access import access_campaign, access_product
 from portal.selectors.products import product_choices
-from portal.services import campaigns as services
+from portal.services.billing import campaigns as services
 from portal.views.refusals import refusals_as_messages, refusals_on_form
 from portal.views.staff.common import actor
 

@@ -11,7 +11,7 @@ from portal.dynamo.base import utcnow
 from portal.forms.staff import CostMonthForm, CostThresholdForm
 from portal.selectors import costs as selectors
 from portal.selectors.access import access_tenant
-from portal.services import costs as services
+from portal.services.billing import costs as services
 from portal.views.refusals import refusals_as_messages
 from portal.views.staff.common import actor
 

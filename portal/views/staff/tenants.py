@@ -14,7 +14,7 @@ from portal.selectors.campaigns import campaign_get_or_none, campaign_view
 from portal.selectors.pagination import BadCursor
 from portal.selectors.plans import plan_usage
 from portal.selectors.products import product_choices
-from portal.services import tenants as services
+from portal.services.billing import tenants as services
 from portal.views.refusals import refusals_as_messages, refusals_on_form
 from portal.views.staff.common import actor
 

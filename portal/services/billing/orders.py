@@ -7,8 +7,8 @@ from portal.dynamo.base import new_id
 from portal.dynamo.campaigns import Campaign
 from portal.dynamo.orders import Order
 from portal.dynamo.products import Product
-from portal.services.campaigns import campaign_public_dict
-from portal.services.products import product_public_dict
+from portal.services.billing.campaigns import campaign_public_dict
+from portal.services.billing.products import product_public_dict
 
 
 def order_build(*, tenant_id: str, product: Product, campaign: Campaign | None, price: Decimal) -> Order:

@@ -26,9 +26,9 @@ from portal.selectors.campaigns import DELETED, EXPIRED, SCHEDULED, campaign_sta
 from portal.selectors.products import product_get_or_none
 from portal.services.accounts import throttle
 from portal.services.audit import audit_record
-from portal.services.campaigns import campaign_code_normalize
-from portal.services.orders import order_build
-from portal.services.tenants import EmailTaken, tenant_create
+from portal.services.billing.campaigns import campaign_code_normalize
+from portal.services.billing.orders import order_build
+from portal.services.billing.tenants import EmailTaken, tenant_create
 from portal.services.accounts.users import portal_user_build
 from portal.services.accounts.verification import verification_send
 

@@ -10,7 +10,7 @@ from portal.dynamo.sites import Site
 from portal.dynamo.tenants import REGISTERED, VALIDATED, Tenant
 from portal.errors import ConcurrentEdit, ServiceError
 from portal.selectors.access import access_tenant
-from portal.services.tenants import TransitionRefused, tenant_status_change
+from portal.services.billing.tenants import TransitionRefused, tenant_status_change
 
 API_KEY_STATUSES = (VALIDATED, REGISTERED)
 

@@ -12,7 +12,7 @@ from portal.dynamo.campaigns import Campaign
 from portal.dynamo.products import Product
 from portal.errors import FieldErrors
 from portal.services.audit import audit_record
-from portal.services.common import staff_set_active, version_check
+from portal.services.billing.common import staff_set_active, version_check
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9_-]{3,32}$")
 CODE_RULE = "3 to 32 characters: letters A-Z, digits, - and _."
