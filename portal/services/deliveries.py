@@ -19,7 +19,7 @@ from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit, NotFound, ServiceError
 from portal.selectors.destinations import destination_deliveries
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.services.ingest.delivery_plan import destination_routes, destinations_for_form, plan_deliveries
 
 MAX_BULK_WINDOW = timedelta(days=14)

@@ -19,7 +19,7 @@ from portal.errors import ConcurrentEdit, FieldErrors, ServiceError
 from portal.selectors.destinations import destination_list
 from portal.selectors.plans import plan_quotas
 from portal.selectors.sites import site_list
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 
 ROTATION_OVERLAP = timedelta(hours=24)
 MAX_RECIPIENTS = 10

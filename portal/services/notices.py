@@ -33,7 +33,7 @@ from portal.dynamo.users import ADMIN, OWNER
 from portal.errors import ServiceError
 from portal.selectors.tenants import tenant_get_or_none
 from portal.selectors.users import team_list
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 
 log = logging.getLogger("portal.notices")
 

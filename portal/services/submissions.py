@@ -7,7 +7,7 @@ from portal.dynamo.metrics import submission_counter_action
 from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.services.ingest.files import files_delete
 
 

@@ -13,7 +13,7 @@ from portal.dynamo.privacy_jobs import DONE, PrivacyOpenJob
 from portal.selectors.access import access_privacy_job, access_submission
 from portal.selectors.submissions import SubmissionFilters, submission_list
 from portal.errors import NotFound
-from portal.services import privacy
+from portal.services.compliance import privacy
 from portal.services.ingest.store import submission_ingest
 from portal.text import email_normalise, submitter_email
 from tests.factories.accounts import PASSWORD, make_tenant

@@ -9,7 +9,7 @@ import pytest
 from portal import permissions as perm
 from portal.dynamo.users import CLIENT, PortalUser
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_list
-from portal.services.privacy import privacy_erase_request
+from portal.services.compliance.privacy import privacy_erase_request
 from portal.services.accounts.team import ClientSitesRequired, team_invite
 from portal.services.billing.tenants import invitation_accept, invitation_token
 from tests.factories.accounts import PASSWORD, make_tenant, stored_items

@@ -6,7 +6,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from portal import permissions as perm
 from portal.dynamo.users import ADMIN, MEMBER, OWNER, PortalUser
-from portal.services.privacy import privacy_erase_request
+from portal.services.compliance.privacy import privacy_erase_request
 from portal.services.accounts.team import TeamPermissionDenied, TeamRefused, team_invite, team_role_change
 from portal.services.billing.tenants import invitation_accept, invitation_token
 from tests.factories.accounts import PASSWORD, make_tenant

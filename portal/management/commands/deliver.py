@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.delivery import worker
-from portal.services.privacy import privacy_jobs_loop, privacy_jobs_run
+from portal.services.compliance.privacy import privacy_jobs_loop, privacy_jobs_run
 from portal.services import notices
 from portal.dynamo.metering import capacity_flush_all
 from portal.services.billing.costs import cost_alerts_run_forever

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from portal.services.privacy import privacy_jobs_run
+from portal.services.compliance.privacy import privacy_jobs_run
 
 
 class Command(BaseCommand):

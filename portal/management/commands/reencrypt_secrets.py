@@ -3,7 +3,7 @@ FIELD_ENCRYPTION_KEYS, so the older keys can be removed (see the README's rotati
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.crypto import DecryptionFailed
-from portal.services.key_rotation import secrets_reencrypt
+from portal.services.compliance.key_rotation import secrets_reencrypt
 
 
 class Command(BaseCommand):

@@ -14,7 +14,7 @@ from portal.dynamo.users import PortalUser
 from portal.errors import LoginRefused
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.accounts import throttle
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 
 SESSION_USER = "_portal_user"
 SESSION_TENANT = "_portal_tenant"

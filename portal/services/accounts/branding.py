@@ -13,7 +13,7 @@ from django.core.files.storage import storages
 from portal.dynamo.base import save_versioned
 from portal.dynamo.tenants import Tenant
 from portal.errors import FieldErrors
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.text import has_control_characters
 
 BRAND_NAME_MAX = 80

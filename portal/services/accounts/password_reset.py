@@ -17,7 +17,7 @@ from portal.dynamo.users import PortalUser
 from portal.errors import ServiceError
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.accounts import throttle
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.services.accounts.password_links import password_link_spend, password_link_token, password_link_user
 
 RESET_MAX_AGE = timedelta(hours=2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from portal.dynamo.base import save_versioned
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.services.billing.tenants import organization_name_clean, tenant_public_dict
 
 

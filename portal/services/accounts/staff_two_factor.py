@@ -10,7 +10,7 @@ from django.db.models import F
 from portal.errors import ConcurrentEdit, ServiceError
 from portal.models import StaffTwoFactor
 from portal.services.accounts import two_factor
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.services.accounts.two_factor import TwoFactorState
 
 

@@ -18,7 +18,7 @@ from portal.dynamo.users import MEMBER, OWNER, PortalUser
 from portal.errors import FieldErrors, NotFound, ServiceError
 from portal.permissions import ASSIGNABLE_ROLES, MANAGE_TEAM, ROLE_LABELS, SITE_SCOPED_ROLES, user_can
 from portal.selectors.sites import site_list
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.services.billing.tenants import INVITATION_MAX_AGE, invitation_token
 from portal.services.accounts.users import UserEmailTaken, portal_user_create
 

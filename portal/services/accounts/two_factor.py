@@ -27,7 +27,7 @@ from portal.dynamo.base import save_versioned
 from portal.dynamo.tenants import Tenant
 from portal.dynamo.users import PortalUser
 from portal.errors import ConcurrentEdit, FieldErrors, ServiceError
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 
 ISSUER = "Form-Bridge"
 RECOVERY_CODE_COUNT = 10

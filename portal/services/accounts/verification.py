@@ -18,7 +18,7 @@ from portal.dynamo.users import PortalUser
 from portal.errors import ServiceError
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.accounts import throttle
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.services.billing.onboarding import onboarding_email_confirmed
 from portal.services.billing.tenants import tenant_status_change
 

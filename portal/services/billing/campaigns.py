@@ -11,7 +11,7 @@ from portal.dynamo.base import is_condition_failure, save_versioned
 from portal.dynamo.campaigns import Campaign
 from portal.dynamo.products import Product
 from portal.errors import FieldErrors
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.services.billing.common import staff_set_active, version_check
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9_-]{3,32}$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from portal.dynamo.base import save_versioned
 from portal.errors import ConcurrentEdit
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 
 
 def version_check(item, version: int | None):

@@ -19,7 +19,7 @@ from portal.dynamo.expiring import OnceMarkers
 from portal.dynamo.tenants import Tenant
 from portal.errors import FieldErrors
 from portal.selectors.costs import TenantCost, month_bounds, tenant_cost_month, tenants_all
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.services.billing.common import version_check
 
 log = logging.getLogger("portal")

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from portal.dynamo.base import new_id, save_versioned
 from portal.dynamo.products import MONTHLY, Product, Quotas
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.services.billing.common import staff_set_active, version_check
 
 CENT = Decimal("0.01")

@@ -25,7 +25,7 @@ from portal.errors import FieldErrors
 from portal.selectors.campaigns import DELETED, EXPIRED, SCHEDULED, campaign_state, discounted_price
 from portal.selectors.products import product_get_or_none
 from portal.services.accounts import throttle
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.services.billing.campaigns import campaign_code_normalize
 from portal.services.billing.orders import order_build
 from portal.services.billing.tenants import EmailTaken, tenant_create

@@ -19,7 +19,7 @@ from portal.dynamo.tenants import STATUSES, SUSPENDED, UNVALIDATED, Tenant, Tena
 from portal.dynamo.users import OWNER, PortalUser
 from portal.errors import ConcurrentEdit, FieldErrors, ServiceError
 from portal.services.ingest import cache as ingest_cache
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.services.billing.common import staff_set_active, version_check
 from portal.services.accounts.users import portal_user_build
 from portal.services.accounts.password_links import password_link_spend, password_link_token, password_link_user

@@ -12,7 +12,7 @@ from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.ingest import cache as ingest_cache
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.services.billing.onboarding import require_validated
 
 KEY_PREFIX = "fbk_"

@@ -27,7 +27,7 @@ from portal.dynamo.base import save_versioned
 from portal.dynamo.sites import Site
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit, ServiceError
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.services.sites.sites import new_verification_token
 
 TXT_PREFIX = "form-bridge-verification="

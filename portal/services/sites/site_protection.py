@@ -8,7 +8,7 @@ from portal.dynamo.base import save_versioned
 from portal.dynamo.sites import Site
 from portal.dynamo.tenants import Tenant
 from portal.errors import FieldErrors, ServiceError
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.services.ingest.captcha import NONE, PROVIDERS, RECAPTCHA_V3
 
 

@@ -21,7 +21,7 @@ from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit, ServiceError
 from portal.selectors.plans import plan_quotas
 from portal.selectors.sites import api_key_list, site_count_active
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.services.billing.onboarding import onboarding_site_added
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")

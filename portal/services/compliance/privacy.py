@@ -21,7 +21,7 @@ from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit, ServiceError
 from portal.selectors.exports import json_record
 from portal.selectors.submissions import submission_iter_by_email
-from portal.services.audit import audit_record
+from portal.services.compliance.audit import audit_record
 from portal.services.submissions import submission_delete
 
 log = logging.getLogger("portal")
