@@ -251,7 +251,7 @@ def _percentile(values: list[float], p: float) -> float:
 
 def end_to_end(url: str, *, dynamo_endpoint: str) -> None:
     from portal.dynamo.destinations import WEBHOOK
-    from portal.services.destinations import destination_create
+    from portal.services.delivery_setup.destinations import destination_create
     from tests.factories.accounts import make_product, make_tenant
     from tests.factories.ingest import make_key
 

@@ -192,7 +192,7 @@ def main() -> int:
         from portal.dynamo.ingest_rows import delivery_ingest_put_action
         from portal.dynamo.metrics import counter_update_action, ingest_counts
         from portal.services.ingest.delivery_plan import plan_deliveries, tenant_destinations
-        from portal.services.destinations import destination_create
+        from portal.services.delivery_setup.destinations import destination_create
         from portal.dynamo.submissions import Submission
         from portal.dynamo.tenants import REGISTERED
         from portal.dynamo.users import OWNER

@@ -12,7 +12,7 @@ class PortalConfig(AppConfig):
         from portal import checks  # noqa: F401  (registers the production-safety checks)
         from portal.delivery.health import destination_health_changed
         from portal.dynamo import registry
-        from portal.services.notices import on_destination_health_changed
+        from portal.services.delivery_setup.notices import on_destination_health_changed
 
         # Account notices hear of destination health changes (delivery does not import services).
         destination_health_changed.connect(on_destination_health_changed, dispatch_uid="account-notices")

@@ -13,7 +13,7 @@ from portal import dynamodb_local  # noqa: E402
 from portal.dynamo import migrate, registry  # noqa: E402
 from portal.dynamo import metering  # noqa: E402
 from portal.services.ingest import cache as ingest_cache, counters as ingest_counters  # noqa: E402
-from portal.services import notices
+from portal.services.delivery_setup import notices
 
 REGION = "us-east-1"
 INTEGRATION_PREFIX = "test-"

@@ -2,7 +2,7 @@
 from django import forms
 
 from portal.services.accounts.api_tokens import SCOPES
-from portal.services.notices import KIND_LABELS
+from portal.services.delivery_setup.notices import KIND_LABELS
 
 
 class ApiTokenForm(forms.Form):

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 from portal.delivery import worker
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_list
-from portal.services.destinations import destination_secret_reveal
+from portal.services.delivery_setup.destinations import destination_secret_reveal
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.delivery import Receiver, make_destination
 from tests.factories.ingest import make_site

@@ -3,7 +3,7 @@ webhook destination pointing at it whose secret the receiver verifies."""
 import pytest
 
 from portal.selectors.access import access_destination
-from portal.services.destinations import destination_secret_reveal
+from portal.services.delivery_setup.destinations import destination_secret_reveal
 from tests.factories.accounts import make_tenant
 from tests.factories.delivery import Receiver, make_destination
 

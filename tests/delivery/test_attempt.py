@@ -8,7 +8,7 @@ import pytest
 
 from portal.delivery import schedule, worker
 from portal.selectors.access import access_destination
-from portal.services.destinations import destination_disable
+from portal.services.delivery_setup.destinations import destination_disable
 from tests.factories.delivery import (
     T0,
     FakeClock,

@@ -12,7 +12,7 @@ from portal.delivery import worker
 from portal.dynamo import migrate
 from portal.dynamo.deliveries import Delivery
 from portal.selectors.access import access_destination, access_submission
-from portal.services.deliveries import delivery_retry_now
+from portal.services.delivery_setup.deliveries import delivery_retry_now
 from tests.factories.delivery import (
     attempts_of,
     delivery_row,

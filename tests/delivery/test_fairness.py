@@ -10,7 +10,7 @@ import pytest
 
 from portal.delivery import worker
 from portal.selectors.access import access_destination
-from portal.services.destinations import destination_secret_reveal
+from portal.services.delivery_setup.destinations import destination_secret_reveal
 from tests.factories.accounts import make_tenant
 from tests.factories.delivery import Dribbler, Receiver, make_destination
 from tests.factories.ingest import make_submission
@@ -111,7 +111,7 @@ def test_a_destination_rate_limit_spaces_its_requests(ddb, settings, loop):
     tenant, user = make_tenant()
     with Receiver() as receiver:
         destination = _verified_receiver_for(tenant, user, receiver)
-        from portal.services.destinations import destination_update
+        from portal.services.delivery_setup.destinations import destination_update
 
         destination_update(tenant=tenant, actor=user.email, version=None, name="Healthy", type="WEBHOOK",
                            url=receiver.url, rate_limit=5,

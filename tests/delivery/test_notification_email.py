@@ -9,7 +9,7 @@ from portal.delivery import worker
 from portal.delivery.email_message import SUBJECT_MAX, subject_render, subject_template_problem
 from portal.dynamo.destinations import EMAIL
 from portal.services.accounts.branding import tenant_branding_update
-from portal.services.destinations import InvalidDestination
+from portal.services.delivery_setup.destinations import InvalidDestination
 from tests.factories.accounts import make_tenant
 from tests.factories.delivery import make_destination
 from tests.factories.ingest import make_submission

@@ -14,7 +14,7 @@ from portal.delivery.send import send_event
 from portal.dynamo.destinations import EMAIL, WEBHOOK
 from portal.selectors.destinations import destination_list
 from portal.selectors.access import access_destination
-from portal.services.destinations import destination_secret_rotate
+from portal.services.delivery_setup.destinations import destination_secret_rotate
 from tests.factories.accounts import make_tenant
 from tests.factories.delivery import (
     T0,

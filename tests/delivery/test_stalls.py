@@ -16,7 +16,7 @@ from django.test import Client
 
 from portal.delivery import worker
 from portal.delivery.claim import lease_seconds
-from portal.services.destinations import InvalidDestination
+from portal.services.delivery_setup.destinations import InvalidDestination
 from portal.forms.destinations import DestinationForm
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.delivery import (

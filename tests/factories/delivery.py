@@ -22,7 +22,7 @@ from portal.dynamo.destinations import WEBHOOK
 from portal.dynamo.metrics import DailyMetrics
 from portal.dynamo.submissions import Submission
 from portal.selectors.submissions import submission_find
-from portal.services.destinations import destination_create
+from portal.services.delivery_setup.destinations import destination_create
 from tests.factories.ingest import make_submission
 
 

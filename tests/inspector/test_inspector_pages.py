@@ -13,8 +13,8 @@ from portal.dynamo.deliveries import submission_rows
 from portal.dynamo.delivery_status import DeliveryStatus
 from portal.selectors.access import access_destination
 from portal.selectors.inspector import inspector_requests
-from portal.services.destinations import destination_secret_reveal
-from portal.services.inspector import inspector_destination_ensure, inspector_token, inspector_url
+from portal.services.delivery_setup.destinations import destination_secret_reveal
+from portal.services.delivery_setup.inspector import inspector_destination_ensure, inspector_token, inspector_url
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.delivery import make_destination, make_submission_with_deliveries
 

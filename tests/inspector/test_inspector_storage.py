@@ -10,7 +10,7 @@ from portal.delivery.signing import secret_generate
 from portal.dynamo import inspector as table
 from portal.dynamo.base import utcnow
 from portal.dynamo.inspector import InspectorRequest
-from portal.services.inspector import signature_check
+from portal.services.delivery_setup.inspector import signature_check
 
 SECRET = secret_generate()
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -86,7 +86,7 @@ def test_the_public_receiver_answers_200_or_401_to_anything(moto_ddb, settings, 
                                                             content_type):
     from django.test import Client
 
-    from portal.services.inspector import inspector_token
+    from portal.services.delivery_setup.inspector import inspector_token
 
     settings.DEBUG = True
     path = f"/dev/inspector/{inspector_token(tenant_id='tenant-fuzz')}/"

@@ -11,7 +11,7 @@ from portal.dynamo.submissions import Submission
 from portal.dynamo.users import PortalUser
 from portal.selectors.destinations import destination_list
 from portal.services.ingest.delivery_plan import tenant_destinations
-from portal.services.inspector import is_inspector_url
+from portal.services.delivery_setup.inspector import is_inspector_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,8 +51,8 @@ def test_seed_demo_twice_gives_one_inspector_destination_with_every_submission_p
 
 
 def test_a_deleted_demo_destination_is_not_brought_back(ddb, tmp_path):
-    from portal.services.destinations import destination_delete
-    from portal.services.inspector import inspector_destination_ensure
+    from portal.services.delivery_setup.destinations import destination_delete
+    from portal.services.delivery_setup.inspector import inspector_destination_ensure
     from tests.factories.accounts import make_tenant
 
     tenant, user = make_tenant()

@@ -14,7 +14,7 @@ from portal.dynamo import registry
 from portal.dynamo.backup import BackupError, export_tables
 from portal.dynamo.base import dynamodb_client
 from portal.services.accounts.api_tokens import SUBMISSIONS_READ, api_token_create
-from portal.services.notices import QUOTA_WARNING, notice_raise
+from portal.services.delivery_setup.notices import QUOTA_WARNING, notice_raise
 from portal.sessions import SessionStore
 from tests.factories.accounts import make_campaign, make_checkout, make_product, make_tenant
 from tests.factories.delivery import make_destination, make_submission_with_deliveries

@@ -10,7 +10,7 @@ from portal.crypto import field_decrypt
 from portal.dynamo.destinations import Destination
 from portal.dynamo.users import PortalUser
 from portal.selectors.access import access_destination
-from portal.services.destinations import destination_secret_reveal, destination_secret_rotate
+from portal.services.delivery_setup.destinations import destination_secret_reveal, destination_secret_rotate
 from tests.factories.accounts import make_tenant
 from tests.factories.delivery import make_destination
 

@@ -9,8 +9,8 @@ from portal.dynamo.deliveries import Delivery, submission_rows
 from portal.errors import ServiceError
 from portal.selectors.access import access_destination, access_submission
 from portal.selectors.destinations import destination_deliveries
-from portal.services.deliveries import deliveries_bulk_retry, delivery_retry_now
-from portal.services.destinations import destination_disable, destination_enable
+from portal.services.delivery_setup.deliveries import deliveries_bulk_retry, delivery_retry_now
+from portal.services.delivery_setup.destinations import destination_disable, destination_enable
 from tests.factories.accounts import make_tenant
 from tests.factories.delivery import FakeClock, Receiver, make_destination, make_submission_with_deliveries
 

@@ -9,7 +9,7 @@ from portal.dynamo.base import utcnow
 from portal.dynamo.destinations import EMAIL
 from portal.selectors.access import access_destination
 from portal.selectors.destinations import destination_list
-from portal.services.destinations import (
+from portal.services.delivery_setup.destinations import (
     InvalidDestination,
     PlanLimitReached,
     destination_delete,

@@ -12,9 +12,9 @@ from portal.delivery import worker
 from portal.delivery.health import destination_health_record
 from portal.dynamo.notices import FAILED, OFF, PENDING, SENT, Notice
 from portal.selectors.access import access_destination, access_tenant
-from portal.services import notices
+from portal.services.delivery_setup import notices
 from portal.services.ingest.store import QuotaExceeded
-from portal.services.notices import (CIRCUIT_OPEN, DISABLED, FAILING, FORM_SILENT, KINDS, QUOTA_EXHAUSTED,
+from portal.services.delivery_setup.notices import (CIRCUIT_OPEN, DISABLED, FAILING, FORM_SILENT, KINDS, QUOTA_EXHAUSTED,
                                      QUOTA_WARNING, RECOVERED, notice_raise, notice_settings_update,
                                      notice_webhook_secret, notices_check_silent, notices_send_due)
 from portal.services.accounts.team import team_invite, team_role_change

@@ -9,8 +9,8 @@ from django.test import Client
 from portal.dynamo.base import utcnow
 from portal.dynamo.deliveries import submission_rows
 from portal.selectors.access import access_destination, access_submission
-from portal.services.deliveries import NotRouted, deliveries_bulk_retry, delivery_resend
-from portal.services.destinations import InvalidDestination, destination_update
+from portal.services.delivery_setup.deliveries import NotRouted, deliveries_bulk_retry, delivery_resend
+from portal.services.delivery_setup.destinations import InvalidDestination, destination_update
 from tests.factories.accounts import PASSWORD, make_product, make_tenant
 from tests.factories.delivery import FakeClock, Receiver, make_destination
 from tests.factories.ingest import make_site, make_submission

@@ -151,11 +151,11 @@ def test_dynamo_and_delivery_never_import_services_or_views():
 
 def test_the_upward_import_check_finds_each_form():
     source = '''
-import portal.services.notices
+import portal.services.delivery_setup.notices
 from portal.services.capacity import batched_metering
 from portal import services
 from portal.dynamo.base import utcnow
 '''
     found = upward_imports(source, "fake.py")
-    assert found == ["fake.py:2: imports portal.services.notices", "fake.py:3: imports portal.services.capacity",
+    assert found == ["fake.py:2: imports portal.services.delivery_setup.notices", "fake.py:3: imports portal.services.capacity",
                      "fake.py:4: imports portal.services"]

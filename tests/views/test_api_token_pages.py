@@ -8,7 +8,7 @@ from portal.dynamo.users import MEMBER, PortalUser
 from portal.selectors.access import access_tenant
 from portal.selectors.api import api_token_list
 from portal.services.accounts.api_tokens import SUBMISSIONS_READ, api_token_create
-from portal.services.notices import FORM_SILENT, KINDS, QUOTA_WARNING
+from portal.services.delivery_setup.notices import FORM_SILENT, KINDS, QUOTA_WARNING
 from portal.services.accounts.team import team_invite
 from portal.services.billing.tenants import invitation_accept, invitation_token
 from tests.factories.accounts import PASSWORD, make_tenant

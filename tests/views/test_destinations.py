@@ -10,7 +10,7 @@ from portal.dynamo.deliveries import Delivery
 from portal.dynamo.destinations import EMAIL, Destination
 from portal.selectors.access import access_destination
 from portal.selectors.destinations import destination_list
-from portal.services.destinations import destination_secret_reveal
+from portal.services.delivery_setup.destinations import destination_secret_reveal
 from tests.factories.accounts import PASSWORD, make_product, make_tenant
 from tests.factories.delivery import Receiver, make_destination, make_submission_with_deliveries
 from tests.factories.ingest import make_site, make_submission

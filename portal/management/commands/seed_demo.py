@@ -23,7 +23,7 @@ from portal.selectors.sites import site_list
 from portal.selectors.tenants import tenant_get_or_none
 from portal.services.billing.campaigns import campaign_create
 from portal.services.ingest.store import submission_ingest
-from portal.services.inspector import inspector_destination_ensure
+from portal.services.delivery_setup.inspector import inspector_destination_ensure
 from portal.services.sites.domain_verification import site_verification_grant
 from portal.services.sites.sites import site_add
 from portal.services.billing.products import product_create

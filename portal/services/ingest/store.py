@@ -41,7 +41,7 @@ from portal.services.ingest import cache as ingest_cache, rate as ingest_rate
 from portal.dynamo.metering import tenant_metering, units_not_recorded, units_to_record
 from portal.services.ingest.delivery_plan import destinations_for_form, plan_deliveries, tenant_destinations
 from portal.services.ingest.counters import DayCounterBuffer, counted_form, first_today, forget_today, spam_slot
-from portal.services.notices import notice_quota_usage
+from portal.services.delivery_setup.notices import notice_quota_usage
 from portal.text import submitter_email
 
 log = logging.getLogger("portal")

@@ -17,7 +17,7 @@ from portal.selectors.destinations import destination_list
 from portal.selectors.submissions import submission_list
 from portal.services.accounts.api_tokens import (DESTINATIONS_READ, SUBMISSIONS_READ, SUBMISSIONS_WRITE,
                                         api_token_authenticate)
-from portal.services.deliveries import submission_resend_queue
+from portal.services.delivery_setup.deliveries import submission_resend_queue
 from portal.services.submissions import submission_delete, submission_mark_spam
 from portal.views.api.params import resend_destination_ids, spam_flag, submission_list_request
 from portal.views.ingest import endpoints as ingest

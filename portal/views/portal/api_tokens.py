@@ -10,7 +10,7 @@ from portal.forms.api import ApiTokenForm, ApiTokenRevokeForm, NoticeSettingsFor
 from portal.selectors.access import access_api_token
 from portal.selectors.api import api_token_list
 from portal.services.accounts.api_tokens import api_token_create, api_token_revoke
-from portal.services.notices import KINDS, notice_list, notice_settings_update, notice_webhook_secret, silent_hours
+from portal.services.delivery_setup.notices import KINDS, notice_list, notice_settings_update, notice_webhook_secret, silent_hours
 from portal.views.refusals import refusals_on_form
 
 

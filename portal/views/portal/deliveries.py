@@ -11,7 +11,7 @@ from portal.forms.destinations import ResendForm
 from portal.selectors.access import access_destination, access_submission
 from portal.selectors.deliveries import delivery_timeline
 from portal.selectors.destinations import destination_list
-from portal.services import deliveries as services
+from portal.services.delivery_setup import deliveries as services
 from portal.services.ingest.delivery_plan import destination_routes
 from portal.views.refusals import refusals_as_messages
 

@@ -16,9 +16,9 @@ from portal.selectors.access import access_destination
 from portal.selectors.metrics import site_forms_seen
 from portal.selectors.plans import plan_quotas
 from portal.selectors.sites import site_list
-from portal.services import deliveries as delivery_services
-from portal.services import destinations as services
-from portal.services import inspector
+from portal.services.delivery_setup import deliveries as delivery_services
+from portal.services.delivery_setup import destinations as services
+from portal.services.delivery_setup import inspector
 from portal.views.refusals import refusals_as_messages, refusals_on_form
 
 

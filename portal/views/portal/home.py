@@ -4,7 +4,7 @@ from django.shortcuts import render
 from portal import permissions as perm
 from portal.decorators import permission_required
 from portal.selectors.metrics import dashboard_summary
-from portal.services.inspector import inspector_enabled
+from portal.services.delivery_setup.inspector import inspector_enabled
 
 
 @permission_required(perm.VIEW_SUBMISSIONS, read=perm.VIEW_SUBMISSIONS)

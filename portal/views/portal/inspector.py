@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from portal import permissions as perm
 from portal.decorators import permission_required
 from portal.selectors.inspector import inspector_requests
-from portal.services import inspector as services
+from portal.services.delivery_setup import inspector as services
 from portal.services.accounts.auth import portal_user_from_session
 
 PRIVATE_HEADERS = {"cookie"}  # never kept, should a browser post here

@@ -24,7 +24,7 @@ from portal.dynamo.tenants import Tenant
 from portal.errors import NotFound
 from portal.selectors.destinations import destination_list
 from portal.services.ingest.delivery_plan import tenant_destinations
-from portal.services.destinations import destination_create
+from portal.services.delivery_setup.destinations import destination_create
 
 TOLERANCE_SECONDS = 5 * 60  # Standard Webhooks: refuse timestamps further than this from now
 KEEP_BODY_CHARS = 16_000
