@@ -8,7 +8,7 @@ from django import forms
 
 from portal.dynamo.products import MONTHLY, YEARLY
 from portal.dynamo.tenants import REGISTERED, SUSPENDED, UNVALIDATED, VALIDATED
-from portal.selectors.plans import MAX_DESTINATIONS, MAX_FILES
+from portal.selectors.billing.plans import MAX_DESTINATIONS, MAX_FILES
 from portal.services.billing.campaigns import CODE_PATTERN, CODE_RULE, campaign_code_normalize
 from portal.text import refuse_control_characters
 

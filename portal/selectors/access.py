@@ -20,12 +20,12 @@ from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import NotFound
 from portal.selectors.api import api_token_list
-from portal.selectors.campaigns import campaign_get_or_none
+from portal.selectors.billing.campaigns import campaign_get_or_none
 from portal.selectors.privacy import privacy_job_get
-from portal.selectors.products import product_get_or_none
+from portal.selectors.billing.products import product_get_or_none
 from portal.selectors.sites import api_key_list
 from portal.selectors.submissions import submission_find
-from portal.selectors.tenants import tenant_get_or_none
+from portal.selectors.billing.tenants import tenant_get_or_none
 
 _ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 _MAX_ID = 64

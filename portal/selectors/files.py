@@ -21,7 +21,7 @@ from django.utils.http import content_disposition_header
 from portal.dynamo.submissions import StoredFile, Submission
 from portal.errors import NotFound
 from portal.selectors.submissions import submission_find
-from portal.selectors.tenants import tenant_get_or_none
+from portal.selectors.billing.tenants import tenant_get_or_none
 
 SALT = "formbridge.files.link"
 DOWNLOAD_TYPE = "application/octet-stream"  # never the sniffed or sent type: nothing renders inline

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from portal.dynamo.base import utcnow
 from portal.dynamo.metrics import day_counts_between, site_counts_between
 from portal.dynamo.tenants import Tenant
-from portal.selectors.plans import PlanUsage, plan_usage
+from portal.selectors.billing.plans import PlanUsage, plan_usage
 
 DAYS = 30
 

@@ -5,7 +5,7 @@ from datetime import date
 from portal.dynamo.metrics import DailyMetrics
 from portal.dynamo.products import Quotas
 from portal.dynamo.tenants import REGISTERED
-from portal.selectors.plans import plan_quotas, plan_usage, usage_month
+from portal.selectors.billing.plans import plan_quotas, plan_usage, usage_month
 from portal.services.billing.tenants import tenant_create
 from tests.factories.accounts import make_product, make_tenant
 

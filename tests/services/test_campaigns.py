@@ -9,7 +9,7 @@ from portal.dynamo.audit import AuditEntry
 from portal.dynamo.campaigns import Campaign
 from portal.errors import ConcurrentEdit, NotFound
 from portal.selectors.access import access_campaign, access_product
-from portal.selectors.campaigns import (campaign_list, campaign_list_for_product, campaign_list_live, campaign_view,
+from portal.selectors.billing.campaigns import (campaign_list, campaign_list_for_product, campaign_list_live, campaign_view,
                                         discounted_price)
 from portal.services.billing.campaigns import (CampaignCodeTaken, CampaignInvalid, campaign_create, campaign_delete,
                                        campaign_restore, campaign_update)

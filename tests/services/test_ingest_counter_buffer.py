@@ -9,7 +9,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from portal.selectors.plans import usage_month
+from portal.selectors.billing.plans import usage_month
 from portal.services.ingest import store as ingest
 from portal.services.ingest.store import submission_ingest
 from portal.services.ingest.counters import DayCounterBuffer

@@ -2,8 +2,8 @@
 a plan cannot allow more, and a tenant at the bound still ingests, with an Idempotency-Key."""
 from portal.dynamo.deliveries import submission_rows
 from portal.forms.staff import ProductForm
-from portal.selectors import plans
-from portal.selectors.plans import MAX_DESTINATIONS, plan_quotas
+from portal.selectors.billing import plans
+from portal.selectors.billing.plans import MAX_DESTINATIONS, plan_quotas
 from portal.services.ingest.store import submission_ingest
 from tests.factories.accounts import make_product, make_tenant
 from tests.factories.delivery import make_destination

@@ -15,7 +15,7 @@ from portal.dynamo.payload_dictionary import CURRENT_CODEC
 from portal.dynamo.submissions import Submission
 from portal.selectors import submissions as submissions_selectors
 from portal.selectors.access import access_submission
-from portal.selectors.plans import usage_month
+from portal.selectors.billing.plans import usage_month
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_iter, submission_list
 from portal.services.ingest import store as ingest
 from portal.services.ingest.store import submission_ingest

@@ -11,7 +11,7 @@ import pytest
 from portal.dynamo.base import transact
 from portal.dynamo.expiring import IngestGuards
 from portal.dynamo.submissions import Submission
-from portal.selectors.plans import usage_month
+from portal.selectors.billing.plans import usage_month
 from portal.services.ingest import store as ingest
 from portal.services.ingest.store import RateLimited, ingest_rate_check, submission_ingest
 from portal.services.ingest.rate import RateAllowance

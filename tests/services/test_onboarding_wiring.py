@@ -4,7 +4,7 @@ from django.test import Client
 
 from portal.dynamo.tenants import REGISTERED, UNVALIDATED, VALIDATED
 from portal.selectors.sites import api_key_list
-from portal.selectors.tenants import tenant_get_or_none
+from portal.selectors.billing.tenants import tenant_get_or_none
 from portal.services.sites.api_keys import api_key_create
 from portal.services.billing.onboarding import EmailNotConfirmed
 from tests.factories.accounts import PASSWORD, make_tenant

@@ -1,5 +1,5 @@
 """Order history (the month's usage against the plan is tested in tests/selectors/test_plans.py)."""
-from portal.selectors.orders import order_list
+from portal.selectors.billing.orders import order_list
 from tests.factories.accounts import make_checkout
 
 

@@ -7,7 +7,7 @@ from portal.dynamo.audit import AuditEntry
 from portal.errors import ConcurrentEdit, NotFound
 from portal.selectors.access import access_product
 from portal.selectors.pagination import BadCursor
-from portal.selectors.products import product_list
+from portal.selectors.billing.products import product_list
 from portal.services.billing.products import product_delete, product_restore, product_update
 from tests.factories.accounts import make_product
 

@@ -13,7 +13,7 @@ from portal.dynamo.orders import Order
 from portal.dynamo.tenants import UNVALIDATED
 from portal.dynamo.users import OWNER, PortalUser
 from portal.selectors.access import access_campaign, access_product
-from portal.selectors.orders import order_list
+from portal.selectors.billing.orders import order_list
 from portal.services.billing.campaigns import campaign_delete, campaign_update
 from portal.services.billing.products import product_delete, product_update
 from portal.services.billing.signup import CampaignCodeRejected, CheckoutInvalid, campaign_for_code, checkout_place

@@ -17,7 +17,7 @@ from portal.dynamo.users import OWNER, PortalUser
 from portal.errors import ConcurrentEdit, LoginRefused, NotFound
 from portal.selectors.access import access_tenant
 from portal.selectors.pagination import BadCursor
-from portal.selectors.tenants import (tenant_get_by_email, tenant_list, tenant_list_by_status, tenant_orders, tenant_sites,
+from portal.selectors.billing.tenants import (tenant_get_by_email, tenant_list, tenant_list_by_status, tenant_orders, tenant_sites,
                                       tenant_status_counts, tenant_users)
 from portal.services.accounts.auth import portal_authenticate
 from portal.services.billing.tenants import (EmailTaken, InvitationInvalid, TransitionRefused, invitation_accept,

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from hypothesis import HealthCheck, event, given, settings as hsettings, strategies as st
 
-from portal.selectors.plans import usage_month
+from portal.selectors.billing.plans import usage_month
 from tests.factories.accounts import make_tenant
 from tests.factories.ingest import make_key
 

@@ -11,7 +11,7 @@ from django.test import Client
 
 from portal.dynamo.tenants import SUSPENDED
 from portal.dynamo.base import utcnow
-from portal.selectors.plans import usage_month
+from portal.selectors.billing.plans import usage_month
 from portal.services.ingest import store as ingest, cache as ingest_cache
 from portal.services.sites.api_keys import api_key_revoke
 from portal.services.billing.tenants import tenant_status_change

@@ -6,7 +6,7 @@ from django.core import mail
 from django.test import Client
 
 from portal.dynamo.tenants import VALIDATED
-from portal.selectors.tenants import tenant_get_by_email
+from portal.selectors.billing.tenants import tenant_get_by_email
 from portal.services.accounts.team import team_invite
 from tests.factories.accounts import make_product, make_tenant
 from tests.views.test_public_pages import _checkout_data

@@ -9,8 +9,8 @@ from django.test import Client
 from portal.dynamo.base import utcnow
 from portal.dynamo.tenants import UNVALIDATED, VALIDATED
 from portal.selectors.access import access_product, access_tenant
-from portal.selectors.orders import order_list
-from portal.selectors.tenants import tenant_get_by_email
+from portal.selectors.billing.orders import order_list
+from portal.selectors.billing.tenants import tenant_get_by_email
 from portal.services.billing.products import product_delete
 from portal.views.public.password_reset import SENT
 from tests.factories.accounts import PASSWORD, make_campaign, make_product, make_tenant, stored_items

@@ -7,7 +7,7 @@ from django.test import Client
 
 from portal.dynamo.base import utcnow
 from portal.selectors.access import access_campaign
-from portal.selectors.campaigns import campaign_list
+from portal.selectors.billing.campaigns import campaign_list
 from portal.errors import NotFound
 from tests.factories.accounts import make_campaign, make_product
 

@@ -10,7 +10,7 @@ from django.test import Client
 
 from portal.dynamo.metrics import STORED_BYTES, counters_add
 from portal.selectors.access import access_tenant
-from portal.selectors.costs import tenant_cost_month
+from portal.selectors.billing.costs import tenant_cost_month
 from portal.services.billing.costs import cost_alert_check, cost_alerts_check
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.ingest import make_submission

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from portal.selectors.access import access_product
-from portal.selectors.products import product_list
+from portal.selectors.billing.products import product_list
 from tests.factories.accounts import make_product
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.test import Client
 from portal.dynamo.tenants import REGISTERED, SUSPENDED, UNVALIDATED, VALIDATED
 from portal.dynamo.users import PortalUser
 from portal.selectors.access import access_tenant
-from portal.selectors.tenants import tenant_get_by_email, tenant_status_counts
+from portal.selectors.billing.tenants import tenant_get_by_email, tenant_status_counts
 from portal.services.billing.tenants import tenant_staff_create
 from tests.factories.accounts import make_product, make_tenant
 

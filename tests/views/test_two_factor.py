@@ -9,7 +9,7 @@ from django.test import Client
 
 from portal.crypto import field_decrypt
 from portal.dynamo.users import PortalUser
-from portal.selectors.tenants import tenant_get_or_none
+from portal.selectors.billing.tenants import tenant_get_or_none
 from portal.services.accounts import two_factor
 from portal.services.accounts.team import team_invite
 from portal.services.billing.tenants import invitation_accept, invitation_token

@@ -20,7 +20,7 @@ from portal.dynamo.tenants import REGISTERED, VALIDATED
 from portal.dynamo.users import OWNER, PortalUser
 from portal.dynamo.base import utcnow
 from portal.selectors.sites import site_list
-from portal.selectors.tenants import tenant_get_or_none
+from portal.selectors.billing.tenants import tenant_get_or_none
 from portal.services.billing.campaigns import campaign_create
 from portal.services.ingest.store import submission_ingest
 from portal.services.delivery_setup.inspector import inspector_destination_ensure

@@ -13,7 +13,7 @@ from portal.dynamo.base import new_id, save_new, save_versioned, utcnow
 from portal.dynamo.tenants import Tenant
 from portal.errors import NotFound, ServiceError
 from portal.selectors.api import api_token_list
-from portal.selectors.tenants import tenant_get_or_none
+from portal.selectors.billing.tenants import tenant_get_or_none
 from portal.services.compliance.audit import audit_record
 from portal.services.ingest.store import ingest_rate_check
 

@@ -12,7 +12,7 @@ from portal.dynamo.base import save_versioned
 from portal.dynamo.tenants import Tenant
 from portal.dynamo.users import PortalUser
 from portal.errors import LoginRefused
-from portal.selectors.tenants import tenant_get_or_none
+from portal.selectors.billing.tenants import tenant_get_or_none
 from portal.services.accounts import throttle
 from portal.services.compliance.audit import audit_record
 

@@ -12,7 +12,7 @@ from django.core import signing
 
 from portal.dynamo.base import save_versioned, utcnow
 from portal.dynamo.users import PortalUser
-from portal.selectors.tenants import tenant_get_or_none
+from portal.selectors.billing.tenants import tenant_get_or_none
 
 
 def _password_digest(user: PortalUser) -> str:

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from portal.dynamo.users import PortalUser
 from portal.errors import ServiceError
-from portal.selectors.tenants import tenant_get_or_none
+from portal.selectors.billing.tenants import tenant_get_or_none
 from portal.services.accounts import throttle
 from portal.services.compliance.audit import audit_record
 from portal.services.accounts.password_links import password_link_spend, password_link_token, password_link_user

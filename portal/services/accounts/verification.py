@@ -16,7 +16,7 @@ from portal.dynamo.base import save_versioned, utcnow
 from portal.dynamo.tenants import SUSPENDED, UNVALIDATED, VALIDATED, Tenant
 from portal.dynamo.users import PortalUser
 from portal.errors import ServiceError
-from portal.selectors.tenants import tenant_get_or_none
+from portal.selectors.billing.tenants import tenant_get_or_none
 from portal.services.accounts import throttle
 from portal.services.compliance.audit import audit_record
 from portal.services.billing.onboarding import onboarding_email_confirmed

@@ -1,5 +1,5 @@
 """Cost thresholds per tenant (issue 17): staff set an amount (USD per month) on a tenant;
-when the month's estimated DynamoDB cost (portal.selectors.costs) reaches it, staff are
+when the month's estimated DynamoDB cost (portal.selectors.billing.costs) reaches it, staff are
 e-mailed once for that tenant and month. A conditional write of a marker decides "once",
 whichever process looks first (the delivery worker's pass every COST_ALERTS_PASS_SECONDS;
 `manage.py cost_alerts`)."""
@@ -18,7 +18,7 @@ from portal.dynamo.base import save_versioned, utcnow
 from portal.dynamo.expiring import OnceMarkers
 from portal.dynamo.tenants import Tenant
 from portal.errors import FieldErrors
-from portal.selectors.costs import TenantCost, month_bounds, tenant_cost_month, tenants_all
+from portal.selectors.billing.costs import TenantCost, month_bounds, tenant_cost_month, tenants_all
 from portal.services.compliance.audit import audit_record
 from portal.services.billing.common import version_check
 

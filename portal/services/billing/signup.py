@@ -22,8 +22,8 @@ from portal.dynamo.products import Product
 from portal.dynamo.tenants import UNVALIDATED, Tenant
 from portal.dynamo.users import OWNER, PortalUser
 from portal.errors import FieldErrors
-from portal.selectors.campaigns import DELETED, EXPIRED, SCHEDULED, campaign_state, discounted_price
-from portal.selectors.products import product_get_or_none
+from portal.selectors.billing.campaigns import DELETED, EXPIRED, SCHEDULED, campaign_state, discounted_price
+from portal.selectors.billing.products import product_get_or_none
 from portal.services.accounts import throttle
 from portal.services.compliance.audit import audit_record
 from portal.services.billing.campaigns import campaign_code_normalize

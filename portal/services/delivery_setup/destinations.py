@@ -17,7 +17,7 @@ from portal.dynamo.destinations import EMAIL, WEBHOOK, Destination, PreviousSecr
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit, FieldErrors, ServiceError
 from portal.selectors.destinations import destination_list
-from portal.selectors.plans import plan_quotas
+from portal.selectors.billing.plans import plan_quotas
 from portal.selectors.sites import site_list
 from portal.services.compliance.audit import audit_record
 

@@ -31,7 +31,7 @@ from portal.dynamo.notices import FAILED, OFF, PENDING, SENT, Notice
 from portal.dynamo.tenants import Tenant
 from portal.dynamo.users import ADMIN, OWNER
 from portal.errors import ServiceError
-from portal.selectors.tenants import tenant_get_or_none
+from portal.selectors.billing.tenants import tenant_get_or_none
 from portal.selectors.users import team_list
 from portal.services.compliance.audit import audit_record
 

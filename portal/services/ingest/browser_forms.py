@@ -20,7 +20,7 @@ from portal.dynamo.expiring import IngestGuards
 from portal.dynamo.metrics import day_key
 from portal.dynamo.sites import Site
 from portal.dynamo.tenants import Tenant
-from portal.selectors.tenants import tenant_get_or_none
+from portal.selectors.billing.tenants import tenant_get_or_none
 from portal.services.sites.api_keys import TenantBlocked
 from portal.services.ingest.captcha import PROVIDERS, captcha_verify
 from portal.services.ingest.files import ReceivedFile, submission_ingest_with_files

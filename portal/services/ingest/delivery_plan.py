@@ -12,7 +12,7 @@ from portal.dynamo.base import utcnow
 from portal.dynamo.deliveries import Delivery
 from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.destinations import Destination
-from portal.selectors.plans import MAX_DESTINATIONS
+from portal.selectors.billing.plans import MAX_DESTINATIONS
 
 logger = logging.getLogger("portal")
 

@@ -28,9 +28,9 @@ from portal.dynamo.base import TransactionCancelled, utcnow
 from portal.dynamo.submissions import StoredFile
 from portal.dynamo.tenants import Tenant
 from portal.selectors.files import BRAND_FOLDER, file_storage
-from portal.selectors.plans import plan_quotas, usage_month
+from portal.selectors.billing.plans import plan_quotas, usage_month
 from portal.selectors.submissions import submission_find
-from portal.selectors.tenants import tenant_get_or_none
+from portal.selectors.billing.tenants import tenant_get_or_none
 from portal.services.ingest.store import IngestRefused, IngestResult, submission_ingest
 
 logger = logging.getLogger("portal")

@@ -36,7 +36,7 @@ from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
-from portal.selectors.plans import plan_quotas, usage_month
+from portal.selectors.billing.plans import plan_quotas, usage_month
 from portal.services.ingest import cache as ingest_cache, rate as ingest_rate
 from portal.dynamo.metering import tenant_metering, units_not_recorded, units_to_record
 from portal.services.ingest.delivery_plan import destinations_for_form, plan_deliveries, tenant_destinations

@@ -10,7 +10,7 @@ from portal.dynamo.base import new_id, save_new, save_versioned, utcnow
 from portal.dynamo.sites import Site
 from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
-from portal.selectors.tenants import tenant_get_or_none
+from portal.selectors.billing.tenants import tenant_get_or_none
 from portal.services.ingest import cache as ingest_cache
 from portal.services.compliance.audit import audit_record
 from portal.services.billing.onboarding import require_validated

@@ -20,7 +20,7 @@ from portal.dynamo.tenants import VALIDATED
 from portal.errors import ServiceError
 from portal.selectors.destinations import destination_list
 from portal.selectors.sites import api_key_list
-from portal.selectors.tenants import tenant_get_by_email
+from portal.selectors.billing.tenants import tenant_get_by_email
 from portal.services.sites.api_keys import IMPORTED_KEY_MIN_LENGTH, api_key_create, api_key_import
 from portal.services.delivery_setup.destinations import destination_create, destination_settings_clean
 from portal.services.sites.sites import InvalidDomain, normalise_domain, site_add

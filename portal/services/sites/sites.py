@@ -19,7 +19,7 @@ from portal.dynamo.base import is_condition_failure, new_id, save_versioned
 from portal.dynamo.sites import Site
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit, ServiceError
-from portal.selectors.plans import plan_quotas
+from portal.selectors.billing.plans import plan_quotas
 from portal.selectors.sites import api_key_list, site_count_active
 from portal.services.compliance.audit import audit_record
 from portal.services.billing.onboarding import onboarding_site_added

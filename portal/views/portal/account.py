@@ -5,8 +5,8 @@ from django.shortcuts import redirect, render
 from portal import permissions as perm
 from portal.decorators import permission_required
 from portal.forms.account import ProfileForm
-from portal.selectors.orders import order_list
-from portal.selectors.plans import plan_usage
+from portal.selectors.billing.orders import order_list
+from portal.selectors.billing.plans import plan_usage
 from portal.services.accounts.profile import account_profile_update
 from portal.services.billing.onboarding import api_keys_allowed
 from portal.views.refusals import refusals_on_form

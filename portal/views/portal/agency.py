@@ -16,7 +16,7 @@ from portal.selectors.pagination import BadCursor
 from portal.selectors.privacy import privacy_job_list
 from portal.selectors.sites import visible_sites
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_list
-from portal.selectors.tenants import tenant_get_or_none
+from portal.selectors.billing.tenants import tenant_get_or_none
 from portal.services.accounts import branding
 from portal.services.compliance import privacy
 from portal.views.refusals import refusals_as_messages, refusals_on_form

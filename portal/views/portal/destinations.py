@@ -14,7 +14,7 @@ from portal.forms.destinations import BulkRetryForm, DestinationForm
 from portal.selectors import destinations as selectors
 from portal.selectors.access import access_destination
 from portal.selectors.metrics import site_forms_seen
-from portal.selectors.plans import plan_quotas
+from portal.selectors.billing.plans import plan_quotas
 from portal.selectors.sites import site_list
 from portal.services.delivery_setup import deliveries as delivery_services
 from portal.services.delivery_setup import destinations as services

@@ -9,7 +9,7 @@ from portal.decorators import permission_required
 from portal.forms.sites import ApiKeyForm, SiteForm
 from portal.selectors.access import access_site
 from portal.selectors.metrics import site_usage_month
-from portal.selectors.plans import plan_quotas
+from portal.selectors.billing.plans import plan_quotas
 from portal.selectors.sites import api_key_list, site_list
 from portal.services.sites import domain_verification
 from portal.services.sites import sites as site_services

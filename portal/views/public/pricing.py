@@ -3,8 +3,8 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from portal.forms.signup import CampaignCodeForm, CheckoutForm
-from portal.selectors.pricing import pricing_products
-from portal.selectors.products import product_choices
+from portal.selectors.billing.pricing import pricing_products
+from portal.selectors.billing.products import product_choices
 from portal.services.accounts import auth
 from portal.views.refusals import form_add_service_errors
 from portal.services.billing.signup import (CampaignCodeRejected, CheckoutInvalid, campaign_for_code, checkout_place, price_quote,

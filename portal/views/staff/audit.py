@@ -3,7 +3,7 @@ from django.shortcuts import render
 
 from portal.decorators import staff_required
 from portal.selectors import audit as audit_selectors
-from portal.selectors.tenants import tenant_status_counts
+from portal.selectors.billing.tenants import tenant_status_counts
 
 
 @staff_required

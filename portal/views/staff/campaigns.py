@@ -7,9 +7,9 @@ from django.views.decorators.http import require_POST
 from portal.decorators import staff_required
 from portal.forms.staff import ActiveToggleForm, CampaignForm
 from portal.selectors import audit as audit_selectors
-from portal.selectors import campaigns as selectors
+from portal.selectors.billing import campaigns as selectors
 from portal.selectors.access import access_campaign, access_product
-from portal.selectors.products import product_choices
+from portal.selectors.billing.products import product_choices
 from portal.services.billing import campaigns as services
 from portal.views.refusals import refusals_as_messages, refusals_on_form
 from portal.views.staff.common import actor

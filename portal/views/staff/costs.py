@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from portal.decorators import staff_required
 from portal.dynamo.base import utcnow
 from portal.forms.staff import CostMonthForm, CostThresholdForm
-from portal.selectors import costs as selectors
+from portal.selectors.billing import costs as selectors
 from portal.selectors.access import access_tenant
 from portal.services.billing import costs as services
 from portal.views.refusals import refusals_as_messages

@@ -7,9 +7,9 @@ from django.views.decorators.http import require_POST
 from portal.decorators import staff_required
 from portal.forms.staff import ActiveToggleForm, ProductForm
 from portal.selectors import audit as audit_selectors
-from portal.selectors import products as selectors
+from portal.selectors.billing import products as selectors
 from portal.selectors.access import access_product
-from portal.selectors.campaigns import campaign_list_for_product
+from portal.selectors.billing.campaigns import campaign_list_for_product
 from portal.services.billing import products as services
 from portal.views.refusals import refusals_as_messages, refusals_on_form
 from portal.views.staff.common import actor

@@ -8,12 +8,12 @@ from portal.decorators import staff_required
 from portal.dynamo.tenants import STATUSES, SUSPENDED
 from portal.forms.staff import ActiveToggleForm, TenantCreateForm, TenantForm, TenantSearchForm, TenantStatusForm
 from portal.selectors import audit as audit_selectors
-from portal.selectors import tenants as selectors
+from portal.selectors.billing import tenants as selectors
 from portal.selectors.access import access_tenant
-from portal.selectors.campaigns import campaign_get_or_none, campaign_view
+from portal.selectors.billing.campaigns import campaign_get_or_none, campaign_view
 from portal.selectors.pagination import BadCursor
-from portal.selectors.plans import plan_usage
-from portal.selectors.products import product_choices
+from portal.selectors.billing.plans import plan_usage
+from portal.selectors.billing.products import product_choices
 from portal.services.billing import tenants as services
 from portal.views.refusals import refusals_as_messages, refusals_on_form
 from portal.views.staff.common import actor

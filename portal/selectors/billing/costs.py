@@ -17,7 +17,7 @@ from django.conf import settings
 from portal.dynamo.base import utcnow
 from portal.dynamo.metrics import day_counts_between
 from portal.dynamo.tenants import STATUSES, Tenant
-from portal.selectors.plans import plan_quotas
+from portal.selectors.billing.plans import plan_quotas
 
 MILLION = Decimal(1_000_000)
 GIB = Decimal(1024 ** 3)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from portal.dynamo.base import active_key
 from portal.dynamo.campaigns import Campaign
 from portal.dynamo.products import Product
-from portal.selectors.campaigns import discounted_price
+from portal.selectors.billing.campaigns import discounted_price
 
 
 @dataclass

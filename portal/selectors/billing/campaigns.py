@@ -9,7 +9,7 @@ from portal.dynamo.base import active_key, utcnow
 from portal.dynamo.campaigns import Campaign
 from portal.dynamo.products import Product
 from portal.selectors.pagination import Page, query_page
-from portal.selectors.products import products_by_id
+from portal.selectors.billing.products import products_by_id
 
 STAFF = "staff"
 SCHEDULED, LIVE, EXPIRED, DELETED = "scheduled", "live", "expired", "deleted"

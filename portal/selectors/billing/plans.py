@@ -12,7 +12,7 @@ from portal.dynamo.base import TRANSACT_MAX_ACTIONS, utcnow
 from portal.dynamo.metrics import day_counts_between
 from portal.dynamo.products import Product, Quotas
 from portal.dynamo.tenants import Tenant
-from portal.selectors.products import product_get_or_none
+from portal.selectors.billing.products import product_get_or_none
 
 CACHE_SECONDS = 60
 # Ingest writes the submission, one row per destination and (once a day) the day item in one
