@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 
 from portal.dynamo.destinations import Destination
 from portal.dynamo.tenants import Tenant
-from portal.selectors.files import email_files
+from portal.files.links import email_files
 from portal.text import has_control_characters, submitter_email
 
 EVENT_TEST = "test.ping"

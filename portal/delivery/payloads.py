@@ -5,7 +5,7 @@ import json
 from datetime import datetime
 
 from portal.dynamo.submissions import Submission
-from portal.selectors.files import file_links_for_delivery
+from portal.files.links import file_links_for_delivery
 
 EVENT_SUBMISSION = "submission.created"
 EVENT_TEST = "test.ping"

@@ -11,7 +11,7 @@ from portal.dynamo.api_tokens import ApiToken
 from portal.dynamo.destinations import EMAIL, Destination
 from portal.dynamo.submissions import Submission
 from portal.selectors.deliveries import delivery_timeline
-from portal.selectors.files import files_described
+from portal.files.links import files_described
 
 
 

@@ -9,7 +9,7 @@ urlpatterns = [
     path("pricing/", public.pricing, name="pricing"),
     path("checkout/", public.checkout, name="checkout"),
     path("checkout/sent/", public.checkout_sent, name="checkout_sent"),
-    # Signed file download links (issue 13): the token is the credential; see selectors/files.py
+    # Signed file download links (issue 13): the token is the credential; see files/links.py
     path("files/<str:token>", files.file_download, name="file_download"),
     path("verify/<str:token>/", verification.verify_email, name="verify_email"),
     path("password-reset/", password_reset.password_reset_request_view, name="password_reset"),

@@ -16,7 +16,7 @@ from django.test import Client
 
 from portal.dynamo.base import utcnow
 from portal.selectors.access import access_submission
-from portal.selectors.files import file_link, file_redirect_url
+from portal.files.links import file_link, file_redirect_url
 from portal.services.ingest import files as files_service
 from portal.services.ingest.files import display_name, field_name, files_sweep, sent_type, sniffed_type
 from tests.factories.accounts import make_tenant

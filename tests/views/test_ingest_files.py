@@ -25,7 +25,7 @@ from portal.delivery.payloads import submission_event
 from portal.dynamo.destinations import Destination
 from portal.dynamo.base import utcnow
 from portal.selectors.access import access_submission
-from portal.selectors.files import file_link
+from portal.files.links import file_link
 from portal.selectors.billing.plans import plan_usage, usage_month
 from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission_list
 from portal.services.ingest import files as files_service

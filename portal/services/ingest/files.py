@@ -27,7 +27,7 @@ from ulid import ULID
 from portal.dynamo.base import TransactionCancelled, utcnow
 from portal.dynamo.submissions import StoredFile
 from portal.dynamo.tenants import Tenant
-from portal.selectors.files import BRAND_FOLDER, file_storage
+from portal.files.links import BRAND_FOLDER, file_storage
 from portal.selectors.billing.plans import plan_quotas, usage_month
 from portal.selectors.submissions import submission_find
 from portal.selectors.billing.tenants import tenant_get_or_none

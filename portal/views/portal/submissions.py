@@ -12,7 +12,7 @@ from portal.selectors.access import access_submission
 from portal.selectors.deliveries import delivery_timeline
 from portal.errors import NotFound
 from portal.selectors.exports import csv_rows, jsonl_lines
-from portal.selectors.files import file_link, submission_files
+from portal.files.links import file_link, submission_files
 from portal.selectors.pagination import BadCursor
 from portal.selectors.sites import visible_sites
 from portal.selectors.submissions import submission_iter, submission_list

@@ -6,7 +6,7 @@ submitter uploaded is ever rendered from the portal's origin."""
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_safe
 
-from portal.selectors.files import DOWNLOAD_TYPE, LinkExpired, file_link_open, file_open, file_redirect_url
+from portal.files.links import DOWNLOAD_TYPE, LinkExpired, file_link_open, file_open, file_redirect_url
 
 
 def _harden(response):
