@@ -11,7 +11,7 @@ def main():
     try:
         execute_from_command_line(sys.argv)
     except Exception as error:
-        from portal.dynamo.health import endpoint_unreachable
+        from portal.dynamo.connection.health import endpoint_unreachable
 
         if not endpoint_unreachable(error):
             raise

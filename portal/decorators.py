@@ -16,7 +16,7 @@ from django.urls import reverse
 from portal.permissions import VIEW, site_scope_of, user_can
 from portal.services.accounts.auth import portal_user_from_session
 from portal.services.accounts.two_factor import user_two_factor_missing
-from portal.dynamo.metering import tenant_metering
+from portal.dynamo.connection.metering import tenant_metering
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 

@@ -16,7 +16,7 @@ from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 
-from portal.dynamo.health import endpoint_unreachable
+from portal.dynamo.connection.health import endpoint_unreachable
 from portal.errors import NotFound
 from portal.selectors.pagination import BadCursor
 

@@ -24,7 +24,8 @@ from portal.delivery.claim import outcome_save, recorded_spill
 from portal.delivery.health import destination_health_record
 from portal.delivery.followups import FollowUps
 from portal.delivery.send import send_event
-from portal.dynamo import capacity, delivery_batch
+from portal.dynamo.connection import capacity
+from portal.dynamo import delivery_batch
 from portal.dynamo.base import is_condition_failure, new_id, utcnow
 from portal.dynamo.deliveries import SCHEDULED, TEST, Delivery, DeliveryAttempt
 from portal.dynamo.delivery_status import DeliveryStatus

@@ -28,7 +28,7 @@ from portal.delivery.claim import claim, lease_seconds
 from portal.delivery.followups import FollowUps
 from portal.delivery.gate import CLOSED, OPEN, Gate, breaker_state
 from portal.dynamo.deliveries import DUE_SHARDS, Delivery
-from portal.dynamo.metering import batched_metering
+from portal.dynamo.connection.metering import batched_metering
 
 log = logging.getLogger("portal.delivery")
 

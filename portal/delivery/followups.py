@@ -24,7 +24,7 @@ from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.metrics import counters_add, delivery_counts
 from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
-from portal.dynamo.metering import batched_metering
+from portal.dynamo.connection.metering import batched_metering
 
 log = logging.getLogger("portal.delivery")
 

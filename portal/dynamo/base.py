@@ -26,7 +26,7 @@ from ulid import ULID
 from portal.errors import ConcurrentEdit
 
 from portal.dynamo.scope import TenantScope
-from portal.dynamo.telemetry import instrument
+from portal.dynamo.connection.telemetry import instrument
 
 # PynamoDB builds one botocore session per model and thread, and each new session parses the
 # DynamoDB service description again (~0.1 s each, 13 tables). Share one loader instead.

@@ -10,7 +10,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
 from portal.dynamo.base import TenantOwnedModel
-from portal.dynamo.capacity import READ_PREFIX, WRITE_PREFIX
+from portal.dynamo.connection.capacity import READ_PREFIX, WRITE_PREFIX
 
 TABLE = "metrics"
 FORM_PREFIX = "form:"

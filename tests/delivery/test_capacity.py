@@ -7,9 +7,9 @@ import pytest
 from django.test import Client
 
 from portal.delivery import worker
-from portal.dynamo import capacity
+from portal.dynamo.connection import capacity
 from portal.dynamo.deliveries import Delivery
-from portal.dynamo.metering import capacity_flush_all
+from portal.dynamo.connection.metering import capacity_flush_all
 from tests.factories.ingest import make_key
 from tests.services.test_capacity_per_tenant import _recorded, observed  # noqa: F401 - the fixture
 

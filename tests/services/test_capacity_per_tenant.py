@@ -8,10 +8,10 @@ import botocore.client
 import pytest
 from django.test import Client
 
-from portal.dynamo import capacity
+from portal.dynamo.connection import capacity
 from portal.dynamo.base import utcnow
 from portal.dynamo.metrics import day_counts_between
-from portal.dynamo.metering import capacity_flush_all
+from portal.dynamo.connection.metering import capacity_flush_all
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.delivery import make_destination
 from tests.factories.ingest import make_key, make_submission

@@ -62,7 +62,7 @@ def test_storage_counts_only_days_inside_the_retention_window(ddb):
 def test_an_ingest_shows_on_the_page_with_its_units_and_bytes(ddb, staff):
     tenant, _ = make_tenant(organization="Busy Co")
     make_submission(tenant, fields={"message": "Hello"})
-    from portal.dynamo.metering import capacity_flush_all
+    from portal.dynamo.connection.metering import capacity_flush_all
     capacity_flush_all()
     response = staff.get("/staff/costs/")
     cost = next(row[0] for row in response.context["rows"] if row[0].tenant.id == tenant.id)

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from portal.delivery import worker
 from portal.services.compliance.privacy import privacy_jobs_loop, privacy_jobs_run
 from portal.services.delivery_setup import notices
-from portal.dynamo.metering import capacity_flush_all
+from portal.dynamo.connection.metering import capacity_flush_all
 from portal.services.billing.costs import cost_alerts_run_forever
 
 

@@ -1,7 +1,7 @@
 """Estimated DynamoDB cost per tenant and month (issue 17), for the staff console.
 
 Read and write units are what ReturnConsumedCapacity reported for the tenant's ingests and
-deliveries, summed on its day counters (portal.dynamo.metering). Storage is estimated from
+deliveries, summed on its day counters (portal.dynamo.connection.metering). Storage is estimated from
 the bytes ingest stored (submissions and delivery rows with their index entries and
 DynamoDB's 100 B per item overhead) on the days still inside the plan's retention at the
 month's end (or today); deletes, attempt logs and spam's shorter retention are not taken off,

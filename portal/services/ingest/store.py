@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from django.conf import settings
 from ulid import ULID
 
-from portal.dynamo import capacity
+from portal.dynamo.connection import capacity
 from portal.dynamo.base import TransactionCancelled, transact, utcnow
 from portal.dynamo.metrics import counter_update_action, counters_add, submission_counts
 from portal.dynamo.expiring import IngestGuards
@@ -38,7 +38,7 @@ from portal.dynamo.tenants import Tenant
 from portal.errors import ServiceError
 from portal.selectors.billing.plans import plan_quotas, usage_month
 from portal.services.ingest import cache as ingest_cache, rate as ingest_rate
-from portal.dynamo.metering import tenant_metering, units_not_recorded, units_to_record
+from portal.dynamo.connection.metering import tenant_metering, units_not_recorded, units_to_record
 from portal.services.ingest.delivery_plan import destinations_for_form, plan_deliveries, tenant_destinations
 from portal.services.ingest.counters import DayCounterBuffer, counted_form, first_today, forget_today, spam_slot
 from portal.services.delivery_setup.notices import notice_quota_usage

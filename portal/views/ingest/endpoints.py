@@ -14,7 +14,7 @@ from portal.errors import NotFound
 from portal.selectors.access import access_site
 from portal.services.sites.api_keys import KeyRefused, api_key_authenticate, api_key_mark_used
 from portal.services.ingest.browser_forms import browser_form_open, browser_form_submit
-from portal.dynamo.metering import metered_request
+from portal.dynamo.connection.metering import metered_request
 from portal.services.ingest.files import file_limits, received_discard, submission_ingest_with_files
 from portal.services.ingest.store import ingest_rate_check
 from portal.views.ingest.parsing import submission_from_request

@@ -8,7 +8,7 @@ import logging
 
 from portal.observability import metrics
 
-from portal.dynamo import capacity
+from portal.dynamo.connection import capacity
 
 log = logging.getLogger("portal.dynamo")
 

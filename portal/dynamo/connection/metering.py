@@ -1,7 +1,7 @@
 """Consumed capacity per tenant, onto the tenant's day counters (the staff cost page).
 
 Around one ingest request, each delivery and each tenant portal page, "the DynamoDB calls
-made here are for this tenant" (portal.dynamo.capacity meters them through the botocore
+made here are for this tenant" (portal.dynamo.connection.capacity meters them through the botocore
 hook). Ingest writes its units with the counter update it makes anyway
 (portal.services.ingest.store); deliveries add them to the tenant's pending units, written with
 one UpdateItem per tenant at most every CAPACITY_FLUSH_SECONDS per process; a page's units
@@ -17,7 +17,7 @@ from functools import wraps
 
 from django.conf import settings
 
-from portal.dynamo import capacity
+from portal.dynamo.connection import capacity
 from portal.dynamo.base import utcnow
 from portal.dynamo.metrics import counters_add
 

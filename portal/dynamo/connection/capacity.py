@@ -5,7 +5,7 @@ ReturnConsumedCapacity=TOTAL where the caller did not ask for more). While a `me
 block is open in the current context ("these calls are for that tenant": one ingest, one
 delivery), each answer's units are added to its Meter, by table, reads and writes apart.
 The units are then written onto the tenant's day counters by the write that already happens
-(ingest's counter update) or batched per tenant (delivery; portal.dynamo.metering)."""
+(ingest's counter update) or batched per tenant (delivery; portal.dynamo.connection.metering)."""
 from __future__ import annotations
 
 import threading
