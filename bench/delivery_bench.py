@@ -86,7 +86,8 @@ def main() -> None:
         import django
 
         django.setup()
-        from portal.dynamo import migrate, registry
+        from portal.dynamo.operations import migrate
+        from portal.dynamo import registry
 
         registry.configure(prefix=PREFIX, host=f"http://127.0.0.1:{port}", region="us-east-1")
         migrate.apply(log=lambda line: None)

@@ -25,7 +25,8 @@ Thread(target=receiver.serve_forever, daemon=True).start()
 url = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
 os.environ["DYNAMODB_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"; os.environ["DYNAMODB_TABLE_PREFIX"] = B.PREFIX
 import django; django.setup()
-from portal.dynamo import migrate, registry
+from portal.dynamo.operations import migrate
+from portal.dynamo import registry
 registry.configure(prefix=B.PREFIX, host=f"http://127.0.0.1:{port}", region="us-east-1"); migrate.apply(log=lambda l: None)
 import requests
 from portal.delivery.payloads import event_body, submission_event

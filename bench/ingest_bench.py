@@ -185,7 +185,8 @@ def main() -> int:
         from django.test import Client
         from django.test.utils import setup_test_environment
 
-        from portal.dynamo import migrate, registry
+        from portal.dynamo.operations import migrate
+        from portal.dynamo import registry
         from portal.dynamo.base import transact, utcnow
         from portal.dynamo.destinations import WEBHOOK
         from portal.dynamo.expiring import IngestGuards

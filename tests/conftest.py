@@ -10,7 +10,8 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 from portal import dynamodb_local  # noqa: E402
-from portal.dynamo import migrate, registry  # noqa: E402
+from portal.dynamo.operations import migrate  # noqa: E402
+from portal.dynamo import registry
 from portal.dynamo.connection import metering  # noqa: E402
 from portal.services.ingest import cache as ingest_cache, counters as ingest_counters  # noqa: E402
 from portal.services.delivery_setup import notices

@@ -9,7 +9,7 @@ import botocore.client
 import pytest
 
 from portal.delivery import worker
-from portal.dynamo import migrate
+from portal.dynamo.operations import migrate
 from portal.dynamo.deliveries import Delivery
 from portal.selectors.access import access_destination, access_submission
 from portal.services.delivery_setup.deliveries import delivery_retry_now

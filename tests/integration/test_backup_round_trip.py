@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from portal.dynamo import registry
-from portal.dynamo.backup import BackupError, export_tables
+from portal.dynamo.operations.backup import BackupError, export_tables
 from portal.dynamo.base import dynamodb_client
 from portal.services.accounts.api_tokens import SUBMISSIONS_READ, api_token_create
 from portal.services.delivery_setup.notices import QUOTA_WARNING, notice_raise

@@ -11,10 +11,11 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from portal.dynamo import migrate, registry
+from portal.dynamo.operations import migrate
+from portal.dynamo import registry
 from portal.dynamo.base import dynamodb_client
-from portal.dynamo.schema import described_definition, table_definition, ttl_attribute
-from portal.dynamo.table_settings import TableSettings
+from portal.dynamo.operations.schema import described_definition, table_definition, ttl_attribute
+from portal.dynamo.operations.table_settings import TableSettings
 
 PREFIX = "cfn-"
 

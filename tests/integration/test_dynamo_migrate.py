@@ -6,7 +6,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from portal import dynamodb_local
-from portal.dynamo import migrate, registry
+from portal.dynamo.operations import migrate
+from portal.dynamo import registry
 from portal.dynamo.sites import Site
 from portal.dynamo.submissions import Submission
 
@@ -15,7 +16,7 @@ from portal.dynamo.submissions import Submission
 def own_dynamodb():
     """A DynamoDB Local of this module's own. On the suite's, the test- tables and a second
     prefix together have 8 tables with TTL: DynamoDB Local's background pool would then never
-    run an index change (see portal.dynamo.migrate)."""
+    run an index change (see portal.dynamo.operations.migrate)."""
     port = dynamodb_local.free_port()
     process = dynamodb_local.start(port=port)
     yield f"http://127.0.0.1:{port}"

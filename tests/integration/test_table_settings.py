@@ -5,8 +5,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from portal.dynamo import migrate, registry
-from portal.dynamo.table_settings import TableSettings
+from portal.dynamo.operations import migrate
+from portal.dynamo import registry
+from portal.dynamo.operations.table_settings import TableSettings
 from portal.dynamo.tenants import Tenant
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from portal.dynamo import migrate
-from portal.dynamo.table_settings import TableSettings, pitr_status
+from portal.dynamo.operations import migrate
+from portal.dynamo.operations.table_settings import TableSettings, pitr_status
 from portal.dynamo.tenants import Tenant
 
 ROOT = Path(__file__).resolve().parents[2]

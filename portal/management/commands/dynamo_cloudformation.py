@@ -5,7 +5,7 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from portal.dynamo.cloudformation import template
+from portal.dynamo.operations.cloudformation import template
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ with a manifest; run it again on the same DIR to resume an interrupted export.""
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.dynamo.backup import BackupError, export_tables
+from portal.dynamo.operations.backup import BackupError, export_tables
 from portal.management.progress import TableProgress
 
 

@@ -2,8 +2,8 @@
 verifying the manifest (SHA-256 of every file, keys, counts)."""
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.dynamo.backup import BackupError
-from portal.dynamo.restore import import_tables
+from portal.dynamo.operations.backup import BackupError
+from portal.dynamo.operations.restore import import_tables
 from portal.management.progress import TableProgress
 
 

@@ -3,8 +3,8 @@ like Django's `migrate` for the SQL database."""
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.dynamo import migrate
-from portal.dynamo.table_settings import TableSettings
+from portal.dynamo.operations import migrate
+from portal.dynamo.operations.table_settings import TableSettings
 
 
 class Command(BaseCommand):

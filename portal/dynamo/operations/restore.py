@@ -1,4 +1,4 @@
-"""Restore an export (portal/dynamo/backup.py) into tables under a new prefix.
+"""Restore an export (portal/dynamo/operations/backup.py) into tables under a new prefix.
 
 Everything is checked before the first write: the manifest's format, every file's SHA-256,
 that the backup's keys are the models' keys, and that no target table holds data (existing
@@ -14,8 +14,8 @@ from typing import Callable
 from botocore.exceptions import ClientError
 
 from portal.dynamo import base
-from portal.dynamo.backup import FORMAT, MANIFEST, BackupError, read_items, sha256_of
-from portal.dynamo.schema import model_by_basename, table_definition
+from portal.dynamo.operations.backup import FORMAT, MANIFEST, BackupError, read_items, sha256_of
+from portal.dynamo.operations.schema import model_by_basename, table_definition
 
 BATCH = 25  # BatchWriteItem's limit
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from portal.dynamo.schema import ttl_attribute
+from portal.dynamo.operations.schema import ttl_attribute
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from portal.dynamo import table_settings
+from portal.dynamo.operations import table_settings
 from portal.dynamo.base import CONNECTION_SETTINGS
 from portal.dynamo.registry import TABLE_MODELS
-from portal.dynamo.table_settings import TableSettings
+from portal.dynamo.operations.table_settings import TableSettings
 
 
 @dataclass

@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 from portal.dynamo import base
 from portal.dynamo.registry import TABLE_MODELS
-from portal.dynamo.schema import table_definition
+from portal.dynamo.operations.schema import table_definition
 
 FORMAT = "formbridge-dynamodb-export/1"
 MANIFEST = "manifest.json"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from portal.dynamo.registry import TABLE_MODELS
-from portal.dynamo.schema import table_definition
+from portal.dynamo.operations.schema import table_definition
 
 # What the web and worker processes do to items (transactions are authorised through these).
 APP_TABLE_ACTIONS = sorted([
