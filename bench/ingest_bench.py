@@ -485,7 +485,7 @@ def main() -> int:
                 print(f"    {big_count} payloads over 1 KB: {big_raw} B -> {big_stored} B, "
                       f"saved {100 * (1 - big_stored / big_raw):.1f}%")
             # What the dictionary alone does, ignoring the 1 KB threshold and the 70% rule.
-            from portal.dynamo.payload_dictionary import CURRENT_CODEC
+            from portal.dynamo.codecs.payload_dictionary import CURRENT_CODEC
             from portal.dynamo.submissions import _compress
             raws = [json.dumps({"fields": f, "meta": m}, separators=(",", ":"), ensure_ascii=False).encode()
                     for f, m in corpus]

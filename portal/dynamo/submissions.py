@@ -13,7 +13,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
 from portal.dynamo.base import TenantOwnedModel, UTCDateTimeAttribute, utcnow
 from portal.dynamo.delivery_status import NEEDS_ATTENTION, DeliveryStatus
-from portal.dynamo.payload_dictionary import CURRENT_CODEC, DICTIONARIES
+from portal.dynamo.codecs.payload_dictionary import CURRENT_CODEC, DICTIONARIES
 
 TABLE = "submissions"
 COMPRESS_OVER_BYTES = 1024

@@ -11,7 +11,7 @@ from portal.dynamo.deliveries import Delivery
 from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.destinations import Destination
 from portal.dynamo.metrics import day_counts_between
-from portal.dynamo.payload_dictionary import CURRENT_CODEC
+from portal.dynamo.codecs.payload_dictionary import CURRENT_CODEC
 from portal.dynamo.submissions import Submission
 from portal.selectors import submissions as submissions_selectors
 from portal.selectors.access import access_submission

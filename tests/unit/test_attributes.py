@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from portal.dynamo import payload_dictionary
+from portal.dynamo.codecs import payload_dictionary
 from portal.dynamo.base import DecimalAttribute
 from portal.dynamo.submissions import Submission, UnloadedPayload
 

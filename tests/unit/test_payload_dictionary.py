@@ -7,7 +7,7 @@ import re
 import zlib
 from pathlib import Path
 
-from portal.dynamo import payload_dictionary
+from portal.dynamo.codecs import payload_dictionary
 from portal.dynamo.submissions import Submission
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "ingest_bench.py"

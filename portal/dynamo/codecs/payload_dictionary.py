@@ -25,7 +25,7 @@ never change (tests pin the SHA-256). To improve it, add ZD2 beside it and point
 """
 from __future__ import annotations
 
-from portal.dynamo.payload_zd2 import build as _build_zd2
+from portal.dynamo.codecs.payload_zd2 import build as _build_zd2
 
 _WORDS = """
 the of and to a in is it you that he was for on are with as I his they be at one have this from
