@@ -23,6 +23,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 from ulid import ULID
 
+from portal.dynamo.connection.settings import CONNECTION_SETTINGS
 from portal.errors import ConcurrentEdit
 
 from portal.dynamo.scope import TenantScope
@@ -43,8 +44,6 @@ def _session_with_shared_loader() -> botocore.session.Session:
 
 pynamodb_connection_base.get_session = _session_with_shared_loader
 
-# Filled by configure() in portal.dynamo.registry before the first request.
-CONNECTION_SETTINGS: dict[str, Any] = {"host": None, "region": "us-east-1", "prefix": "formbridge-dev-"}
 
 
 def utcnow() -> datetime:

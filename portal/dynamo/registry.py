@@ -1,7 +1,7 @@
 """Every model and every table, and the one place that points them at an endpoint."""
 from __future__ import annotations
 
-from portal.dynamo import base
+from portal.dynamo.connection.settings import CONNECTION_SETTINGS
 from portal.dynamo.api_keys import ApiKey
 from portal.dynamo.api_tokens import ApiToken
 from portal.dynamo.audit import AuditEntry
@@ -34,7 +34,7 @@ def configure(*, prefix: str, host: str | None, region: str, connect_timeout: fl
     """Point every model at one endpoint and prefix. Call before first use, and again when
     tests switch between moto and DynamoDB Local (PynamoDB caches connections per class)."""
     local = bool(host)
-    base.CONNECTION_SETTINGS.update(
+    CONNECTION_SETTINGS.update(
         prefix=prefix,
         host=host,
         region=region,

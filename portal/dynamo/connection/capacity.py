@@ -13,6 +13,8 @@ from collections import Counter
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from portal.dynamo.connection.settings import CONNECTION_SETTINGS
+
 READ_OPERATIONS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
 READ_PREFIX, WRITE_PREFIX = "rcu:", "wcu:"  # counter attributes: `wcu:submissions` (bounded: one per table)
 ITEM_OVERHEAD_BYTES = 100  # DynamoDB's per-item (and per index entry) storage overhead
@@ -76,8 +78,6 @@ _current: ContextVar[Meter | None] = ContextVar("formbridge_capacity_meter", def
 
 
 def _basename(table_name: str) -> str:
-    from portal.dynamo.base import CONNECTION_SETTINGS  # base imports telemetry, which imports this module
-
     prefix = CONNECTION_SETTINGS.get("prefix") or ""
     return table_name[len(prefix):] if prefix and table_name.startswith(prefix) else table_name
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from portal.dynamo import base
+from portal.dynamo.connection.settings import CONNECTION_SETTINGS
 from portal.dynamo.registry import TABLE_MODELS
 from portal.dynamo.operations.schema import table_definition
 
@@ -154,7 +155,7 @@ def export_tables(directory: Path, *, tables: list[str] | None = None, segments:
     if (directory / MANIFEST).exists():
         raise BackupError(f"{directory} already holds a finished export; choose an empty directory")
     models = _select_models(tables)
-    plan = {"format": FORMAT, "prefix": base.CONNECTION_SETTINGS["prefix"], "segments": segments,
+    plan = {"format": FORMAT, "prefix": CONNECTION_SETTINGS["prefix"], "segments": segments,
             "tables": [m.table_basename for m in models]}
     plan_path = directory / PLAN
     if plan_path.exists():

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from botocore.exceptions import ClientError
 
 from portal.dynamo.operations import table_settings
-from portal.dynamo.base import CONNECTION_SETTINGS
+from portal.dynamo.connection.settings import CONNECTION_SETTINGS
 from portal.dynamo.registry import TABLE_MODELS
 from portal.dynamo.operations.table_settings import TableSettings
 
