@@ -1,4 +1,5 @@
-"""Reading a submission's files: signed download links and what they open.
+"""A submission's files: signed download links and what they open. Below the delivery engine
+(payloads and e-mails link files) and above the tables only.
 
 A link is `{SITE_URL}/files/{token}`; the token is signed with Django's signing (the secret
 key, a salt of its own) and names tenant, submission, file and an expiry, so it works without
@@ -19,9 +20,8 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 
 from portal.dynamo.submissions import StoredFile, Submission
+from portal.dynamo.tenants import Tenant
 from portal.errors import NotFound
-from portal.selectors.submissions import submission_find
-from portal.selectors.billing.tenants import tenant_get_or_none
 
 SALT = "formbridge.files.link"
 DOWNLOAD_TYPE = "application/octet-stream"  # never the sniffed or sent type: nothing renders inline
@@ -79,9 +79,8 @@ def file_link_open(*, token: str, now: float | None = None) -> OpenedFile:
         raise NotFound("No such file.") from None
     if expires < (now or time.time()):
         raise LinkExpired()
-    tenant = tenant_get_or_none(tenant_id=tenant_id)
-    submission = tenant and submission_find(tenant_id=tenant_id, submission_id=submission_id,
-                                            shard_count=tenant.shardCount or 1)
+    tenant = Tenant.by_id(tenant_id)
+    submission = tenant and Submission.find(tenant_id, submission_id, shard_count=tenant.shardCount or 1)
     files = submission_files(submission) if submission else []
     if not 0 <= index < len(files):
         raise NotFound("No such file.")
