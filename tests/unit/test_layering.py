@@ -159,3 +159,134 @@ from portal.dynamo.base import utcnow
     found = upward_imports(source, "fake.py")
     assert found == ["fake.py:2: imports portal.services.delivery_setup.notices", "fake.py:3: imports portal.services.capacity",
                      "fake.py:4: imports portal.services"]
+
+
+# The whole layer picture, top to bottom. A module may import its own layer and any layer below
+# it, never one above. Modules not named here are the web layer's (views, urls, forms, ...).
+LAYERS = (
+    ("web", ()),
+    ("services", ("portal.services",)),
+    ("selectors", ("portal.selectors", "portal.permissions")),
+    ("delivery", ("portal.delivery",)),
+    ("files", ("portal.files",)),
+    ("dynamo", ("portal.dynamo",)),
+    ("foundation", ("portal.errors", "portal.text", "portal.crypto", "portal.models", "portal.observability.metrics",
+                    "portal.dynamodb_local")),
+)
+
+
+def layer_of(module: str) -> int:
+    best, rank = "", 0
+    for index, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > len(best):
+                best, rank = prefix, index
+    return rank
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PORTAL.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(source: str, module: str, known: set[str]) -> list[tuple[int, str]]:
+    """(line, module) for every import of a portal module, lazy imports inside functions too:
+    `from pkg import name` counts as an import of pkg.name when that is a module."""
+    is_package = any(other.startswith(module + ".") for other in known)
+    package = module if is_package else module.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join(parts + ([node.module] if node.module else []))
+            for alias in node.names:
+                found.append((node.lineno, f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base))
+    return [(line, name) for line, name in found if name.split(".")[0] == "portal"]
+
+
+def portal_import_graph(sources: dict[str, str]) -> dict[str, list[tuple[int, str]]]:
+    known = set(sources)
+    return {module: imported_modules(source, module, known) for module, source in sources.items()}
+
+
+def portal_sources() -> dict[str, str]:
+    return {module_name(path): path.read_text() for path in sorted(PORTAL.rglob("*.py"))}
+
+
+def imports_up_a_layer(graph: dict[str, list[tuple[int, str]]]) -> list[str]:
+    return [f"{module}:{line}: {LAYERS[layer_of(module)][0]} imports {target} ({LAYERS[layer_of(target)][0]})"
+            for module, imports in graph.items() for line, target in imports
+            if layer_of(target) < layer_of(module)]
+
+
+def import_circles(graph: dict[str, list[tuple[int, str]]]) -> list[list[str]]:
+    """Every set of modules that import each other round a circle (Tarjan's strongly connected
+    components of more than one module, or a module importing itself)."""
+    edges = {module: {target for _, target in imports if target in graph} for module, imports in graph.items()}
+    index, low, stack, on_stack, circles, counter = {}, {}, [], set(), [], [0]
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = counter[0]
+        counter[0] += 1
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(edges[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1 or node in edges[node]:
+                circles.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return circles
+
+
+def test_no_import_runs_up_a_layer():
+    assert imports_up_a_layer(portal_import_graph(portal_sources())) == []
+
+
+def test_no_modules_import_each_other_in_a_circle():
+    assert import_circles(portal_import_graph(portal_sources())) == []
+
+
+def test_the_layer_check_finds_an_import_up_a_layer():
+    sources = {
+        "portal.dynamo.tables": "from portal.files.links import file_link\n",
+        "portal.files.links": "import portal.dynamo.tables\n",
+        "portal.delivery.payloads": "def later():\n    from portal.selectors import submissions\n",
+        "portal.selectors.submissions": "from portal.dynamo import tables\nfrom portal.errors import NotFound\n",
+        "portal.errors": "",
+        "portal.views.pages": "from portal.services.ingest import store\n",
+        "portal.services.ingest.store": "",
+    }
+    found = imports_up_a_layer(portal_import_graph(sources))
+    assert found == ["portal.dynamo.tables:1: dynamo imports portal.files.links (files)",
+                     "portal.delivery.payloads:2: delivery imports portal.selectors.submissions (selectors)"]
+
+
+def test_the_circle_check_finds_a_circle_inside_a_layer_lazy_imports_included():
+    sources = {
+        "portal.dynamo.base": "from portal.dynamo.telemetry import instrument\n",
+        "portal.dynamo.telemetry": "from portal.dynamo import capacity\n",
+        "portal.dynamo.capacity": "def prefix():\n    from portal.dynamo.base import SETTINGS\n",
+        "portal.dynamo.users": "from portal.dynamo.base import Model\n",
+        "portal.dynamo": "",
+    }
+    assert import_circles(portal_import_graph(sources)) == [
+        ["portal.dynamo.base", "portal.dynamo.capacity", "portal.dynamo.telemetry"]]
