@@ -15,7 +15,7 @@ from portal.dynamo.api_keys import ApiKey
 from portal.dynamo.base import utcnow
 from portal.errors import NotFound
 
-PLUGIN_DIR = Path(__file__).resolve().parents[1] / "wordpress" / "form-bridge"
+PLUGIN_DIR = Path(__file__).resolve().parents[2] / "wordpress" / "form-bridge"
 ZIP_ROOT = "form-bridge"
 CONFIG_NAME = "preconfigured.php"  # read once on activation, then deleted by the plugin
 # The configured zip is offered only on the page that shows the new key, for this long.
