@@ -3,7 +3,7 @@ summary=, event=)` returning the SendResult of its last request (or of the one t
 from __future__ import annotations
 
 from portal.delivery.channels import airtable, discord, google_chat, hubspot, mailchimp, sheets, slack, teams
-from portal.delivery.channels.base import submission_summary
+from portal.delivery.channels.base import attempt_deadline, submission_summary
 from portal.delivery.sender import SendResult
 from portal.dynamo.destinations import (
     AIRTABLE, DISCORD, GOOGLE_CHAT, HUBSPOT, MAILCHIMP, SHEETS, SLACK, TEAMS, Destination,
@@ -20,4 +20,5 @@ def vendor_rate(destination_type: str) -> float:
 
 def send_integration(destination: Destination, *, event: dict) -> SendResult:
     summary = submission_summary(event, destination=destination)
-    return MODULES[destination.type].send(destination, summary=summary, event=event)
+    with attempt_deadline():
+        return MODULES[destination.type].send(destination, summary=summary, event=event)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import urlsplit
@@ -31,17 +33,23 @@ VENDOR_BASES = {
 
 def vendor_base(vendor: str, **parts: str) -> str:
     """The vendor's API root. settings.INTEGRATION_BASE_URLS may point a vendor elsewhere only
-    while DEBUG is on (the tests' local fakes); production always uses VENDOR_BASES."""
-    overrides = getattr(settings, "INTEGRATION_BASE_URLS", {}) or {}
-    if settings.DEBUG and overrides.get(vendor):
+    in a development process (the tests' local fakes); production always uses VENDOR_BASES."""
+    overrides = _overrides()
+    if overrides.get(vendor):
         return overrides[vendor].rstrip("/")
     return VENDOR_BASES[vendor].format(**parts)
 
 
 def test_chat_base(vendor: str) -> str | None:
     """The local fake a chat webhook URL may point at in tests/DEBUG (None in production)."""
-    overrides = getattr(settings, "INTEGRATION_BASE_URLS", {}) or {}
-    return overrides.get(vendor).rstrip("/") if settings.DEBUG and overrides.get(vendor) else None
+    overrides = _overrides()
+    return overrides[vendor].rstrip("/") if overrides.get(vendor) else None
+
+
+def _overrides() -> dict:
+    if not getattr(settings, "INTEGRATION_OVERRIDES_ALLOWED", False):
+        return {}
+    return getattr(settings, "INTEGRATION_BASE_URLS", {}) or {}
 
 
 def credentials(destination: Destination) -> dict:
@@ -69,6 +77,27 @@ def value_text(value) -> str:
     return str(value)
 
 
+_attempt = threading.local()
+
+
+class attempt_deadline:
+    """Every request of one integration attempt (a token, a read, a write) shares one deadline:
+    the attempt as a whole stays within DELIVERY_TIMEOUT_SECONDS, like a webhook's single POST,
+    so it always ends well inside its lease."""
+
+    def __enter__(self):
+        _attempt.deadline = time.monotonic() + sender.timeout_seconds()
+        return self
+
+    def __exit__(self, *exc):
+        _attempt.deadline = None
+
+
+def _remaining() -> float | None:
+    deadline = getattr(_attempt, "deadline", None)
+    return None if deadline is None else deadline - time.monotonic()
+
+
 def call(method: str, url: str, *, channel: str, json_body=None, body: bytes | None = None,
          headers: dict[str, str] | None = None, error_message: Callable[[str], str | None] | None = None,
          default_retry_after: str | None = None) -> sender.SendResult:
@@ -80,7 +109,10 @@ def call(method: str, url: str, *, channel: str, json_body=None, body: bytes | N
     if json_body is not None:
         body = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
         all_headers.setdefault("Content-Type", "application/json")
-    result = sender.request(method, url, body=body or b"", headers=all_headers, channel=channel)
+    remaining = _remaining()
+    if remaining is not None and remaining <= 0.05:
+        return sender.SendResult(channel=channel, error=f"Timed out after {sender.timeout_seconds():g} s")
+    result = sender.request(method, url, body=body or b"", headers=all_headers, channel=channel, timeout=remaining)
     if result.status_code is not None and not result.ok:
         message = None
         if error_message is not None:

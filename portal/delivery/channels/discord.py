@@ -6,7 +6,7 @@ can never ping @everyone. A 429 answers JSON with `retry_after` in seconds (and 
 which the schedule honours; other errors carry `message` ("Invalid Form Body")."""
 from __future__ import annotations
 
-from portal.delivery.channels.base import Summary, call, credentials, cut, json_message
+from portal.delivery.channels.base import Summary, call, credentials, cut, fitted, json_message
 from portal.dynamo.destinations import DISCORD, Destination
 
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL = 256, 4096, 25, 256, 1024, 2048, 6000

@@ -157,7 +157,9 @@ def destination_create(*, tenant: Tenant, actor: str, name: str, type: str, url:
         raise PlanLimitReached(f"Your plan allows {limit} destination{'s' if limit != 1 else ''}. "
                                "Delete one or upgrade your plan to add another.")
     destination = Destination.in_tenant(tenant.id).new(
-        id=new_id(), name=name.strip(), secretEncrypted=field_encrypt(secret_generate()),
+        id=new_id(), name=name.strip(),
+        # A signing secret is for what Form-Bridge signs (webhooks); an integration has the vendor's credentials.
+        secretEncrypted=None if type in INTEGRATION_TYPES else field_encrypt(secret_generate()),
         lastUpdatedBy=actor, **values,
     )
     destination.save(condition=Destination.pk.does_not_exist())

@@ -39,7 +39,7 @@ class Cleaned:
 def _chat_url_problem(kind: str, url: str) -> str | None:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    fake = test_chat_base(kind)
+    fake = test_chat_base(kind.lower())
     if fake and url.startswith(fake + "/"):
         return None  # the tests' local fake (DEBUG only)
     if parts.scheme != "https" or parts.username or parts.password:
