@@ -31,7 +31,11 @@ def record_fields(destination: Destination, event: dict) -> dict[str, str]:
 def send(destination: Destination, *, summary, event: dict) -> SendResult:
     token = credentials(destination)["token"]
     settings_ = destination.integration or {}
+    record = record_fields(destination, event)
+    if not record:
+        return SendResult(channel=AIRTABLE, error="None of the mapped fields are in this submission: "
+                                                  "nothing to write (check the field mapping).")
     url = f"{vendor_base('airtable')}/v0/{settings_['baseId']}/{quote(settings_['table'], safe='')}"
     return call("POST", url, channel=AIRTABLE, headers={"Authorization": f"Bearer {token}"},
-                json_body={"records": [{"fields": record_fields(destination, event)}], "typecast": True},
+                json_body={"records": [{"fields": record}], "typecast": True},
                 error_message=json_message("error.message", "error"), default_retry_after="30")

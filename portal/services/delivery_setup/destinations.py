@@ -199,6 +199,8 @@ def destination_update(*, tenant: Tenant, actor: str, destination: Destination, 
         values["credentialsEncrypted"] = field_encrypt(credentials)
     elif not same_type or type not in INTEGRATION_TYPES:
         values["credentialsEncrypted"] = None
+    elif "target" not in values["integration"] and (destination.integration or {}).get("target"):
+        values["integration"]["target"] = destination.integration["target"]  # the kept URL's host
     return _change(destination, tenant=tenant, actor=actor, action="destination.update", version=version,
                    name=name.strip(), **values)
 

@@ -106,6 +106,8 @@ def integration_settings_clean(*, kind: str, values: dict, has_credentials: bool
             if problem:
                 errors["webhook_url"] = problem
             secret = {"webhook_url": url}
+            # What the pages show instead of the URL (its path and query are the secret).
+            integration["target"] = urlsplit(url).hostname or ""
         elif not has_credentials:
             errors["webhook_url"] = "Paste the channel's webhook URL."
     elif kind in (HUBSPOT, AIRTABLE):
@@ -118,13 +120,14 @@ def integration_settings_clean(*, kind: str, values: dict, has_credentials: bool
             errors["token"] = "Enter the access token."
         if kind == HUBSPOT:
             integration["logNote"] = bool(values.get("log_note"))
+            integration["target"] = "contacts" + (" and notes" if integration["logNote"] else "")
         else:
             base, table = text("base_id"), text("table")
             if not AIRTABLE_BASE.match(base):
                 errors["base_id"] = "The base id starts with app and has 17 characters (from the base's URL)."
             if not table or len(table) > 200:
                 errors["table"] = "Enter the table's name or id."
-            integration.update(baseId=base, table=table)
+            integration.update(baseId=base, table=table, target=f"{base} / {table}")
     elif kind == MAILCHIMP:
         key = text("api_key")
         if key:
@@ -139,7 +142,8 @@ def integration_settings_clean(*, kind: str, values: dict, has_credentials: bool
         tags = [t.strip() for t in text("tags").replace("\n", ",").split(",") if t.strip()]
         if len(tags) > MAX_TAGS or any(len(t) > 100 for t in tags):
             errors["tags"] = f"At most {MAX_TAGS} tags of up to 100 characters."
-        integration.update(listId=list_id, doubleOptIn=bool(values.get("double_opt_in")), tags=tags)
+        integration.update(listId=list_id, doubleOptIn=bool(values.get("double_opt_in")), tags=tags,
+                           target=f"audience {list_id}")
     elif kind == SHEETS:
         raw = text("service_account")
         if raw:
@@ -155,7 +159,7 @@ def integration_settings_clean(*, kind: str, values: dict, has_credentials: bool
         sheet = text("sheet") or "Sheet1"
         if len(sheet) > 100 or any(c in sheet for c in "[]*?/\\:"):
             errors["sheet"] = "A sheet name has at most 100 characters and none of [ ] * ? / \\ :"
-        integration.update(spreadsheetId=spreadsheet, sheet=sheet)
+        integration.update(spreadsheetId=spreadsheet, sheet=sheet, target=f"sheet {sheet}")
     else:
         errors["type"] = "Choose a destination type."
     integration["fieldMap"] = field_map_clean(values.get("field_map"), kind=kind, errors=errors)
