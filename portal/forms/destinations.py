@@ -169,7 +169,11 @@ class DestinationForm(forms.Form):
                 del self.fields[name]
             self.fields["type"] = forms.ChoiceField(choices=[(self.kind, TYPE_LABELS[self.kind])], initial=self.kind,
                                                     widget=forms.HiddenInput)
-            self.fields.update(_integration_fields(self.kind, editing=destination is not None))
+            own = _integration_fields(self.kind, editing=destination is not None)
+            self.fields.update(own)
+            # The service's own settings first, the mapping after the routing that decides which forms it maps.
+            self.order_fields(["name", "type", *[n for n in own if n != "field_map"], "site_ids", "form_ids",
+                               "field_map", "rate_limit"])
             self.fields["rate_limit"].help_text = "Optional, lower than the service's own limit (which always applies)."
             if fields_seen:
                 self.fields["field_map"].help_text += " Fields seen on your forms: " + ", ".join(fields_seen[:40]) + "."
