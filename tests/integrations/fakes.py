@@ -224,6 +224,10 @@ class Fakes:
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             return self._refuse(r.vendor, [f"malformed request: {type(error).__name__}: {error}"])
 
+    def _echo(self, r: Request):
+        """A plain webhook receiver (the benchmark's baseline): 200 at once."""
+        return 200, {"Content-Type": "application/json"}, b'{"received":true}'
+
     def _common_json(self, r: Request, vendor: str) -> list[str]:
         problems = []
         if r.method != "POST":
@@ -342,12 +346,10 @@ class Fakes:
         return self._refuse("hubspot", [f"unknown endpoint {r.path}"])
 
     def _mailchimp(self, r: Request):
-        expected = base64.b64encode(f"anystring:{self.mailchimp_key}".encode()).decode()
         auth = r.headers.get("authorization", "")
         if not auth.startswith("Basic ") or base64.b64decode(auth[6:]).decode().split(":", 1)[1] != self.mailchimp_key:
             return self._json(401, {"title": "API Key Invalid", "status": 401, "detail": "Your API key may be invalid."},
                               content_type="application/problem+json")
-        del expected
         if not r.headers.get("content-type", "").startswith("application/json"):
             return self._refuse("mailchimp", ["Content-Type is not application/json"])
         match = re.fullmatch(r"/3\.0/lists/(\w+)/members/([0-9a-f]{32})(/tags)?", r.path)
