@@ -48,18 +48,21 @@ def _airtable(tenant, user, fakes, **integration):
 def test_hubspot_creates_the_contact_by_email_then_updates_it_and_logs_notes(ddb, fakes):
     tenant, user = make_tenant()
     _hubspot(tenant, user, fakes, log_note=True)
+    clock = FakeClock(T0)
     first, _ = make_submission_with_deliveries(tenant, fields={"name": "Ada Lovelace", "email": "ada@example.com",
                                                                "phone": "+44 1", "message": "Call me"})
+    assert run_at(clock, T0) == 1
     second, _ = make_submission_with_deliveries(tenant, fields={"name": "Ada King", "email": "ada@example.com"})
-    assert run_at(FakeClock(T0), T0) == 2
+    assert run_at(clock, T0 + timedelta(seconds=1)) == 1
     assert fakes.problems == []
     assert fakes.hubspot_contacts == {"ada@example.com": {"email": "ada@example.com", "firstname": "Ada",
                                                           "lastname": "King", "phone": "+44 1"}}
     assert len(fakes.hubspot_notes) == 2 and "Call me" in json.dumps(fakes.hubspot_notes)
     upserts = [r for r in fakes.of("hubspot") if r.path.endswith("/batch/upsert")]
     assert len(upserts) == 2 and upserts[0].headers["authorization"] == f"Bearer {fakes.hubspot_token}"
-    assert {delivery_row(s, d).status for s in (first, second) for d in [access_destination(
-        tenant=tenant, destination_id=attempts_of(first)[0].destinationId)]} == {"delivered"}
+    destination = access_destination(tenant=tenant, destination_id=attempts_of(first)[0].destinationId)
+    assert {delivery_row(s, destination).status for s in (first, second)} == {"delivered"}
+    assert destination.consecutiveFailures == 0
 
 
 def test_hubspot_refusal_is_recorded_with_hubspots_own_message(ddb, fakes):
@@ -70,6 +73,8 @@ def test_hubspot_refusal_is_recorded_with_hubspots_own_message(ddb, fakes):
     (attempt,) = attempts_of(submission)
     assert not attempt.succeeded and attempt.error == "HTTP 400: Email address ada@nowhere is invalid"
     assert attempt.statusCode == 400 and "VALIDATION_ERROR" in attempt.responseBody
+    health = access_destination(tenant=tenant, destination_id=attempt.destinationId)
+    assert health.consecutiveFailures == 1 and health.failingSince is not None  # the breaker and notices count it
 
 
 def test_hubspot_mapping_sends_a_field_to_a_property_and_an_unknown_property_says_so(ddb, fakes):
