@@ -29,6 +29,7 @@ MAX_COLUMNS = 200  # fields beyond this are left out of the sheet (a sheet's gri
 SCOPE = "https://www.googleapis.com/auth/spreadsheets"
 FIXED_COLUMNS = ["Received at", "Form", "Site", "Submission"]
 _tokens: dict[str, tuple[str, float]] = {}
+MAX_CACHED_TOKENS = 1000  # one per service account key in use; the cache starts over past this
 _tokens_lock = threading.Lock()
 _error = json_message("error.message", "error_description", "error")
 
@@ -63,6 +64,8 @@ def access_token(key: dict) -> tuple[str | None, SendResult | None]:
         return None, result
     answer = json.loads(result.body)
     with _tokens_lock:
+        if len(_tokens) >= MAX_CACHED_TOKENS:
+            _tokens.clear()
         _tokens[cache_key] = (answer["access_token"], time.time() + float(answer.get("expires_in", 3600)))
     return answer["access_token"], None
 
