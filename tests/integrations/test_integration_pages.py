@@ -108,3 +108,42 @@ def test_another_tenant_gets_404_for_an_integration(ddb, fakes, path):
     assert _client(other_user).get(path.format(id=destination.id)).status_code == 404
     refused = _client(other_user).post(f"/destinations/{destination.id}/test/")
     assert refused.status_code == 404 and fakes.requests == []
+
+
+def _form_values(fakes, kind: str) -> dict:
+    return {
+        "SLACK": {"webhook_url": chat_url(fakes, "SLACK")}, "TEAMS": {"webhook_url": chat_url(fakes, "TEAMS")},
+        "DISCORD": {"webhook_url": chat_url(fakes, "DISCORD")},
+        "GOOGLE_CHAT": {"webhook_url": chat_url(fakes, "GOOGLE_CHAT")},
+        "HUBSPOT": {"token": fakes.hubspot_token, "log_note": "on"},
+        "MAILCHIMP": {"api_key": fakes.mailchimp_key, "list_id": "a1b2c3d4e5", "double_opt_in": "on", "tags": "web"},
+        "SHEETS": {"service_account": fakes.service_account(), "spreadsheet_id": "1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms",
+                   "sheet": "Leads"},
+        "AIRTABLE": {"token": fakes.airtable_token, "base_id": "appABCDEFGHIJKLMN", "table": "Leads"},
+    }[kind]
+
+
+VENDOR_PATH = {"SLACK": "slack", "TEAMS": "teams", "DISCORD": "discord", "GOOGLE_CHAT": "gchat", "HUBSPOT": "hubspot",
+               "MAILCHIMP": "mailchimp", "SHEETS": "sheets", "AIRTABLE": "airtable"}
+
+
+@pytest.mark.parametrize("kind", list(VENDOR_PATH))
+def test_each_kind_is_created_in_the_portal_tested_and_receives_an_ingested_submission(ddb, fakes, kind):
+    from portal.delivery import worker
+    from tests.factories.delivery import attempts_of, make_submission_with_deliveries
+
+    tenant, user = make_tenant()
+    client = _client(user)
+    created = client.post(f"/destinations/new/?type={kind}", {"name": f"{kind} leads", "type": kind,
+                                                               **_form_values(fakes, kind)})
+    assert created.status_code == 302, created.content.decode()[:2000]
+    (destination,) = destination_list(tenant_id=tenant.id)
+    tested = client.post(f"/destinations/{destination.id}/test/", follow=True)
+    assert "Test event delivered" in _messages(tested), _messages(tested)
+    before = len(fakes.of(VENDOR_PATH[kind]))
+    submission, _ = make_submission_with_deliveries(tenant, fields={"name": "Grace Hopper", "email": "grace@example.com"})
+    assert worker.run_once(worker_id="w-int") == 1
+    assert len(fakes.of(VENDOR_PATH[kind])) > before and fakes.problems == []
+    assert "Grace" in b"".join(r.body for r in fakes.of(VENDOR_PATH[kind])[before:]).decode()
+    (attempt,) = attempts_of(submission)
+    assert attempt.succeeded and attempt.channel == kind
