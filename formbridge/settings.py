@@ -279,6 +279,13 @@ DELIVERY_MAX_IN_FLIGHT_PER_DESTINATION = env.int("DELIVERY_MAX_IN_FLIGHT_PER_DES
 # their place kept) and one probe goes out at a time, at most every PROBE seconds.
 DELIVERY_BREAKER_THRESHOLD = env.int("DELIVERY_BREAKER_THRESHOLD", default=10)
 DELIVERY_BREAKER_PROBE_SECONDS = env.float("DELIVERY_BREAKER_PROBE_SECONDS", default=30.0)
+# Integrations (Slack, Teams, Discord, Google Chat, HubSpot, Mailchimp, Google Sheets, Airtable)
+# call their vendors' fixed hosts. Tests point a vendor at a local fake here; it is honoured
+# only in a development process (DEBUG when the settings load: pytest-django turns DEBUG off
+# inside each test, so the flag is fixed here), so production always calls the real hosts.
+# Not read from the environment.
+INTEGRATION_BASE_URLS: dict[str, str] = {}
+INTEGRATION_OVERRIDES_ALLOWED = DEBUG
 # SMTP socket timeout (Django's EmailBackend reads it), so e-mail destinations cannot hang.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 

@@ -1,5 +1,5 @@
 """Sending one event to one destination over its channel: a Standard Webhooks signed POST
-through the guarded HTTP sender, or an e-mail. The SendResult names the channel, so an
+through the guarded HTTP sender, an e-mail, or an integration's own API (channels/). The SendResult names the channel, so an
 e-mail is "accepted" or not instead of pretending to be an HTTP status. Never raises for the
 receiver's or the mail server's trouble, nor for our own (an undecryptable secret): that is
 the attempt's error."""
@@ -9,7 +9,7 @@ import time
 from datetime import datetime
 
 from portal.crypto import field_decrypt
-from portal.delivery import payloads, sender
+from portal.delivery import channels, payloads, sender
 from portal.delivery.email_message import notification_email
 from portal.delivery.signing import signature_headers
 from portal.dynamo.destinations import EMAIL, Destination
@@ -33,6 +33,8 @@ def send_event(destination: Destination, *, event: dict, msg_id: str, now: datet
     try:
         if destination.type == EMAIL:
             return _send_email(destination, event=event)
+        if destination.is_integration:
+            return channels.send_integration(destination, event=event)
         return _send_webhook(destination, event=event, msg_id=msg_id, now=now)
     except Exception as error:  # noqa: BLE001
         return sender.SendResult(channel=destination.type, duration_ms=int((time.monotonic() - started) * 1000),

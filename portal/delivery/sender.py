@@ -168,12 +168,19 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float | Non
     resolution, connecting, sending, the answer's headers and body all count). Never raises:
     the outcome, network trouble or a header that cannot be encoded included, is in the
     SendResult."""
+    return request("POST", url, body=body, headers=headers, timeout=timeout)
+
+
+def request(method: str, url: str, *, body: bytes = b"", headers: dict[str, str], timeout: float | None = None,
+            channel: str = WEBHOOK) -> SendResult:
+    """One request of any method (the integrations also GET and PUT), with the same guard,
+    deadline and body cap as `post`. Never raises."""
     timeout = timeout_seconds() if timeout is None else timeout
     started = time.monotonic()
     deadline = started + timeout
 
     def finished(**values) -> SendResult:
-        return SendResult(channel=WEBHOOK, duration_ms=int((time.monotonic() - started) * 1000), **values)
+        return SendResult(channel=channel, duration_ms=int((time.monotonic() - started) * 1000), **values)
 
     timed_out = f"Timed out after {timeout:g} s"
     try:
@@ -189,13 +196,15 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float | Non
                                assert_hostname=target.host, cert_reqs="CERT_REQUIRED")
     else:
         conn = HTTPConnection(address, target.port, timeout=min(per_step, 5.0))
-    request_headers = {**headers, "Host": target.host_header, "Content-Length": str(len(body))}
+    request_headers = {**headers, "Host": target.host_header}
+    if body or method in ("POST", "PUT", "PATCH"):
+        request_headers["Content-Length"] = str(len(body))
     ticket, cut = None, False
     try:
         conn.connect()
         ticket = WATCHDOG.arm(conn.sock, deadline=deadline)
         conn.sock.settimeout(max(0.01, deadline - time.monotonic()))
-        conn.request("POST", target.path, body=body, headers=request_headers, preload_content=False)
+        conn.request(method, target.path, body=body or None, headers=request_headers, preload_content=False)
         response = conn.getresponse()
         chunks, size = [], 0
         while size < MAX_BODY_BYTES:

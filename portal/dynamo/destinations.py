@@ -1,4 +1,5 @@
-"""destinations table: where a tenant's submissions are delivered (webhooks, e-mail)."""
+"""destinations table: where a tenant's submissions are delivered (webhooks, e-mail, and the
+integrations: team chat, CRMs and lists)."""
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -12,6 +13,14 @@ from portal.dynamo.base import ActivatableModel, JSONAttribute, TenantOwnedModel
 
 TABLE = "destinations"
 WEBHOOK, EMAIL = "WEBHOOK", "EMAIL"
+SLACK, TEAMS, DISCORD, GOOGLE_CHAT = "SLACK", "TEAMS", "DISCORD", "GOOGLE_CHAT"
+HUBSPOT, MAILCHIMP, SHEETS, AIRTABLE = "HUBSPOT", "MAILCHIMP", "SHEETS", "AIRTABLE"
+CHAT_TYPES = (SLACK, TEAMS, DISCORD, GOOGLE_CHAT)
+RECORD_TYPES = (HUBSPOT, MAILCHIMP, SHEETS, AIRTABLE)
+INTEGRATION_TYPES = CHAT_TYPES + RECORD_TYPES
+TYPE_LABELS = {WEBHOOK: "Webhook", EMAIL: "E-mail", SLACK: "Slack", TEAMS: "Microsoft Teams", DISCORD: "Discord",
+               GOOGLE_CHAT: "Google Chat", HUBSPOT: "HubSpot", MAILCHIMP: "Mailchimp", SHEETS: "Google Sheets",
+               AIRTABLE: "Airtable"}
 
 
 class PreviousSecret(MapAttribute):
@@ -39,12 +48,25 @@ class Destination(TenantOwnedModel, ActivatableModel):
     siteIds = ListAttribute(of=UnicodeAttribute, default=list)  # empty = every site (routing: site AND form)
     # E-mail destinations: subject with {field} placeholders; empty = the default subject.
     subjectTemplate = UnicodeAttribute(null=True)
+    # Integrations: the vendor credentials (a chat webhook URL, a token, an API key, a service
+    # account key) as encrypted JSON, never shown again; and the settings that are not secret
+    # (list, base, spreadsheet, options, the field map).
+    credentialsEncrypted = UnicodeAttribute(null=True)
+    integration = JSONAttribute(default=dict)
     enabled = BooleanAttribute(default=True)
     rateLimit = NumberAttribute(null=True)  # requests per second the receiver accepts; None: no limit
     failingSince = UTCDateTimeAttribute(null=True)
     consecutiveFailures = NumberAttribute(default=0)
     disabledReason = UnicodeAttribute(null=True)
     version = VersionAttribute()
+
+    @property
+    def type_label(self) -> str:
+        return TYPE_LABELS.get(self.type, self.type.title())
+
+    @property
+    def is_integration(self) -> bool:
+        return self.type in INTEGRATION_TYPES
 
     @staticmethod
     def partition_for(tenant_id: str) -> str:

@@ -49,6 +49,7 @@ def submission_detail_public(*, tenant_id: str, submission: Submission) -> dict:
 def destination_public(destination: Destination) -> dict:
     return {"id": destination.id, "name": destination.name, "type": destination.type,
             "url": destination.url if destination.type != EMAIL else None,
+            "target": (destination.integration or {}).get("target") if destination.is_integration else None,
             "form_ids": list(destination.formIds or []), "enabled": bool(destination.enabled),
             "created_at": _iso(destination.dateCreated),
             "health": {"consecutive_failures": int(destination.consecutiveFailures or 0),

@@ -38,6 +38,8 @@ def test_debug_is_off_without_the_variable_and_hsts_subdomains_and_proxy_trust_a
         ["DEBUG", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SECURE_HSTS_SECONDS",
          "SECURE_PROXY_SSL_HEADER", "TRUSTED_PROXY_HOPS"], env=PRODUCTION)
     assert debug is False
+    (overrides_allowed,) = _settings(["INTEGRATION_OVERRIDES_ALLOWED"], env=PRODUCTION)
+    assert overrides_allowed is False  # integrations always call the vendors' real hosts
     assert hsts == 31536000 and subdomains is False and preload is False
     assert proxy_header is None and hops == 0
 

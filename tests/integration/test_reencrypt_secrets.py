@@ -86,3 +86,15 @@ def test_two_factor_and_captcha_secrets_are_reencrypted(ddb, capsys, django_user
         assert field_decrypt(stored.totpPendingEncrypted) == user_secret
         assert field_decrypt(StaffTwoFactor.objects.get(user=staff).pending_encrypted) == staff_secret
         assert field_decrypt(access_site(tenant=tenant, site_id=site.id).captchaSecretEncrypted) == "captcha-secret-1"
+
+
+def test_an_integrations_credentials_move_to_the_new_key_too(ddb, capsys):
+    tenant, owner = make_tenant()
+    with override_settings(FIELD_ENCRYPTION_KEYS=[OLD]):
+        destination = make_destination(tenant, owner, type="HUBSPOT", url=None,
+                                       integration={"token": "pat-na1-0123456789abcdef"})
+    with override_settings(FIELD_ENCRYPTION_KEYS=[NEW, OLD]):
+        call_command("reencrypt_secrets")
+        assert "re-encrypted 1" in capsys.readouterr().out
+    with override_settings(FIELD_ENCRYPTION_KEYS=[NEW]):  # the old key is gone
+        assert "pat-na1-0123456789abcdef" in field_decrypt(_stored(destination).credentialsEncrypted)

@@ -28,6 +28,9 @@ def _reencrypt_destination(destination: Destination) -> bool:
         if not field_is_current(previous.secretEncrypted):
             previous.secretEncrypted = field_reencrypt(previous.secretEncrypted)
             changed = True
+    if destination.credentialsEncrypted and not field_is_current(destination.credentialsEncrypted):
+        destination.credentialsEncrypted = field_reencrypt(destination.credentialsEncrypted)  # an integration's
+        changed = True
     return changed
 
 
@@ -80,7 +83,7 @@ def secrets_reencrypt(*, dry_run: bool = False) -> ReencryptReport:
 
     report = ReencryptReport()
     _reencrypt_items(report, Destination.every_tenants(), dry_run=dry_run, reencrypt=_reencrypt_destination,
-                     holds_secret=lambda d: d.secretEncrypted or d.previousSecrets)
+                     holds_secret=lambda d: d.secretEncrypted or d.previousSecrets or d.credentialsEncrypted)
     _reencrypt_items(report, Site.every_tenants(), dry_run=dry_run, reencrypt=_reencrypt_site,
                      holds_secret=lambda s: s.captchaSecretEncrypted)
     _reencrypt_items(report, PortalUser.every_tenants(), dry_run=dry_run, reencrypt=_reencrypt_user,

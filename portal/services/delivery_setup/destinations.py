@@ -13,13 +13,14 @@ from portal.delivery.email_message import subject_template_problem
 from portal.delivery.sender import AddressRefused, url_target
 from portal.delivery.signing import secret_generate
 from portal.dynamo.base import new_id, save_versioned, utcnow
-from portal.dynamo.destinations import EMAIL, WEBHOOK, Destination, PreviousSecret
+from portal.dynamo.destinations import EMAIL, INTEGRATION_TYPES, WEBHOOK, Destination, PreviousSecret
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit, FieldErrors, ServiceError
 from portal.selectors.destinations import destination_list
 from portal.selectors.billing.plans import plan_quotas
 from portal.selectors.sites import site_list
 from portal.services.compliance.audit import audit_record
+from portal.services.integrations.settings import integration_settings_clean
 
 ROTATION_OVERLAP = timedelta(hours=24)
 MAX_RECIPIENTS = 10
@@ -46,20 +47,32 @@ def destination_public_dict(destination: Destination) -> dict:
         "formIds": list(destination.formIds or []), "enabled": destination.enabled, "active": destination.active,
         "rateLimit": destination.rateLimit, "siteIds": list(destination.siteIds or []),
         "subjectTemplate": destination.subjectTemplate,
+        # An integration's settings without its credentials (those are encrypted and never shown).
+        "integration": dict(destination.integration or {}),
     }
 
 
 def destination_settings_clean(*, type: str, url: str | None, headers: dict[str, str] | None,
                                recipients: list[str] | None, form_ids: list[str] | None,
                                rate_limit: float | None = None, site_ids: list[str] | None = None,
-                               subject_template: str | None = None, tenant: Tenant | None = None) -> dict:
+                               subject_template: str | None = None, tenant: Tenant | None = None,
+                               integration: dict | None = None, has_credentials: bool = False) -> dict:
     """Validate a destination's settings; InvalidDestination names each bad field. Chosen
-    sites must be the tenant's own live sites."""
+    sites must be the tenant's own live sites. An integration's credentials come back under
+    "credentials" (JSON to encrypt; None keeps the stored ones)."""
     errors: dict[str, str] = {}
     clean: dict = {"type": type, "url": None, "headers": {}, "recipients": [], "formIds": [], "rateLimit": None,
-                   "siteIds": [], "subjectTemplate": None}
-    if type not in (WEBHOOK, EMAIL):
-        errors["type"] = "Choose a webhook or an e-mail destination."
+                   "siteIds": [], "subjectTemplate": None, "integration": {}, "credentials": None}
+    integration_rate = None
+    if type not in (WEBHOOK, EMAIL, *INTEGRATION_TYPES):
+        errors["type"] = "Choose a destination type."
+    elif type in INTEGRATION_TYPES:
+        cleaned, problems = integration_settings_clean(kind=type, values=integration or {},
+                                                       has_credentials=has_credentials, rate_limit=rate_limit)
+        errors.update(problems)
+        if cleaned is not None:
+            clean["integration"], clean["credentials"] = cleaned.integration, cleaned.credentials
+            integration_rate = cleaned.rate_limit
     elif type == WEBHOOK:
         url = (url or "").strip()
         if not url:
@@ -119,6 +132,8 @@ def destination_settings_clean(*, type: str, url: str | None, headers: dict[str,
         if not MIN_RATE <= float(rate_limit) <= MAX_RATE:
             errors["rate_limit"] = f"Between {MIN_RATE:g} and {MAX_RATE:g} requests per second, or empty for no limit."
         clean["rateLimit"] = float(rate_limit)
+    if integration_rate is not None:
+        clean["rateLimit"] = integration_rate  # never above what the vendor documents
     if errors:
         raise InvalidDestination(errors={field: [message] for field, message in errors.items()})
     return clean
@@ -127,17 +142,24 @@ def destination_settings_clean(*, type: str, url: str | None, headers: dict[str,
 def destination_create(*, tenant: Tenant, actor: str, name: str, type: str, url: str | None = None,
                        headers: dict[str, str] | None = None, recipients: list[str] | None = None,
                        form_ids: list[str] | None = None, rate_limit: float | None = None,
-                       site_ids: list[str] | None = None, subject_template: str | None = None) -> Destination:
-    """A new destination with a fresh signing secret (encrypted at rest)."""
+                       site_ids: list[str] | None = None, subject_template: str | None = None,
+                       integration: dict | None = None) -> Destination:
+    """A new destination with a fresh signing secret (encrypted at rest); an integration's
+    credentials are encrypted the same way."""
     values = destination_settings_clean(type=type, url=url, headers=headers, recipients=recipients, form_ids=form_ids,
                                         rate_limit=rate_limit, site_ids=site_ids, subject_template=subject_template,
-                                        tenant=tenant)
+                                        tenant=tenant, integration=integration)
+    credentials = values.pop("credentials")
+    if credentials:
+        values["credentialsEncrypted"] = field_encrypt(credentials)
     limit = plan_quotas(tenant=tenant).max_destinations
     if len(destination_list(tenant_id=tenant.id)) >= limit:
         raise PlanLimitReached(f"Your plan allows {limit} destination{'s' if limit != 1 else ''}. "
                                "Delete one or upgrade your plan to add another.")
     destination = Destination.in_tenant(tenant.id).new(
-        id=new_id(), name=name.strip(), secretEncrypted=field_encrypt(secret_generate()),
+        id=new_id(), name=name.strip(),
+        # A signing secret is for what Form-Bridge signs (webhooks); an integration has the vendor's credentials.
+        secretEncrypted=None if type in INTEGRATION_TYPES else field_encrypt(secret_generate()),
         lastUpdatedBy=actor, **values,
     )
     destination.save(condition=Destination.pk.does_not_exist())
@@ -164,10 +186,21 @@ def destination_update(*, tenant: Tenant, actor: str, destination: Destination, 
                        type: str, url: str | None = None, headers: dict[str, str] | None = None,
                        recipients: list[str] | None = None, form_ids: list[str] | None = None,
                        rate_limit: float | None = None, site_ids: list[str] | None = None,
-                       subject_template: str | None = None) -> Destination:
+                       subject_template: str | None = None, integration: dict | None = None) -> Destination:
+    """Credentials left empty keep the stored ones, unless the type changed (they belong to
+    another vendor then)."""
+    same_type = destination.type == type
     values = destination_settings_clean(type=type, url=url, headers=headers, recipients=recipients, form_ids=form_ids,
                                         rate_limit=rate_limit, site_ids=site_ids, subject_template=subject_template,
-                                        tenant=tenant)
+                                        tenant=tenant, integration=integration,
+                                        has_credentials=same_type and bool(destination.credentialsEncrypted))
+    credentials = values.pop("credentials")
+    if credentials:
+        values["credentialsEncrypted"] = field_encrypt(credentials)
+    elif not same_type or type not in INTEGRATION_TYPES:
+        values["credentialsEncrypted"] = None
+    elif "target" not in values["integration"] and (destination.integration or {}).get("target"):
+        values["integration"]["target"] = destination.integration["target"]  # the kept URL's host
     return _change(destination, tenant=tenant, actor=actor, action="destination.update", version=version,
                    name=name.strip(), **values)
 

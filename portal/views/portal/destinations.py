@@ -13,6 +13,8 @@ from portal.dynamo.delivery_status import DeliveryStatus
 from portal.forms.destinations import BulkRetryForm, DestinationForm
 from portal.selectors import destinations as selectors
 from portal.selectors.access import access_destination
+from portal.dynamo.destinations import INTEGRATION_TYPES, TYPE_LABELS
+from portal.selectors.integrations import fields_seen
 from portal.selectors.metrics import site_forms_seen
 from portal.selectors.billing.plans import plan_quotas
 from portal.selectors.sites import site_list
@@ -30,22 +32,38 @@ def destination_list(request):
                   {"destinations": items, "limit": limit, "can_add": len(items) < limit})
 
 
-def _routing_choices(request, destination=None) -> dict:
-    """The destination form's choices: the tenant's sites and the forms seen on them."""
-    return {"sites": site_list(tenant_id=request.tenant.id), "forms_by_site": site_forms_seen(tenant=request.tenant),
-            "destination": destination}
+def _routing_choices(request, destination=None, kind: str | None = None) -> dict:
+    """The destination form's choices: the tenant's sites and the forms seen on them (and, for
+    an integration, the field names seen on those forms, for the mapping)."""
+    forms_by_site = site_forms_seen(tenant=request.tenant)
+    choices = {"sites": site_list(tenant_id=request.tenant.id), "forms_by_site": forms_by_site,
+               "destination": destination, "kind": kind}
+    if kind in INTEGRATION_TYPES:
+        routed = list((destination.formIds if destination else None) or
+                      dict.fromkeys(f for ids in forms_by_site.values() for f in ids))
+        choices["fields_seen"] = fields_seen(tenant=request.tenant, form_ids=routed)
+    return choices
+
+
+# The integrations offered on the "Add destination" page, in the order shown.
+INTEGRATION_CHOICES = [(kind, TYPE_LABELS[kind]) for kind in INTEGRATION_TYPES]
 
 
 @permission_required(perm.MANAGE_DESTINATIONS, read=perm.MANAGE_DESTINATIONS)
 def destination_create(request):
-    form = DestinationForm(request.POST or None, **_routing_choices(request))
+    kind = request.POST.get("type") if request.method == "POST" else request.GET.get("type")
+    kind = kind if kind in INTEGRATION_TYPES else None
+    form = DestinationForm(request.POST or None, **_routing_choices(request, kind=kind))
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         with refusals_on_form(form):
             destination = services.destination_create(tenant=request.tenant, actor=request.portal_user.email, **data)
-            messages.success(request, f"Destination {destination.name} created. Reveal its signing secret below.")
+            messages.success(request, f"Destination {destination.name} created. Send a test message to check it."
+                             if kind else f"Destination {destination.name} created. Reveal its signing secret below.")
             return redirect("portal:destination_detail", destination_id=destination.id)
-    return render(request, "portal/destinations/form.html", {"form": form, "creating": True})
+    return render(request, "portal/destinations/form.html", {"form": form, "creating": True, "kind": kind,
+                                                              "kind_label": TYPE_LABELS.get(kind),
+                                                              "integrations": INTEGRATION_CHOICES})
 
 
 @permission_required(perm.VIEW)
@@ -71,15 +89,17 @@ def destination_detail(request, destination_id):
 @permission_required(perm.MANAGE_DESTINATIONS, read=perm.MANAGE_DESTINATIONS)
 def destination_edit(request, destination_id):
     destination = access_destination(tenant=request.tenant, destination_id=destination_id)
+    kind = destination.type if destination.is_integration else None
     form = DestinationForm(request.POST or None, initial=DestinationForm.initial_for(destination),
-                           **_routing_choices(request, destination))
+                           **_routing_choices(request, destination, kind=kind))
     if request.method == "POST" and form.is_valid():
         with refusals_on_form(form):
             services.destination_update(tenant=request.tenant, actor=request.portal_user.email,
                                         destination=destination, **form.cleaned_data)
             messages.success(request, "Destination saved.")
             return redirect("portal:destination_detail", destination_id=destination.id)
-    return render(request, "portal/destinations/form.html", {"form": form, "destination": destination})
+    return render(request, "portal/destinations/form.html", {"form": form, "destination": destination, "kind": kind,
+                                                              "kind_label": TYPE_LABELS.get(kind)})
 
 
 def _simple_action(service, success: str):
@@ -138,7 +158,9 @@ def destination_test(request, destination_id):
     attempt = delivery_services.destination_send_test(tenant=request.tenant, actor=request.portal_user.email,
                                                       destination=destination)
     if attempt.succeeded:
-        messages.success(request, f"Test event delivered ({attempt.result_label}, {attempt.durationMs} ms).")
+        answer = f" {destination.type_label} answered: {attempt.responseBody[:200]}" if (
+            destination.is_integration and attempt.responseBody) else ""
+        messages.success(request, f"Test event delivered ({attempt.result_label}, {attempt.durationMs} ms).{answer}")
     else:
         messages.error(request, f"Test event failed: {attempt.error}")
     return redirect("portal:destination_detail", destination_id=destination.id)
