@@ -38,11 +38,13 @@ def _render(figure, fmt: str) -> bytes:
     return out.getvalue()
 
 
-def _style(axes) -> None:
+def _style(axes, *, counts_on: str = "y") -> None:
+    from matplotlib.ticker import MaxNLocator
+
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     axes.tick_params(colors=INK, labelsize=8)
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    (axes.yaxis if counts_on == "y" else axes.xaxis).set_major_locator(MaxNLocator(integer=True))
 
 
 def days_chart(report: ClientReport, *, fmt: str = "svg") -> bytes:
@@ -81,8 +83,7 @@ def compare_chart(rows: list[Row], *, month_label: str, previous_label: str, fmt
     axes.set_yticks(positions, labels)
     axes.invert_yaxis()
     axes.legend(frameon=False, fontsize=8, loc="lower right")
-    _style(axes)
-    axes.xaxis.get_major_locator().set_params(integer=True)
+    _style(axes, counts_on="x")
     return _render(figure, fmt)
 
 

@@ -48,6 +48,23 @@ def _image(png: bytes, width: float) -> Image:
     return image
 
 
+def _logo_png(logo: bytes | None) -> bytes | None:
+    """The agency's logo as a PNG (any type Pillow reads), or None for none or a broken one:
+    a logo never breaks the report."""
+    if not logo:
+        return None
+    from PIL import Image as PILImage
+
+    try:
+        with PILImage.open(io.BytesIO(logo)) as image:
+            image.load()
+            out = io.BytesIO()
+            image.convert("RGBA").save(out, format="PNG")
+            return out.getvalue()
+    except Exception:  # noqa: BLE001 - Pillow raises several kinds for broken images
+        return None
+
+
 def report_pdf(*, report: ClientReport, agency_name: str, logo: bytes | None = None) -> bytes:
     styles = getSampleStyleSheet()
     out = io.BytesIO()
@@ -58,11 +75,9 @@ def report_pdf(*, report: ClientReport, agency_name: str, logo: bytes | None = N
     width = doc.width
     story = []
     header = [Paragraph(f"<b>{escape(agency_name)}</b>", styles["Heading2"])]
-    if logo:
-        try:
-            header.insert(0, _image(logo, 24 * mm))
-        except Exception:  # noqa: BLE001 - an image reportlab cannot read: the name alone
-            pass
+    logo_png = _logo_png(logo)
+    if logo_png:
+        header.insert(0, _image(logo_png, 24 * mm))
     story.append(Table([header], colWidths=[28 * mm, width - 28 * mm] if len(header) == 2 else [width],
                        style=TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])))
     story.append(Paragraph(f"{escape(report.subject.name)}: {month}"
