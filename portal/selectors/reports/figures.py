@@ -272,10 +272,10 @@ def report_build(*, tenant: Tenant, subject: ReportSubject, month: date, today: 
 
 
 def report_months(*, tenant: Tenant, today: date | None = None) -> list[date]:
-    """The months a report exists for, newest first: from the tenant's first month to this
-    one (the running month first, as a preview). No read: the dates alone."""
+    """The months a report exists for, newest first: from the tenant's first month (and at
+    least last month) to this one (the running month first, as a preview). No read."""
     today = today or utcnow().date()
-    start = (tenant.dateCreated.date() if tenant.dateCreated else today).replace(day=1)
+    start = min((tenant.dateCreated.date() if tenant.dateCreated else today).replace(day=1), previous_month(today))
     months, month = [], today.replace(day=1)
     while month >= start and len(months) < 120:
         months.append(month)

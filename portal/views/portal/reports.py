@@ -46,7 +46,8 @@ def _report_context(request, report_key: str, month: str) -> dict:
     previous_label = report.previous.first_day.strftime("%B %Y")
     return {
         "tenant": request.tenant, "subject": subject, "report": report, "month_label": month_label,
-        "previous_label": previous_label,
+        "previous_label": previous_label, "month_short": report.month.strftime("%b %Y"),
+        "previous_short": report.previous.first_day.strftime("%b %Y"),
         "days_chart": _svg_uri(charts.days_chart(report)),
         "forms_chart": _svg_uri(charts.compare_chart(report.forms, month_label=month_label,
                                                      previous_label=previous_label)) if report.forms else None,
