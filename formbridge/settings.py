@@ -339,6 +339,14 @@ INGEST_UNAVAILABLE_RETRY_AFTER = env.int("INGEST_UNAVAILABLE_RETRY_AFTER", defau
 # and spam posts stored (later spam is answered as usual but not stored).
 INGEST_FORMS_PER_SITE_PER_DAY = env.int("INGEST_FORMS_PER_SITE_PER_DAY", default=50)
 INGEST_SPAM_PER_SITE_PER_DAY = env.int("INGEST_SPAM_PER_SITE_PER_DAY", default=500)
+# Distinct pages (host and path of meta.page_url) counted by name per site and UTC day (client
+# reports' "pages that brought them"); later new pages count as "(other)".
+INGEST_PAGES_PER_SITE_PER_DAY = env.int("INGEST_PAGES_PER_SITE_PER_DAY", default=25)
+# Monthly client reports: how often `manage.py deliver` looks for reports to send (0: never;
+# cron `manage.py reports_send`), and the days of the month (in the report's time zone) on
+# which last month's report may still go out (the 1st, or later after an outage).
+REPORTS_PASS_SECONDS = env.float("REPORTS_PASS_SECONDS", default=900.0)
+REPORTS_SEND_DAYS = env.int("REPORTS_SEND_DAYS", default=3)
 # Browser posts (/f/...): per site and client address at most INGEST_BROWSER_IP_LIMIT per
 # INGEST_BROWSER_IP_WINDOW_SECONDS (on top of the per-site limit); at most
 # INGEST_BROWSER_DAILY_CAP per site and UTC day count against the quota (a site may set its own).

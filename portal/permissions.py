@@ -23,21 +23,23 @@ MANAGE_TEAM = "manage_team"  # invite, remove, assign roles
 MANAGE_ACCOUNT = "manage_account"  # organisation profile
 PRIVACY_DELETE = "privacy_delete"  # delete a submission for good; privacy requests (find, export, erase)
 MANAGE_API_TOKENS = "manage_api_tokens"  # create, list, revoke tenant API tokens (the read/action API)
+MANAGE_REPORTS = "manage_reports"  # client reports: which are e-mailed, to whom, send now
 # Work a site-scoped CLIENT does too. Whoever may VIEW the tenant may do these (IMPLIED).
 VIEW_SUBMISSIONS = "view_submissions"  # dashboard, submissions and their delivery status of one's sites
 OWN_PASSWORD = "own_password"  # change one's own password
+VIEW_REPORTS = "view_reports"  # monthly client reports (a client: its own) and opting out of their e-mail
 
 MEMBER_ACTIONS = frozenset({VIEW, EXPORT, RETRY, MARK_SPAM})
 ADMIN_ACTIONS = MEMBER_ACTIONS | {MANAGE_SITES, MANAGE_KEYS, MANAGE_DESTINATIONS, MANAGE_SECRETS, MANAGE_TEAM,
-                                  MANAGE_ACCOUNT, PRIVACY_DELETE, MANAGE_API_TOKENS}
+                                  MANAGE_ACCOUNT, PRIVACY_DELETE, MANAGE_API_TOKENS, MANAGE_REPORTS}
 # A CLIENT (an agency's customer) sees and exports its own sites' submissions, nothing else
 # of the tenant (no keys, destinations, team, billing); which sites is on its user
 # (PortalUser.siteIds) and every read of submissions honours it (site_scope_of).
-CLIENT_ACTIONS = frozenset({VIEW_SUBMISSIONS, EXPORT, OWN_PASSWORD})
+CLIENT_ACTIONS = frozenset({VIEW_SUBMISSIONS, EXPORT, OWN_PASSWORD, VIEW_REPORTS})
 PERMISSIONS: dict[str, frozenset[str]] = {OWNER: ADMIN_ACTIONS, ADMIN: ADMIN_ACTIONS, MEMBER: MEMBER_ACTIONS,
                                           CLIENT: CLIENT_ACTIONS}
 # Seeing the whole tenant includes seeing its submissions and keeping one's own password.
-IMPLIED = {VIEW: frozenset({VIEW_SUBMISSIONS, OWN_PASSWORD})}
+IMPLIED = {VIEW: frozenset({VIEW_SUBMISSIONS, OWN_PASSWORD, VIEW_REPORTS})}
 ALL_ACTIONS = frozenset().union(*PERMISSIONS.values(), *IMPLIED.values())
 # Roles the team page can give; there is exactly one OWNER, the account's e-mail.
 ASSIGNABLE_ROLES = (ADMIN, MEMBER, CLIENT)

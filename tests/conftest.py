@@ -15,6 +15,7 @@ from portal.dynamo import registry
 from portal.dynamo.connection import metering  # noqa: E402
 from portal.services.ingest import cache as ingest_cache, counters as ingest_counters  # noqa: E402
 from portal.services.delivery_setup import notices
+from portal.services.reports import sending as report_sending
 
 REGION = "us-east-1"
 INTEGRATION_PREFIX = "test-"
@@ -69,6 +70,7 @@ def clear_tables() -> None:
     ingest_cache.clear()
     ingest_counters.reset()
     notices.reset()
+    report_sending.reset()
     metering.reset()
     for model in registry.TABLE_MODELS:
         client = model._get_connection().connection.client

@@ -36,8 +36,8 @@ class FollowUps:
     def __init__(self, *, buffered: bool):
         self.buffered = buffered
         self._lock = threading.Lock()
-        self._counts: dict[tuple[str, str, int], Counter] = {}
-        self._count_times: dict[tuple[str, str, int], datetime] = {}
+        self._counts: dict[tuple[str, str, int, str | None], Counter] = {}
+        self._count_times: dict[tuple[str, str, int, str | None], datetime] = {}
         self._statuses: list[tuple[Submission, str, int]] = []
         self._oldest: float | None = None
 
@@ -46,10 +46,15 @@ class FollowUps:
         """Count the row's end in the day's metrics and bring the submission's status up to date."""
         shard_count = int(tenant.shardCount or 1) if tenant else 1
         shard = Submission.shard_for(delivery.submissionId, shard_count)
-        counts = delivery_counts(delivered=delivery.status == DeliveryStatus.DELIVERED)
+        # On the site's counter item (the tenant's day item without a site): reports per client.
+        site_id = delivery.siteId or None
+        started = delivery.createdAt or now
+        counts = delivery_counts(delivered=delivery.status == DeliveryStatus.DELIVERED,
+                                 attempts=int(delivery.attemptCount or 1),
+                                 seconds=int((now - started).total_seconds()))
         sole = (submission is not None and delivery.deliveriesPlanned == 1 and submission.deliveriesAdded is None)
         if not self.buffered:
-            counters_add(tenant_id=delivery.tenantId, at=now, shard=shard, counts=counts)
+            counters_add(tenant_id=delivery.tenantId, at=now, shard=shard, counts=counts, site_id=site_id)
             if sole:
                 self._sole_statuses([(submission, delivery.status, shard_count)])
             else:
@@ -60,7 +65,7 @@ class FollowUps:
             submission_status_refresh(tenant_id=delivery.tenantId, submission_id=delivery.submissionId,
                                       shard_count=shard_count, submission=submission)
         with self._lock:
-            key = (delivery.tenantId, now.strftime("%Y-%m-%d"), shard)
+            key = (delivery.tenantId, now.strftime("%Y-%m-%d"), shard, site_id)
             self._counts.setdefault(key, Counter()).update(counts)
             self._count_times.setdefault(key, now)
             if sole:
@@ -85,10 +90,10 @@ class FollowUps:
             counts, times, statuses = self._counts, self._count_times, self._statuses
             self._counts, self._count_times, self._statuses, self._oldest = {}, {}, [], None
         # Each write counts for its tenant's consumed capacity (the cost page), like the delivery.
-        for (tenant_id, _day, shard), amounts in counts.items():
+        for (tenant_id, _day, shard, site_id), amounts in counts.items():
             with batched_metering(tenant_id=tenant_id):
-                counters_add(tenant_id=tenant_id, at=times[(tenant_id, _day, shard)], shard=shard,
-                             counts=dict(amounts))
+                counters_add(tenant_id=tenant_id, at=times[(tenant_id, _day, shard, site_id)], shard=shard,
+                             counts=dict(amounts), site_id=site_id)
         by_tenant: dict[str, list] = {}
         for entry in statuses:
             by_tenant.setdefault(entry[0].tenantId, []).append(entry)

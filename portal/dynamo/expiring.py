@@ -7,7 +7,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import DeleteError, UpdateError
 
 from portal.dynamo.base import BaseModel, is_condition_failure, utcnow
 
@@ -188,6 +188,25 @@ class IngestGuards:
         )
 
     @staticmethod
+    def day_pages_key_for(tenant_id: str, site_id: str, day: str) -> str:
+        return f"PAGES#{tenant_id}#{site_id}#{day}"
+
+    @classmethod
+    def day_page_register(cls, *, tenant_id: str, site_id: str, day: str, page: str, limit: int,
+                          expires_epoch: int) -> bool:
+        """The same bounded set for a site's pages of the day (the report's "pages that brought
+        them"): True when `page` is in it."""
+        return _conditional_write(
+            cls._client().update_item,
+            TableName=SessionItem.Meta.table_name,
+            Key={"pk": {"S": cls.day_pages_key_for(tenant_id, site_id, day)}},
+            UpdateExpression="ADD pages :set SET expiresAt = :exp",
+            ConditionExpression="attribute_not_exists(pages) OR contains(pages, :p) OR size(pages) < :limit",
+            ExpressionAttributeValues={":set": {"SS": [page]}, ":p": {"S": page},
+                                       ":limit": {"N": str(limit)}, ":exp": {"N": str(expires_epoch)}},
+        )
+
+    @staticmethod
     def spam_key_for(tenant_id: str, site_id: str, day: str) -> str:
         return f"SPAM#{tenant_id}#{site_id}#{day}"
 
@@ -245,3 +264,70 @@ class OnceMarkers:
         raw = SessionItem._get_connection().connection.client.get_item(
             TableName=SessionItem.Meta.table_name, Key={"pk": {"S": key}}, ConsistentRead=True)
         return "Item" in raw
+
+
+class ReportMark(BaseModel):
+    """A monthly client report's sending, one item per tenant, report and month
+    (PK REPORT#{tenant}#{report}#{month}): the conditional write that claims it is what makes
+    the worker send each report once. `state` is "claimed" while a worker sends it (until
+    `leaseUntil`, after which another worker may take it over) and "sent" after. Kept for
+    400 days (TTL), long after the month's sending window."""
+
+    table_basename = TABLE
+
+    class Meta:
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    state = UnicodeAttribute(null=True)
+    leaseUntil = NumberAttribute(null=True)  # epoch seconds
+    sentAt = NumberAttribute(null=True)  # epoch seconds
+    recipients = NumberAttribute(null=True)
+    expiresAt = TTLAttribute()
+
+    CLAIMED, SENT = "claimed", "sent"
+
+    @staticmethod
+    def key_for(tenant_id: str, report_key: str, month: str) -> str:
+        return f"REPORT#{tenant_id}#{report_key}#{month}"
+
+    @classmethod
+    def claim(cls, *, tenant_id: str, report_key: str, month: str, now_epoch: int, lease_seconds: int,
+              expires) -> bool:
+        """Take the month's sending of this report: True unless it was sent, or another worker
+        holds a live claim."""
+        item = cls(pk=cls.key_for(tenant_id, report_key, month))
+        try:
+            item.update(actions=[cls.state.set(cls.CLAIMED), cls.leaseUntil.set(now_epoch + lease_seconds),
+                                 cls.expiresAt.set(expires)],
+                        condition=cls.pk.does_not_exist()
+                        | ((cls.state == cls.CLAIMED) & (cls.leaseUntil < now_epoch)))
+        except UpdateError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    @classmethod
+    def mark_sent(cls, *, tenant_id: str, report_key: str, month: str, now_epoch: int, recipients: int) -> None:
+        cls(pk=cls.key_for(tenant_id, report_key, month)).update(actions=[
+            cls.state.set(cls.SENT), cls.sentAt.set(now_epoch), cls.recipients.set(recipients),
+            cls.leaseUntil.remove()])
+
+    @classmethod
+    def release(cls, *, tenant_id: str, report_key: str, month: str) -> None:
+        """A sending that failed: the next pass may claim it again."""
+        try:
+            cls(pk=cls.key_for(tenant_id, report_key, month)).delete(condition=cls.state == cls.CLAIMED)
+        except DeleteError as error:
+            if not is_condition_failure(error):
+                raise
+
+    @classmethod
+    def sent_at(cls, *, tenant_id: str, report_key: str, month: str) -> int | None:
+        """When the month's report was sent (epoch seconds), or None."""
+        try:
+            item = cls.get(cls.key_for(tenant_id, report_key, month))
+        except cls.DoesNotExist:
+            return None
+        return int(item.sentAt) if item.state == cls.SENT and item.sentAt else None

@@ -20,6 +20,8 @@ SITE_ITEM = "#S#"  # form items of a site end with it; a site's spam goes to DAY
 STORED_BYTES = "storedBytes"  # bytes of the items ingest stored that day (per site: the sites page's storage;
 #                              summed over a tenant's items: the cost page's storage estimate)
 OTHER_FORMS = "(other)"  # not a valid form id, so it never mixes with a real one
+PAGE_PREFIX = "page:"  # per form item: submissions per page (host and path of meta.page_url), bounded per site-day
+OTHER_PAGES = "(other)"  # pages past the day's bound, and submissions without a page URL
 
 
 class DayIndex(GlobalSecondaryIndex):
@@ -70,7 +72,10 @@ class DailyMetrics(TenantOwnedModel):
 # --- counters: one builder for every writer (ingest, spam marking, delivery outcomes) -------
 SUBMISSIONS, SPAM, DELIVERED, FAILED = "submissions", "spam", "delivered", "failed"
 FILES, FILE_BYTES = "files", "fileBytes"  # uploaded files and their bytes (the month's file storage)
-_NAMED = (SUBMISSIONS, SPAM, DELIVERED, FAILED, FILES, FILE_BYTES)
+# Delivery outcomes that needed more than one attempt, and how long they took from the row's
+# creation to their end (seconds): how long failures lasted, for client reports.
+RETRIED, RETRY_SECONDS, FAILED_SECONDS = "retried", "retrySeconds", "failedSeconds"
+_NAMED = (SUBMISSIONS, SPAM, DELIVERED, FAILED, FILES, FILE_BYTES, RETRIED, RETRY_SECONDS, FAILED_SECONDS)
 
 
 def day_key(moment: datetime | date) -> str:
@@ -141,11 +146,14 @@ def ingest_counts(*, form_id: str, hour: int, spam: bool, sign: int = 1) -> dict
 
 
 def submission_counts(*, hour: int, spam: bool, sign: int = 1, files: int = 0, file_bytes: int = 0,
-                      stored_bytes: int = 0) -> dict[str, int]:
+                      stored_bytes: int = 0, page: str | None = None) -> dict[str, int]:
     """What one submission adds to its form item (or, for spam, to the day or site item); its
-    files (count and bytes) are added to the same item, so they cost no extra write.
-    `stored_bytes` (ingest only) is the payload's stored size."""
+    files (count and bytes) and its page (`page`, already bounded by ingest) are added to the
+    same item, so they cost no extra write. `stored_bytes` (ingest only) is the payload's
+    stored size."""
     counts = {SPAM: sign} if spam else {SUBMISSIONS: sign, f"{HOUR_PREFIX}{hour:02d}": sign}
+    if page and not spam:
+        counts[f"{PAGE_PREFIX}{page}"] = sign
     if files:
         counts.update({FILES: sign * files, FILE_BYTES: sign * file_bytes})
     if stored_bytes:
@@ -162,9 +170,14 @@ def submission_counter_action(*, tenant_id: str, at: datetime, shard: int, form_
                                  form_key=None if spam else form_key, site_id=site_id)
 
 
-def delivery_counts(*, delivered: bool) -> dict[str, int]:
-    """What one delivery's end (pending -> delivered or failed, counted once) adds."""
-    return {DELIVERED: 1} if delivered else {FAILED: 1}
+def delivery_counts(*, delivered: bool, attempts: int = 1, seconds: int = 0) -> dict[str, int]:
+    """What one delivery's end (pending -> delivered or failed, counted once) adds: a delivery
+    that needed retries, and a failure, add how many seconds passed since the row was made."""
+    if not delivered:
+        return {FAILED: 1, FAILED_SECONDS: max(0, int(seconds))}
+    if attempts > 1:
+        return {DELIVERED: 1, RETRIED: 1, RETRY_SECONDS: max(0, int(seconds))}
+    return {DELIVERED: 1}
 
 
 class DayCounts:
@@ -173,6 +186,7 @@ class DayCounts:
     def __init__(self, day: str):
         self.day = day
         self.submissions = self.spam = self.delivered = self.failed = self.files = self.fileBytes = 0
+        self.retried = self.retrySeconds = self.failedSeconds = 0
         self.forms: dict[str, int] = {}
         self.hours: dict[str, int] = {}
         self.form_hours: dict[str, dict[str, int]] = {}  # per form item: its hour counters
@@ -297,3 +311,33 @@ def tenants_with_counters(day: str) -> set[str]:
         if "LastEvaluatedKey" not in page:
             return found
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+class CounterItem:
+    """One counter item as plain values: its day, its site and form (None on the tenant's day
+    item), and every number it holds by attribute name (`submissions`, `hour:07`, `page:...`)."""
+
+    __slots__ = ("day", "site_id", "form_key", "numbers")
+
+    def __init__(self, *, day: str, site_id: str | None, form_key: str | None, numbers: dict[str, int]):
+        self.day, self.site_id, self.form_key, self.numbers = day, site_id, form_key, numbers
+
+    def number(self, name: str) -> int:
+        return self.numbers.get(name, 0)
+
+    def prefixed(self, prefix: str) -> dict[str, int]:
+        """The counters named `{prefix}{key}`, by key (pages, hours, old per-form attributes)."""
+        return {name[len(prefix):]: value for name, value in self.numbers.items() if name.startswith(prefix)}
+
+
+def counter_items_decoded(*, tenant_id: str, first_day: str, last_day: str,
+                          consumed: list | None = None):
+    """The tenant's counter items from first_day to last_day (one Query, a page at a time) as
+    CounterItem values; consumed capacity units are not counters and are left out."""
+    for raw in counter_items_between(tenant_id=tenant_id, first_day=first_day, last_day=last_day, consumed=consumed):
+        numbers = {}
+        for name, value in raw.items():
+            if "N" in value and not name.startswith((READ_PREFIX, WRITE_PREFIX)):
+                numbers[name] = int(value["N"])
+        yield CounterItem(day=raw["date"]["S"], site_id=raw_site_id(raw), form_key=raw.get("formId", {}).get("S"),
+                          numbers=numbers)

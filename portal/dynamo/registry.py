@@ -13,7 +13,7 @@ from portal.dynamo.notices import Notice
 from portal.dynamo.orders import Order
 from portal.dynamo.privacy_jobs import PrivacyJob, PrivacyOpenJob
 from portal.dynamo.products import Product
-from portal.dynamo.expiring import EphemeralCounter, SessionItem
+from portal.dynamo.expiring import EphemeralCounter, ReportMark, SessionItem
 from portal.dynamo.inspector import InspectorRequest, InspectorSequence
 from portal.dynamo.sites import Site
 from portal.dynamo.submissions import Submission
@@ -25,7 +25,7 @@ TABLE_MODELS = [
     Tenant, Product, Campaign, Order, PortalUser, Site, ApiKey,
     Submission, Destination, Delivery, DailyMetrics, AuditEntry, SessionItem, ApiToken, Notice,
 ]
-ALL_MODELS = TABLE_MODELS + [TenantEmailGuard, DeliveryAttempt, EphemeralCounter,
+ALL_MODELS = TABLE_MODELS + [TenantEmailGuard, DeliveryAttempt, EphemeralCounter, ReportMark,
                              InspectorRequest, InspectorSequence, PrivacyJob, PrivacyOpenJob]
 
 

@@ -3,7 +3,14 @@ e-mail addresses unique (written in the same transaction as the tenant)."""
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from portal.dynamo.base import ActivatableModel, ActiveIndex, BaseModel, DecimalAttribute, UTCDateTimeAttribute
+from portal.dynamo.base import (
+    ActivatableModel,
+    ActiveIndex,
+    BaseModel,
+    DecimalAttribute,
+    JSONAttribute,
+    UTCDateTimeAttribute,
+)
 
 TABLE = "tenants"
 METADATA = "METADATA"
@@ -61,6 +68,9 @@ class Tenant(ActivatableModel):
     noticeWebhookSecretEncrypted = UnicodeAttribute(null=True)
     noticesOff = ListAttribute(of=UnicodeAttribute, null=True)
     silentHours = NumberAttribute(null=True)
+    # Monthly client reports: per report key, whether it is e-mailed, in which time zone, to
+    # which extra addresses, and who opted out (portal.services.reports.settings).
+    reportSettings = JSONAttribute(null=True)
     version = VersionAttribute()
 
     email_index = EmailIndex()

@@ -5,6 +5,7 @@ from portal.urls.account import urlpatterns as account_patterns
 from portal.urls.agency import urlpatterns as agency_patterns
 from portal.urls.destinations import urlpatterns as destination_patterns
 from portal.urls.public import urlpatterns as public_patterns
+from portal.urls.reports import urlpatterns as report_patterns
 from portal.views.api import docs as api_docs
 from portal.views.api import v1 as api
 from portal.views.ingest import endpoints as ingest
@@ -57,4 +58,4 @@ urlpatterns = [
 ]
 
 # Destinations and deliveries, public signup pages, the tenant's account pages.
-urlpatterns += destination_patterns + public_patterns + account_patterns + agency_patterns
+urlpatterns += destination_patterns + public_patterns + account_patterns + agency_patterns + report_patterns

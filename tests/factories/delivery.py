@@ -19,7 +19,7 @@ from portal.delivery import schedule, worker
 from portal.dynamo.deliveries import Delivery, submission_rows
 from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.destinations import WEBHOOK
-from portal.dynamo.metrics import DailyMetrics
+from portal.dynamo.metrics import day_counts_between
 from portal.dynamo.submissions import Submission
 from portal.selectors.submissions import submission_find
 from portal.services.delivery_setup.destinations import destination_create
@@ -186,9 +186,10 @@ def stored_submission(tenant, submission):
 
 
 def day_metrics(tenant, day):
-    item = DailyMetrics.in_tenant(tenant.id).get_or_none(DailyMetrics.partition_for(tenant.id),
-                                                         DailyMetrics.sort_for(day))
-    return (item.delivered, item.failed) if item else (0, 0)
+    """(delivered, failed) of the tenant's day, summed over its counter items (outcomes are
+    counted on the submission's site item, or on the day item without a site)."""
+    counts = day_counts_between(tenant_id=tenant.id, first_day=day, last_day=day).get(day)
+    return (counts.delivered, counts.failed) if counts else (0, 0)
 
 
 def run_at(clock, when):

@@ -12,6 +12,8 @@ from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission
 from portal.services.compliance.privacy import privacy_erase_request
 from portal.services.accounts.team import ClientSitesRequired, team_invite
 from portal.services.billing.tenants import invitation_accept, invitation_token
+from portal.selectors.reports.subjects import client_key_for
+from tests.factories.reports import site_report_key, this_month
 from tests.factories.accounts import PASSWORD, make_tenant, stored_items
 from tests.factories.delivery import make_destination
 from tests.factories.ingest import make_key, make_site, make_submission
@@ -51,7 +53,8 @@ def test_a_client_walks_every_tenant_url_and_is_refused_exactly_where_the_table_
     destination = make_destination(tenant, owner)
     job = privacy_erase_request(tenant=tenant, actor=owner.email, email="ann@a.example")
     ids = {"site_id": site_a.id, "key_id": key.id, "destination_id": destination.id, "submission_id": sub_a,
-           "user_id": owner.id, "job_id": job.id, "file_index": "0"}
+           "user_id": owner.id, "job_id": job.id, "file_index": "0", "report_key": client_key_for([site_a.id]),
+           "month": this_month()}
     client = _client(client_user.email)
     allowed_pages = []
     for path, view in _paths(ids):
@@ -75,7 +78,8 @@ def test_a_client_asking_for_another_sites_things_gets_404_and_changes_nothing(a
     key_b, _ = make_key(tenant, site_b)
     destination = make_destination(tenant, owner)
     ids = {"site_id": site_b.id, "key_id": key_b.id, "destination_id": destination.id, "submission_id": sub_b,
-           "user_id": owner.id, "job_id": "01J0000000000000000000000A", "file_index": "0"}
+           "user_id": owner.id, "job_id": "01J0000000000000000000000A", "file_index": "0",
+           "report_key": site_report_key(site_b), "month": this_month()}
     client = _client(client_user.email)
     before = stored_items()
     checked = 0
@@ -161,7 +165,8 @@ def test_another_tenants_owner_walking_every_tenant_url_with_these_ids_gets_404(
     destination = make_destination(tenant, owner)
     job = privacy_erase_request(tenant=tenant, actor=owner.email, email="ann@a.example")
     ids = {"site_id": site_a.id, "key_id": key.id, "destination_id": destination.id, "submission_id": sub_a,
-           "user_id": owner.id, "job_id": job.id, "file_index": "0"}
+           "user_id": owner.id, "job_id": job.id, "file_index": "0", "report_key": client_key_for([site_a.id]),
+           "month": this_month()}
     _other, stranger = make_tenant()
     client = _client(stranger.email)
     before = stored_items()

@@ -9,6 +9,7 @@ from portal.dynamo.users import ADMIN, MEMBER, OWNER, PortalUser
 from portal.services.compliance.privacy import privacy_erase_request
 from portal.services.accounts.team import TeamPermissionDenied, TeamRefused, team_invite, team_role_change
 from portal.services.billing.tenants import invitation_accept, invitation_token
+from tests.factories.reports import site_report_key, this_month
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.delivery import make_destination
 from tests.factories.ingest import make_key, make_site, make_submission
@@ -66,7 +67,8 @@ def test_walk_every_tenant_url_with_each_role(ddb):
     submission_id = make_submission(tenant, site_id=site.id)
     job = privacy_erase_request(tenant=tenant, actor=owner.email, email="a@example.com")
     ids = {"site_id": site.id, "key_id": key.id, "destination_id": destination.id, "submission_id": submission_id,
-           "user_id": spare.id, "file_index": "0", "job_id": job.id}
+           "user_id": spare.id, "file_index": "0", "job_id": job.id, "report_key": site_report_key(site),
+           "month": this_month()}
     checked = 0
     # Members first: what they are refused must still exist when the owner's turn deletes it.
     for user in (member, admin, owner):

@@ -14,6 +14,7 @@ from portal.services.compliance.privacy import privacy_jobs_loop, privacy_jobs_r
 from portal.services.delivery_setup import notices
 from portal.dynamo.connection.metering import capacity_flush_all
 from portal.services.billing.costs import cost_alerts_run_forever
+from portal.services.reports.sending import reports_run_forever, reports_send_due
 
 
 class Command(BaseCommand):
@@ -44,6 +45,9 @@ class Command(BaseCommand):
             sent = notices.notices_send_due()
             if silent or sent:
                 self.stdout.write(f"{silent} silent form(s) found, {sent} notice(s) sent.")
+            reports = reports_send_due()
+            if reports:
+                self.stdout.write(f"{reports} monthly report e-mail(s) sent.")
             return
         stop = threading.Event()
 
@@ -60,6 +64,10 @@ class Command(BaseCommand):
             # Thresholds of tenants whose traffic is all ingest (delivery checks its own tenants).
             threading.Thread(target=cost_alerts_run_forever, kwargs={"stop": stop,
                              "interval": settings.COST_ALERTS_PASS_SECONDS}, name="cost-alerts", daemon=True).start()
+        if settings.REPORTS_PASS_SECONDS > 0:
+            # Monthly client reports: due ones are claimed (once per report and month) and e-mailed.
+            threading.Thread(target=reports_run_forever, kwargs={"stop": stop,
+                             "interval": settings.REPORTS_PASS_SECONDS}, name="reports", daemon=True).start()
         # Privacy erase jobs share the worker process (a thread of their own; they are rare).
         threading.Thread(target=privacy_jobs_loop, kwargs={"stop": stop}, name="privacy-jobs", daemon=True).start()
         # Account notices (destination health, quota, silent forms) beside the deliveries.

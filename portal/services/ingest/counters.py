@@ -16,7 +16,9 @@ from datetime import datetime
 from django.conf import settings
 
 from portal.dynamo.expiring import IngestGuards
-from portal.dynamo.metrics import OTHER_FORMS, day_key
+from urllib.parse import urlsplit
+
+from portal.dynamo.metrics import OTHER_FORMS, OTHER_PAGES, day_key
 from portal.services.ingest import rate as ingest_rate
 
 log = logging.getLogger("portal")
@@ -58,6 +60,59 @@ def counted_form(*, tenant_id: str, site_id: str | None, form_id: str, now: date
     return form_id if registered else OTHER_FORMS
 
 
+PAGE_KEY_MAX = 120  # characters of a page key (host and path): the pages' guard item stays small
+
+
+def page_key(url) -> str | None:
+    """The page a submission came from as it is counted: host (lower case, no port, no "www.")
+    and path of an http(s) URL, without query or fragment, at most PAGE_KEY_MAX characters;
+    None for anything else (no page, not a web address)."""
+    if not isinstance(url, str) or not url or len(url) > 4096:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    host = host.removeprefix("www.")
+    path = parts.path or "/"
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    key = host + path
+    if any(ord(c) < 32 or ord(c) == 127 or c.isspace() for c in key):
+        return None
+    return key[:PAGE_KEY_MAX]
+
+
+_pages_known: set[tuple[str, str, str, str]] = set()
+_pages_full: set[tuple[str, str, str]] = set()
+
+
+def counted_page(*, tenant_id: str, site_id: str | None, page_url, now: datetime) -> str | None:
+    """The page key a submission is counted under: its page while the site has counted fewer
+    than INGEST_PAGES_PER_SITE_PER_DAY distinct pages today (or counts this one already),
+    OTHER_PAGES after; None without a page. A page this process saw today costs no request."""
+    key = page_key(page_url)
+    if key is None:
+        return None
+    entry = (tenant_id, site_id or NO_SITE, day_key(now), key)
+    if entry in _pages_known:
+        return key
+    if entry[:3] in _pages_full:
+        return OTHER_PAGES
+    registered = IngestGuards.day_page_register(
+        tenant_id=tenant_id, site_id=entry[1], day=entry[2], page=key,
+        limit=settings.INGEST_PAGES_PER_SITE_PER_DAY, expires_epoch=_expires(now))
+    with _known_lock:
+        if len(_pages_known) + len(_pages_full) >= _KNOWN_MAX:
+            _pages_known.clear()
+            _pages_full.clear()
+        (_pages_known.add(entry) if registered else _pages_full.add(entry[:3]))
+    return key if registered else OTHER_PAGES
+
+
 _days: set[tuple[str, str, int]] = set()
 
 
@@ -89,6 +144,8 @@ def reset() -> None:
     """Forget what this process knows (tests empty the tables)."""
     _known.clear()
     _full.clear()
+    _pages_known.clear()
+    _pages_full.clear()
     _days.clear()
     ingest_rate.allowance.clear()
     for buffer in DayCounterBuffer.instances:

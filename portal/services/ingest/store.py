@@ -40,7 +40,14 @@ from portal.selectors.billing.plans import plan_quotas, usage_month
 from portal.services.ingest import cache as ingest_cache, rate as ingest_rate
 from portal.dynamo.connection.metering import tenant_metering, units_not_recorded, units_to_record
 from portal.services.ingest.delivery_plan import destinations_for_form, plan_deliveries, tenant_destinations
-from portal.services.ingest.counters import DayCounterBuffer, counted_form, first_today, forget_today, spam_slot
+from portal.services.ingest.counters import (
+    DayCounterBuffer,
+    counted_form,
+    counted_page,
+    first_today,
+    forget_today,
+    spam_slot,
+)
 from portal.services.delivery_setup.notices import notice_quota_usage
 from portal.text import submitter_email
 
@@ -207,6 +214,8 @@ def _ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict, site_id: 
     quotas = plan_quotas(tenant=tenant, cached=True)
     retention_days = min(quotas.retention_days, SPAM_RETENTION_DAYS) if spam else quotas.retention_days
     form_key = form_id if spam else counted_form(tenant_id=tenant.id, site_id=site_id, form_id=form_id, now=now)
+    page = None if spam else counted_page(tenant_id=tenant.id, site_id=site_id, now=now,
+                                          page_url=(meta or {}).get("page_url") if isinstance(meta, dict) else None)
     submission = Submission.in_tenant(tenant.id).new(
         id=submission_id or str(ULID.from_datetime(now)), siteId=site_id, formId=form_id, receivedAt=now, spam=spam,
         ttl=now + timedelta(days=retention_days), countedForm=form_key if form_key != form_id else None,
@@ -268,7 +277,7 @@ def _ingest(*, tenant: Tenant, form_id: str, fields: dict, meta: dict, site_id: 
     _counters.add(tenant_id=tenant.id, at=now, shard=submission.shard, form_key=None if spam else form_key,
                   site_id=site_id, units=units_to_record(tenant_id=tenant.id),
                   counts=submission_counts(hour=now.hour, spam=spam, stored_bytes=stored, files=len(files or ()),
-                                           file_bytes=sum(int(f.size) for f in files or ())))
+                                           file_bytes=sum(int(f.size) for f in files or ()), page=page))
     if not spam:
         ingest_cache.usage_stored(tenant_id=tenant.id, month=now.strftime("%Y-%m"))
     return result
