@@ -240,6 +240,10 @@ class OnceMarkers:
         return f"COSTALERT#{tenant_id}#{month}"
 
     @staticmethod
+    def throttle_key_for(scope: str, subject: str, window_start: int) -> str:
+        return f"ONCE#{scope}#{subject}#{window_start}"
+
+    @staticmethod
     def claim(*, key: str, expires_epoch: int) -> bool:
         """True for the first caller only (the marker is written); False when it exists."""
         return _conditional_write(
