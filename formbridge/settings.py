@@ -126,6 +126,9 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=1
 # Two-factor sign-in (TOTP): how long the "password ok" step waits for the code, and whether
 # every staff account must use it (staff without it are sent to enrol after their password).
 TWO_FACTOR_STEP_SECONDS = env.int("TWO_FACTOR_STEP_SECONDS", default=5 * 60)
+# Wrong codes an account may send per UTC day (whoever sends them has its password); past it
+# only recovery codes work until the day ends or the password changes, and the owner is e-mailed.
+TWO_FACTOR_MAX_FAILURES_PER_DAY = env.int("TWO_FACTOR_MAX_FAILURES_PER_DAY", default=20)
 STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=False)
 
 # Domain ownership (portal/services/sites/domain_verification.py): where the TXT record is looked up

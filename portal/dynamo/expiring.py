@@ -1,5 +1,7 @@
-"""Items that expire, all in the sessions table: Django sessions (PK SESSION#{key}), login
+"""Items that expire, all in the sessions table: Django sessions (PK SESSION#{sha256(key)}), login
 throttles, ingest rate windows and idempotency guards, each removed by the expiresAt TTL."""
+import hashlib
+
 from botocore.exceptions import ClientError
 from pynamodb.attributes import (
     NumberAttribute,
@@ -36,15 +38,22 @@ class SessionItem(BaseModel):
     data = UnicodeAttribute()
     expiresAt = TTLAttribute()
 
-    @staticmethod
-    def key_for(session_key: str) -> str:
-        return f"SESSION#{session_key}"
+    PREFIX = "SESSION#"
+
+    @classmethod
+    def key_for(cls, session_key: str) -> str:
+        """The item's key is a hash of the session key: the cookie alone opens the session, and
+        a copy of the table (a backup, a console export) holds no cookie that would. Session
+        keys are random (Django: 32 characters of [a-z0-9], ~165 bits), so a plain SHA-256
+        suffices. Items stored under the raw key by earlier releases are never found again
+        (their users sign in once more) and expire through their TTL."""
+        return cls.PREFIX + hashlib.sha256(session_key.encode()).hexdigest()
 
     @classmethod
     def expired_items(cls, now):
         """Sessions past their expiry that TTL has not removed yet. A scan: fine for the
         occasional clearsessions command (on AWS the TTL does this work anyway)."""
-        return cls.scan(cls.pk.startswith(cls.key_for("")) & (cls.expiresAt <= now))
+        return cls.scan(cls.pk.startswith(cls.PREFIX) & (cls.expiresAt <= now))
 
     def is_expired(self) -> bool:
         return self.expiresAt <= utcnow()
@@ -248,6 +257,10 @@ class OnceMarkers:
     @staticmethod
     def cost_alert_key_for(tenant_id: str, month: str) -> str:
         return f"COSTALERT#{tenant_id}#{month}"
+
+    @staticmethod
+    def throttle_key_for(scope: str, subject: str, window_start: int) -> str:
+        return f"ONCE#{scope}#{subject}#{window_start}"
 
     @staticmethod
     def claim(*, key: str, expires_epoch: int) -> bool:

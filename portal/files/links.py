@@ -41,6 +41,10 @@ class LinkExpired(Exception):
     """A genuine link past its time: the web layer answers 410 Gone."""
 
 
+class LinkSuspended(Exception):
+    """A genuine link of a suspended tenant: nothing is served until staff lift the suspension."""
+
+
 @dataclass(frozen=True)
 class FileLink:
     path: str  # for the portal's own redirect (whatever host it is reached on)
@@ -71,7 +75,9 @@ def submission_files(submission: Submission) -> list[StoredFile]:
 
 def file_link_open(*, token: str, now: float | None = None) -> OpenedFile:
     """The file a link names: NotFound for a forged token or a file that is gone (deleted,
-    expired with its submission), LinkExpired for a genuine link past its time."""
+    expired with its submission, its tenant deleted), LinkExpired for a genuine link past its
+    time, LinkSuspended while its tenant is suspended. Links live on in receivers' logs and
+    inboxes, so the tenant is checked on every open, not only when the link is made."""
     try:
         claims = signing.loads(token, salt=SALT)
         tenant_id, submission_id, index, expires = claims["t"], claims["s"], int(claims["i"]), int(claims["e"])
@@ -80,6 +86,10 @@ def file_link_open(*, token: str, now: float | None = None) -> OpenedFile:
     if expires < (now or time.time()):
         raise LinkExpired()
     tenant = Tenant.by_id(tenant_id)
+    if tenant is not None and not tenant.active:
+        raise NotFound("No such file.")
+    if tenant is not None and tenant.read_only:
+        raise LinkSuspended()
     submission = tenant and Submission.find(tenant_id, submission_id, shard_count=tenant.shardCount or 1)
     files = submission_files(submission) if submission else []
     if not 0 <= index < len(files):
@@ -146,7 +156,7 @@ def email_files(described: list[dict], *, max_total: int | None = None) -> Email
             opened = file_link_open(token=_token_of(item["url"]))
             with file_open(opened.stored) as handle:
                 content = handle.read(size + 1)
-        except (NotFound, LinkExpired, OSError):
+        except (NotFound, LinkExpired, LinkSuspended, OSError):
             result.linked.append(item)
             continue
         result.attached.append((item["name"], content, item.get("sniffed_type") or item.get("content_type")

@@ -42,7 +42,9 @@ def csv_rows(items: Iterable[Submission]) -> Iterator[str]:
         for name in record["fields"]:
             if name not in names:
                 names.append(name)
-    yield "\ufeff" + writer.writerow(FIXED + names + ["other_fields", FILES_COLUMN])  # BOM: Excel reads UTF-8
+    # Field names come from senders too: header cells are escaped like values.
+    header = [_cell(name) for name in FIXED + names + ["other_fields", FILES_COLUMN]]
+    yield "\ufeff" + writer.writerow(header)  # BOM: Excel reads UTF-8
 
     def row(record: dict) -> str:
         meta, fields = record["meta"], record["fields"]

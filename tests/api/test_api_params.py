@@ -56,3 +56,40 @@ def test_any_body_is_read_or_refused(body):
             parse(body)
         except InvalidParameter:
             pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(NAMES[:-1]), values), max_size=6), st.sampled_from(NAMES[:-1]),
+       st.randoms(use_true_random=False))
+def test_a_parameter_given_empty_is_refused_by_name_never_read_as_absent(pairs, empty, rnd):
+    pairs = [(name, value) for name, value in pairs if name != empty]
+    pairs.insert(rnd.randint(0, len(pairs)), (empty, ""))
+    try:
+        submission_list_request(QueryDict(urlencode(pairs), encoding="utf-8"))
+    except InvalidParameter as refused:
+        assert any(str(refused).startswith(name + ":") for name in NAMES), str(refused)
+        return
+    raise AssertionError(f"{empty}= was accepted in {pairs}")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=1100))
+def test_a_cursor_is_refused_unless_it_is_at_most_1024_signed_alphabet_characters(cursor):
+    query = QueryDict(urlencode({"cursor": cursor}), encoding="utf-8")
+    well_formed = 1 <= len(cursor) <= 1024 and all(c.isascii() and (c.isalnum() or c in "_:.-") for c in cursor)
+    try:
+        wanted = submission_list_request(query)
+    except InvalidParameter as refused:
+        assert not well_formed and str(refused).startswith("cursor:")
+    else:
+        assert well_formed and wanted.cursor == cursor
+
+
+def test_a_null_destination_list_is_refused_and_a_missing_one_means_every_destination():
+    assert resend_destination_ids(b"") is None and resend_destination_ids(b"{}") is None
+    try:
+        resend_destination_ids(b'{"destination_ids": null}')
+    except InvalidParameter as refused:
+        assert str(refused).startswith("destination_ids:")
+    else:
+        raise AssertionError("null was read as every destination")

@@ -3,6 +3,7 @@ once and stored hashed, scopes, tenant isolation on every endpoint (another tena
 nothing changed), pagination with a signed cursor, filters, re-send, spam, delete, the
 destinations list, and the rate limit per token."""
 import json
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -16,6 +17,8 @@ from portal.selectors.access import access_submission
 from portal.services.accounts.api_tokens import (DESTINATIONS_READ, SUBMISSIONS_READ, SUBMISSIONS_WRITE, api_token_create,
                                         api_token_revoke)
 from portal.errors import NotFound
+from portal.views.api.docs import DOCUMENT
+from portal.views.api.params import CURSOR_MAX
 from tests.factories.accounts import make_tenant, stored_items
 from tests.factories.delivery import Receiver, make_destination, make_submission_with_deliveries
 from tests.factories.ingest import make_key, make_site, make_submission
@@ -300,3 +303,43 @@ def test_resend_follows_the_destinations_site_routing(ddb):
     assert refused.status_code == 409
     rows, _attempts = submission_rows(tenant.id, of_b)
     assert {row.destinationId for row in rows} == {everywhere.id}
+
+
+def test_the_server_refuses_what_the_document_does_not_allow(ddb):
+    """Where the OpenAPI document and the server used to disagree, the document's word holds:
+    an empty filter is not "every site", an explicit null is not "every destination", a cursor
+    is at most 1,024 characters of the signed alphabet, and the date minimum is stated."""
+    tenant, owner = make_tenant()
+    site = make_site(tenant, domain="empty-filter.example")
+    make_submission(tenant, site_id=site.id)
+    make_submission(tenant)
+    raw = _token(tenant)
+    for query in ["site=", "form=", "date_from=", "date_to=", "spam=", "delivery_status=", "limit=", "cursor="]:
+        body = _problem(_call("get", f"/api/v1/submissions?{query}", raw), 400, "invalid-parameter")
+        assert body["detail"].startswith(query[:-1] + ":"), query
+    for cursor in ["A" * 1025, "ab%2Fcd", "caf%C3%A9"]:
+        _problem(_call("get", f"/api/v1/submissions?cursor={cursor}", raw), 400, "invalid-parameter")
+    _problem(_call("get", "/api/v1/submissions?cursor=" + "A" * 1024, raw), 400, "invalid-cursor")  # well-formed, unsigned
+
+    make_destination(tenant, owner)
+    plain = make_submission(tenant)
+    rows = lambda: [row.serialize() for row in submission_rows(tenant.id, plain, consistent=True)[0]]  # noqa: E731
+    before = rows()
+    assert before
+    _problem(_call("post", f"/api/v1/submissions/{plain}/resend", raw, {"destination_ids": None}), 400,
+             "invalid-parameter")
+    assert rows() == before  # nothing queued
+
+    document = json.loads(DOCUMENT.read_text())
+    listing = {p["name"]: p for p in document["paths"]["/api/v1/submissions"]["get"]["parameters"]}
+    assert listing["cursor"]["schema"]["maxLength"] == CURSOR_MAX == 1024
+    for name in ("date_from", "date_to"):
+        assert "1970-01-01 or later" in listing[name]["description"]
+        assert re.fullmatch(listing[name]["schema"]["pattern"], "1970-01-01")
+        assert not re.fullmatch(listing[name]["schema"]["pattern"], "1969-12-31")
+        assert not re.fullmatch(listing[name]["schema"]["pattern"], "0016-08-29")
+    form = document["components"]["schemas"]["IngestForm"]
+    assert form["minProperties"] == 2 and "form_id" in form["required"]
+    site_key = make_key(tenant, site)[1]
+    refused = Client().post("/api/v1/submissions", {"form_id": "contact"}, HTTP_AUTHORIZATION=f"Bearer {site_key}")
+    assert refused.status_code == 422  # form_id alone: what minProperties 2 says

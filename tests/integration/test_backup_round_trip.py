@@ -82,7 +82,7 @@ def test_every_table_round_trips_item_for_item(restored, tmp_path, capsys):
     assert raw and isinstance(raw[0]["payloadZ"]["B"], bytes)
     assert any("version" in item for item in before["tenants"]) and any("ttl" in item for item in before["submissions"])
 
-    call_command("dynamo_export", str(tmp_path / "bk"), "--segments", "3")
+    call_command("dynamo_export", str(tmp_path / "bk"), "--segments", "3", "--include-ephemeral")
     manifest = json.loads((tmp_path / "bk" / "manifest.json").read_text())
     assert {name: entry["items"] for name, entry in manifest["tables"].items()} == {n: len(i) for n, i in before.items()}
     assert manifest["tables"]["submissions"]["schema"]["KeySchema"][0] == {"AttributeName": "pk", "KeyType": "HASH"}
@@ -155,3 +155,31 @@ def test_export_refuses_a_directory_holding_something_else(ddb, tmp_path):
         export_tables(tmp_path / "bk", tables=["tenants"])
     with pytest.raises(BackupError, match="unknown table"):
         export_tables(tmp_path / "other", tables=["nope"])
+
+
+def test_a_default_export_leaves_live_sessions_out_and_is_readable_by_its_owner_only(restored, tmp_path, capsys):
+    _seed_every_table()
+    cookie = SessionStore()
+    cookie["who"] = "staff@example.com"
+    cookie.save()
+    dynamodb_client().put_item(TableName="test-sessions", Item={  # as an earlier release stored sessions
+        "pk": {"S": "SESSION#" + "r" * 32}, "data": {"S": "x"}, "expiresAt": {"N": "4102444800"}})
+    assert _scan_all("test-sessions")
+
+    call_command("dynamo_export", str(tmp_path / "bk"), "--segments", "2")
+    manifest = json.loads((tmp_path / "bk" / "manifest.json").read_text())
+    assert manifest["tables"]["sessions"]["items"] == 0 and manifest["tables"]["sessions"]["files"] == []
+    assert manifest["tables"]["sessions"]["items_left_out"] == "ephemeral"
+    assert manifest["tables"]["users"]["items"] > 0  # the rest is there
+    everything = b"".join(gzip.open(path).read() for path in (tmp_path / "bk").rglob("*.jsonl.gz"))
+    assert b"SESSION#" not in everything and cookie.session_key.encode() not in everything
+    assert "left out" in capsys.readouterr().out
+
+    folders = [tmp_path / "bk", *[p for p in (tmp_path / "bk").rglob("*") if p.is_dir()]]
+    files = [p for p in (tmp_path / "bk").rglob("*") if p.is_file()]
+    assert files and {oct(p.stat().st_mode & 0o777) for p in files} == {"0o600"}
+    assert {oct(p.stat().st_mode & 0o777) for p in folders} == {"0o700"}
+
+    call_command("dynamo_import", str(tmp_path / "bk"), "--prefix", RESTORED)
+    assert _scan_all(RESTORED + "sessions") == []  # created, empty: the restored service starts
+    assert _scan_all(RESTORED + "users") == _scan_all("test-users")

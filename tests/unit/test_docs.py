@@ -104,3 +104,12 @@ def test_the_settings_check_finds_every_way_of_reading():
     source = ('A = env.bool("ONE", default=False)\nB = env("TWO")\nC = os.environ.get("THREE")\nD = other.get("x")\n'
               'def _flag(name):\n    return env.str(name, default="")\nE = _flag("FOUR")\nF = str("FIVE")\n')
     assert settings_read_from_environment(source) == {"ONE", "TWO", "THREE", "FOUR"}
+
+
+def test_operators_are_told_what_is_not_durable_and_what_is_secret():
+    configuration = " ".join((ROOT / "docs" / "configuration.md").read_text().split())
+    assert "`make run`'s store" in configuration and "for development only, not a durable database" in configuration
+    assert "never on DynamoDB Local" in configuration
+    operations = " ".join((ROOT / "docs" / "operations.md").read_text().split())
+    assert "A backup is a secret." in operations and "`0600` in folders `0700`" in operations
+    assert "`--include-ephemeral`" in operations

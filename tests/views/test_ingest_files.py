@@ -31,6 +31,8 @@ from portal.selectors.submissions import SPAM_ALL, SubmissionFilters, submission
 from portal.services.ingest import files as files_service
 from portal.services.ingest.files import files_sweep
 from portal.services.submissions import submission_delete
+from portal.services.billing.tenants import tenant_delete, tenant_status_change
+from portal.dynamo.tenants import SUSPENDED
 from portal.views.ingest.endpoints import api_submissions
 from tests.factories.accounts import PASSWORD, make_product, make_tenant
 from tests.factories.ingest import make_key, make_site
@@ -312,6 +314,26 @@ def test_expired_and_forged_links_are_refused(ddb, uploads):
     other, _ = make_tenant()
     # A link naming another tenant (as if forged) finds nothing: the signature binds the tenant.
     assert Client().get(file_link(tenant_id=other.id, submission_id=sub, index=0, seconds=60).url).status_code == 404
+
+
+def test_links_stop_working_while_the_tenant_is_suspended_and_once_it_is_deleted(ddb, uploads):
+    tenant, user, key, raw = _tenant()
+    sub = _post(raw, {"form_id": "f", "doc": SimpleUploadedFile("a.pdf", PDF)}).json()["id"]
+    link = file_link(tenant_id=tenant.id, submission_id=sub, index=0, seconds=3600).url  # as a webhook got it
+    assert Client().get(link).status_code == 200
+
+    tenant = tenant_status_change(tenant=tenant, actor="staff@example.com", version=None, to_status=SUSPENDED,
+                                  reason="unpaid")
+    refused = Client().get(link)
+    assert refused.status_code == 403 and b"suspended" in refused.content
+    assert not getattr(refused, "streaming", False) and PDF[:20] not in refused.content
+
+    tenant = tenant_status_change(tenant=tenant, actor="staff@example.com", version=None,
+                                  to_status=tenant.next_statuses[0])
+    assert Client().get(link).status_code == 200  # reactivated: the same link works again
+
+    tenant_delete(tenant=tenant, actor="staff@example.com")
+    assert Client().get(link).status_code == 404
 
 
 def test_webhook_payloads_list_files_with_fresh_links_the_receiver_can_fetch(ddb, uploads):

@@ -192,3 +192,15 @@ def test_dashboard_shows_totals_spam_top_forms_and_quota(two):
     body = client.get("/").content.decode()
     assert 'data-testid="total">3<' in body and "contact" in body and "quote" in body
     assert "3 <span class=\"muted small\">of 1000" in body
+
+
+def test_csv_header_cells_named_like_formulas_are_escaped_too(two):
+    (a, client), _ = two
+    formula = '=HYPERLINK("http://x.example")'
+    make_submission(a, fields={formula: "v", "@sum": "w", "plain": "=1+1"})
+    text = b"".join(client.get("/submissions/export.csv").streaming_content).decode("utf-8-sig")
+    header = next(csv.reader(io.StringIO(text)))
+    assert "'" + formula in header and "'@sum" in header and "plain" in header
+    assert not [cell for cell in header if cell[:1] in ("=", "+", "-", "@")]
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert row["'" + formula] == "v" and row["plain"] == "'=1+1"

@@ -8,7 +8,7 @@ from django.test import Client
 
 from portal.crypto import field_decrypt
 from portal.models import StaffTwoFactor
-from portal.services.accounts import two_factor
+from portal.services.accounts import throttle, two_factor
 
 pytestmark = pytest.mark.django_db
 T0 = 1_800_000_000.0
@@ -81,3 +81,31 @@ def test_the_staff_code_step_is_throttled(ddb, clock, staff):
     clock["t"] += 30
     body = client.post("/staff/login/code/", {"code": pyotp.TOTP(secret).at(clock["t"])}).content.decode()
     assert "Too many failed sign-in attempts" in body
+
+
+def test_staff_wrong_codes_are_bounded_per_day_and_a_recovery_code_ends_it(ddb, clock, staff, settings,
+                                                                            monkeypatch, mailoutbox):
+    settings.TWO_FACTOR_MAX_FAILURES_PER_DAY = 6
+    staff.email = "ops@formbridge.example"
+    staff.save()
+    secret, codes = _enrol(_signed_in(), clock)
+    throttle_now = {"t": T0}
+    monkeypatch.setattr(throttle, "_now", lambda: throttle_now["t"])
+    mailoutbox.clear()
+
+    def code_step(code, n):
+        throttle_now["t"] += 61
+        client = Client(REMOTE_ADDR=f"203.0.113.{n}")
+        client.post("/staff/login/", {"username": "ops", "password": "ops-password-123"})
+        return client, client.post("/staff/login/code/", {"code": code})
+
+    bodies = [code_step(f"{n:06d}", n)[1].content.decode() for n in range(1, 7)]
+    assert "not valid" in bodies[0] and "Too many wrong codes" in bodies[-1]
+    assert [m.to for m in mailoutbox] == [["ops@formbridge.example"]] and "changepassword" in mailoutbox[0].body
+    clock["t"] += 30
+    client, refused = code_step(pyotp.TOTP(secret).at(clock["t"]), 50)
+    assert "Too many wrong codes" in refused.content.decode() and client.get("/staff/").status_code == 302
+    client, answer = code_step(codes[0], 51)
+    assert answer["Location"] == "/staff/" and client.get("/staff/").status_code == 200
+    clock["t"] += 30
+    assert code_step(pyotp.TOTP(secret).at(clock["t"]), 52)[1]["Location"] == "/staff/"

@@ -10,7 +10,8 @@ from django.test import Client
 from portal.crypto import field_decrypt
 from portal.dynamo.users import PortalUser
 from portal.selectors.billing.tenants import tenant_get_or_none
-from portal.services.accounts import two_factor
+from portal.services.accounts import throttle, two_factor
+from portal.services.accounts.password_reset import password_reset_confirm, password_reset_token
 from portal.services.accounts.team import team_invite
 from portal.services.billing.tenants import invitation_accept, invitation_token
 from tests.factories.accounts import PASSWORD, make_tenant
@@ -174,3 +175,77 @@ def test_two_factor_pages_act_on_the_signed_in_user_only(ddb, clock):
     assert field_decrypt(stored_a.totpSecretEncrypted) == secret and len(stored_a.totpRecoveryHashes) == 10
     assert not two_factor.user_two_factor_enabled(PortalUser.lookup_for_login(owner_b.email))
     assert Client().get("/account/two-factor/")["Location"].startswith("/login/")
+
+
+@pytest.fixture
+def throttle_clock(monkeypatch):
+    """The throttles' clock, pinned to the middle of a UTC day (T0 is 08:00 UTC)."""
+    now = {"t": T0}
+    monkeypatch.setattr(throttle, "_now", lambda: now["t"])
+    return now
+
+
+def _wrong_codes_from_many_addresses(email, count, throttle_clock):
+    """What someone with the password can do: a fresh address each time (so the per-address
+    limit never blocks), a minute apart (so the per-account slowdown lets each through)."""
+    bodies = []
+    for n in range(count):
+        throttle_clock["t"] += 61
+        client = Client(REMOTE_ADDR=f"203.0.113.{n + 1}")
+        assert client.post("/login/", {"email": email, "password": PASSWORD})["Location"].startswith("/login/code/")
+        bodies.append(client.post("/login/code/", {"code": f"{n:06d}"}).content.decode())
+    return bodies
+
+
+def _code_step(email, code, *, address="198.51.100.200", password=PASSWORD):
+    client = Client(REMOTE_ADDR=address)
+    client.post("/login/", {"email": email, "password": password})
+    return client, client.post("/login/code/", {"code": code})
+
+
+def test_wrong_codes_are_bounded_per_account_and_day_and_the_owner_is_told_once(ddb, clock, throttle_clock,
+                                                                               settings, mailoutbox):
+    settings.TWO_FACTOR_MAX_FAILURES_PER_DAY = 8
+    tenant, owner = make_tenant()
+    secret, codes = _enrol(_signed_in(owner.email), clock)
+    mailoutbox.clear()
+    bodies = _wrong_codes_from_many_addresses(owner.email, 8, throttle_clock)
+    assert all("not valid" in body for body in bodies[:7]) and "Too many wrong codes" in bodies[7]
+    assert [m.to for m in mailoutbox] == [[owner.email]]
+    assert "8 wrong" in mailoutbox[0].body and "recovery codes still work" in mailoutbox[0].body
+    assert "/password-reset/" in mailoutbox[0].body
+
+    # The bound holds for the rest of the day: even the right code from the app is refused,
+    # further guesses are not even checked, and the owner is not e-mailed again.
+    clock["t"] += 30
+    throttle_clock["t"] += 61
+    client, refused = _code_step(owner.email, _code(secret, clock["t"]))
+    assert "Too many wrong codes" in refused.content.decode() and client.get("/").status_code == 302
+    _wrong_codes_from_many_addresses(owner.email, 3, throttle_clock)
+    assert len(mailoutbox) == 1
+
+    # A recovery code signs the owner in and ends it; app codes work again.
+    throttle_clock["t"] += 61
+    client, answer = _code_step(owner.email, codes[0], address="198.51.100.201")
+    assert answer["Location"] == "/" and client.get("/").status_code == 200
+    clock["t"] += 30
+    throttle_clock["t"] += 61
+    client, answer = _code_step(owner.email, _code(secret, clock["t"]), address="198.51.100.202")
+    assert answer["Location"] == "/"
+
+    # The next day starts a fresh count.
+    throttle_clock["t"] += 24 * 60 * 60
+    assert "not valid" in _wrong_codes_from_many_addresses(owner.email, 1, throttle_clock)[0]
+
+
+def test_a_new_password_from_the_owners_reset_ends_the_bound(ddb, clock, throttle_clock, settings, mailoutbox):
+    settings.TWO_FACTOR_MAX_FAILURES_PER_DAY = 6
+    tenant, owner = make_tenant()
+    secret, _codes = _enrol(_signed_in(owner.email), clock)
+    assert "Too many wrong codes" in _wrong_codes_from_many_addresses(owner.email, 6, throttle_clock)[-1]
+    password_reset_confirm(token=password_reset_token(user=PortalUser.lookup_for_login(owner.email)),
+                           password="a-brand-new-password-9")
+    clock["t"] += 30
+    throttle_clock["t"] += 61
+    client, answer = _code_step(owner.email, _code(secret, clock["t"]), password="a-brand-new-password-9")
+    assert answer["Location"] == "/" and client.get("/").status_code == 200

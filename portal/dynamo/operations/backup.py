@@ -6,7 +6,12 @@ member per page, and records after each page how far it got (file size and the s
 key). Memory holds one page per segment at a time. An interrupted export run again into the
 same directory cuts each file back to the last recorded size and continues from the last key,
 so nothing is lost or written twice. manifest.json is written last: a directory without it is
-an unfinished export."""
+an unfinished export.
+
+A backup is a secret (password and key hashes, encrypted secrets, everything tenants sent):
+files are written 0600 in folders 0700. The sessions table holds only short-lived items
+(sessions, inspector captures, rate windows, throttles, idempotency claims): by default its
+items stay out (its schema is kept, so a restore creates it empty)."""
 from __future__ import annotations
 
 import base64
@@ -25,6 +30,8 @@ from portal.dynamo.registry import TABLE_MODELS
 from portal.dynamo.operations.schema import table_definition
 
 FORMAT = "formbridge-dynamodb-export/1"
+EPHEMERAL_TABLES = ("sessions",)  # short-lived items only; exported with include_ephemeral
+FILE_MODE, FOLDER_MODE = 0o600, 0o700
 MANIFEST = "manifest.json"
 PLAN = ".export-plan.json"
 PROGRESS_DIR = ".progress"
@@ -85,10 +92,23 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _private_folder(path: Path) -> None:
+    path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    os.chmod(path, FOLDER_MODE)  # mkdir's mode is cut by the umask, and the folder may exist
+
+
+def _private_file(path: Path, mode: str):
+    """Open for writing, created 0600 (never readable by others, whatever the umask)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | (os.O_TRUNC if mode == "wb" else 0), FILE_MODE)
+    os.fchmod(fd, FILE_MODE)
+    return os.fdopen(fd, mode)
+
+
 def _write_json(path: Path, data: dict) -> None:
     """Atomically: a crash leaves the old file or the new one, never half of one."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
+    with _private_file(tmp, "wb") as out:
+        out.write(json.dumps(data, indent=2, sort_keys=True).encode())
     os.replace(tmp, path)
 
 
@@ -120,12 +140,12 @@ def _export_segment(job: _Segment, directory: Path, page_size: int, progress: Ca
     if state["done"]:
         return state
     path = directory / job.file
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _private_folder(path.parent)
     client = base.dynamodb_client()
     kwargs = {"TableName": job.table_name, "Segment": job.segment, "TotalSegments": job.total, "Limit": page_size}
     if state["last_key"]:
         kwargs["ExclusiveStartKey"] = item_from_json(state["last_key"])
-    with open(path, "r+b" if path.exists() else "wb") as out:
+    with _private_file(path, "r+b" if path.exists() else "wb") as out:
         out.truncate(state["offset"])  # drops a page written after the last recorded state
         out.seek(state["offset"])
         while True:
@@ -148,15 +168,18 @@ def _export_segment(job: _Segment, directory: Path, page_size: int, progress: Ca
 
 def export_tables(directory: Path, *, tables: list[str] | None = None, segments: int = 4, parallel: int = 4,
                   page_size: int = 500, progress: Callable[[str, int], None] = lambda table, n: None,
-                  now=base.utcnow) -> dict:
+                  include_ephemeral: bool = False, now=base.utcnow) -> dict:
     """Export the chosen tables (all by default) into `directory`; returns the manifest.
-    Run again after an interruption with the same arguments to resume."""
+    The items of EPHEMERAL_TABLES are left out unless `include_ephemeral` or the table is
+    named in `tables`. Run again after an interruption with the same arguments to resume."""
     directory = Path(directory)
     if (directory / MANIFEST).exists():
         raise BackupError(f"{directory} already holds a finished export; choose an empty directory")
     models = _select_models(tables)
+    skipped = [] if include_ephemeral or tables else [m.table_basename for m in models
+                                                       if m.table_basename in EPHEMERAL_TABLES]
     plan = {"format": FORMAT, "prefix": CONNECTION_SETTINGS["prefix"], "segments": segments,
-            "tables": [m.table_basename for m in models]}
+            "tables": [m.table_basename for m in models], "skipped": skipped}
     plan_path = directory / PLAN
     if plan_path.exists():
         started = json.loads(plan_path.read_text())
@@ -167,11 +190,13 @@ def export_tables(directory: Path, *, tables: list[str] | None = None, segments:
     else:
         if directory.exists() and any(directory.iterdir()):
             raise BackupError(f"{directory} is not empty; choose an empty directory")
-        (directory / PROGRESS_DIR).mkdir(parents=True, exist_ok=True)
+        _private_folder(directory)
+        _private_folder(directory / PROGRESS_DIR)
         plan["started_at"] = now().isoformat()
         _write_json(plan_path, plan)
 
-    jobs = [_Segment(m.table_basename, m.Meta.table_name, s, segments) for m in models for s in range(segments)]
+    jobs = [_Segment(m.table_basename, m.Meta.table_name, s, segments) for m in models for s in range(segments)
+            if m.table_basename not in skipped]
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         states = list(pool.map(lambda job: _export_segment(job, directory, page_size, progress), jobs))
 
@@ -182,12 +207,14 @@ def export_tables(directory: Path, *, tables: list[str] | None = None, segments:
         definition.pop("TableName")
         manifest["tables"][model.table_basename] = {"table_name": model.Meta.table_name, "items": 0, "files": [],
                                                     "schema": definition}
+        if model.table_basename in skipped:
+            manifest["tables"][model.table_basename]["items_left_out"] = "ephemeral"
     for job, state in zip(jobs, states):
         entry = manifest["tables"][job.basename]
         path = directory / job.file
         if not path.exists():  # an empty segment of an empty table still gets its (empty) file
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(b"")
+            _private_folder(path.parent)
+            _private_file(path, "wb").close()
         entry["items"] += state["items"]
         entry["files"].append({"path": job.file, "items": state["items"], "sha256": sha256_of(path)})
     _write_json(directory / MANIFEST, manifest)

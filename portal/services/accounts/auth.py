@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from portal.dynamo.base import save_versioned
@@ -121,19 +124,80 @@ def portal_code_pending_user(session) -> PortalUser | None:
     return user
 
 
+CODE_DAY_SECONDS = 24 * 60 * 60
+CODES_STOPPED = ("Too many wrong codes for this account today, so codes from the app are not accepted until "
+                 "the day ends (UTC). Sign in with one of your recovery codes, or reset your password.")
+
+
+def _code_day_subject(account: str, password_hash: str) -> str:
+    # Bound to the password as well: a new password (the owner's reset) starts a fresh count,
+    # while whoever guesses keeps facing the old one only as long as the old password works.
+    return f"{account}#{salted_hmac('portal.2fa-day', password_hash, algorithm='sha256').hexdigest()[:16]}"
+
+
+def code_step_check(*, kind: tuple[str, str], account: str, ip: str, password_hash: str, accept,
+                    on_bound_reached) -> str:
+    """The two-factor code step shared by tenant users and staff; returns "totp" or "recovery",
+    or raises LoginRefused.
+
+    Throttled like the password (per address blocks, per account slows), and bounded: at most
+    TWO_FACTOR_MAX_FAILURES_PER_DAY wrong codes per account and UTC day. Each code reserves one
+    of them first (one conditional write, so parallel guesses cannot exceed it) and gives it
+    back when right. Past the bound `accept(recovery_only=True)` takes only recovery codes
+    (50 bits each: not guessable); one of them, or a new password, ends it.
+    `on_bound_reached(until)` runs once per account and day, when the bound is reached."""
+    from portal.services.accounts.two_factor import BAD_CODE
+
+    sign_in_begin(kind=kind, account=account, ip=ip)
+    scope, subject = f"{kind[0]}-day", _code_day_subject(account, password_hash)
+    limit = settings.TWO_FACTOR_MAX_FAILURES_PER_DAY
+    reserved = throttle.throttle_take(scope=scope, subject=subject, limit=limit, window_seconds=CODE_DAY_SECONDS)
+    used = accept(recovery_only=not reserved)
+    if used is None:
+        sign_in_failed(kind=kind, account=account)
+        if not reserved:
+            raise LoginRefused(CODES_STOPPED)
+        if throttle.throttle_is_blocked(scope=scope, subject=subject, limit=limit, window_seconds=CODE_DAY_SECONDS):
+            if throttle.throttle_first_time(scope=scope, subject=subject, window_seconds=CODE_DAY_SECONDS):
+                on_bound_reached(throttle.throttle_window_end(window_seconds=CODE_DAY_SECONDS))
+            raise LoginRefused(CODES_STOPPED)
+        raise LoginRefused(BAD_CODE)
+    sign_in_succeeded(kind=kind, account=account, ip=ip)
+    if used == "recovery":
+        throttle.throttle_clear(scope=scope, subject=subject)
+    elif reserved:
+        throttle.throttle_give_back(scope=scope, subject=subject, window_seconds=CODE_DAY_SECONDS)
+    return used
+
+
+def code_bound_email(*, to: str, until, reset_hint: str) -> None:
+    """Tell an account's owner that someone who has their password keeps sending wrong codes."""
+    send_mail(
+        subject="Form-Bridge: sign-in codes stopped for your account",
+        message=render_to_string("emails/two_factor_bound.txt", {
+            "limit": settings.TWO_FACTOR_MAX_FAILURES_PER_DAY, "until": until, "reset_hint": reset_hint}),
+        from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[to],
+    )
+
+
+def _portal_bound_reached(user: PortalUser, until) -> None:
+    audit_record(tenant_id=user.tenantId, actor=user.email, action="user.2fa_daily_bound_reached",
+                 target_type="user", target_id=user.email)
+    link = settings.SITE_URL + reverse("portal:password_reset")
+    code_bound_email(to=user.email, until=until, reset_hint=f"Reset your password here: {link}")
+
+
 def portal_code_sign_in(*, request, code: str, ip: str) -> PortalUser:
-    """The code step: an authenticator or recovery code turns the marker into a login.
-    Throttled like the password (per address blocks, per account slows)."""
-    from portal.services.accounts.two_factor import BAD_CODE, user_code_accept
+    """The code step: an authenticator or recovery code turns the marker into a login
+    (code_step_check says how it is throttled and bounded)."""
+    from portal.services.accounts.two_factor import user_code_accept
 
     user = portal_code_pending_user(request.session)
     if user is None:
         raise LoginRefused(CODE_STEP_EXPIRED)
-    sign_in_begin(kind=PORTAL_CODE, account=user.email, ip=ip)
-    if not user_code_accept(user=user, code=code):
-        sign_in_failed(kind=PORTAL_CODE, account=user.email)
-        raise LoginRefused(BAD_CODE)
-    sign_in_succeeded(kind=PORTAL_CODE, account=user.email, ip=ip)
+    code_step_check(kind=PORTAL_CODE, account=user.email, ip=ip, password_hash=user.passwordHash,
+                    accept=lambda recovery_only: user_code_accept(user=user, code=code, recovery_only=recovery_only),
+                    on_bound_reached=lambda until: _portal_bound_reached(user, until))
     request.session.pop(SESSION_CODE_PENDING, None)
     portal_login(request=request, user=user)
     return user

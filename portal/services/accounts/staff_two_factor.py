@@ -76,19 +76,20 @@ def staff_enrol_confirm(*, user, code: str) -> list[str]:
     return _apply(user, lambda state: two_factor.state_enrol_confirm(state, code), audit="staff.2fa_enable")
 
 
-def staff_code_accept(*, user, code: str) -> bool:
+def staff_code_accept(*, user, code: str, recovery_only: bool = False) -> str | None:
+    """"totp" or "recovery" when the code is accepted (and spent), None otherwise."""
     row = _row(user)
     state = _state(row)
-    used = two_factor.state_code_accept(state, code)
+    used = two_factor.state_code_accept(state, code, recovery_only=recovery_only)
     if used is None:
-        return False
+        return None
     try:
         _save(row, state)
     except ConcurrentEdit:
-        return False
+        return None
     if used == "recovery":
         _audit(user, "staff.2fa_recovery_code_used")
-    return True
+    return used
 
 
 def staff_recovery_regenerate(*, user, code: str) -> list[str]:
@@ -159,22 +160,29 @@ def staff_code_pending_user(session):
     return user
 
 
+def _bound_reached_notify(user, until) -> None:
+    from portal.services.accounts.auth import code_bound_email
+
+    _audit(user, "staff.2fa_daily_bound_reached")
+    if user.email:
+        code_bound_email(to=user.email, until=until,
+                         reset_hint="Ask another staff member to set you a new password (or run "
+                                    "`python manage.py changepassword` on the server).")
+
+
 def staff_code_sign_in(*, request, code: str, ip: str):
     """The code step for staff, throttled like their password; LoginRefused when refused."""
     from django.contrib.auth import login as django_login
 
     from portal.errors import LoginRefused
-    from portal.services.accounts.auth import CODE_STEP_EXPIRED, STAFF_CODE, sign_in_begin, sign_in_failed, sign_in_succeeded
+    from portal.services.accounts.auth import CODE_STEP_EXPIRED, STAFF_CODE, code_step_check
 
     user = staff_code_pending_user(request.session)
     if user is None:
         raise LoginRefused(CODE_STEP_EXPIRED)
-    account = user.get_username().lower()
-    sign_in_begin(kind=STAFF_CODE, account=account, ip=ip)
-    if not staff_code_accept(user=user, code=code):
-        sign_in_failed(kind=STAFF_CODE, account=account)
-        raise LoginRefused(two_factor.BAD_CODE)
-    sign_in_succeeded(kind=STAFF_CODE, account=account, ip=ip)
+    code_step_check(kind=STAFF_CODE, account=user.get_username().lower(), ip=ip, password_hash=user.password,
+                    accept=lambda recovery_only: staff_code_accept(user=user, code=code, recovery_only=recovery_only),
+                    on_bound_reached=lambda until: _bound_reached_notify(user, until))
     request.session.pop(SESSION_STAFF_CODE_PENDING, None)
     django_login(request, user, backend=user.backend)
     return user

@@ -6,7 +6,9 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from portal.dynamo.expiring import EphemeralCounter
+from datetime import datetime, timezone
+
+from portal.dynamo.expiring import EphemeralCounter, OnceMarkers
 
 
 def _now() -> float:
@@ -47,3 +49,15 @@ def throttle_record(*, scope: str, subject: str, window_seconds: int) -> None:
 
 def throttle_clear(*, scope: str, subject: str) -> None:
     EphemeralCounter(pk=EphemeralCounter.throttle_key_for(scope, subject)).delete()
+
+
+def throttle_first_time(*, scope: str, subject: str, window_seconds: int) -> bool:
+    """True for the first caller in the current window only (a conditional put of a marker)."""
+    start, ttl = _window(window_seconds)
+    return OnceMarkers.claim(key=OnceMarkers.throttle_key_for(scope, subject, start),
+                             expires_epoch=int(_now() + ttl.total_seconds()))
+
+
+def throttle_window_end(*, window_seconds: int) -> datetime:
+    start, _ = _window(window_seconds)
+    return datetime.fromtimestamp(start + window_seconds, tz=timezone.utc)

@@ -126,11 +126,13 @@ def state_enrol_confirm(state: TwoFactorState, code: str) -> list[str]:
     return _new_recovery_codes(state)
 
 
-def state_code_accept(state: TwoFactorState, code: str) -> str | None:
-    """Spend a code: "totp" or "recovery" when accepted (the state changed), None otherwise."""
+def state_code_accept(state: TwoFactorState, code: str, *, recovery_only: bool = False) -> str | None:
+    """Spend a code: "totp" or "recovery" when accepted (the state changed), None otherwise.
+    `recovery_only` (the account's daily bound of wrong codes is reached) refuses app codes."""
     if not state.enabled:
         return None
-    step = _matching_step(field_decrypt(state.secret_encrypted), code, after_step=int(state.last_step or 0))
+    step = None if recovery_only else _matching_step(field_decrypt(state.secret_encrypted), code,
+                                                     after_step=int(state.last_step or 0))
     if step is not None:
         state.last_step = step
         return "totp"
@@ -202,19 +204,20 @@ def user_enrol_confirm(*, user: PortalUser, code: str) -> list[str]:
     return _user_apply(user, lambda state: state_enrol_confirm(state, code), audit="user.2fa_enable")
 
 
-def user_code_accept(*, user: PortalUser, code: str) -> bool:
+def user_code_accept(*, user: PortalUser, code: str, recovery_only: bool = False) -> str | None:
+    """"totp" or "recovery" when the code is accepted (and spent), None otherwise."""
     state = _user_state(user)
-    used = state_code_accept(state, code)
+    used = state_code_accept(state, code, recovery_only=recovery_only)
     if used is None:
-        return False
+        return None
     try:
         _user_save(user, state)
     except ConcurrentEdit:
-        return False  # spent by a parallel request first
+        return None  # spent by a parallel request first
     if used == "recovery":
         audit_record(tenant_id=user.tenantId, actor=user.email, action="user.2fa_recovery_code_used",
                      target_type="user", target_id=user.email, after={"left": len(state.recovery_hashes)})
-    return True
+    return used
 
 
 def user_recovery_regenerate(*, user: PortalUser, code: str) -> list[str]:

@@ -17,7 +17,11 @@ from portal.views.ingest.problems import InvalidParameter
 DEFAULT_LIMIT = 25
 EARLIEST = date(1970, 1, 1)
 ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
-CURSOR_MAX = 4096
+# Cursors are Django-signed tokens (base64url, ":" and "."). 1,024 characters hold the
+# positions of a few dozen write shards, and keep the longest request line the document allows
+# (every parameter at its longest, ":" sent as %3A) under gunicorn's 4,094 bytes.
+CURSOR_MAX = 1024
+CURSOR = re.compile(r"^[A-Za-z0-9_:.\-]{1,%d}$" % CURSOR_MAX)
 DELIVERY_STATUSES = tuple(status.value for status in DeliveryStatus)
 SPAM_VALUES = {"false": SPAM_EXCLUDED, "true": SPAM_ONLY, "all": SPAM_ALL}
 
@@ -30,15 +34,19 @@ class ListRequest:
 
 
 def _one(query, name: str) -> str | None:
+    """The parameter's one value, or None when it is not given. An empty value is refused: a
+    filter left empty by mistake must not quietly widen the list to everything."""
     values = query.getlist(name)
     if len(values) > 1:
         raise InvalidParameter(f"{name}: give it at most once.")
+    if values and values[0] == "":
+        raise InvalidParameter(f"{name}: give a value, or leave the parameter out.")
     return values[0] if values else None
 
 
 def _date(query, name: str) -> date | None:
     value = _one(query, name)
-    if value is None or value == "":
+    if value is None:
         return None
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise InvalidParameter(f"{name}: a date as YYYY-MM-DD.")
@@ -53,10 +61,10 @@ def _date(query, name: str) -> date | None:
 
 def submission_list_request(query) -> ListRequest:
     """GET /api/v1/submissions: site, form, date_from, date_to, spam, delivery_status, cursor, limit."""
-    site = _one(query, "site") or None
+    site = _one(query, "site")
     if site is not None and not ID.match(site):
         raise InvalidParameter("site: a site id (letters, digits, - and _; at most 64).")
-    form = _one(query, "form") or None
+    form = _one(query, "form")
     if form is not None and not FORM_ID.match(form):
         raise InvalidParameter("form: a form id of 1-100 letters, digits or _ . : - characters.")
     date_from, date_to = _date(query, "date_from"), _date(query, "date_to")
@@ -65,17 +73,17 @@ def submission_list_request(query) -> ListRequest:
     spam = _one(query, "spam") or "false"
     if spam not in SPAM_VALUES:
         raise InvalidParameter("spam: one of false (default), true, all.")
-    status = _one(query, "delivery_status") or None
+    status = _one(query, "delivery_status")
     if status is not None and status not in DELIVERY_STATUSES:
         raise InvalidParameter(f"delivery_status: one of {', '.join(DELIVERY_STATUSES)}.")
     limit_text = _one(query, "limit")
     limit = DEFAULT_LIMIT
-    if limit_text not in (None, ""):
+    if limit_text is not None:
         if not re.fullmatch(r"[0-9]{1,4}", limit_text) or not 1 <= int(limit_text) <= settings.API_PAGE_LIMIT_MAX:
             raise InvalidParameter(f"limit: a whole number from 1 to {settings.API_PAGE_LIMIT_MAX}.")
         limit = int(limit_text)
-    cursor = _one(query, "cursor") or None
-    if cursor is not None and (len(cursor) > CURSOR_MAX or not cursor.isascii() or not cursor.isprintable()):
+    cursor = _one(query, "cursor")
+    if cursor is not None and not CURSOR.match(cursor):
         raise InvalidParameter("cursor: pass next_cursor from the previous page as it is.")
     return ListRequest(filters=SubmissionFilters(form_id=form, date_from=date_from, date_to=date_to,
                                                  spam=SPAM_VALUES[spam], site_id=site, status=status),
@@ -95,12 +103,13 @@ def _json_object(body: bytes, *, what: str) -> dict:
 
 
 def resend_destination_ids(body: bytes) -> list[str] | None:
-    """POST .../resend: optional {"destination_ids": [...]} (1-100 ids); None means every
-    destination the submission's form goes to."""
+    """POST .../resend: optional {"destination_ids": [...]} (1-100 ids); None (the key left
+    out) means every destination the submission's form goes to. An explicit null is refused:
+    it would widen a re-send meant for some destinations to all of them."""
     data = _json_object(body, what="resend")
-    ids = data.get("destination_ids")
-    if ids is None:
+    if "destination_ids" not in data:
         return None
+    ids = data["destination_ids"]
     if (not isinstance(ids, list) or not 1 <= len(ids) <= 100
             or not all(isinstance(i, str) and ID.match(i) for i in ids)):
         raise InvalidParameter("destination_ids: a list of 1-100 destination ids.")

@@ -6,7 +6,7 @@ submitter uploaded is ever rendered from the portal's origin."""
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_safe
 
-from portal.files.links import DOWNLOAD_TYPE, LinkExpired, file_link_open, file_open, file_redirect_url
+from portal.files.links import DOWNLOAD_TYPE, LinkExpired, LinkSuspended, file_link_open, file_open, file_redirect_url
 
 
 def _harden(response):
@@ -25,6 +25,9 @@ def file_download(request, token):
         return _harden(HttpResponse("This download link has expired. Open the submission in Form-Bridge (or ask "
                                     "for the delivery to be re-sent) to get a new link.", status=410,
                                     content_type="text/plain; charset=utf-8"))
+    except LinkSuspended:
+        return _harden(HttpResponse("The Form-Bridge account these files belong to is suspended, so its files cannot "
+                                    "be downloaded.", status=403, content_type="text/plain; charset=utf-8"))
     presigned = file_redirect_url(opened.stored)
     if presigned:
         return _harden(HttpResponseRedirect(presigned))
