@@ -4,6 +4,7 @@ from django.urls import path
 from portal.urls.account import urlpatterns as account_patterns
 from portal.urls.agency import urlpatterns as agency_patterns
 from portal.urls.destinations import urlpatterns as destination_patterns
+from portal.urls.leads import urlpatterns as lead_patterns
 from portal.urls.public import urlpatterns as public_patterns
 from portal.views.api import docs as api_docs
 from portal.views.api import v1 as api
@@ -57,4 +58,4 @@ urlpatterns = [
 ]
 
 # Destinations and deliveries, public signup pages, the tenant's account pages.
-urlpatterns += destination_patterns + public_patterns + account_patterns + agency_patterns
+urlpatterns += destination_patterns + public_patterns + account_patterns + agency_patterns + lead_patterns
