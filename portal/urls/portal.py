@@ -44,6 +44,7 @@ urlpatterns = [
     path("api/v1/submissions", api.submissions_collection, name="api_submissions"),
     # Read/action API (API tokens; DESIGN section 12) and its contract
     path("api/v1/submissions/<str:submission_id>", api.submission_item, name="api_submission"),
+    path("api/v1/submissions/<str:submission_id>/notes", api.submission_notes, name="api_submission_notes"),
     path("api/v1/submissions/<str:submission_id>/resend", api.submission_resend, name="api_submission_resend"),
     path("api/v1/submissions/<str:submission_id>/spam", api.submission_spam, name="api_submission_spam"),
     path("api/v1/destinations", api.destination_index, name="api_destinations"),
