@@ -16,7 +16,8 @@ from portal.errors import FieldErrors
 from portal.selectors.api import destination_public, note_public, submission_detail_public, submission_public
 from portal.selectors.leads import lead_notes
 from portal.services.leads.notes import lead_note_add
-from portal.services.leads.work import ApiActor, lead_update
+from portal.services.leads.rules import StateRefused
+from portal.services.leads.work import ApiActor, LeadRefused, lead_update
 from portal.selectors.destinations import destination_list
 from portal.selectors.submissions import submission_list
 from portal.services.accounts.api_tokens import (DESTINATIONS_READ, SUBMISSIONS_READ, SUBMISSIONS_WRITE,
@@ -105,6 +106,8 @@ def _submission_patch(request, token, tenant, submission_id):
     try:
         submission = lead_update(tenant=tenant, actor=ApiActor.of_token(token), submission=submission,
                                  expected_version=version, **changes)
+    except StateRefused as error:
+        raise LeadRefused(str(error)) from error  # a move the lead's current state refuses: 409
     except FieldErrors as error:
         raise InvalidParameter(f"{error.field or 'body'}: {error}") from error
     return _json(submission_public(submission))
