@@ -14,7 +14,7 @@ class LeadChangeForm(forms.Form):
     version is the lead as the page showed it (a stale page gets "changed by someone else")."""
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     state = forms.ChoiceField(required=False, choices=[("", "")] + STATE_CHOICES)
-    assignee = forms.ChoiceField(required=False, label="Assigned to")
+    assignee = forms.ChoiceField(required=False, label="Assign to")
     set_assignee = forms.BooleanField(required=False, widget=forms.HiddenInput)
     starred = forms.ChoiceField(required=False, choices=[("", ""), ("1", "star"), ("0", "unstar")])
     archived = forms.ChoiceField(required=False, choices=[("", ""), ("1", "archive"), ("0", "unarchive")])

@@ -81,3 +81,11 @@ def test_the_lead_body_parser_answers_valid_changes_or_a_named_invalid_parameter
     assert all(isinstance(changes[f], bool) for f in ("starred", "archived") if f in changes)
     assert version is None or (isinstance(version, int) and version >= 0)
     assert set(data) <= {"state", "assignee", "starred", "archived", "version"}
+
+
+def test_a_first_response_delay_reads_as_words():
+    from portal.views.portal.lead_panel import duration_words
+
+    assert duration_words(15) == "15 seconds"
+    assert duration_words(3600 + 300) == "1 hour 5 minutes"
+    assert duration_words(3 * 86400 + 4 * 3600 + 59) == "3 days 4 hours"

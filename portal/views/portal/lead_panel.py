@@ -9,6 +9,16 @@ from portal.services.leads.work import BULK_MAX, RIGHT_NOTES, RIGHT_REPLY, RIGHT
 from portal.dynamo.base import utcnow
 
 
+def duration_words(seconds) -> str:
+    """`15 seconds`, `2 hours 5 minutes`, `3 days 4 hours`: a delay as a person says it."""
+    seconds = int(seconds or 0)
+    parts = [(seconds // 86400, "day"), (seconds % 86400 // 3600, "hour"), (seconds % 3600 // 60, "minute")]
+    if seconds < 60:
+        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    words = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n]
+    return " ".join(words[:2])
+
+
 def lead_detail_context(request, submission) -> dict:
     rights = lead_rights(request.portal_user)
     people = lead_assignable(tenant=request.tenant, site_id=submission.siteId)
@@ -19,6 +29,8 @@ def lead_detail_context(request, submission) -> dict:
              for note in lead_notes(tenant=request.tenant, submission=submission)]
     return {
         "lead_state_label": STATE_LABELS[submission.lead_state],
+        "lead_first_response": duration_words(submission.firstResponseSeconds)
+        if submission.firstResponseSeconds is not None else None,
         "lead_moves": [(state, STATE_LABELS[state]) for state in STATES if state in ALLOWED[submission.lead_state]],
         "lead_assignee_name": names.get(submission.assignee, submission.assignee),
         "lead_change_form": LeadChangeForm(initial={"version": submission.lead_version,
