@@ -36,7 +36,7 @@ def test_the_document_is_valid_openapi_31_and_served_as_it_is(ddb):
     assert served.status_code == 200 and served["Content-Type"] == "application/json"
     assert served.json() == document
     operations = {(method.upper(), path) for path, item in document["paths"].items()
-                  for method in item if method in ("get", "post", "delete")}
+                  for method in item if method in ("get", "post", "patch", "delete")}
     assert {("POST", "/api/v1/submissions"), ("GET", "/api/v1/submissions"),
             ("GET", "/api/v1/submissions/{submission_id}"), ("DELETE", "/api/v1/submissions/{submission_id}"),
             ("POST", "/api/v1/submissions/{submission_id}/resend"), ("GET", "/api/v1/destinations"),

@@ -194,3 +194,41 @@ def test_bulk_actions_are_bounded_and_skip_what_is_not_yours(team):
     assert sub not in [s.id for s in page.items]  # archived leads leave the default list
     page = submission_list(tenant=tenant, filters=SubmissionFilters(archived="yes"))
     assert [s.id for s in page.items] == [sub]
+
+
+def test_a_privacy_export_includes_the_notes_and_an_erase_removes_them(team):
+    import json
+
+    from portal.dynamo.leads import LeadNote
+    from portal.services.compliance.privacy import privacy_erase_request, privacy_export_chunks, privacy_job_step
+
+    tenant, owner, member, *_rest, sub = team
+    lead_note_add(tenant=tenant, actor=member, submission=_fresh(tenant, sub), body="Ann prefers calls after 5")
+    exported = json.loads("".join(privacy_export_chunks(tenant=tenant, actor=owner.email, email="ann@buyer.example")))
+    (record,) = exported["submissions"]
+    assert [n["body"] for n in record["notes"]] == ["Ann prefers calls after 5"]
+    job = privacy_erase_request(tenant=tenant, actor=owner.email, email="ann@buyer.example")
+    privacy_job_step(job=job)
+    assert LeadNote.of_submission(tenant.id, sub) == []
+
+
+def test_of_many_concurrent_changes_from_one_version_exactly_one_lands_and_counts_once(team):
+    from concurrent.futures import ThreadPoolExecutor
+
+    tenant, owner, *_rest, sub = team
+    wanted = ["OPEN", "WON", "LOST", "CLOSED", "REPLIED", "WON", "LOST", "OPEN"]
+
+    def change(state):
+        try:
+            lead_update(tenant=tenant, actor=owner, submission=_fresh(tenant, sub), expected_version=0, state=state)
+            return state
+        except ConcurrentEdit:
+            return None
+
+    with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+        landed = [state for state in pool.map(change, wanted) if state]
+    assert len(landed) == 1
+    stored = _fresh(tenant, sub)
+    assert (stored.lead_state, stored.lead_version) == (landed[0], 1)
+    totals = lead_state_totals(tenant=tenant)
+    assert totals[landed[0]] == 1 and sum(v for k, v in totals.items() if k != "NEW") == 1
