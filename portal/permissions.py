@@ -14,6 +14,7 @@ VIEW = "view"  # read pages: dashboard, submissions, sites, destinations, delive
 EXPORT = "export"  # download submissions (CSV, JSON Lines)
 RETRY = "retry"  # retry or resend deliveries
 MARK_SPAM = "mark_spam"
+WORK_LEADS = "work_leads"  # lead state, assignment, notes, replies (a CLIENT: as its owner allows)
 # Work that changes what the account is or who is in it.
 MANAGE_SITES = "manage_sites"
 MANAGE_KEYS = "manage_keys"
@@ -29,13 +30,13 @@ VIEW_SUBMISSIONS = "view_submissions"  # dashboard, submissions and their delive
 OWN_PASSWORD = "own_password"  # change one's own password
 VIEW_REPORTS = "view_reports"  # monthly client reports (a client: its own) and opting out of their e-mail
 
-MEMBER_ACTIONS = frozenset({VIEW, EXPORT, RETRY, MARK_SPAM})
+MEMBER_ACTIONS = frozenset({VIEW, EXPORT, RETRY, MARK_SPAM, WORK_LEADS})
 ADMIN_ACTIONS = MEMBER_ACTIONS | {MANAGE_SITES, MANAGE_KEYS, MANAGE_DESTINATIONS, MANAGE_SECRETS, MANAGE_TEAM,
                                   MANAGE_ACCOUNT, PRIVACY_DELETE, MANAGE_API_TOKENS, MANAGE_REPORTS}
 # A CLIENT (an agency's customer) sees and exports its own sites' submissions, nothing else
 # of the tenant (no keys, destinations, team, billing); which sites is on its user
 # (PortalUser.siteIds) and every read of submissions honours it (site_scope_of).
-CLIENT_ACTIONS = frozenset({VIEW_SUBMISSIONS, EXPORT, OWN_PASSWORD, VIEW_REPORTS})
+CLIENT_ACTIONS = frozenset({VIEW_SUBMISSIONS, EXPORT, OWN_PASSWORD, VIEW_REPORTS, WORK_LEADS})
 PERMISSIONS: dict[str, frozenset[str]] = {OWNER: ADMIN_ACTIONS, ADMIN: ADMIN_ACTIONS, MEMBER: MEMBER_ACTIONS,
                                           CLIENT: CLIENT_ACTIONS}
 # Seeing the whole tenant includes seeing its submissions and keeping one's own password.

@@ -23,7 +23,8 @@ from portal.dynamo.destinations import EMAIL
 
 TABLE = "deliveries"
 SCHEDULED, MANUAL, TEST = "scheduled", "manual", "test"  # what triggered an attempt
-DUE_SHARDS = 8  # the due queue is spread over a few partitions so none gets hot
+DUE_SHARDS = 8
+NOTE_SORT_PREFIX = "NOTE#"  # lead notes live in a submission's partition too (portal.dynamo.leads)  # the due queue is spread over a few partitions so none gets hot
 
 
 # What the worker reads from the due queue to pick a row (the claim returns the whole row).
@@ -298,6 +299,8 @@ def submission_rows(tenant_id: str, submission_id: str, *, consistent: bool = Fa
         data = connection.query(Delivery.partition_for(submission_id), filter_condition=Delivery.tenantId == tenant_id,
                                 consistent_read=consistent, exclusive_start_key=start)
         for raw in data.get("Items", []):
+            if raw["sk"]["S"].startswith(NOTE_SORT_PREFIX):
+                continue  # a lead note shares the partition (portal.dynamo.leads)
             if is_attempt_sort_key(raw["sk"]["S"]):
                 attempts.append(DeliveryAttempt.from_raw_data(raw))
             else:

@@ -15,6 +15,7 @@ from portal.dynamo.privacy_jobs import PrivacyJob, PrivacyOpenJob
 from portal.dynamo.products import Product
 from portal.dynamo.expiring import EphemeralCounter, ReportMark, SessionItem
 from portal.dynamo.inspector import InspectorRequest, InspectorSequence
+from portal.dynamo.leads import LeadNote
 from portal.dynamo.sites import Site
 from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant, TenantEmailGuard
@@ -26,7 +27,7 @@ TABLE_MODELS = [
     Submission, Destination, Delivery, DailyMetrics, AuditEntry, SessionItem, ApiToken, Notice,
 ]
 ALL_MODELS = TABLE_MODELS + [TenantEmailGuard, DeliveryAttempt, EphemeralCounter, ReportMark,
-                             InspectorRequest, InspectorSequence, PrivacyJob, PrivacyOpenJob]
+                             InspectorRequest, InspectorSequence, PrivacyJob, PrivacyOpenJob, LeadNote]
 
 
 def configure(*, prefix: str, host: str | None, region: str, connect_timeout: float = 5,

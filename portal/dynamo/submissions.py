@@ -90,6 +90,37 @@ class EmailIndex(GlobalSecondaryIndex):
     receivedAt = UTCDateTimeAttribute(range_key=True)
 
 
+# What the lead lists filter on besides the small attributes (portal.selectors.submissions).
+LEAD_ATTRIBUTES = SMALL_ATTRIBUTES + ["receivedAt", "leadState", "assignee", "starred", "archived"]
+LEAD_NEW = "NEW"  # no leadState stored: every submission arrives New, and ingest writes nothing for it
+# AssigneeIndex sort prefix per state (see portal.dynamo.leads.STATE_RANK).
+_RANK = {"NEW": "6", "OPEN": "5", "REPLIED": "4", "WON": "3", "LOST": "2", "CLOSED": "1"}
+
+
+class LeadIndex(GlobalSecondaryIndex):
+    """A tenant's leads in one state other than New, newest first (lists filtered by state).
+    Sparse: New submissions carry no leadKey, so ingest writes nothing here."""
+
+    class Meta:
+        index_name = "LeadIndex"
+        projection = IncludeProjection(LEAD_ATTRIBUTES)
+
+    leadKey = UnicodeAttribute(hash_key=True)
+    receivedAt = UTCDateTimeAttribute(range_key=True)
+
+
+class AssigneeIndex(GlobalSecondaryIndex):
+    """One person's assigned leads, by state then newest first ("Assigned to me", the assignee
+    filter, and the count of New and Open in the navigation). Sparse: only assigned leads."""
+
+    class Meta:
+        index_name = "AssigneeIndex"
+        projection = IncludeProjection(LEAD_ATTRIBUTES)
+
+    assigneeKey = UnicodeAttribute(hash_key=True)
+    assigneeSort = UnicodeAttribute(range_key=True)
+
+
 class Submission(TenantOwnedModel):
     table_basename = TABLE
 
@@ -119,10 +150,91 @@ class Submission(TenantOwnedModel):
     # Delivery rows added after ingest (a re-send to another destination): while absent, a
     # submission planned with one delivery row takes that row's outcome as its status.
     deliveriesAdded = NumberAttribute(null=True)
+    # The lead (portal/services/leads/): absent until someone works it (New).
+    leadState = UnicodeAttribute(null=True)
+    leadVersion = NumberAttribute(null=True)  # every lead change is conditional on it
+    leadChangedAt = UTCDateTimeAttribute(null=True)
+    leadChangedBy = UnicodeAttribute(null=True)
+    assignee = UnicodeAttribute(null=True)  # a team member's e-mail
+    starred = BooleanAttribute(null=True)
+    archived = BooleanAttribute(null=True)
+    firstReplyAt = UTCDateTimeAttribute(null=True)
+    firstResponseSeconds = NumberAttribute(null=True)  # receivedAt -> first reply from the portal
+    leadKey = UnicodeAttribute(null=True)
+    assigneeKey = UnicodeAttribute(null=True)
+    assigneeSort = UnicodeAttribute(null=True)
 
     form_index = FormIndex()
     status_index = StatusIndex()
     email_index = EmailIndex()
+    lead_index = LeadIndex()
+    assignee_index = AssigneeIndex()
+
+    @property
+    def lead_state(self) -> str:
+        return self.leadState or LEAD_NEW
+
+    @property
+    def lead_version(self) -> int:
+        return int(self.leadVersion or 0)
+
+    @staticmethod
+    def lead_key_for(tenant_id: str, state: str) -> str:
+        return f"TENANT#{tenant_id}#LEAD#{state}"
+
+    @staticmethod
+    def assignee_key_for(tenant_id: str, email: str) -> str:
+        return f"TENANT#{tenant_id}#ASSIGNEE#{email.lower()}"
+
+    @staticmethod
+    def assignee_state_prefix(state: str) -> str:
+        return f"{_RANK[state]}#"
+
+    def lead_update_action(self, *, expected_version: int, state: str, assignee: str | None, starred: bool,
+                           archived: bool, actor: str, at, first_reply_at=None,
+                           first_response_seconds: int | None = None) -> dict:
+        """A TransactWriteItems Update that sets the lead's whole record and its index keys,
+        only if nobody changed the lead since `expected_version` (0: never changed) and the
+        item still exists. Bumps leadVersion."""
+        received = Submission.receivedAt.serialize(self.receivedAt)
+        sets = {"leadVersion": {"N": str(expected_version + 1)}, "leadChangedAt": {"S": Submission.leadChangedAt.serialize(at)},
+                "leadChangedBy": {"S": actor}}
+        removes = []
+        if state == LEAD_NEW:
+            removes += ["leadState", "leadKey"]
+        else:
+            sets["leadState"] = {"S": state}
+            sets["leadKey"] = {"S": self.lead_key_for(self.tenantId, state)}
+        if assignee:
+            sets["assignee"] = {"S": assignee}
+            sets["assigneeKey"] = {"S": self.assignee_key_for(self.tenantId, assignee)}
+            sets["assigneeSort"] = {"S": f"{_RANK[state]}#{received}"}
+        else:
+            removes += ["assignee", "assigneeKey", "assigneeSort"]
+        for name, flag in (("starred", starred), ("archived", archived)):
+            if flag:
+                sets[name] = {"BOOL": True}
+            else:
+                removes.append(name)
+        if first_reply_at is not None:
+            sets["firstReplyAt"] = {"S": Submission.firstReplyAt.serialize(first_reply_at)}
+            sets["firstResponseSeconds"] = {"N": str(int(first_response_seconds or 0))}
+        names = {f"#a{i}": name for i, name in enumerate(list(sets) + removes)}
+        by_name = {name: alias for alias, name in names.items()}
+        values = {f":v{i}": value for i, value in enumerate(sets.values())}
+        expression = "SET " + ", ".join(f"{by_name[name]} = :v{i}" for i, name in enumerate(sets))
+        if removes:
+            expression += " REMOVE " + ", ".join(by_name[name] for name in removes)
+        names["#ver"], names["#tid"] = "leadVersion", "tenantId"
+        values[":t"] = {"S": self.tenantId}
+        if expected_version:
+            values[":expected"] = {"N": str(expected_version)}
+            condition = "attribute_exists(pk) AND #tid = :t AND #ver = :expected"
+        else:
+            condition = "attribute_exists(pk) AND #tid = :t AND attribute_not_exists(#ver)"
+        return {"Update": {"TableName": self.Meta.table_name, "Key": self.key_dict(), "UpdateExpression": expression,
+                           "ConditionExpression": condition, "ExpressionAttributeNames": names,
+                           "ExpressionAttributeValues": values}}
 
     @staticmethod
     def partition_for(tenant_id: str, shard: int) -> str:
@@ -328,6 +440,12 @@ class Submission(TenantOwnedModel):
         elif index == EmailIndex.Meta.index_name:
             key["emailKey"] = {"S": self.emailKey}
             key["receivedAt"] = {"S": Submission.receivedAt.serialize(self.receivedAt)}
+        elif index == LeadIndex.Meta.index_name:
+            key["leadKey"] = {"S": self.leadKey}
+            key["receivedAt"] = {"S": Submission.receivedAt.serialize(self.receivedAt)}
+        elif index == AssigneeIndex.Meta.index_name:
+            key["assigneeKey"] = {"S": self.assigneeKey}
+            key["assigneeSort"] = {"S": self.assigneeSort}
         elif index == StatusIndex.Meta.index_name:
             key["statusKey"] = {"S": self.statusKey}
             key["statusSort"] = {"S": self.statusSort}

@@ -1,5 +1,5 @@
 """users table: portal accounts of tenants (staff accounts live in Django's SQL database)."""
-from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from portal.dynamo.base import ActivatableModel, TenantOwnedModel, UTCDateTimeAttribute
@@ -13,6 +13,7 @@ CLIENT = "CLIENT"  # an agency's customer: only the sites in siteIds
 class Preferences(MapAttribute):
     timezone = UnicodeAttribute(default="UTC")
     pageSize = NumberAttribute(default=25)
+    leadEmails = BooleanAttribute(default=True)  # e-mail me when a lead is assigned to me
 
 
 class TenantUsersIndex(GlobalSecondaryIndex):
@@ -46,6 +47,8 @@ class PortalUser(TenantOwnedModel, ActivatableModel):
     totpLastStep = NumberAttribute(default=0)  # the newest 30 s step used: a code works once
     totpRecoveryHashes = ListAttribute(of=UnicodeAttribute, default=list)
     siteIds = ListAttribute(of=UnicodeAttribute, default=list)  # a CLIENT's sites (other roles: unused)
+    # A CLIENT's lead work the owner allows (portal.services.leads.work); None: the default.
+    leadRights = ListAttribute(of=UnicodeAttribute, null=True)
     version = VersionAttribute()
 
     tenant_index = TenantUsersIndex()

@@ -2,7 +2,10 @@
 from django import forms
 
 from portal.dynamo.delivery_status import LABELS, DeliveryStatus
-from portal.selectors.submissions import SPAM_ALL, SPAM_EXCLUDED, SPAM_ONLY, SubmissionFilters
+from portal.dynamo.leads import STATES
+from portal.selectors.submissions import (ARCHIVED_ALL, ARCHIVED_HIDDEN, ARCHIVED_ONLY, SPAM_ALL, SPAM_EXCLUDED,
+                                          SPAM_ONLY, SubmissionFilters)
+from portal.services.leads.rules import STATE_LABELS
 from portal.services.ingest.store import FORM_ID
 from portal.text import email_normalise
 
@@ -22,10 +25,19 @@ class SubmissionFilterForm(forms.Form):
     spam = forms.ChoiceField(required=False, label="Show", choices=[
         ("", "Not spam"), (SPAM_ONLY, "Spam only"), (SPAM_ALL, "Everything")])
 
-    def __init__(self, *args, sites=(), **kwargs):
-        """`sites`: the sites the user may see (a client's own only)."""
+    state = forms.ChoiceField(required=False, label="Lead", choices=[("", "Any state")] + [
+        (state, STATE_LABELS[state]) for state in STATES])
+    assignee = forms.ChoiceField(required=False, label="Assigned to")
+    starred = forms.BooleanField(required=False, label="Starred only")
+    archived = forms.ChoiceField(required=False, label="Archived", choices=[
+        (ARCHIVED_HIDDEN, "Hide archived"), (ARCHIVED_ONLY, "Archived only"), (ARCHIVED_ALL, "Both")])
+
+    def __init__(self, *args, sites=(), people=(), **kwargs):
+        """`sites`: the sites the user may see (a client's own only); `people`: who leads can
+        be assigned to (a client: itself only)."""
         super().__init__(*args, **kwargs)
         self.fields["site"].choices = [("", "All sites")] + [(site.id, site.domain) for site in sites]
+        self.fields["assignee"].choices = [("", "Anyone")] + [(user.email, user.name or user.email) for user in people]
 
     def clean_email(self):
         value = self.cleaned_data["email"].strip()
@@ -51,7 +63,9 @@ class SubmissionFilterForm(forms.Form):
         data = self.cleaned_data
         return SubmissionFilters(form_id=data["form"] or None, date_from=data["date_from"], date_to=data["date_to"],
                                  spam=data["spam"] or SPAM_EXCLUDED, site_id=data["site"] or None,
-                                 status=data["status"] or None, email=data["email"] or None)
+                                 status=data["status"] or None, email=data["email"] or None,
+                                 lead_state=data["state"] or None, assignee=data["assignee"] or None,
+                                 starred=bool(data["starred"]), archived=data["archived"] or ARCHIVED_HIDDEN)
 
 
 class DeleteSubmissionForm(forms.Form):

@@ -27,7 +27,21 @@ def _iso(moment: datetime | None) -> str | None:
 def submission_public(submission: Submission) -> dict:
     return {"id": submission.id, "site_id": submission.siteId, "form_id": submission.formId,
             "received_at": _iso(submission.receivedAt), "spam": bool(submission.spam),
-            "delivery_status": submission.deliveryStatus, "fields": submission.fields, "meta": submission.meta}
+            "delivery_status": submission.deliveryStatus, "fields": submission.fields, "meta": submission.meta,
+            "lead": lead_public(submission)}
+
+
+def lead_public(submission: Submission) -> dict:
+    seconds = submission.firstResponseSeconds
+    return {"state": submission.lead_state, "assignee": submission.assignee, "starred": bool(submission.starred),
+            "archived": bool(submission.archived), "version": submission.lead_version,
+            "changed_at": _iso(submission.leadChangedAt), "first_response_seconds": int(seconds) if seconds is not None else None}
+
+
+def note_public(note) -> dict:
+    return {"id": note.id, "kind": note.kind, "author": note.author, "author_name": note.authorName or None,
+            "body": note.body, "reply_to": note.replyTo, "created_at": _iso(note.createdAt),
+            "edited_at": _iso(note.editedAt)}
 
 
 def submission_detail_public(*, tenant_id: str, submission: Submission) -> dict:

@@ -9,7 +9,7 @@ from typing import Iterable, Iterator
 
 from portal.dynamo.submissions import Submission
 
-FIXED = ["id", "received_at", "form_id", "site_id", "spam", "page_url", "ip", "user_agent"]
+FIXED = ["id", "received_at", "form_id", "site_id", "spam", "page_url", "ip", "user_agent", "state", "assignee"]
 FILES_COLUMN = "files"  # "name (size bytes); ..." in CSV; a list of {field, name, size, content_type} in JSON Lines
 HEADER_SAMPLE = 200  # field columns come from the first rows; later new names go to other_fields
 
@@ -29,6 +29,7 @@ def json_record(item: Submission) -> dict:
     """One submission as exported (JSON Lines, privacy exports)."""
     return {"id": item.id, "received_at": item.receivedAt.isoformat(), "form_id": item.formId,
             "site_id": item.siteId or "", "spam": item.spam, "fields": item.fields, "meta": item.meta,
+            "state": item.lead_state, "assignee": item.assignee or "",
             "files": [{"field": f.field, "name": f.name, "size": int(f.size), "content_type": f.sniffedType or f.sentType}
                       for f in item.files or []]}
 
@@ -51,7 +52,7 @@ def csv_rows(items: Iterable[Submission]) -> Iterator[str]:
         other = {k: v for k, v in fields.items() if k not in names}
         values = [record["id"], record["received_at"], record["form_id"], record["site_id"],
                   "yes" if record["spam"] else "no", meta.get("page_url", ""), meta.get("ip", ""),
-                  meta.get("user_agent", "")]
+                  meta.get("user_agent", ""), record["state"], record["assignee"]]
         values += [fields.get(name, "") for name in names]
         values.append(json.dumps(other, ensure_ascii=False) if other else "")
         values.append("; ".join(f"{f['name']} ({f['size']} bytes)" for f in record["files"]))

@@ -24,7 +24,8 @@ from ulid import ULID
 
 from portal.dynamo.base import utcnow
 from portal.dynamo.delivery_status import NEEDS_ATTENTION
-from portal.dynamo.submissions import EmailIndex, FormIndex, StatusIndex, Submission
+from portal.dynamo.submissions import (LEAD_NEW, AssigneeIndex, EmailIndex, FormIndex, LeadIndex, StatusIndex,
+                                       Submission)
 from portal.dynamo.tenants import Tenant
 from portal.selectors.pagination import Page, cursor_decode, cursor_encode
 
@@ -33,6 +34,12 @@ DONE = "done"
 FORM_SOURCE = "form"
 STATUS_SOURCE = "status"
 EMAIL_SOURCE = "email"
+LEAD_SOURCE = "lead"
+ASSIGNEE_SOURCE = "assignee"
+ARCHIVED_HIDDEN, ARCHIVED_ONLY, ARCHIVED_ALL = "", "yes", "all"
+# Sources whose items carry the lead attributes (the table, and the two lead indexes): the
+# lead filters run in DynamoDB there; other indexes' pages are filtered once read.
+_LEAD_AWARE = (None, LeadIndex.Meta.index_name, AssigneeIndex.Meta.index_name)
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 READS_PER_SOURCE = 4  # DynamoDB pages one list page reads from each partition, at most
 
@@ -46,12 +53,18 @@ class SubmissionFilters:
     site_id: str | None = None
     status: str | None = None  # a DeliveryStatus value
     email: str | None = None  # the submitter's address, normalised: the EmailIndex (site and dates apply)
+    lead_state: str | None = None  # NEW, OPEN, REPLIED, WON, LOST, CLOSED
+    assignee: str | None = None  # a team member's e-mail: the AssigneeIndex
+    starred: bool = False  # only starred leads
+    archived: str = ARCHIVED_HIDDEN  # archived leads are hidden unless asked for
 
     def query_params(self) -> dict:
         return {"form": self.form_id or "", "date_from": self.date_from.isoformat() if self.date_from else "",
                 "date_to": self.date_to.isoformat() if self.date_to else "",
                 "spam": "" if self.spam == SPAM_EXCLUDED else self.spam,
-                "site": self.site_id or "", "status": self.status or "", "email": self.email or ""}
+                "site": self.site_id or "", "status": self.status or "", "email": self.email or "",
+                "state": self.lead_state or "", "assignee": self.assignee or "", "starred": "1" if self.starred else "",
+                "archived": self.archived or ""}
 
     def signature(self) -> str:
         values = {k: v for k, v in asdict(self).items() if v is not None or k not in ("site_id", "delivery_status")}
@@ -68,10 +81,18 @@ class SubmissionFilters:
         return self.status in NEEDS_ATTENTION
 
     @property
+    def by_lead_index(self) -> bool:
+        return bool(self.lead_state) and self.lead_state != LEAD_NEW and not self.assignee
+
+    @property
     def index_name(self) -> str | None:
         """The index the filtered set is read from (None: the table's shards)."""
         if self.email:
             return EmailIndex.Meta.index_name
+        if self.assignee:
+            return AssigneeIndex.Meta.index_name
+        if self.by_lead_index:
+            return LeadIndex.Meta.index_name
         if self.by_status_index:
             return StatusIndex.Meta.index_name
         return FormIndex.Meta.index_name if self.form_id else None
@@ -83,6 +104,34 @@ def submission_scope(tenant: Tenant):
     return Submission.in_tenant(tenant.id, site_ids=tenant.site_scope)
 
 
+def lead_matches(filters: SubmissionFilters, item: Submission) -> bool:
+    """The lead filters, in Python: for pages read from an index that does not carry them."""
+    if filters.lead_state and item.lead_state != filters.lead_state:
+        return False
+    if filters.assignee and item.assignee != filters.assignee:
+        return False
+    if filters.starred and not item.starred:
+        return False
+    if filters.archived == ARCHIVED_HIDDEN and item.archived:
+        return False
+    return not (filters.archived == ARCHIVED_ONLY and not item.archived)
+
+
+def _lead_conditions(filters: SubmissionFilters) -> list:
+    conditions = []
+    if filters.lead_state == LEAD_NEW:
+        conditions.append(Submission.leadState.does_not_exist())
+    elif filters.lead_state and not filters.by_lead_index and not filters.assignee:
+        conditions.append(Submission.leadState == filters.lead_state)
+    if filters.starred:
+        conditions.append(Submission.starred == True)  # noqa: E712 (a DynamoDB condition)
+    if filters.archived == ARCHIVED_HIDDEN:
+        conditions.append(Submission.archived.does_not_exist())
+    elif filters.archived == ARCHIVED_ONLY:
+        conditions.append(Submission.archived == True)  # noqa: E712
+    return conditions
+
+
 def _filter_condition(filters: SubmissionFilters, now: datetime):
     if filters.email:
         # The EmailIndex projects the site only: the other filters do not apply to a search
@@ -91,16 +140,20 @@ def _filter_condition(filters: SubmissionFilters, now: datetime):
     # TTL deletion is best effort: an expired item reads as absent. The StatusIndex does not
     # project ttl (DynamoDB refuses a filter on it there): its pages drop expired items when
     # they read the table.
-    conditions = [] if filters.by_status_index else [Submission.ttl.does_not_exist() | (Submission.ttl > now)]
+    lead_index = filters.assignee or filters.by_lead_index
+    status_index = filters.by_status_index and not lead_index
+    conditions = [] if status_index else [Submission.ttl.does_not_exist() | (Submission.ttl > now)]
+    if filters.index_name in _LEAD_AWARE:
+        conditions += _lead_conditions(filters)
     if filters.spam == SPAM_EXCLUDED:
         conditions.append(Submission.spam == False)  # noqa: E712 (a DynamoDB condition, not a Python test)
     elif filters.spam == SPAM_ONLY:
         conditions.append(Submission.spam == True)  # noqa: E712
     if filters.site_id:
         conditions.append(Submission.siteId == filters.site_id)
-    if filters.status and not filters.by_status_index:
+    if filters.status and not status_index:
         conditions.append(Submission.deliveryStatus == filters.status)
-    if filters.form_id and filters.by_status_index:
+    if filters.form_id and (status_index or lead_index):
         conditions.append(Submission.formId == filters.form_id)
     condition = None
     for part in conditions:
@@ -117,6 +170,26 @@ def _sources(tenant: Tenant, filters: SubmissionFilters, now: datetime) -> dict[
     scope = submission_scope(tenant)
     condition = _filter_condition(filters, now)
     start, end = filters.time_bounds()
+    if filters.assignee and not filters.email:
+        # One person's leads by state then newest first: a state narrows to its prefix.
+        key = Submission.assignee_key_for(tenant.id, filters.assignee)
+        sort = AssigneeIndex.assigneeSort
+        key_condition = sort.startswith(Submission.assignee_state_prefix(filters.lead_state)) if filters.lead_state else None
+        if filters.lead_state and (start or end):
+            prefix = Submission.assignee_state_prefix(filters.lead_state)
+            key_condition = sort.between(prefix + (Submission.receivedAt.serialize(start) if start else ""),
+                                         prefix + (Submission.receivedAt.serialize(end) if end else "~"))
+        return {ASSIGNEE_SOURCE: lambda **kw: scope.query(key, range_key_condition=key_condition,
+                                                          filter_condition=condition, index=Submission.assignee_index,
+                                                          scan_index_forward=False, **kw)}
+    if filters.by_lead_index and not filters.email:
+        key = Submission.lead_key_for(tenant.id, filters.lead_state)
+        key_condition = None
+        if start or end:
+            key_condition = LeadIndex.receivedAt.between(start or datetime(1970, 1, 1, tzinfo=timezone.utc),
+                                                         end or datetime(9999, 1, 1, tzinfo=timezone.utc))
+        return {LEAD_SOURCE: lambda **kw: scope.query(key, range_key_condition=key_condition, filter_condition=condition,
+                                                      index=Submission.lead_index, scan_index_forward=False, **kw)}
     if filters.by_status_index and not filters.email:
         low, high = Submission.status_sort_bounds(filters.status, start, end)
         status_key = Submission.status_key_for(tenant.id)
@@ -207,11 +280,17 @@ def submission_list(*, tenant: Tenant, filters: SubmissionFilters, cursor: str |
     def shown_here(item: Submission) -> bool:
         return line is None or item.sk > line
 
-    merged = heapq.nlargest(limit, ((item.sk, name, item) for name, read in reads.items()
-                                    for item in read.items if shown_here(item)), key=lambda entry: entry[0])
+    if len(reads) == 1:
+        # One partition keeps its own order (the AssigneeIndex sorts by state first).
+        merged = [(item.sk, name, item) for name, read in reads.items() for item in read.items][:limit]
+    else:
+        merged = heapq.nlargest(limit, ((item.sk, name, item) for name, read in reads.items()
+                                        for item in read.items if shown_here(item)), key=lambda entry: entry[0])
     shown = [item for _, _, item in merged]
     if index:
         shown = _with_payloads(tenant, shown, now)
+        if index not in _LEAD_AWARE and not filters.email:
+            shown = [item for item in shown if lead_matches(filters, item)]
     next_positions = dict(positions)
     for name, read in reads.items():
         taken = [item for _, source, item in merged if source == name]
@@ -236,7 +315,8 @@ def submission_iter(*, tenant: Tenant, filters: SubmissionFilters, now: datetime
     now = now or utcnow()
     if filters.index_name:
         (query,) = _sources(tenant, filters, now).values()
-        yield from _hydrated(tenant, query(page_size=page_size))
+        aware = filters.index_name in _LEAD_AWARE or bool(filters.email)
+        yield from (item for item in _hydrated(tenant, query(page_size=page_size)) if aware or lead_matches(filters, item))
         return
     iterators = [iter(query(page_size=page_size)) for query in _sources(tenant, filters, now).values()]
     heads = {}

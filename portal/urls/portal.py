@@ -4,6 +4,7 @@ from django.urls import path
 from portal.urls.account import urlpatterns as account_patterns
 from portal.urls.agency import urlpatterns as agency_patterns
 from portal.urls.destinations import urlpatterns as destination_patterns
+from portal.urls.leads import urlpatterns as lead_patterns
 from portal.urls.public import urlpatterns as public_patterns
 from portal.urls.reports import urlpatterns as report_patterns
 from portal.views.api import docs as api_docs
@@ -44,6 +45,7 @@ urlpatterns = [
     path("api/v1/submissions", api.submissions_collection, name="api_submissions"),
     # Read/action API (API tokens; DESIGN section 12) and its contract
     path("api/v1/submissions/<str:submission_id>", api.submission_item, name="api_submission"),
+    path("api/v1/submissions/<str:submission_id>/notes", api.submission_notes, name="api_submission_notes"),
     path("api/v1/submissions/<str:submission_id>/resend", api.submission_resend, name="api_submission_resend"),
     path("api/v1/submissions/<str:submission_id>/spam", api.submission_spam, name="api_submission_spam"),
     path("api/v1/destinations", api.destination_index, name="api_destinations"),
@@ -58,4 +60,4 @@ urlpatterns = [
 ]
 
 # Destinations and deliveries, public signup pages, the tenant's account pages.
-urlpatterns += destination_patterns + public_patterns + account_patterns + agency_patterns + report_patterns
+urlpatterns += destination_patterns + public_patterns + account_patterns + agency_patterns + report_patterns + lead_patterns

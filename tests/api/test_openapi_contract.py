@@ -45,11 +45,13 @@ def test_the_document_is_valid_openapi_31_and_served_as_it_is(ddb):
     assert served.status_code == 200 and served["Content-Type"] == "application/json"
     assert served.json() == document
     operations = {(method.upper(), path) for path, item in document["paths"].items()
-                  for method in item if method in ("get", "post", "delete")}
+                  for method in item if method in ("get", "post", "patch", "delete")}
     assert {("POST", "/api/v1/submissions"), ("GET", "/api/v1/submissions"),
             ("GET", "/api/v1/submissions/{submission_id}"), ("DELETE", "/api/v1/submissions/{submission_id}"),
             ("POST", "/api/v1/submissions/{submission_id}/resend"), ("GET", "/api/v1/destinations"),
-            ("POST", "/f/{site_id}/{form_id}")} <= operations
+            ("POST", "/f/{site_id}/{form_id}"), ("PATCH", "/api/v1/submissions/{submission_id}"),
+            ("GET", "/api/v1/submissions/{submission_id}/notes"),
+            ("POST", "/api/v1/submissions/{submission_id}/notes")} <= operations
 
 
 def test_the_reference_page_renders_every_operation_and_schema_without_script(ddb):
@@ -59,7 +61,7 @@ def test_the_reference_page_renders_every_operation_and_schema_without_script(dd
     assert page.status_code == 200 and "<script>" not in html
     for path, item in document["paths"].items():
         for method, operation in item.items():
-            if method in ("get", "post", "delete"):
+            if method in ("get", "post", "patch", "delete"):
                 assert f'id="{operation["operationId"]}"' in html and f"{method.upper()} {path}" in html
     for name in document["components"]["schemas"]:
         assert f'id="schema-{name}"' in html
@@ -90,7 +92,7 @@ def test_every_operation_answers_as_documented_on_the_live_app(ddb, contract_ser
     credentials = {"siteKey": {"Authorization": f"Bearer {site_key}"},
                    "apiToken": {"Authorization": f"Bearer {token}"}}
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 9
+    assert len(operations) == 12
     for operation in operations:
         security = operation.definition.raw.get("security") or [{}]
         headers = dict(next((credentials[name] for name in security[0]), {}))

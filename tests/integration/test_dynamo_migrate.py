@@ -98,7 +98,7 @@ def test_every_table_of_the_design_exists_with_its_indexes(ddb):
         "campaigns": {"CampaignActiveIndex", "CampaignProductIndex", "ActiveIndex"},
         "orders": set(), "users": {"TenantUsersIndex"}, "sites": {"TenantSitesIndex", "SiteIdIndex"},
         "api_keys": {"TenantKeysIndex"}, "destinations": set(),
-        "submissions": {"FormIndex", "StatusIndex", "EmailIndex"},
+        "submissions": {"FormIndex", "StatusIndex", "EmailIndex", "LeadIndex", "AssigneeIndex"},
         "deliveries": {"DueIndex", "DestinationIndex"}, "metrics": {"GSI1"},
         "audit": set(), "sessions": set(), "api_tokens": {"TenantTokensIndex"}, "notices": {"NoticeDueIndex"},
     }

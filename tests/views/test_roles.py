@@ -52,7 +52,9 @@ def test_the_table_as_the_issue_states_it():
         for action in (perm.MANAGE_SITES, perm.MANAGE_KEYS, perm.MANAGE_DESTINATIONS, perm.MANAGE_SECRETS,
                        perm.MANAGE_TEAM, perm.PRIVACY_DELETE, perm.VIEW, perm.EXPORT, perm.RETRY, perm.MARK_SPAM):
             assert perm.role_allows(role=role, action=action)
-    assert perm.PERMISSIONS[MEMBER] == {perm.VIEW, perm.EXPORT, perm.RETRY, perm.MARK_SPAM}
+    assert perm.PERMISSIONS[MEMBER] == {perm.VIEW, perm.EXPORT, perm.RETRY, perm.MARK_SPAM, perm.WORK_LEADS}
+    for role in (OWNER, ADMIN, "CLIENT"):  # the lead inbox: a client works its sites' leads as its owner allows
+        assert perm.role_allows(role=role, action=perm.WORK_LEADS)
     assert not perm.role_allows(role="CLIENT", action=perm.VIEW)  # unknown roles get nothing
 
 

@@ -20,6 +20,7 @@ from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit, ServiceError
 from portal.selectors.exports import json_record
+from portal.selectors.leads import lead_notes
 from portal.selectors.submissions import submission_iter_by_email
 from portal.services.compliance.audit import audit_record
 from portal.services.submissions import submission_delete
@@ -40,7 +41,12 @@ def privacy_export_chunks(*, tenant: Tenant, actor: str, email: str, now: dateti
     yield json.dumps({"email": email, "exported_at": now.isoformat()}, ensure_ascii=False)[:-1] + ', "submissions": ['
     count = 0
     for submission in submission_iter_by_email(tenant=tenant, email=email):
-        yield ("," if count else "") + "\n" + json.dumps(json_record(submission), ensure_ascii=False)
+        record = json_record(submission)
+        # Notes and replies about the person are their data too.
+        record["notes"] = [{"kind": note.kind, "author": note.author, "body": note.body,
+                            "created_at": note.createdAt.isoformat()} for note in lead_notes(tenant=tenant,
+                                                                                              submission=submission)]
+        yield ("," if count else "") + "\n" + json.dumps(record, ensure_ascii=False)
         count += 1
     yield "\n]}\n"
     audit_record(tenant_id=tenant.id, actor=actor, action="privacy.export", target_type="privacy_request",

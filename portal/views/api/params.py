@@ -10,7 +10,10 @@ from datetime import date
 from django.conf import settings
 
 from portal.dynamo.delivery_status import DeliveryStatus
-from portal.selectors.submissions import SPAM_ALL, SPAM_EXCLUDED, SPAM_ONLY, SubmissionFilters
+from portal.dynamo.leads import STATES
+from portal.selectors.submissions import (ARCHIVED_ALL, ARCHIVED_HIDDEN, ARCHIVED_ONLY, SPAM_ALL, SPAM_EXCLUDED,
+                                          SPAM_ONLY, SubmissionFilters)
+from portal.text import email_normalise
 from portal.services.ingest.store import FORM_ID
 from portal.views.ingest.problems import InvalidParameter
 
@@ -24,6 +27,8 @@ CURSOR_MAX = 1024
 CURSOR = re.compile(r"^[A-Za-z0-9_:.\-]{1,%d}$" % CURSOR_MAX)
 DELIVERY_STATUSES = tuple(status.value for status in DeliveryStatus)
 SPAM_VALUES = {"false": SPAM_EXCLUDED, "true": SPAM_ONLY, "all": SPAM_ALL}
+ARCHIVED_VALUES = {"false": ARCHIVED_HIDDEN, "true": ARCHIVED_ONLY, "all": ARCHIVED_ALL}
+NOTE_MAX = 5000
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,8 @@ def _date(query, name: str) -> date | None:
 
 
 def submission_list_request(query) -> ListRequest:
-    """GET /api/v1/submissions: site, form, date_from, date_to, spam, delivery_status, cursor, limit."""
+    """GET /api/v1/submissions: site, form, date_from, date_to, spam, delivery_status, state,
+    assignee, starred, archived, cursor, limit."""
     site = _one(query, "site")
     if site is not None and not ID.match(site):
         raise InvalidParameter("site: a site id (letters, digits, - and _; at most 64).")
@@ -76,6 +82,20 @@ def submission_list_request(query) -> ListRequest:
     status = _one(query, "delivery_status")
     if status is not None and status not in DELIVERY_STATUSES:
         raise InvalidParameter(f"delivery_status: one of {', '.join(DELIVERY_STATUSES)}.")
+    state = _one(query, "state") or None
+    if state is not None and state not in STATES:
+        raise InvalidParameter(f"state: one of {', '.join(STATES)}.")
+    assignee = _one(query, "assignee") or None
+    if assignee is not None:
+        assignee = email_normalise(assignee) if len(assignee) <= 254 else None
+        if not assignee:
+            raise InvalidParameter("assignee: a team member's e-mail address.")
+    starred = _one(query, "starred") or "false"
+    if starred not in ("true", "false"):
+        raise InvalidParameter("starred: true or false (default).")
+    archived = _one(query, "archived") or "false"
+    if archived not in ARCHIVED_VALUES:
+        raise InvalidParameter("archived: false (default), true or all.")
     limit_text = _one(query, "limit")
     limit = DEFAULT_LIMIT
     if limit_text is not None:
@@ -86,7 +106,9 @@ def submission_list_request(query) -> ListRequest:
     if cursor is not None and not CURSOR.match(cursor):
         raise InvalidParameter("cursor: pass next_cursor from the previous page as it is.")
     return ListRequest(filters=SubmissionFilters(form_id=form, date_from=date_from, date_to=date_to,
-                                                 spam=SPAM_VALUES[spam], site_id=site, status=status),
+                                                 spam=SPAM_VALUES[spam], site_id=site, status=status,
+                                                 lead_state=state, assignee=assignee, starred=starred == "true",
+                                                 archived=ARCHIVED_VALUES[archived]),
                        cursor=cursor, limit=limit)
 
 
@@ -122,3 +144,46 @@ def spam_flag(body: bytes) -> bool:
     if not isinstance(data.get("spam"), bool):
         raise InvalidParameter('spam: send {"spam": true} or {"spam": false}.')
     return data["spam"]
+
+
+LEAD_FIELDS = ("state", "assignee", "starred", "archived", "version")
+
+
+def lead_changes(body: bytes) -> tuple[dict, int | None]:
+    """PATCH /api/v1/submissions/{id}: any of {"state", "assignee" (an e-mail or null),
+    "starred", "archived"} and optionally "version" (the lead version you saw: a change made
+    since is a 409). Returns (changes for lead_update, version)."""
+    data = _json_object(body, what="lead")
+    unknown = sorted(set(data) - set(LEAD_FIELDS))
+    if unknown:
+        raise InvalidParameter(f"{unknown[0]}: not a lead field (state, assignee, starred, archived, version).")
+    changes = {}
+    if "state" in data:
+        if data["state"] not in STATES:
+            raise InvalidParameter(f"state: one of {', '.join(STATES)}.")
+        changes["state"] = data["state"]
+    if "assignee" in data:
+        value = data["assignee"]
+        if value is not None and not (isinstance(value, str) and len(value) <= 254 and email_normalise(value)):
+            raise InvalidParameter("assignee: a team member's e-mail address, or null.")
+        changes["assignee"] = email_normalise(value) if value else None
+    for flag in ("starred", "archived"):
+        if flag in data:
+            if not isinstance(data[flag], bool):
+                raise InvalidParameter(f"{flag}: true or false.")
+            changes[flag] = data[flag]
+    version = data.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or not 0 <= version < 2**31):
+        raise InvalidParameter("version: the lead version from the submission (a whole number).")
+    if not changes:
+        raise InvalidParameter("state: send at least one of state, assignee, starred, archived.")
+    return changes, version
+
+
+def note_body(body: bytes) -> str:
+    """POST /api/v1/submissions/{id}/notes: {"body": "..."} (1-5000 characters)."""
+    data = _json_object(body, what="note")
+    text = data.get("body")
+    if not isinstance(text, str) or not text.strip() or len(text) > NOTE_MAX:
+        raise InvalidParameter(f"body: the note's text, 1-{NOTE_MAX} characters.")
+    return text

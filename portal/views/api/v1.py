@@ -1,5 +1,5 @@
 """The read/action API: /api/v1/submissions (GET; POST is ingest), /api/v1/submissions/{id}
-(GET, DELETE), /api/v1/submissions/{id}/resend (POST), /api/v1/submissions/{id}/spam (POST),
+(GET, PATCH: the lead, DELETE), /api/v1/submissions/{id}/notes (GET, POST), /api/v1/submissions/{id}/resend (POST), /api/v1/submissions/{id}/spam (POST),
 /api/v1/destinations (GET). A tenant API token with the operation's scope authenticates; the
 tenant comes from the token only. JSON in and out; every refusal is application/problem+json
 (portal/views/ingest/problems.py). The contract is portal/api/openapi.json."""
@@ -12,14 +12,20 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from portal.selectors.access import access_submission
-from portal.selectors.api import destination_public, submission_detail_public, submission_public
+from portal.errors import FieldErrors
+from portal.selectors.api import destination_public, note_public, submission_detail_public, submission_public
+from portal.selectors.leads import lead_notes
+from portal.services.leads.notes import lead_note_add
+from portal.services.leads.rules import StateRefused
+from portal.services.leads.work import ApiActor, LeadRefused, lead_update
 from portal.selectors.destinations import destination_list
 from portal.selectors.submissions import submission_list
 from portal.services.accounts.api_tokens import (DESTINATIONS_READ, SUBMISSIONS_READ, SUBMISSIONS_WRITE,
                                         api_token_authenticate)
 from portal.services.delivery_setup.deliveries import submission_resend_queue
 from portal.services.submissions import submission_delete, submission_mark_spam
-from portal.views.api.params import resend_destination_ids, spam_flag, submission_list_request
+from portal.views.api.params import (lead_changes, note_body, resend_destination_ids, spam_flag,
+                                     submission_list_request)
 from portal.views.ingest import endpoints as ingest
 from portal.views.ingest.problems import API_REFUSALS, InvalidParameter, problem_for, problem_response
 
@@ -93,12 +99,53 @@ def _submission_delete(request, token, tenant, submission_id):
     return HttpResponse(status=204)
 
 
+@api_operation(SUBMISSIONS_WRITE, write=True)
+def _submission_patch(request, token, tenant, submission_id):
+    submission = access_submission(tenant=tenant, submission_id=submission_id)
+    changes, version = lead_changes(_body(request))
+    try:
+        submission = lead_update(tenant=tenant, actor=ApiActor.of_token(token), submission=submission,
+                                 expected_version=version, **changes)
+    except StateRefused as error:
+        raise LeadRefused(str(error)) from error  # a move the lead's current state refuses: 409
+    except FieldErrors as error:
+        raise InvalidParameter(f"{error.field or 'body'}: {error}") from error
+    return _json(submission_public(submission))
+
+
 @csrf_exempt
-@require_http_methods(["GET", "DELETE"])
+@require_http_methods(["GET", "PATCH", "DELETE"])
 def submission_item(request, submission_id):
     if request.method == "DELETE":
         return _submission_delete(request, submission_id)
+    if request.method == "PATCH":
+        return _submission_patch(request, submission_id)
     return _submission_get(request, submission_id)
+
+
+@api_operation(SUBMISSIONS_READ)
+def _notes_get(request, token, tenant, submission_id):
+    submission = access_submission(tenant=tenant, submission_id=submission_id)
+    return _json({"data": [note_public(note) for note in lead_notes(tenant=tenant, submission=submission)]})
+
+
+@api_operation(SUBMISSIONS_WRITE, write=True)
+def _notes_post(request, token, tenant, submission_id):
+    submission = access_submission(tenant=tenant, submission_id=submission_id)
+    text = note_body(_body(request))
+    try:
+        note = lead_note_add(tenant=tenant, actor=ApiActor.of_token(token), submission=submission, body=text)
+    except FieldErrors as error:
+        raise InvalidParameter(f"body: {error}") from error
+    return _json(note_public(note), status=201)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def submission_notes(request, submission_id):
+    if request.method == "POST":
+        return _notes_post(request, submission_id)
+    return _notes_get(request, submission_id)
 
 
 @csrf_exempt

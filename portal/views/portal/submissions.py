@@ -14,14 +14,17 @@ from portal.errors import NotFound
 from portal.selectors.exports import csv_rows, jsonl_lines
 from portal.files.links import file_link, submission_files
 from portal.selectors.pagination import BadCursor
+from portal.selectors.leads import lead_people
 from portal.selectors.sites import visible_sites
 from portal.selectors.submissions import submission_iter, submission_list
 from portal.services.submissions import submission_delete, submission_mark_spam
 from portal.views.refusals import refusals_as_messages
+from portal.views.portal.lead_panel import lead_detail_context, lead_list_context
 
 
 def _filter_form(request, sites=None) -> SubmissionFilterForm:
-    return SubmissionFilterForm(request.GET, sites=visible_sites(tenant=request.tenant) if sites is None else sites)
+    return SubmissionFilterForm(request.GET, sites=visible_sites(tenant=request.tenant) if sites is None else sites,
+                                people=lead_people(tenant=request.tenant, user=request.portal_user))
 
 
 @permission_required(perm.VIEW_SUBMISSIONS, read=perm.VIEW_SUBMISSIONS)
@@ -41,7 +44,8 @@ def submission_index(request):
     return render(request, "portal/submissions/index.html", {
         "form": form, "page": page, "bad_cursor": bad_cursor, "filters": filters,
         "site_domains": {site.id: site.domain for site in sites},
-        "filter_query": page.first_query if page else ""}, status=400 if bad_cursor else 200)
+        "filter_query": page.first_query if page else "",
+        **lead_list_context(request)}, status=400 if bad_cursor else 200)
 
 
 @permission_required(perm.VIEW_SUBMISSIONS, read=perm.VIEW_SUBMISSIONS)
@@ -50,7 +54,8 @@ def submission_detail(request, submission_id):
     return render(request, "portal/submissions/detail.html", {
         "submission": submission, "fields": submission.fields, "meta": submission.meta,
         "files": submission_files(submission),
-        "timeline": delivery_timeline(tenant_id=request.tenant.id, submission_id=submission.id)})
+        "timeline": delivery_timeline(tenant_id=request.tenant.id, submission_id=submission.id),
+        **lead_detail_context(request, submission)})
 
 
 @permission_required(perm.VIEW)
