@@ -143,6 +143,9 @@ parameters = {{ "path.submission_id" = "{known_id}" }}
 [[operations]]
 include-operation-id = "listSubmissions"
 checks.positive_data_acceptance.expected-statuses = ["2xx", 400, 401, 403, 429]
+[[operations]]
+include-operation-id = "updateLead"
+checks.positive_data_acceptance.expected-statuses = ["2xx", 400, 401, 403, 404, 409, 429]
 ''')
 
 
@@ -181,7 +184,8 @@ def test_the_longest_documented_request_line_fits_the_web_servers_limit(contract
     operation = document["paths"]["/api/v1/submissions"]["get"]
     longest = {"site": "A" * 64, "form": ":" * 100, "date_from": "1970-01-01", "date_to": "9999-12-31",
                "spam": "false", "delivery_status": max(DELIVERY_STATUSES, key=len), "limit": "100",
-               "cursor": ":" * 1024}
+               "cursor": ":" * 1024, "state": "REPLIED", "assignee": "+" * 64 + "@" + "a" * 185 + ".com",
+               "starred": "false", "archived": "false"}
     for parameter in operation["parameters"]:
         schema = parameter["schema"]
         if "maxLength" in schema:

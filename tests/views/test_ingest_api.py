@@ -172,6 +172,16 @@ def test_same_idempotency_key_returns_the_original_id_and_stores_once(keyed):
     assert len(_stored(tenant)) == 2
 
 
+def test_an_idempotency_key_outside_visible_ascii_is_400_and_stores_nothing(keyed):
+    """The document's pattern and the server agree: visible ASCII, spaces only inside."""
+    tenant, _, raw = keyed
+    body = {"form_id": "contact", "fields": {"a": "b"}}
+    for key in ["caf\u00e9-1", "tab\there", "x" * 256]:
+        _problem(_post(raw, body, HTTP_IDEMPOTENCY_KEY=key), 400)
+    assert _stored(tenant) == []
+    assert _post(raw, body, HTTP_IDEMPOTENCY_KEY="order 1").status_code == 202
+
+
 def test_rate_limit_answers_429_with_retry_after(keyed, settings):
     settings.INGEST_RATE_LIMIT = 2
     settings.INGEST_RATE_WINDOW_SECONDS = 3600

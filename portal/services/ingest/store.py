@@ -169,8 +169,9 @@ def _validate_idempotency_key(key: str | None) -> str | None:
     if key is None:
         return None
     key = key.strip()
-    if not key or len(key) > 255 or not key.isprintable():
-        raise MalformedRequest("Idempotency-Key must be 1-255 printable characters.")
+    # Visible ASCII with spaces only inside, as the OpenAPI document states (a UUID fits).
+    if not key or len(key) > 255 or not all(" " <= char <= "~" for char in key):
+        raise MalformedRequest("Idempotency-Key must be 1-255 visible ASCII characters.")
     return key
 
 

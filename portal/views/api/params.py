@@ -19,6 +19,9 @@ from portal.views.ingest.problems import InvalidParameter
 
 DEFAULT_LIMIT = 25
 EARLIEST = date(1970, 1, 1)
+# The characters a team member's address may use in a filter: few enough that the longest
+# documented query still fits gunicorn's 4,094-byte request line once escaped.
+ASSIGNEE = re.compile(r"[A-Za-z0-9._+'-]{1,64}@[A-Za-z0-9.-]{1,189}")
 ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 # Cursors are Django-signed tokens (base64url, ":" and "."). 1,024 characters hold the
 # positions of a few dozen write shards, and keep the longest request line the document allows
@@ -87,9 +90,10 @@ def submission_list_request(query) -> ListRequest:
         raise InvalidParameter(f"state: one of {', '.join(STATES)}.")
     assignee = _one(query, "assignee") or None
     if assignee is not None:
-        assignee = email_normalise(assignee) if len(assignee) <= 254 else None
+        assignee = email_normalise(assignee) if ASSIGNEE.fullmatch(assignee) else None
         if not assignee:
-            raise InvalidParameter("assignee: a team member's e-mail address.")
+            raise InvalidParameter("assignee: a team member's e-mail address (letters, digits and . _ + ' - before "
+                                   "the @; at most 254 characters).")
     starred = _one(query, "starred") or "false"
     if starred not in ("true", "false"):
         raise InvalidParameter("starred: true or false (default).")
