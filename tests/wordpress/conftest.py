@@ -11,6 +11,12 @@ these fixtures start once.
   stand-ins of the form plugins as must-use plugins (tests/wordpress/mu-plugins).
 - Form-Bridge itself: gunicorn on DynamoDB Local (tests/live_server.py's settings), on a port
   of its own so the outage test can stop and start it.
+- A current WordPress with the real Contact Form 7 and Formidable (test_real_form_plugins.py),
+  from the shared fixtures (see wordpress_fixtures()), in a database of its own on the same
+  MariaDB, started once for that module.
+
+PHP's built-in server forks PHP_CLI_SERVER_WORKERS children that outlive a kill of the parent,
+so it runs in a process group of its own and the whole group is stopped.
 """
 from __future__ import annotations
 
@@ -18,8 +24,11 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
+import tarfile
 import time
+import zipfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -53,6 +62,70 @@ def _wait_for(check, *, seconds: float, what: str, process: subprocess.Popen | N
             raise RuntimeError(f"{what} exited with {process.returncode}")
         time.sleep(0.1)
     raise RuntimeError(f"{what} did not answer within {seconds} s")
+
+
+def start_php_server(root: Path, port: int, log_path: Path, *, workers: int = 4) -> subprocess.Popen:
+    """PHP's built-in server on 127.0.0.1:port, once it answers. It leads a process group of its
+    own (start_new_session): its PHP_CLI_SERVER_WORKERS children outlive a kill of the parent,
+    so stop_php_server stops the whole group."""
+    log = open(log_path, "ab")
+    server = subprocess.Popen(["php", "-S", f"127.0.0.1:{port}", "-t", str(root)], cwd=root, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True,
+                              env={**os.environ, "PHP_CLI_SERVER_WORKERS": str(workers)})
+    log.close()
+
+    def answers():
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/wp-login.php", timeout=2)
+            return True
+        except urllib.error.HTTPError:
+            return True
+        except OSError:
+            return False
+
+    try:
+        _wait_for(answers, seconds=30, what="PHP's built-in server", process=server)
+    except Exception:
+        stop_php_server(server)
+        raise
+    return server
+
+
+def process_group_members(pgid: int) -> list[int]:
+    """Live processes of a process group (read from /proc; zombies do not count)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def stop_php_server(server: subprocess.Popen) -> None:
+    """SIGTERM to the server's process group, SIGKILL to whatever is left after 10 s."""
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+    deadline = time.monotonic() + 10
+    while process_group_members(server.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if process_group_members(server.pid):
+        try:
+            os.killpg(server.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if server.poll() is None:
+        server.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -233,26 +306,11 @@ eval( stream_get_contents( STDIN ) );
     assert installed.returncode == 0, installed.stdout + installed.stderr
     site.php("require_once ABSPATH . 'wp-admin/includes/plugin.php';"
              "$r = activate_plugin('form-bridge/form-bridge.php'); echo wp_json_encode(is_wp_error($r) ? $r->get_error_message() : 'ok');")
-    log = open(base / "php-server.log", "wb")
-    server = subprocess.Popen(["php", "-S", f"127.0.0.1:{port}", "-t", str(root)], cwd=root, stdout=log,
-                              stderr=subprocess.STDOUT, env={**os.environ, "PHP_CLI_SERVER_WORKERS": "4"})
-    log.close()
-
-    def answers():
-        try:
-            urllib.request.urlopen(f"{url}/wp-login.php", timeout=2)
-            return True
-        except urllib.error.HTTPError:
-            return True
-        except OSError:
-            return False
-
+    server = start_php_server(root, port, base / "php-server.log")
     try:
-        _wait_for(answers, seconds=30, what="PHP's built-in server", process=server)
         yield site
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop_php_server(server)
 
 
 class FormBridgeServer:
