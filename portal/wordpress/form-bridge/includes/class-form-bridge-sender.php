@@ -140,7 +140,7 @@ class Form_Bridge_Sender {
 			return Form_Bridge_Queue::SENT;
 		}
 
-		$error = '' !== $result['error'] ? $result['error'] : 'HTTP ' . $code . ': ' . Form_Bridge_Client::problem_detail( $result['body'] );
+		$error = '' !== $result['error'] ? $result['error'] : 'HTTP ' . $code . ': ' . Form_Bridge_Client::problem_detail( $result['body'], $code );
 		if ( self::is_retryable( $code ) ) {
 			$delay = max( self::retry_delay( $attempts ), min( (int) $result['retry_after'], DAY_IN_SECONDS ) );
 			$next  = time() + $delay;

@@ -58,6 +58,36 @@ class Form_Bridge_Settings {
 	}
 
 	/**
+	 * Whether a host is this machine (127.0.0.0/8, ::1, localhost).
+	 *
+	 * @param string $host Host name or address, IPv6 with or without brackets.
+	 */
+	public static function is_loopback_host( string $host ): bool {
+		$host = strtolower( trim( $host, '[]' ) );
+		return 'localhost' === $host || '::1' === $host
+			|| ( false !== filter_var( $host, FILTER_VALIDATE_IP, FILTER_FLAG_IPV4 ) && str_starts_with( $host, '127.' ) );
+	}
+
+	/**
+	 * Why an endpoint cannot be used ('' when it can): https:// for any host, http:// only for
+	 * this machine (a development Form-Bridge), since the API key travels with every request.
+	 *
+	 * @param string $endpoint Base URL.
+	 */
+	public static function endpoint_problem( string $endpoint ): string {
+		$parts  = wp_parse_url( trim( $endpoint ) );
+		$scheme = strtolower( (string) ( $parts['scheme'] ?? '' ) );
+		$host   = (string) ( $parts['host'] ?? '' );
+		if ( ! is_array( $parts ) || '' === $host || ! in_array( $scheme, array( 'http', 'https' ), true ) || isset( $parts['user'] ) ) {
+			return __( 'The endpoint must be an https:// URL, for example https://forms.example.com.', 'form-bridge' );
+		}
+		if ( 'http' === $scheme && ! self::is_loopback_host( $host ) ) {
+			return __( 'The endpoint must use https://: the API key is sent with every request (http:// is accepted only for a Form-Bridge on this machine).', 'form-bridge' );
+		}
+		return '';
+	}
+
+	/**
 	 * Saves the endpoint (autoloaded: read on every send).
 	 *
 	 * @param string $endpoint Base URL.
@@ -95,7 +125,7 @@ class Form_Bridge_Settings {
 		}
 		$config = include $file;
 		if ( is_array( $config ) ) {
-			if ( ! empty( $config['endpoint'] ) ) {
+			if ( ! empty( $config['endpoint'] ) && '' === self::endpoint_problem( (string) $config['endpoint'] ) ) {
 				self::save_endpoint( (string) $config['endpoint'] );
 			}
 			if ( ! empty( $config['api_key'] ) ) {
