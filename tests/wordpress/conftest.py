@@ -20,6 +20,7 @@ so it runs in a process group of its own and the whole group is stopped.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -273,19 +274,55 @@ class WordPress:
                 if "form-bridge" in line.lower() or "form_bridge" in line.lower()]
 
 
-@pytest.fixture(scope="session")
-def wordpress(mariadb, tmp_path_factory):
-    base = tmp_path_factory.mktemp("wordpress")
+def create_database(mariadb: dict, name: str) -> dict:
+    """Another database on the session's MariaDB, for a second WordPress."""
+    subprocess.run(["mariadb", f"--socket={mariadb['socket']}", "-uroot", "-e",
+                    f"CREATE DATABASE {name}; GRANT ALL ON {name}.* TO 'wp'@'localhost';"], check=True)
+    return {**mariadb, "database": name}
+
+
+def wordpress_fixtures() -> Path:
+    """The shared fixtures (WordPress 6.5.5, Contact Form 7, Formidable): FORM_BRIDGE_WORDPRESS_FIXTURES
+    when set, else `shared/fixtures/wordpress` beside the checkout or beside any folder above it
+    (the project's machines and CI lay shared/ next to the repository, read-only)."""
+    named = os.environ.get("FORM_BRIDGE_WORDPRESS_FIXTURES")
+    candidates = [Path(named)] if named else [folder / "shared" / "fixtures" / "wordpress" for folder in ROOT.parents]
+    for candidate in candidates:
+        if (candidate / "wordpress-6.5.5.zip").exists():
+            return candidate
+    pytest.fail("The WordPress fixtures (wordpress-6.5.5.zip, contact-form-7-5.9.8.tar.gz, formidable-6.34.tar.gz)"
+                f" were not found in {', '.join(str(c) for c in candidates)}: set FORM_BRIDGE_WORDPRESS_FIXTURES")
+
+
+def unpack_current_wordpress(target: Path, plugins: list[str]) -> None:
+    """WordPress 6.5.5 and the named real form plugins, unpacked from the (read-only) fixtures."""
+    fixtures = wordpress_fixtures()
+    with zipfile.ZipFile(fixtures / "wordpress-6.5.5.zip") as archive:
+        archive.extractall(target)
+    (target / "wp-config.php").unlink(missing_ok=True)  # WordPress Playground's own
+    shutil.rmtree(target / "wp-content" / "database", ignore_errors=True)  # its unused SQLite file
+    for name in plugins:
+        [archive_path] = fixtures.glob(f"{name}-*.tar.gz")
+        with tarfile.open(archive_path) as archive:
+            archive.extractall(target / "wp-content" / "plugins", filter="data")
+
+
+@contextlib.contextmanager
+def running_wordpress(*, mariadb: dict, base: Path, lay_files, activate: list[str], mu_plugins: bool,
+                      title: str = "Form-Bridge test shop"):
+    """A WordPress installed by its own installer, Form-Bridge and the given plugins active, on
+    PHP's built-in server; stopped (the whole process group) on exit."""
     root = base / "site"
-    _copy_wordpress(root)
+    lay_files(root)
     port = dynamodb_local.free_port()
     url = f"http://127.0.0.1:{port}"
     debug_log = base / "debug.log"
     (root / "wp-config.php").write_text(_wp_config(mariadb, url, debug_log))
     shutil.copytree(PLUGIN_SOURCE, root / "wp-content" / "plugins" / "form-bridge")
-    (root / "wp-content" / "mu-plugins").mkdir()
-    for standin in MU_PLUGINS.glob("*.php"):
-        shutil.copy(standin, root / "wp-content" / "mu-plugins" / standin.name)
+    if mu_plugins:
+        (root / "wp-content" / "mu-plugins").mkdir()
+        for standin in MU_PLUGINS.glob("*.php"):
+            shutil.copy(standin, root / "wp-content" / "mu-plugins" / standin.name)
     runner = base / "run.php"
     runner.write_text(f"""<?php
 $_SERVER['HTTP_HOST'] = '127.0.0.1:{port}';
@@ -301,16 +338,26 @@ eval( stream_get_contents( STDIN ) );
         ["php", str(runner)], cwd=root, capture_output=True, text=True, timeout=120,
         env={**os.environ, "FB_INSTALLING": "1"},
         input=f"require_once ABSPATH . 'wp-admin/includes/upgrade.php';"
-              f"wp_install('Form-Bridge test shop', '{ADMIN_USER}', 'admin@shop.example', false, '', '{ADMIN_PASSWORD}');"
+              f"wp_install('{title}', '{ADMIN_USER}', 'admin@shop.example', false, '', '{ADMIN_PASSWORD}');"
               f"update_option('permalink_structure', '');")
     assert installed.returncode == 0, installed.stdout + installed.stderr
-    site.php("require_once ABSPATH . 'wp-admin/includes/plugin.php';"
-             "$r = activate_plugin('form-bridge/form-bridge.php'); echo wp_json_encode(is_wp_error($r) ? $r->get_error_message() : 'ok');")
+    for plugin in [*activate, "form-bridge/form-bridge.php"]:
+        result = site.php("require_once ABSPATH . 'wp-admin/includes/plugin.php';"
+                          f"$r = activate_plugin('{plugin}'); echo wp_json_encode(is_wp_error($r) ? $r->get_error_message() : 'ok');")
+        assert result == "ok", f"{plugin}: {result}"
     server = start_php_server(root, port, base / "php-server.log")
     try:
         yield site
     finally:
         stop_php_server(server)
+
+
+@pytest.fixture(scope="session")
+def wordpress(mariadb, tmp_path_factory):
+    """Debian's WordPress 6.1.9 (the oldest the plugin supports) with the form plugins' stand-ins."""
+    with running_wordpress(mariadb=mariadb, base=tmp_path_factory.mktemp("wordpress"), lay_files=_copy_wordpress,
+                           activate=[], mu_plugins=True) as site:
+        yield site
 
 
 class FormBridgeServer:
@@ -357,12 +404,17 @@ def formbridge(server_env):
 @pytest.fixture
 def connected_site(ddb, wordpress, formbridge):
     """A tenant, its site and key, and the WordPress site configured with them, queue empty."""
-    from tests.factories.accounts import make_tenant
-    from tests.factories.ingest import make_key, make_site
-
     formbridge.start()
     if not wordpress.plugin_dir.exists():  # a failed install test may have left the site without it
         shutil.copytree(PLUGIN_SOURCE, wordpress.plugin_dir)
+    return connect(wordpress, formbridge)
+
+
+def connect(wordpress: "WordPress", formbridge: FormBridgeServer) -> dict:
+    """A new tenant, site and key; the WordPress site configured with them, its queue empty."""
+    from tests.factories.accounts import make_tenant
+    from tests.factories.ingest import make_key, make_site
+
     tenant, owner = make_tenant(organization="Pixel & Pine Agency")
     site = make_site(tenant, domain="shop.example")
     key, raw_key = make_key(tenant, site)

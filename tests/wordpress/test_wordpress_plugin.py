@@ -55,7 +55,9 @@ CASES = {
     "fluentform": dict(
         post={"first": "Alan", "last": "Turing", "email": "alan@example.com", "description": "It halts?"},
         form_id="fluentform-3-support-ticket", plugin="fluentform", version="5.2.6",
-        fields={"Name": "Alan Turing", "Email": "alan@example.com", "Describe the problem": "It halts?"}),
+        fields={"Name": "Alan Turing", "Email": "alan@example.com", "Describe the problem": "It halts?"},
+        # The name group's label is its admin_field_label; each label's key in the form stays in meta.
+        field_keys={"Name": "names", "Email": "email", "Describe the problem": "description"}),
     "formidable": dict(
         post={"company": "Analytical Engines Ltd", "budget": "10k", "channels[]": ["SEO", "Ads"]},
         form_id="formidable-5-project-brief", plugin="formidable", version="6.14",
@@ -101,6 +103,8 @@ def test_each_form_plugin_submission_arrives_with_its_form_id_and_labelled_field
     assert meta["form_plugin"] == case["plugin"] and meta["form_plugin_version"] == case["version"]
     assert meta["user_agent"] == VISITOR["User-Agent"] and meta["referrer"] == VISITOR["Referer"]
     assert meta["ip"] == "127.0.0.1"
+    if "field_keys" in case:
+        assert json.loads(meta["field_keys"]) == case["field_keys"]
     # The form plugin's own page URL when it knows one, else the URL the visitor posted to.
     assert meta["page_url"] == case.get("page_url", f"{wordpress.url}/?form_bridge_standin={code}")
     [row] = sent_rows(wordpress)
