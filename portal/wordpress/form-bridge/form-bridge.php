@@ -10,6 +10,7 @@
  * License:           GPL-2.0-or-later
  * License URI:       https://www.gnu.org/licenses/gpl-2.0.html
  * Text Domain:       form-bridge
+ * Domain Path:       /languages
  *
  * @package FormBridge
  */
@@ -30,6 +31,8 @@ require_once __DIR__ . '/includes/class-form-bridge-sender.php';
 require_once __DIR__ . '/includes/class-form-bridge-capture.php';
 require_once __DIR__ . '/includes/class-form-bridge-integrations.php';
 require_once __DIR__ . '/includes/class-form-bridge-admin.php';
+require_once __DIR__ . '/includes/class-form-bridge-health.php';
+require_once __DIR__ . '/includes/class-form-bridge-privacy.php';
 
 register_activation_hook( __FILE__, array( 'Form_Bridge_Sender', 'activate' ) );
 register_deactivation_hook( __FILE__, array( 'Form_Bridge_Sender', 'deactivate' ) );
@@ -39,6 +42,16 @@ add_action( Form_Bridge_Sender::CRON_HOOK, array( 'Form_Bridge_Sender', 'run_cro
 add_action( 'form_bridge_submit', array( 'Form_Bridge_Capture', 'custom_submit' ), 10, 4 );
 add_action( 'plugins_loaded', array( 'Form_Bridge_Integrations', 'register' ), 20 );
 add_action( 'init', array( 'Form_Bridge_Sender', 'ensure_scheduled' ) );
+add_action( 'init', 'form_bridge_load_textdomain', 1 );
+Form_Bridge_Health::register();
+Form_Bridge_Privacy::register();
+
+/**
+ * Translations: wp-content/languages/plugins/form-bridge-{locale}.mo, else the plugin's languages/.
+ */
+function form_bridge_load_textdomain(): void {
+	load_plugin_textdomain( 'form-bridge', false, dirname( plugin_basename( FORM_BRIDGE_FILE ) ) . '/languages' );
+}
 
 if ( is_admin() ) {
 	Form_Bridge_Admin::register();

@@ -50,7 +50,7 @@ class Form_Bridge_Client {
 				return array(
 					'code'        => 0,
 					'body'        => '',
-					'error'       => 'A copied file is missing from the upload folder.',
+					'error'       => __( 'A copied file is missing from the upload folder.', 'form-bridge' ),
 					'retry_after' => null,
 				);
 			}
@@ -193,7 +193,7 @@ class Form_Bridge_Client {
 			return array(
 				'code'        => 0,
 				'body'        => '',
-				'error'       => 'Form-Bridge is not configured: set the endpoint URL and the API key.',
+				'error'       => __( 'Form-Bridge is not configured: set the endpoint URL and the API key.', 'form-bridge' ),
 				'retry_after' => null,
 			);
 		}

@@ -71,7 +71,7 @@ class Form_Bridge_Sender {
 	public static function cron_schedules( array $schedules ): array {
 		$schedules[ self::CRON_SCHEDULE ] = array(
 			'interval' => MINUTE_IN_SECONDS,
-			'display'  => 'Every minute (Form-Bridge queue)',
+			'display'  => __( 'Every minute (Form-Bridge queue)', 'form-bridge' ),
 		);
 		return $schedules;
 	}
@@ -156,7 +156,8 @@ class Form_Bridge_Sender {
 				);
 				return Form_Bridge_Queue::PENDING;
 			}
-			$error = 'Gave up after 3 days of retries. Last error: ' . $error;
+			/* translators: %s: the last error. */
+			$error = sprintf( __( 'Gave up after 3 days of retries. Last error: %s', 'form-bridge' ), $error );
 		}
 		Form_Bridge_Queue::update(
 			$id,
