@@ -85,7 +85,7 @@ def start_php_server(root: Path, port: int, log_path: Path, *, workers: int = 4)
             return False
 
     try:
-        _wait_for(answers, seconds=30, what="PHP's built-in server", process=server)
+        _wait_for(answers, seconds=60, what="PHP's built-in server", process=server)
     except Exception:
         stop_php_server(server)
         raise
@@ -126,7 +126,7 @@ def stop_php_server(server: subprocess.Popen) -> None:
         except ProcessLookupError:
             pass
     if server.poll() is None:
-        server.wait(timeout=10)
+        server.wait(timeout=60)
 
 
 @pytest.fixture(scope="session")
@@ -184,7 +184,7 @@ def _copy_wordpress(target: Path) -> None:
         os.symlink(system_path, link)
 
 
-def _wp_config(mariadb: dict, url: str, debug_log: Path) -> str:
+def _wp_config(mariadb: dict, url: str, debug_log: Path, extra: str = "") -> str:
     salts = "\n".join(f"define('{name}', '{secrets.token_hex(32)}');" for name in (
         "AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY", "AUTH_SALT", "SECURE_AUTH_SALT",
         "LOGGED_IN_SALT", "NONCE_SALT"))
@@ -207,6 +207,7 @@ define('FS_METHOD', 'direct');            // plugin upload writes to wp-content 
 define('AUTOMATIC_UPDATER_DISABLED', true);
 define('WP_HTTP_BLOCK_EXTERNAL', true);   // no network: only this host (and 127.0.0.1) is reachable
 define('WP_ACCESSIBLE_HOSTS', '127.0.0.1,localhost');
+{extra}
 if ( ! defined('ABSPATH') ) {{
     define('ABSPATH', __DIR__ . '/');
 }}
@@ -309,9 +310,11 @@ def unpack_current_wordpress(target: Path, plugins: list[str]) -> None:
 
 @contextlib.contextmanager
 def running_wordpress(*, mariadb: dict, base: Path, lay_files, activate: list[str], mu_plugins: bool,
-                      title: str = "Form-Bridge test shop"):
+                      title: str = "Form-Bridge test shop", multisite: bool = False):
     """A WordPress installed by its own installer, Form-Bridge and the given plugins active, on
-    PHP's built-in server; stopped (the whole process group) on exit."""
+    PHP's built-in server; stopped (the whole process group) on exit. With multisite, the site
+    becomes a network (subdirectories) the way Tools → Network Setup does it, and the plugins
+    are network-activated."""
     root = base / "site"
     lay_files(root)
     port = dynamodb_local.free_port()
@@ -341,9 +344,21 @@ eval( stream_get_contents( STDIN ) );
               f"wp_install('{title}', '{ADMIN_USER}', 'admin@shop.example', false, '', '{ADMIN_PASSWORD}');"
               f"update_option('permalink_structure', '');")
     assert installed.returncode == 0, installed.stdout + installed.stderr
+    if multisite:
+        host = f"127.0.0.1:{port}"
+        result = site.php("require_once ABSPATH . 'wp-admin/includes/upgrade.php'; require_once ABSPATH . 'wp-admin/includes/network.php';"
+                          "global $wpdb; foreach ( $wpdb->tables( 'ms_global' ) as $table => $prefixed ) { $wpdb->$table = $prefixed; }"
+                          f"install_network(); $r = populate_network( 1, '{host}', 'admin@shop.example', 'Agency network', '/', false );"
+                          "echo wp_json_encode( is_wp_error( $r ) ? $r->get_error_message() : 'ok' );")
+        assert result == "ok", result
+        (root / "wp-config.php").write_text(_wp_config(mariadb, url, debug_log, extra=(
+            "define('MULTISITE', true); define('SUBDOMAIN_INSTALL', false);"
+            f" define('DOMAIN_CURRENT_SITE', '{host}'); define('PATH_CURRENT_SITE', '/');"
+            " define('SITE_ID_CURRENT_SITE', 1); define('BLOG_ID_CURRENT_SITE', 1);")))
     for plugin in [*activate, "form-bridge/form-bridge.php"]:
         result = site.php("require_once ABSPATH . 'wp-admin/includes/plugin.php';"
-                          f"$r = activate_plugin('{plugin}'); echo wp_json_encode(is_wp_error($r) ? $r->get_error_message() : 'ok');")
+                          f"$r = activate_plugin('{plugin}', '', {'true' if multisite else 'false'});"
+                          " echo wp_json_encode(is_wp_error($r) ? $r->get_error_message() : 'ok');")
         assert result == "ok", f"{plugin}: {result}"
     server = start_php_server(root, port, base / "php-server.log")
     try:
