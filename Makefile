@@ -7,7 +7,7 @@ STAMPS := .make
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test test-fast bench dynamodb dynamodb-stop clean check-deploy
+.PHONY: install run test test-fast bench dynamodb dynamodb-stop clean check-deploy wordpress-pot
 
 install: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/java
 
@@ -48,14 +48,15 @@ run: install
 	DJANGO_DEBUG=true $(PY) manage.py run_local
 
 # The WordPress plugin's tests run a real WordPress (Debian's `wordpress` package, only its files:
-# installing it would pull in Apache) on PHP's built-in server with Debian's MariaDB.
+# installing it would pull in Apache) on PHP's built-in server with Debian's MariaDB; WordPress 6.5.5 and the
+# real form plugins come from ../shared/fixtures/wordpress/ (see tests/wordpress/conftest.py). gettext: the .pot.
 WORDPRESS_CACHE := .cache/wordpress
 $(STAMPS)/wordpress:
 	@mkdir -p $(STAMPS) $(WORDPRESS_CACHE)
-	@if ! command -v php >/dev/null || ! command -v mariadbd >/dev/null || ! php -m | grep -qi mysqli; then \
-	  echo "PHP or MariaDB is missing; installing them from Debian's packages..."; \
+	@if ! command -v php >/dev/null || ! command -v mariadbd >/dev/null || ! php -m | grep -qi mysqli || ! command -v xgettext >/dev/null; then \
+	  echo "PHP, MariaDB or gettext is missing; installing them from Debian's packages..."; \
 	  ($(SUDO) $(APT_GET) update -qq && $(SUDO) $(APT_GET) install -y -qq php-cli php-mysql php-curl php-xml \
-	     php-mbstring php-zip mariadb-server libjs-underscore libjs-cropper php-getid3 ca-certificates) \
+	     php-mbstring php-zip mariadb-server libjs-underscore libjs-cropper php-getid3 ca-certificates gettext) \
 	  || { echo "Could not install PHP/MariaDB: apt-get install -y php-cli php-mysql mariadb-server"; exit 1; }; \
 	fi
 	@command -v phpcs >/dev/null || $(SUDO) $(APT_GET) install -y -qq php-codesniffer || echo "php-codesniffer unavailable: PHPCS check skipped"
@@ -64,6 +65,10 @@ $(STAMPS)/wordpress:
 	  || { echo "Could not fetch Debian's wordpress package"; exit 1; }; \
 	fi
 	@touch $@
+
+# The plugin's translation template (portal/wordpress/form-bridge/languages/form-bridge.pot), from its PHP.
+wordpress-pot: install $(STAMPS)/wordpress
+	$(PY) -m tests.wordpress.pot
 
 # The whole suite: unit (moto), integration (DynamoDB Local -inMemory), browser (Chromium), WordPress.
 test: install $(STAMPS)/chromium $(STAMPS)/wordpress

@@ -11,15 +11,25 @@ these fixtures start once.
   stand-ins of the form plugins as must-use plugins (tests/wordpress/mu-plugins).
 - Form-Bridge itself: gunicorn on DynamoDB Local (tests/live_server.py's settings), on a port
   of its own so the outage test can stop and start it.
+- A current WordPress with the real Contact Form 7 and Formidable (test_real_form_plugins.py),
+  from the shared fixtures (see wordpress_fixtures()), in a database of its own on the same
+  MariaDB, started once for that module.
+
+PHP's built-in server forks PHP_CLI_SERVER_WORKERS children that outlive a kill of the parent,
+so it runs in a process group of its own and the whole group is stopped.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
+import tarfile
 import time
+import zipfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -53,6 +63,70 @@ def _wait_for(check, *, seconds: float, what: str, process: subprocess.Popen | N
             raise RuntimeError(f"{what} exited with {process.returncode}")
         time.sleep(0.1)
     raise RuntimeError(f"{what} did not answer within {seconds} s")
+
+
+def start_php_server(root: Path, port: int, log_path: Path, *, workers: int = 4) -> subprocess.Popen:
+    """PHP's built-in server on 127.0.0.1:port, once it answers. It leads a process group of its
+    own (start_new_session): its PHP_CLI_SERVER_WORKERS children outlive a kill of the parent,
+    so stop_php_server stops the whole group."""
+    log = open(log_path, "ab")
+    server = subprocess.Popen(["php", "-S", f"127.0.0.1:{port}", "-t", str(root)], cwd=root, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True,
+                              env={**os.environ, "PHP_CLI_SERVER_WORKERS": str(workers)})
+    log.close()
+
+    def answers():
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/wp-login.php", timeout=2)
+            return True
+        except urllib.error.HTTPError:
+            return True
+        except OSError:
+            return False
+
+    try:
+        _wait_for(answers, seconds=60, what="PHP's built-in server", process=server)
+    except Exception:
+        stop_php_server(server)
+        raise
+    return server
+
+
+def process_group_members(pgid: int) -> list[int]:
+    """Live processes of a process group (read from /proc; zombies do not count)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def stop_php_server(server: subprocess.Popen) -> None:
+    """SIGTERM to the server's process group, SIGKILL to whatever is left after 10 s."""
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+    deadline = time.monotonic() + 10
+    while process_group_members(server.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if process_group_members(server.pid):
+        try:
+            os.killpg(server.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if server.poll() is None:
+        server.wait(timeout=60)
 
 
 @pytest.fixture(scope="session")
@@ -110,7 +184,7 @@ def _copy_wordpress(target: Path) -> None:
         os.symlink(system_path, link)
 
 
-def _wp_config(mariadb: dict, url: str, debug_log: Path) -> str:
+def _wp_config(mariadb: dict, url: str, debug_log: Path, extra: str = "") -> str:
     salts = "\n".join(f"define('{name}', '{secrets.token_hex(32)}');" for name in (
         "AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY", "AUTH_SALT", "SECURE_AUTH_SALT",
         "LOGGED_IN_SALT", "NONCE_SALT"))
@@ -133,6 +207,7 @@ define('FS_METHOD', 'direct');            // plugin upload writes to wp-content 
 define('AUTOMATIC_UPDATER_DISABLED', true);
 define('WP_HTTP_BLOCK_EXTERNAL', true);   // no network: only this host (and 127.0.0.1) is reachable
 define('WP_ACCESSIBLE_HOSTS', '127.0.0.1,localhost');
+{extra}
 if ( ! defined('ABSPATH') ) {{
     define('ABSPATH', __DIR__ . '/');
 }}
@@ -200,19 +275,57 @@ class WordPress:
                 if "form-bridge" in line.lower() or "form_bridge" in line.lower()]
 
 
-@pytest.fixture(scope="session")
-def wordpress(mariadb, tmp_path_factory):
-    base = tmp_path_factory.mktemp("wordpress")
+def create_database(mariadb: dict, name: str) -> dict:
+    """Another database on the session's MariaDB, for a second WordPress."""
+    subprocess.run(["mariadb", f"--socket={mariadb['socket']}", "-uroot", "-e",
+                    f"CREATE DATABASE {name}; GRANT ALL ON {name}.* TO 'wp'@'localhost';"], check=True)
+    return {**mariadb, "database": name}
+
+
+def wordpress_fixtures() -> Path:
+    """The shared fixtures (WordPress 6.5.5, Contact Form 7, Formidable): FORM_BRIDGE_WORDPRESS_FIXTURES
+    when set, else `shared/fixtures/wordpress` beside the checkout or beside any folder above it
+    (the project's machines and CI lay shared/ next to the repository, read-only)."""
+    named = os.environ.get("FORM_BRIDGE_WORDPRESS_FIXTURES")
+    candidates = [Path(named)] if named else [folder / "shared" / "fixtures" / "wordpress" for folder in ROOT.parents]
+    for candidate in candidates:
+        if (candidate / "wordpress-6.5.5.zip").exists():
+            return candidate
+    pytest.fail("The WordPress fixtures (wordpress-6.5.5.zip, contact-form-7-5.9.8.tar.gz, formidable-6.34.tar.gz)"
+                f" were not found in {', '.join(str(c) for c in candidates)}: set FORM_BRIDGE_WORDPRESS_FIXTURES")
+
+
+def unpack_current_wordpress(target: Path, plugins: list[str]) -> None:
+    """WordPress 6.5.5 and the named real form plugins, unpacked from the (read-only) fixtures."""
+    fixtures = wordpress_fixtures()
+    with zipfile.ZipFile(fixtures / "wordpress-6.5.5.zip") as archive:
+        archive.extractall(target)
+    (target / "wp-config.php").unlink(missing_ok=True)  # WordPress Playground's own
+    shutil.rmtree(target / "wp-content" / "database", ignore_errors=True)  # its unused SQLite file
+    for name in plugins:
+        [archive_path] = fixtures.glob(f"{name}-*.tar.gz")
+        with tarfile.open(archive_path) as archive:
+            archive.extractall(target / "wp-content" / "plugins", filter="data")
+
+
+@contextlib.contextmanager
+def running_wordpress(*, mariadb: dict, base: Path, lay_files, activate: list[str], mu_plugins: bool,
+                      title: str = "Form-Bridge test shop", multisite: bool = False):
+    """A WordPress installed by its own installer, Form-Bridge and the given plugins active, on
+    PHP's built-in server; stopped (the whole process group) on exit. With multisite, the site
+    becomes a network (subdirectories) the way Tools → Network Setup does it, and the plugins
+    are network-activated."""
     root = base / "site"
-    _copy_wordpress(root)
+    lay_files(root)
     port = dynamodb_local.free_port()
     url = f"http://127.0.0.1:{port}"
     debug_log = base / "debug.log"
     (root / "wp-config.php").write_text(_wp_config(mariadb, url, debug_log))
     shutil.copytree(PLUGIN_SOURCE, root / "wp-content" / "plugins" / "form-bridge")
-    (root / "wp-content" / "mu-plugins").mkdir()
-    for standin in MU_PLUGINS.glob("*.php"):
-        shutil.copy(standin, root / "wp-content" / "mu-plugins" / standin.name)
+    if mu_plugins:
+        (root / "wp-content" / "mu-plugins").mkdir()
+        for standin in MU_PLUGINS.glob("*.php"):
+            shutil.copy(standin, root / "wp-content" / "mu-plugins" / standin.name)
     runner = base / "run.php"
     runner.write_text(f"""<?php
 $_SERVER['HTTP_HOST'] = '127.0.0.1:{port}';
@@ -228,31 +341,38 @@ eval( stream_get_contents( STDIN ) );
         ["php", str(runner)], cwd=root, capture_output=True, text=True, timeout=120,
         env={**os.environ, "FB_INSTALLING": "1"},
         input=f"require_once ABSPATH . 'wp-admin/includes/upgrade.php';"
-              f"wp_install('Form-Bridge test shop', '{ADMIN_USER}', 'admin@shop.example', false, '', '{ADMIN_PASSWORD}');"
+              f"wp_install('{title}', '{ADMIN_USER}', 'admin@shop.example', false, '', '{ADMIN_PASSWORD}');"
               f"update_option('permalink_structure', '');")
     assert installed.returncode == 0, installed.stdout + installed.stderr
-    site.php("require_once ABSPATH . 'wp-admin/includes/plugin.php';"
-             "$r = activate_plugin('form-bridge/form-bridge.php'); echo wp_json_encode(is_wp_error($r) ? $r->get_error_message() : 'ok');")
-    log = open(base / "php-server.log", "wb")
-    server = subprocess.Popen(["php", "-S", f"127.0.0.1:{port}", "-t", str(root)], cwd=root, stdout=log,
-                              stderr=subprocess.STDOUT, env={**os.environ, "PHP_CLI_SERVER_WORKERS": "4"})
-    log.close()
-
-    def answers():
-        try:
-            urllib.request.urlopen(f"{url}/wp-login.php", timeout=2)
-            return True
-        except urllib.error.HTTPError:
-            return True
-        except OSError:
-            return False
-
+    if multisite:
+        host = f"127.0.0.1:{port}"
+        result = site.php("require_once ABSPATH . 'wp-admin/includes/upgrade.php'; require_once ABSPATH . 'wp-admin/includes/network.php';"
+                          "global $wpdb; foreach ( $wpdb->tables( 'ms_global' ) as $table => $prefixed ) { $wpdb->$table = $prefixed; }"
+                          f"install_network(); $r = populate_network( 1, '{host}', 'admin@shop.example', 'Agency network', '/', false );"
+                          "echo wp_json_encode( is_wp_error( $r ) ? $r->get_error_message() : 'ok' );")
+        assert result == "ok", result
+        (root / "wp-config.php").write_text(_wp_config(mariadb, url, debug_log, extra=(
+            "define('MULTISITE', true); define('SUBDOMAIN_INSTALL', false);"
+            f" define('DOMAIN_CURRENT_SITE', '{host}'); define('PATH_CURRENT_SITE', '/');"
+            " define('SITE_ID_CURRENT_SITE', 1); define('BLOG_ID_CURRENT_SITE', 1);")))
+    for plugin in [*activate, "form-bridge/form-bridge.php"]:
+        result = site.php("require_once ABSPATH . 'wp-admin/includes/plugin.php';"
+                          f"$r = activate_plugin('{plugin}', '', {'true' if multisite else 'false'});"
+                          " echo wp_json_encode(is_wp_error($r) ? $r->get_error_message() : 'ok');")
+        assert result == "ok", f"{plugin}: {result}"
+    server = start_php_server(root, port, base / "php-server.log")
     try:
-        _wait_for(answers, seconds=30, what="PHP's built-in server", process=server)
         yield site
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop_php_server(server)
+
+
+@pytest.fixture(scope="session")
+def wordpress(mariadb, tmp_path_factory):
+    """Debian's WordPress 6.1.9 (the oldest the plugin supports) with the form plugins' stand-ins."""
+    with running_wordpress(mariadb=mariadb, base=tmp_path_factory.mktemp("wordpress"), lay_files=_copy_wordpress,
+                           activate=[], mu_plugins=True) as site:
+        yield site
 
 
 class FormBridgeServer:
@@ -299,12 +419,17 @@ def formbridge(server_env):
 @pytest.fixture
 def connected_site(ddb, wordpress, formbridge):
     """A tenant, its site and key, and the WordPress site configured with them, queue empty."""
-    from tests.factories.accounts import make_tenant
-    from tests.factories.ingest import make_key, make_site
-
     formbridge.start()
     if not wordpress.plugin_dir.exists():  # a failed install test may have left the site without it
         shutil.copytree(PLUGIN_SOURCE, wordpress.plugin_dir)
+    return connect(wordpress, formbridge)
+
+
+def connect(wordpress: "WordPress", formbridge: FormBridgeServer) -> dict:
+    """A new tenant, site and key; the WordPress site configured with them, its queue empty."""
+    from tests.factories.accounts import make_tenant
+    from tests.factories.ingest import make_key, make_site
+
     tenant, owner = make_tenant(organization="Pixel & Pine Agency")
     site = make_site(tenant, domain="shop.example")
     key, raw_key = make_key(tenant, site)

@@ -55,7 +55,9 @@ CASES = {
     "fluentform": dict(
         post={"first": "Alan", "last": "Turing", "email": "alan@example.com", "description": "It halts?"},
         form_id="fluentform-3-support-ticket", plugin="fluentform", version="5.2.6",
-        fields={"Name": "Alan Turing", "Email": "alan@example.com", "Describe the problem": "It halts?"}),
+        fields={"Name": "Alan Turing", "Email": "alan@example.com", "Describe the problem": "It halts?"},
+        # The name group's label is its admin_field_label; each label's key in the form stays in meta.
+        field_keys={"Name": "names", "Email": "email", "Describe the problem": "description"}),
     "formidable": dict(
         post={"company": "Analytical Engines Ltd", "budget": "10k", "channels[]": ["SEO", "Ads"]},
         form_id="formidable-5-project-brief", plugin="formidable", version="6.14",
@@ -101,6 +103,8 @@ def test_each_form_plugin_submission_arrives_with_its_form_id_and_labelled_field
     assert meta["form_plugin"] == case["plugin"] and meta["form_plugin_version"] == case["version"]
     assert meta["user_agent"] == VISITOR["User-Agent"] and meta["referrer"] == VISITOR["Referer"]
     assert meta["ip"] == "127.0.0.1"
+    if "field_keys" in case:
+        assert json.loads(meta["field_keys"]) == case["field_keys"]
     # The form plugin's own page URL when it knows one, else the URL the visitor posted to.
     assert meta["page_url"] == case.get("page_url", f"{wordpress.url}/?form_bridge_standin={code}")
     [row] = sent_rows(wordpress)
@@ -387,7 +391,7 @@ def test_discard_deletes_the_entry_and_its_file_copies(wordpress, wp_admin, conn
         wordpress.request("/?form_bridge_standin=cf7", data={"your-name": "Gone"},
                           files={"upload": ("brief.txt", b"a brief", "text/plain")})
     [row] = queue_rows(wordpress)
-    copies = list((wordpress.uploads / "form-bridge" / row["uuid"]).iterdir())
+    copies = [p for p in (wordpress.uploads / "form-bridge" / row["uuid"]).iterdir() if p.name != "index.php"]
     assert [p.read_bytes() for p in copies] == [b"a brief"]  # copied before CF7 removed its temporary file
     page = wp_admin.post_action("discard", entry=int(row["id"]))
     assert "Entry discarded." in page
@@ -494,3 +498,106 @@ def test_admin_installs_the_portal_zip_activates_pastes_the_key_and_tests_the_co
     [submission] = stored_submissions(connected_site["tenant"])
     assert submission.fields == {"your-name": "After install"}
     assert not (wordpress.plugin_dir / "preconfigured.php").exists()  # imported once, then deleted
+
+
+# --- Hardening: file copies, the endpoint, the HTTP client, what Test connection shows ------------
+
+def test_a_copied_upload_gets_a_random_name_without_extension_and_never_runs(wordpress, connected_site, formbridge):
+    script = b"<?php echo 'ran-' . ( 6 * 7 );"
+    with _unreachable(wordpress, formbridge):  # the copy waits in the queue
+        wordpress.request("/?form_bridge_standin=cf7", data={"your-name": "Mallory"},
+                          files={"upload": ("shell.php", script, "application/x-php")})
+    [row] = queue_rows(wordpress)
+    folder = wordpress.uploads / "form-bridge" / row["uuid"]
+    [copy] = [p for p in folder.iterdir() if p.name != "index.php"]
+    assert copy.read_bytes() == script and "." not in copy.name and "shell" not in copy.name
+    assert (folder / "index.php").exists()
+    # Served as data by a web server that ignores .htaccess (PHP's built-in server does).
+    status, body = wordpress.request(f"/wp-content/uploads/form-bridge/{row['uuid']}/{copy.name}")
+    assert "ran-42" not in body
+    # The original name is what Form-Bridge gets once the send works.
+    files = wordpress.php(f"global $wpdb; echo $wpdb->get_var( 'SELECT files FROM ' . Form_Bridge_Queue::table() . ' WHERE id = {row['id']}' );")
+    assert [f["name"] for f in files] == ["shell.php"]
+
+
+def test_the_endpoint_must_be_https_except_for_this_machine(wordpress, wp_admin, connected_site, formbridge):
+    before = wordpress.php("echo wp_json_encode( Form_Bridge_Settings::endpoint() );")
+    page = wp_admin.post_action("save", {"endpoint": "http://forms.example.com", "api_key": "", "proxy_hops": "0"})
+    assert "must use https://" in page and "Settings saved." not in page
+    assert wordpress.php("echo wp_json_encode( Form_Bridge_Settings::endpoint() );") == before
+    for accepted in ("https://forms.example.com", "http://localhost:8000", before):
+        page = wp_admin.post_action("save", {"endpoint": accepted, "api_key": "", "proxy_hops": "0"})
+        assert "Settings saved." in page
+        assert wordpress.php("echo wp_json_encode( Form_Bridge_Settings::endpoint() );") == accepted
+    # An http:// endpoint saved some other way is not used: the key never leaves in clear.
+    answer = wordpress.php("update_option( Form_Bridge_Settings::ENDPOINT, 'http://forms.example.com' );"
+                           "$r = Form_Bridge_Client::test_connection();"
+                           f"Form_Bridge_Settings::save_endpoint( '{before}' ); echo wp_json_encode( $r );")
+    assert answer["code"] == 0 and "must use https://" in answer["error"]
+
+
+def test_sends_refuse_unsafe_addresses_but_the_configured_loopback_endpoint(wordpress, connected_site, formbridge):
+    from portal import dynamodb_local
+
+    other = f"http://127.0.0.1:{dynamodb_local.free_port()}/"
+    seen = wordpress.php(
+        "$seen = array();"
+        "add_filter( 'pre_http_request', function ( $pre, $args, $url ) use ( &$seen ) {"
+        " $seen[] = array( $url, $args['reject_unsafe_urls'] ); return $pre; }, 10, 3 );"
+        "$ok = Form_Bridge_Client::test_connection();"
+        "update_option( Form_Bridge_Settings::ENDPOINT, 'https://10.20.30.40' );"  # refused before any connection
+        "$private = Form_Bridge_Client::test_connection();"
+        f"Form_Bridge_Settings::save_endpoint( '{formbridge.url}' );"
+        f"echo wp_json_encode( array( $ok['code'], $seen, $private['error'], (bool) wp_http_validate_url( '{other}' ) ) );")
+    ok_code, requests, private_error, other_port_allowed = seen
+    assert ok_code == 200  # the configured endpoint on this machine works...
+    assert requests == [[f"{formbridge.url}/api/v1/site", True], ["https://10.20.30.40/api/v1/site", True]]
+    assert private_error == "A valid URL was not provided."  # ...a private address does not
+    assert other_port_allowed is False  # and the allowance does not outlive the plugin's own request
+
+
+@pytest.fixture
+def odd_server():
+    """Something that is not Form-Bridge answering on the endpoint: an error page with internals."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        answer = (502, "text/html", b"<html><h1>Bad gateway</h1><script>alert(1)</script>" + b"upstream db01.internal:5432 " * 40)
+
+        def do_GET(self):
+            code, content_type, body = self.answer
+            self.send_response(code)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Handler, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_test_connection_shows_a_status_and_a_short_reason_never_the_answer(wordpress, wp_admin, connected_site,
+                                                                           formbridge, odd_server):
+    handler, url = odd_server
+    wordpress.php(f"Form_Bridge_Settings::save_endpoint( '{url}' ); echo 1;")
+    try:
+        page = wp_admin.post_action("test")
+        notice = re.search(r'<div id="form-bridge-notice"[^>]*><p>(.*?)</p>', page).group(1)
+        assert notice == "Connection failed: HTTP 502: Bad Gateway"
+        assert "db01" not in page and "alert(1)" not in page
+        # A problem answer keeps its title and detail, on one line and cut short.
+        handler.answer = (403, "application/problem+json",
+                          json.dumps({"title": "Forbidden", "detail": "Line one\nline two <b>x</b> " + "y" * 500}).encode())
+        notice = re.search(r'<div id="form-bridge-notice"[^>]*><p>(.*?)</p>', wp_admin.post_action("test")).group(1)
+        assert notice.startswith("Connection failed: HTTP 403: Forbidden: Line one line two x yyy")
+        assert len(html.unescape(notice)) <= len("Connection failed: HTTP 403: ") + 160 and "<b>" not in notice
+    finally:
+        wordpress.php(f"Form_Bridge_Settings::save_endpoint( '{formbridge.url}' ); echo 1;")

@@ -3,8 +3,8 @@
  * Stand-in for Fluent Forms (test only; see standin-common.php). Shapes: FLUENTFORM_VERSION;
  * $formData keyed by input name (a name field as first_name/last_name, internal keys starting
  * with "_", a file input's value a list of URLs in uploads/fluentform/); $form an object with id,
- * title and form_fields (JSON: fields with element, attributes.name, settings.label; containers
- * with columns). The hook: do_action( 'fluentform/submission_inserted', $insertId, $formData, $form ).
+ * title and form_fields (JSON: fields with element, attributes.name, settings.label; a name field's
+ * label in settings.admin_field_label, its settings.label empty; containers with columns). The hook: do_action( 'fluentform/submission_inserted', $insertId, $formData, $form ).
  */
 
 define( 'FLUENTFORM_VERSION', '5.2.6' );
@@ -23,7 +23,7 @@ add_action(
 			'form_fields' => wp_json_encode(
 				array(
 					'fields' => array(
-						array( 'element' => 'input_name', 'attributes' => array( 'name' => 'names' ), 'settings' => array( 'label' => 'Name' ) ),
+						array( 'element' => 'input_name', 'attributes' => array( 'name' => 'names' ), 'settings' => array( 'label' => '', 'admin_field_label' => 'Name' ) ),
 						array(
 							'element' => 'container',
 							'columns' => array(

@@ -85,8 +85,9 @@ class Form_Bridge_Admin {
 	public static function handle_save(): void {
 		self::guard( 'save' );
 		$endpoint = isset( $_POST['endpoint'] ) ? sanitize_text_field( wp_unslash( $_POST['endpoint'] ) ) : '';
-		if ( '' !== $endpoint && ! wp_http_validate_url( $endpoint ) && ! preg_match( '#^https?://#', $endpoint ) ) {
-			self::back( 'error', __( 'The endpoint must be an http(s) URL, for example https://forms.example.com.', 'form-bridge' ) );
+		$problem  = '' === $endpoint ? '' : Form_Bridge_Settings::endpoint_problem( $endpoint );
+		if ( '' !== $problem ) {
+			self::back( 'error', $problem ); // Nothing is saved, the key neither.
 		}
 		Form_Bridge_Settings::save_endpoint( $endpoint );
 		$key = isset( $_POST['api_key'] ) ? trim( sanitize_text_field( wp_unslash( $_POST['api_key'] ) ) ) : '';
@@ -107,7 +108,7 @@ class Form_Bridge_Admin {
 			/* translators: 1: the site's domain, 2: the account's name. */
 			self::back( 'success', sprintf( __( 'Connected: this key belongs to the site %1$s of the account %2$s.', 'form-bridge' ), (string) ( $result['data']['domain'] ?? '' ), (string) ( $result['data']['account'] ?? '' ) ) );
 		}
-		$detail = '' !== $result['error'] ? $result['error'] : 'HTTP ' . $result['code'] . ': ' . Form_Bridge_Client::problem_detail( $result['body'] );
+		$detail = '' !== $result['error'] ? $result['error'] : 'HTTP ' . $result['code'] . ': ' . Form_Bridge_Client::problem_detail( $result['body'], $result['code'] );
 		/* translators: %s: what went wrong. */
 		self::back( 'error', sprintf( __( 'Connection failed: %s', 'form-bridge' ), $detail ) );
 	}

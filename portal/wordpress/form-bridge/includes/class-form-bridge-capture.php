@@ -71,7 +71,7 @@ class Form_Bridge_Capture {
 	 * @param string $plugin  Form plugin (cf7, gravityforms, ...).
 	 * @param string $version Its version.
 	 * @param string $form_id Form id.
-	 * @param array  $fields  Field label => value.
+	 * @param array  $fields  Field label => value, or a list of array( label, original key, value ).
 	 * @param array  $files   Each: field, path, optional name.
 	 * @param array  $meta    Meta known to the form plugin (page_url, ...).
 	 * @return int Queue row id, 0 when nothing was stored.
@@ -82,9 +82,10 @@ class Form_Bridge_Capture {
 				$form_id = $plugin;
 			}
 			$uuid    = wp_generate_uuid4();
+			$keys    = array();
 			$payload = array(
-				'fields' => self::clean_fields( $fields ),
-				'meta'   => self::meta( $plugin, $version, $meta ),
+				'fields' => self::clean_fields( $fields, $keys ),
+				'meta'   => self::meta( $plugin, $version, $meta + self::keys_meta( $keys ) ),
 			);
 			$copies  = Form_Bridge_Files::copy_all( $uuid, $files );
 			$id      = Form_Bridge_Queue::insert( $uuid, $form_id, $plugin, $payload, $copies );
@@ -106,15 +107,21 @@ class Form_Bridge_Capture {
 	 * Field names and values in the shapes ingest accepts: strings or lists of strings, names
 	 * up to 100 characters, at most 200 fields; a repeated label gets " (2)".
 	 *
-	 * @param array $fields Raw fields.
+	 * @param array $fields Name => value, or a list of array( label, original key, value ).
+	 * @param array $keys   Filled with sent name => the form plugin's key, where they differ.
 	 */
-	public static function clean_fields( array $fields ): array {
+	public static function clean_fields( array $fields, array &$keys = array() ): array {
 		$clean = array();
+		$rows  = array_is_list( $fields ) && ! empty( $fields ) && is_array( $fields[0] ) && 3 === count( $fields[0] );
 		foreach ( $fields as $name => $value ) {
 			if ( count( $clean ) >= self::MAX_FIELDS ) {
 				break;
 			}
-			$name = trim( wp_strip_all_tags( (string) $name ) );
+			$key = (string) $name;
+			if ( $rows ) {
+				list( $name, $key, $value ) = array_values( (array) $value ) + array( '', '', '' );
+			}
+			$name = trim( (string) preg_replace( '/\s+/u', ' ', wp_strip_all_tags( (string) $name ) ) );
 			if ( '' === $name ) {
 				continue;
 			}
@@ -124,8 +131,28 @@ class Form_Bridge_Capture {
 				$unique = $name . ' (' . $n . ')';
 			}
 			$clean[ $unique ] = self::clean_value( $value );
+			if ( (string) $key !== $unique ) {
+				$keys[ $unique ] = (string) $key;
+			}
 		}
 		return $clean;
+	}
+
+	/**
+	 * The form plugin's own field keys (meta field_keys, JSON: sent name => key), so a label can be
+	 * traced back to the form's definition; entries that would not fit are left out.
+	 *
+	 * @param array $keys Sent name => key.
+	 */
+	private static function keys_meta( array $keys ): array {
+		while ( ! empty( $keys ) ) {
+			$json = (string) wp_json_encode( $keys, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES );
+			if ( mb_strlen( $json ) <= self::MAX_META_LENGTH ) {
+				return array( 'field_keys' => $json );
+			}
+			array_pop( $keys );
+		}
+		return array();
 	}
 
 	/**

@@ -50,7 +50,7 @@ class Form_Bridge_Client {
 				return array(
 					'code'        => 0,
 					'body'        => '',
-					'error'       => 'A copied file is missing from the upload folder.',
+					'error'       => __( 'A copied file is missing from the upload folder.', 'form-bridge' ),
 					'retry_after' => null,
 				);
 			}
@@ -79,19 +79,34 @@ class Form_Bridge_Client {
 	}
 
 	/**
-	 * The `detail` (or title) of a problem+json answer, else the start of the body.
+	 * A short reason for an answer that is not a success, safe to store and show: the title and
+	 * detail of a problem+json answer, else the status's standard description. Whatever else
+	 * answered (a proxy's error page, another server) is never echoed.
 	 *
 	 * @param string $body Response body.
+	 * @param int    $code HTTP status.
 	 */
-	public static function problem_detail( string $body ): string {
+	public static function problem_detail( string $body, int $code = 0 ): string {
 		$problem = json_decode( $body, true );
 		if ( is_array( $problem ) ) {
-			$text = trim( ( $problem['title'] ?? '' ) . ': ' . ( $problem['detail'] ?? '' ), ': ' );
+			$text = trim( (string) ( is_scalar( $problem['title'] ?? '' ) ? ( $problem['title'] ?? '' ) : '' ) . ': ' . (string) ( is_scalar( $problem['detail'] ?? '' ) ? ( $problem['detail'] ?? '' ) : '' ), ': ' );
+			$text = self::short( $text );
 			if ( '' !== $text ) {
 				return $text;
 			}
 		}
-		return substr( wp_strip_all_tags( $body ), 0, 300 );
+		$status = get_status_header_desc( $code );
+		return '' !== $status ? $status : __( 'unexpected answer', 'form-bridge' );
+	}
+
+	/**
+	 * One line of plain text, at most 160 characters.
+	 *
+	 * @param string $text Any text.
+	 */
+	public static function short( string $text ): string {
+		$text = trim( (string) preg_replace( '/[\s\x00-\x1F\x7F]+/u', ' ', wp_strip_all_tags( $text ) ) );
+		return mb_strlen( $text ) > 160 ? mb_substr( $text, 0, 159 ) . '…' : $text;
 	}
 
 	/**
@@ -178,7 +193,16 @@ class Form_Bridge_Client {
 			return array(
 				'code'        => 0,
 				'body'        => '',
-				'error'       => 'Form-Bridge is not configured: set the endpoint URL and the API key.',
+				'error'       => __( 'Form-Bridge is not configured: set the endpoint URL and the API key.', 'form-bridge' ),
+				'retry_after' => null,
+			);
+		}
+		$problem = Form_Bridge_Settings::endpoint_problem( $endpoint );
+		if ( '' !== $problem ) { // Saved before the rule existed, or written around the settings page.
+			return array(
+				'code'        => 0,
+				'body'        => '',
+				'error'       => $problem,
 				'retry_after' => null,
 			);
 		}
@@ -192,12 +216,31 @@ class Form_Bridge_Client {
 		if ( null !== $body ) {
 			$args['body'] = $body;
 		}
-		$response = wp_remote_request( $endpoint . $path, $args );
+		// The safe variant refuses private and loopback addresses and unusual ports; the configured
+		// endpoint (and only it) is let through, for a Form-Bridge on this machine or its own port.
+		$allow_host = static function ( $external, $host ) use ( $endpoint ) {
+			return $external || self::is_endpoint_loopback_host( $endpoint, (string) $host );
+		};
+		$allow_port = static function ( $ports, $host ) use ( $endpoint ) {
+			$port = wp_parse_url( $endpoint, PHP_URL_PORT );
+			if ( is_int( $port ) && strtolower( (string) $host ) === strtolower( (string) wp_parse_url( $endpoint, PHP_URL_HOST ) ) ) {
+				$ports[] = $port;
+			}
+			return $ports;
+		};
+		add_filter( 'http_request_host_is_external', $allow_host, 10, 2 );
+		add_filter( 'http_allowed_safe_ports', $allow_port, 10, 2 );
+		try {
+			$response = wp_safe_remote_request( $endpoint . $path, $args );
+		} finally {
+			remove_filter( 'http_request_host_is_external', $allow_host, 10 );
+			remove_filter( 'http_allowed_safe_ports', $allow_port, 10 );
+		}
 		if ( is_wp_error( $response ) ) {
 			return array(
 				'code'        => 0,
 				'body'        => '',
-				'error'       => $response->get_error_message(),
+				'error'       => self::short( $response->get_error_message() ),
 				'retry_after' => null,
 			);
 		}
@@ -208,5 +251,16 @@ class Form_Bridge_Client {
 			'error'       => '',
 			'retry_after' => is_numeric( $retry_after ) ? (int) $retry_after : null,
 		);
+	}
+
+	/**
+	 * Whether $host is the configured endpoint's host and that host is this machine.
+	 *
+	 * @param string $endpoint The configured endpoint.
+	 * @param string $host     The host a request goes to.
+	 */
+	private static function is_endpoint_loopback_host( string $endpoint, string $host ): bool {
+		$endpoint_host = strtolower( (string) wp_parse_url( $endpoint, PHP_URL_HOST ) );
+		return '' !== $endpoint_host && strtolower( $host ) === $endpoint_host && Form_Bridge_Settings::is_loopback_host( $endpoint_host );
 	}
 }

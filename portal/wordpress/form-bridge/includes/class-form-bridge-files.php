@@ -12,6 +12,12 @@ if ( ! defined( 'ABSPATH' ) ) {
 /**
  * Form plugins delete or move their uploads (Contact Form 7 removes its temporary files at the end
  * of the request), so each file is copied at capture time and deleted once Form-Bridge accepted it.
+ *
+ * Copies are kept outside the web root when the site names a folder there
+ * (define( 'FORM_BRIDGE_FILES_DIR', '/home/site/form-bridge-files' ) in wp-config.php); else in
+ * wp-content/uploads/form-bridge/. Either way a copy gets a random name without an extension, so
+ * no web server runs or types it whatever the visitor called it (an .htaccess is not enough:
+ * nginx and Apache with AllowOverride None ignore it); the original name is kept in the queue row.
  */
 class Form_Bridge_Files {
 
@@ -21,15 +27,30 @@ class Form_Bridge_Files {
 	 * The folder for copies, created with guards against listing and direct download.
 	 */
 	public static function base_dir(): string {
-		$uploads = wp_upload_dir( null, false );
-		$dir     = trailingslashit( $uploads['basedir'] ) . self::FOLDER;
+		if ( defined( 'FORM_BRIDGE_FILES_DIR' ) && '' !== (string) FORM_BRIDGE_FILES_DIR ) {
+			$dir = untrailingslashit( (string) FORM_BRIDGE_FILES_DIR );
+		} else {
+			$uploads = wp_upload_dir( null, false );
+			$dir     = trailingslashit( $uploads['basedir'] ) . self::FOLDER;
+		}
 		if ( ! is_dir( $dir ) ) {
 			wp_mkdir_p( $dir );
-			// Apache honours .htaccess; index.php stops listings elsewhere.
+			self::guard( $dir );
+			// Apache honours .htaccess; the random names protect everywhere else.
 			file_put_contents( $dir . '/.htaccess', "Require all denied\nDeny from all\n" ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_file_put_contents
-			file_put_contents( $dir . '/index.php', "<?php\n// Silence is golden.\n" ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_file_put_contents
 		}
 		return $dir;
+	}
+
+	/**
+	 * An empty index.php, so a folder never lists its files.
+	 *
+	 * @param string $dir Folder.
+	 */
+	private static function guard( string $dir ): void {
+		if ( ! file_exists( $dir . '/index.php' ) ) {
+			file_put_contents( $dir . '/index.php', "<?php\n// Silence is golden.\n" ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_file_put_contents
+		}
 	}
 
 	/**
@@ -46,14 +67,15 @@ class Form_Bridge_Files {
 		}
 		$dir = self::base_dir() . '/' . $uuid;
 		wp_mkdir_p( $dir );
-		foreach ( array_values( $files ) as $index => $file ) {
+		self::guard( $dir );
+		foreach ( array_values( $files ) as $file ) {
 			$source = isset( $file['path'] ) ? (string) $file['path'] : '';
 			if ( '' === $source || ! is_file( $source ) || ! is_readable( $source ) ) {
 				continue;
 			}
 			$name   = sanitize_file_name( isset( $file['name'] ) && '' !== $file['name'] ? (string) $file['name'] : basename( $source ) );
-			$target = $dir . '/' . $index . '-' . $name;
-			if ( ! copy( $source, $target ) ) {
+			$stored = bin2hex( random_bytes( 16 ) ); // No extension: never run, never typed by a web server.
+			if ( ! copy( $source, $dir . '/' . $stored ) ) {
 				continue;
 			}
 			$type     = wp_check_filetype( $name );
@@ -61,7 +83,7 @@ class Form_Bridge_Files {
 				'field' => (string) ( $file['field'] ?? 'file' ),
 				'name'  => $name,
 				'type'  => $type['type'] ? $type['type'] : 'application/octet-stream',
-				'path'  => $uuid . '/' . $index . '-' . $name,
+				'path'  => $uuid . '/' . $stored,
 			);
 		}
 		return $copies;
@@ -97,7 +119,8 @@ class Form_Bridge_Files {
 			}
 		}
 		foreach ( array_keys( $folders ) as $folder ) {
-			if ( is_dir( $folder ) && count( (array) scandir( $folder ) ) <= 2 ) {
+			if ( is_dir( $folder ) && array_values( array_diff( (array) scandir( $folder ), array( '.', '..', 'index.php' ) ) ) === array() ) {
+				wp_delete_file( $folder . '/index.php' );
 				rmdir( $folder ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_rmdir
 			}
 		}
@@ -107,8 +130,7 @@ class Form_Bridge_Files {
 	 * Removes the whole copies folder (uninstall).
 	 */
 	public static function delete_folder(): void {
-		$uploads = wp_upload_dir( null, false );
-		$dir     = trailingslashit( $uploads['basedir'] ) . self::FOLDER;
+		$dir = self::base_dir();
 		if ( ! is_dir( $dir ) ) {
 			return;
 		}

@@ -97,17 +97,18 @@ class Form_Bridge_Integrations {
 			return;
 		}
 		$uploaded = method_exists( $submission, 'uploaded_files' ) ? (array) $submission->uploaded_files() : array();
+		$labels   = method_exists( $contact_form, 'prop' ) ? self::cf7_labels( (string) $contact_form->prop( 'form' ) ) : array();
 		$fields   = array();
 		foreach ( (array) $submission->get_posted_data() as $name => $value ) {
 			if ( ! str_starts_with( (string) $name, '_' ) && ! array_key_exists( $name, $uploaded ) ) {
-				$fields[ $name ] = $value;
+				$fields[] = array( $labels[ $name ] ?? (string) $name, (string) $name, $value );
 			}
 		}
 		$files = array();
 		foreach ( $uploaded as $name => $paths ) {
 			foreach ( (array) $paths as $path ) { // One path before CF7 5.4, a list since.
 				$files[] = array(
-					'field' => (string) $name,
+					'field' => $labels[ $name ] ?? (string) $name,
 					'path'  => (string) $path,
 				);
 			}
@@ -118,6 +119,30 @@ class Form_Bridge_Integrations {
 		}
 		$form_id = Form_Bridge_Capture::form_id( 'cf7', $contact_form->id(), (string) $contact_form->title() );
 		Form_Bridge_Capture::submit( 'contact-form-7', self::version( 'cf7' ), $form_id, $fields, $files, $meta );
+	}
+
+	/**
+	 * Contact Form 7 has no labels of its own: a form template wraps a tag in <label>Text [tag]</label>
+	 * by convention. Tag name => that text, for each tag inside a label that has text.
+	 *
+	 * @param string $template The form template.
+	 */
+	public static function cf7_labels( string $template ): array {
+		$labels = array();
+		if ( ! preg_match_all( '#<label\b[^>]*>(.*?)</label>#is', $template, $blocks ) ) {
+			return $labels;
+		}
+		foreach ( $blocks[1] as $block ) {
+			$text = trim( (string) preg_replace( '/\s+/u', ' ', wp_strip_all_tags( (string) preg_replace( '/\[[^\]]*\]/', ' ', $block ) ) ) );
+			$text = trim( $text, " \t:*" );
+			if ( '' === $text || ! preg_match_all( '/\[\s*[a-z_]+\*?\s+([A-Za-z][0-9A-Za-z:._-]*)/', $block, $tags ) ) {
+				continue;
+			}
+			foreach ( $tags[1] as $tag ) {
+				$labels[ $tag ] = $text;
+			}
+		}
+		return $labels;
 	}
 
 	/**
@@ -162,9 +187,9 @@ class Form_Bridge_Integrations {
 						$parts[] = $part;
 					}
 				}
-				$fields[ $label ] = 'checkbox' === $type ? $parts : implode( ' ', $parts );
+				$fields[] = array( $label, $id, 'checkbox' === $type ? $parts : implode( ' ', $parts ) );
 			} else {
-				$fields[ $label ] = (string) ( $entry[ $id ] ?? '' );
+				$fields[] = array( $label, $id, (string) ( $entry[ $id ] ?? '' ) );
 			}
 		}
 		$form_id = Form_Bridge_Capture::form_id( 'gf', $form['id'] ?? '', (string) ( $form['title'] ?? '' ) );
@@ -209,7 +234,7 @@ class Form_Bridge_Integrations {
 				continue;
 			}
 			$value            = (string) ( $field['value'] ?? '' );
-			$values[ $label ] = in_array( $type, array( 'checkbox', 'payment-checkbox' ), true ) && '' !== $value ? preg_split( '/\R/', $value ) : $value;
+			$values[] = array( $label, (string) $id, in_array( $type, array( 'checkbox', 'payment-checkbox' ), true ) && '' !== $value ? preg_split( '/\R/', $value ) : $value );
 		}
 		$title   = (string) ( $form_data['settings']['form_title'] ?? '' );
 		$form_id = Form_Bridge_Capture::form_id( 'wpforms', $form_data['id'] ?? '', $title );
@@ -242,7 +267,7 @@ class Form_Bridge_Integrations {
 				}
 				continue;
 			}
-			$fields[ $label ] = $field['value'] ?? '';
+			$fields[] = array( $label, (string) $id, $field['value'] ?? '' );
 		}
 		$meta     = array();
 		$raw_meta = (array) $record->get( 'meta' );
@@ -280,7 +305,7 @@ class Form_Bridge_Integrations {
 				}
 				continue;
 			}
-			$fields[ $label ] = $field['value'] ?? '';
+			$fields[] = array( $label, (string) ( $field['key'] ?? $label ), $field['value'] ?? '' );
 		}
 		$form_id = Form_Bridge_Capture::form_id( 'ninja', $form_data['form_id'] ?? '', (string) ( $form_data['settings']['title'] ?? '' ) );
 		Form_Bridge_Capture::submit( 'ninja-forms', self::version( 'ninjaforms' ), $form_id, $fields, $files );
@@ -314,8 +339,10 @@ class Form_Bridge_Integrations {
 			if ( '' === $name ) {
 				continue;
 			}
+			// A name or address group keeps its label in admin_field_label; plain inputs in label.
 			$label           = (string) ( $element['settings']['label'] ?? '' );
-			$labels[ $name ] = '' !== $label ? $label : $name;
+			$label           = '' !== $label ? $label : (string) ( $element['settings']['admin_field_label'] ?? '' );
+			$labels[ $name ] = '' !== trim( wp_strip_all_tags( $label ) ) ? $label : $name;
 			if ( in_array( (string) ( $element['element'] ?? '' ), array( 'input_file', 'input_image' ), true ) ) {
 				$file_names[ $name ] = true;
 			}
@@ -339,7 +366,7 @@ class Form_Bridge_Integrations {
 			if ( is_array( $value ) && array_keys( $value ) !== range( 0, count( $value ) - 1 ) ) {
 				$value = implode( ' ', array_filter( array_map( 'strval', array_filter( $value, 'is_scalar' ) ), 'strlen' ) ); // A name field: first, middle, last.
 			}
-			$fields[ $label ] = $value;
+			$fields[] = array( $label, (string) $name, $value );
 		}
 		$form_id = Form_Bridge_Capture::form_id( 'fluentform', $form->id ?? '', (string) ( $form->title ?? '' ) );
 		Form_Bridge_Capture::submit( 'fluentform', self::version( 'fluentform' ), $form_id, $fields, $files );
@@ -382,7 +409,7 @@ class Form_Bridge_Integrations {
 				}
 				continue;
 			}
-			$fields[ $label ] = $value;
+			$fields[] = array( $label, (string) $field->field_key, $value );
 		}
 		$form  = class_exists( 'FrmForm' ) ? FrmForm::getOne( $form_id ) : null;
 		$title = is_object( $form ) ? (string) $form->name : '';

@@ -19,7 +19,8 @@ class Form_Bridge_Queue {
 	const FAILED  = 'failed';
 
 	const DB_VERSION_OPTION = 'form_bridge_db_version';
-	const DB_VERSION        = '1';
+	/** 1: release 1.0.0. 2: the submitter's e-mail in its own column, for privacy requests. */
+	const DB_VERSION = '2';
 
 	/** Sent rows are kept this long (for the admin page), then removed, so the table stays small. */
 	const KEEP_SENT_SECONDS = 7 * DAY_IN_SECONDS;
@@ -58,14 +59,92 @@ class Form_Bridge_Queue {
   last_status smallint(5) unsigned NULL,
   last_error text NULL,
   remote_id varchar(64) NULL,
+  email varchar(190) NOT NULL DEFAULT '',
   created_at datetime NOT NULL,
   updated_at datetime NOT NULL,
   PRIMARY KEY  (id),
   UNIQUE KEY uuid (uuid),
-  KEY status_due (status,next_attempt_at)
+  KEY status_due (status,next_attempt_at),
+  KEY email (email)
 ) {$charset};"
 		);
+		$from = (string) get_option( self::DB_VERSION_OPTION, '' );
+		if ( '' !== $from && version_compare( $from, '2', '<' ) ) {
+			self::fill_emails();
+		}
 		update_option( self::DB_VERSION_OPTION, self::DB_VERSION, true ); // Autoloaded: read on every request.
+	}
+
+	/**
+	 * Rows queued before the e-mail column existed get it from their payload.
+	 */
+	private static function fill_emails(): void {
+		global $wpdb;
+		$last = 0;
+		do {
+			$rows = $wpdb->get_results( $wpdb->prepare( 'SELECT id, payload FROM ' . self::table() . " WHERE id > %d AND email = '' ORDER BY id LIMIT 200", $last ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+			foreach ( $rows as $row ) {
+				$last    = (int) $row['id'];
+				$payload = json_decode( (string) $row['payload'], true );
+				$email   = self::email_in( is_array( $payload ) ? (array) ( $payload['fields'] ?? array() ) : array() );
+				if ( '' !== $email ) {
+					$wpdb->update( self::table(), array( 'email' => $email ), array( 'id' => $last ) );
+				}
+			}
+		} while ( count( $rows ) === 200 );
+	}
+
+	/**
+	 * The first value of a submission's fields that is an e-mail address ('' when none), lower case.
+	 *
+	 * @param array $fields Cleaned fields.
+	 */
+	public static function email_in( array $fields ): string {
+		foreach ( $fields as $value ) {
+			foreach ( (array) $value as $item ) {
+				$item = trim( (string) $item );
+				if ( strlen( $item ) <= 190 && is_email( $item ) ) {
+					return strtolower( $item );
+				}
+			}
+		}
+		return '';
+	}
+
+	/**
+	 * Rows captured from an e-mail address (privacy export and erasure), oldest first.
+	 *
+	 * @param string $email  Address.
+	 * @param int    $limit  At most this many.
+	 * @param int    $offset Skip this many.
+	 */
+	public static function for_email( string $email, int $limit, int $offset = 0 ): array {
+		global $wpdb;
+		return $wpdb->get_results(
+			$wpdb->prepare( 'SELECT * FROM ' . self::table() . ' WHERE email = %s ORDER BY id LIMIT %d OFFSET %d', strtolower( trim( $email ) ), $limit, $offset ), // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+			ARRAY_A
+		);
+	}
+
+	/**
+	 * Unsent rows and the age of the oldest pending one, for Site Health and the admin notice.
+	 *
+	 * @return array pending, failed, oldest_pending (seconds, 0 when none), failing_since (seconds
+	 *               since the oldest row that was tried and is not sent yet was captured, 0 when none).
+	 */
+	public static function backlog(): array {
+		global $wpdb;
+		$table  = self::table();
+		$counts = self::counts();
+		$now    = self::at( time() );
+		$oldest = $wpdb->get_var( $wpdb->prepare( "SELECT TIMESTAMPDIFF(SECOND, MIN(created_at), %s) FROM {$table} WHERE status = 'pending'", $now ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$failed = $wpdb->get_var( $wpdb->prepare( "SELECT TIMESTAMPDIFF(SECOND, MIN(created_at), %s) FROM {$table} WHERE status = 'failed' OR (status = 'pending' AND attempts > 0)", $now ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		return array(
+			'pending'        => $counts[ self::PENDING ],
+			'failed'         => $counts[ self::FAILED ],
+			'oldest_pending' => max( 0, (int) $oldest ),
+			'failing_since'  => max( 0, (int) $failed ),
+		);
 	}
 
 	/**
@@ -106,6 +185,7 @@ class Form_Bridge_Queue {
 				'source'          => $source,
 				'payload'         => wp_json_encode( $payload ),
 				'files'           => wp_json_encode( $files ),
+				'email'           => self::email_in( (array) ( $payload['fields'] ?? array() ) ),
 				'status'          => self::PENDING,
 				'attempts'        => 0,
 				'next_attempt_at' => $now,

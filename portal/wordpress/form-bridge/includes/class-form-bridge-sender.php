@@ -50,16 +50,67 @@ class Form_Bridge_Sender {
 	/**
 	 * Activation: the table, the cron event, and the settings a pre-configured zip carries.
 	 */
-	public static function activate(): void {
-		Form_Bridge_Queue::install();
+	public static function activate( $network_wide = false ): void {
+		if ( is_multisite() && $network_wide ) {
+			Form_Bridge_Settings::import_preconfigured( true ); // A configured zip sets the network's defaults.
+			foreach ( get_sites(
+				array(
+					'fields' => 'ids',
+					'number' => 0,
+				)
+			) as $blog_id ) {
+				switch_to_blog( (int) $blog_id );
+				self::activate_site();
+				restore_current_blog();
+			}
+			return;
+		}
 		Form_Bridge_Settings::import_preconfigured();
+		self::activate_site();
+	}
+
+	/**
+	 * One site's table and cron event.
+	 */
+	private static function activate_site(): void {
+		Form_Bridge_Queue::install();
 		self::ensure_scheduled();
 	}
 
 	/**
-	 * Deactivation stops the cron event; the queue stays for when the plugin comes back.
+	 * A site added to a network where the plugin is network-active gets its table at once.
+	 *
+	 * @param WP_Site $site The new site.
 	 */
-	public static function deactivate(): void {
+	public static function initialize_site( $site ): void {
+		if ( ! isset( get_site_option( 'active_sitewide_plugins', array() )[ plugin_basename( FORM_BRIDGE_FILE ) ] ) ) {
+			return;
+		}
+		switch_to_blog( (int) $site->blog_id );
+		self::activate_site();
+		restore_current_blog();
+	}
+
+	/**
+	 * Deactivation stops the cron event (on every site when network-wide); the queues stay for
+	 * when the plugin comes back.
+	 *
+	 * @param bool $network_wide Deactivated for the whole network.
+	 */
+	public static function deactivate( $network_wide = false ): void {
+		if ( is_multisite() && $network_wide ) {
+			foreach ( get_sites(
+				array(
+					'fields' => 'ids',
+					'number' => 0,
+				)
+			) as $blog_id ) {
+				switch_to_blog( (int) $blog_id );
+				wp_clear_scheduled_hook( self::CRON_HOOK );
+				restore_current_blog();
+			}
+			return;
+		}
 		wp_clear_scheduled_hook( self::CRON_HOOK );
 	}
 
@@ -71,7 +122,7 @@ class Form_Bridge_Sender {
 	public static function cron_schedules( array $schedules ): array {
 		$schedules[ self::CRON_SCHEDULE ] = array(
 			'interval' => MINUTE_IN_SECONDS,
-			'display'  => 'Every minute (Form-Bridge queue)',
+			'display'  => __( 'Every minute (Form-Bridge queue)', 'form-bridge' ),
 		);
 		return $schedules;
 	}
@@ -140,7 +191,7 @@ class Form_Bridge_Sender {
 			return Form_Bridge_Queue::SENT;
 		}
 
-		$error = '' !== $result['error'] ? $result['error'] : 'HTTP ' . $code . ': ' . Form_Bridge_Client::problem_detail( $result['body'] );
+		$error = '' !== $result['error'] ? $result['error'] : 'HTTP ' . $code . ': ' . Form_Bridge_Client::problem_detail( $result['body'], $code );
 		if ( self::is_retryable( $code ) ) {
 			$delay = max( self::retry_delay( $attempts ), min( (int) $result['retry_after'], DAY_IN_SECONDS ) );
 			$next  = time() + $delay;
@@ -156,7 +207,8 @@ class Form_Bridge_Sender {
 				);
 				return Form_Bridge_Queue::PENDING;
 			}
-			$error = 'Gave up after 3 days of retries. Last error: ' . $error;
+			/* translators: %s: the last error. */
+			$error = sprintf( __( 'Gave up after 3 days of retries. Last error: %s', 'form-bridge' ), $error );
 		}
 		Form_Bridge_Queue::update(
 			$id,
