@@ -35,6 +35,9 @@ STATUS_SOURCE = "status"
 EMAIL_SOURCE = "email"
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 READS_PER_SOURCE = 4  # DynamoDB pages one list page reads from each partition, at most
+# A filter DynamoDB applies after reading (site, status, spam only) reads bigger pages, so a
+# page of the list is full whenever one in SELECTIVE_PAGE_FACTOR items matches.
+SELECTIVE_PAGE_FACTOR = 4
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,12 @@ class SubmissionFilters:
     @property
     def by_status_index(self) -> bool:
         return self.status in NEEDS_ATTENTION
+
+    @property
+    def selective(self) -> bool:
+        """Whether DynamoDB drops many of the items it reads (a filter no key narrows)."""
+        return bool(self.site_id or (self.status and not self.by_status_index)
+                    or (self.form_id and self.by_status_index) or self.spam == SPAM_ONLY)
 
     @property
     def index_name(self) -> str | None:
@@ -176,9 +185,10 @@ class _Read:
         return self.frontier["sk"]["S"] if self.frontier else None
 
 
-def _read(query, *, position: dict | None, limit: int) -> _Read:
-    """Up to `limit` matching items from `position`, reading at most READS_PER_SOURCE pages."""
-    items, exhausted, frontier = Submission.read_pages(query(last_evaluated_key=position, page_size=limit),
+def _read(query, *, position: dict | None, limit: int, page_size: int) -> _Read:
+    """Up to `limit` matching items from `position`, reading at most READS_PER_SOURCE pages of
+    `page_size` items each."""
+    items, exhausted, frontier = Submission.read_pages(query(last_evaluated_key=position, page_size=page_size),
                                                        enough=limit, max_pages=READS_PER_SOURCE)
     return _Read(items, exhausted=exhausted, frontier=frontier)
 
@@ -196,10 +206,13 @@ def submission_list(*, tenant: Tenant, filters: SubmissionFilters, cursor: str |
     sources = _sources(tenant, filters, now)
     index = filters.index_name
     reads: dict[str, _Read] = {}
+    # One item more than shown: a partition that has no more says so now, so the last full page
+    # offers no "older" link to an empty page.
+    page_size = (limit + 1) * (SELECTIVE_PAGE_FACTOR if filters.selective else 1)
     for name, query in sources.items():
         position = positions.get(name)
         if position != DONE:
-            reads[name] = _read(query, position=position, limit=limit)
+            reads[name] = _read(query, position=position, limit=limit + 1, page_size=page_size)
     line = max((r.frontier_sk for r in reads.values() if r.frontier), default=None)
     if len(reads) == 1:
         line = None  # one partition: its own order is the page's order
