@@ -2,8 +2,8 @@
 day counters and the submission's delivery status.
 
 The worker batches both per pass: counts are summed per tenant-day-shard and added with one
-UpdateItem each (and per tenant-month to the month rollup, one more), and a submission whose only delivery row ended gets its status from that
-row without reading its rows, in one BatchExecuteStatement of up to 25 conditional updates.
+UpdateItem each (and per tenant-month to the month rollup, one more), and a submission whose
+only delivery row ended gets its status from that row without reading its rows, in one BatchExecuteStatement of up to 25 conditional updates.
 A pass flushes when it ends, and the long-running worker at least every FLUSH_SECONDS (0.5 s), so a
 worker killed without warning (SIGKILL) can lose at most that much of both (a SIGTERM flushes
 first). Submissions with several rows, or with a row added after ingest, are recomputed from
@@ -25,7 +25,7 @@ from portal.dynamo.metrics import counters_add, delivery_counts
 from portal.dynamo.rollups import month_key, rollup_add, rollup_counts
 from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
-from portal.dynamo.connection.metering import batched_metering
+from portal.dynamo.connection.metering import batched_metering, unmetered
 
 log = logging.getLogger("portal.delivery")
 
@@ -51,8 +51,9 @@ class FollowUps:
         sole = (submission is not None and delivery.deliveriesPlanned == 1 and submission.deliveriesAdded is None)
         if not self.buffered:
             counters_add(tenant_id=delivery.tenantId, at=now, shard=shard, counts=counts)
-            rollup_add(tenant_id=delivery.tenantId, month=month_key(now), site_id=None,
-                       counts=rollup_counts(at=now, counts=counts))
+            with unmetered():
+                rollup_add(tenant_id=delivery.tenantId, month=month_key(now), site_id=None,
+                           counts=rollup_counts(at=now, counts=counts))
             if sole:
                 self._sole_statuses([(submission, delivery.status, shard_count)])
             else:
@@ -94,8 +95,8 @@ class FollowUps:
             with batched_metering(tenant_id=tenant_id):
                 counters_add(tenant_id=tenant_id, at=at, shard=shard, counts=dict(amounts))
             months.setdefault((tenant_id, month_key(at)), Counter()).update(rollup_counts(at=at, counts=amounts))
-        for (tenant_id, month), amounts in months.items():  # the month rollup: one write per tenant
-            with batched_metering(tenant_id=tenant_id):
+        with unmetered():  # the month rollup, one write per tenant: bookkeeping, charged to nobody
+            for (tenant_id, month), amounts in months.items():
                 rollup_add(tenant_id=tenant_id, month=month, site_id=None, counts=dict(amounts))
         by_tenant: dict[str, list] = {}
         for entry in statuses:

@@ -97,7 +97,7 @@ def rollup_add(*, tenant_id: str, month: str, site_id: str | None, counts: dict[
 
 
 def rollup_form_name(*, tenant_id: str, month: str, site_id: str | None, form_key: str,
-                     limit: int = MONTH_FORMS) -> bool:
+                     limit: int | None = None) -> bool:
     """Whether `form_key` is counted by name on this month item: it is already, or the item
     names fewer than `limit` forms and now names it too (one conditional UpdateItem)."""
     if form_key == OTHER_FORMS:
@@ -110,7 +110,7 @@ def rollup_form_name(*, tenant_id: str, month: str, site_id: str | None, form_ke
             ConditionExpression="attribute_not_exists(#n) OR contains(#n, :one) OR size(#n) < :limit",
             ExpressionAttributeNames={"#n": FORM_NAMES},
             ExpressionAttributeValues={":set": {"SS": [form_key]}, ":one": {"S": form_key},
-                                       ":limit": {"N": str(limit)}})
+                                       ":limit": {"N": str(MONTH_FORMS if limit is None else limit)}})
     except ClientError as error:
         if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
             return False

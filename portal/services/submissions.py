@@ -4,7 +4,7 @@ from __future__ import annotations
 from portal.dynamo.base import TransactionCancelled, transact
 from portal.dynamo.deliveries import submission_rows_delete
 from portal.dynamo.metrics import OTHER_FORMS, submission_counter_action, submission_counts
-from portal.dynamo.rollups import FORM_NAMES, month_key, rollup_update_action, rollups_get
+from portal.dynamo.rollups import FORM_NAMES, month_key, rollup_counts, rollup_update_action, rollups_get
 from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit

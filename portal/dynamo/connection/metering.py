@@ -50,6 +50,14 @@ def tenant_metering(tenant_id: str | None = None):
                 capacity.pending.carry(meter.tenant_id, meter.take())
 
 
+@contextmanager
+def unmetered():
+    """The DynamoDB calls in this block are charged to nobody (the platform's bookkeeping: the
+    month rollups and cost rows), even inside a tenant's metered request."""
+    with capacity.metered(None):
+        yield
+
+
 def metered_request(view):
     """Ingest views: the whole request's calls (key lookup, rate window, the writes) count
     for the tenant the request turns out to be for; refused before that, for nobody."""
@@ -135,6 +143,11 @@ def costs_record(*, rows: dict[tuple[str, str], dict[str, float]]) -> None:
     each) and their sums to the platform row of each month (one UpdateItem per month, for all
     the rows of this call). A failed write waits in this process for the next call (bounded
     like the pending units). Not metered: the cost page's bookkeeping is nobody's traffic."""
+    with unmetered():
+        _costs_record(rows=rows)
+
+
+def _costs_record(*, rows: dict[tuple[str, str], dict[str, float]]) -> None:
     with _flush_lock:
         for key, amounts in rows.items():
             if key in _rows_waiting or len(_rows_waiting) < capacity.PendingUnits.MAX_TENANTS:

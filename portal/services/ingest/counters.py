@@ -15,7 +15,7 @@ from datetime import datetime
 
 from django.conf import settings
 
-from portal.dynamo.connection.metering import costs_record, tenant_metering
+from portal.dynamo.connection.metering import costs_record, unmetered
 from portal.dynamo.expiring import IngestGuards
 from portal.dynamo.metrics import FORM_PREFIX, OTHER_FORMS, STORED_BYTES, SUBMISSIONS, day_key
 from portal.dynamo.rollups import month_key, rollup_add, rollup_counts, rollup_form_name
@@ -194,8 +194,9 @@ class DayCounterBuffer:
         failed_months = {}
         for (tenant_id, month, site_id), entry in months.items():
             try:
-                self._write_month(tenant_id=tenant_id, month=month, site_id=site_id, counts=dict(entry["counts"]),
-                                  forms=dict(entry["forms"]))
+                with unmetered():  # bookkeeping, charged to nobody
+                        self._write_month(tenant_id=tenant_id, month=month, site_id=site_id,
+                                      counts=dict(entry["counts"]), forms=dict(entry["forms"]))
             except Exception:  # noqa: BLE001 - kept for the next flush
                 log.warning("month rollup of tenant %s not written yet", tenant_id, exc_info=True)
                 failed_months[(tenant_id, month, site_id)] = entry
@@ -263,10 +264,10 @@ def month_form_key(*, tenant_id: str, month: str, site_id: str | None, form_key:
 
 def month_rollup_write(*, tenant_id: str, month: str, site_id: str | None, counts: dict[str, int],
                        forms: dict[str, int]) -> None:
-    """One month item's summed delta: its forms named or OTHER_FORMS, then one UpdateItem."""
+    """One month item's summed delta: its forms named or OTHER_FORMS, then one UpdateItem. Not
+    metered for the tenant: like the cost rows, the rollups are the platform's bookkeeping."""
     counts = dict(counts)
     for form_key, amount in forms.items():
         name = FORM_PREFIX + month_form_key(tenant_id=tenant_id, month=month, site_id=site_id, form_key=form_key)
         counts[name] = counts.get(name, 0) + amount
-    with tenant_metering(tenant_id):
-        rollup_add(tenant_id=tenant_id, month=month, site_id=site_id, counts=counts)
+    rollup_add(tenant_id=tenant_id, month=month, site_id=site_id, counts=counts)
