@@ -94,11 +94,13 @@ def main() -> int:
                                  max_sites=10, retention_days=365)
         numbers = iter(range(1, 10**7))
 
-        def new_tenant(label: str):
+        def new_tenant(label: str, *, user: bool = True):
             n = next(numbers)
             tenant = tenant_create(email=f"{label}{n}@agency.example", organization=f"{label.title()} {n}",
                                    actor="bench", product_id=product.id, status=REGISTERED)
-            portal_user_create(tenant_id=tenant.id, email=tenant.email, password=PASSWORD, role=OWNER, actor="bench")
+            if user:
+                portal_user_create(tenant_id=tenant.id, email=tenant.email, password=PASSWORD, role=OWNER,
+                                   actor="bench")
             return tenant
 
         def load(tenant, count: int):
@@ -211,7 +213,7 @@ def main() -> int:
         def platform(total):
             from portal.selectors.billing.costs import tenants_all
             for _ in range(total - len(tenants_all())):
-                tenant = new_tenant("platform")
+                tenant = new_tenant("platform", user=False)
                 for day in range(5):
                     counters_add(tenant_id=tenant.id, at=now - timedelta(days=day % max(1, now.day)), shard=0,
                                  counts={"storedBytes": 5000}, units={"wcu:submissions": 40.0, "rcu:submissions": 12.0})

@@ -35,9 +35,6 @@ STATUS_SOURCE = "status"
 EMAIL_SOURCE = "email"
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 READS_PER_SOURCE = 4  # DynamoDB pages one list page reads from each partition, at most
-# A filter DynamoDB applies after reading (site, status, spam only) reads bigger pages, so a
-# page of the list is full whenever one in SELECTIVE_PAGE_FACTOR items matches.
-SELECTIVE_PAGE_FACTOR = 4
 
 
 @dataclass(frozen=True)
@@ -207,8 +204,9 @@ def submission_list(*, tenant: Tenant, filters: SubmissionFilters, cursor: str |
     index = filters.index_name
     reads: dict[str, _Read] = {}
     # One item more than shown: a partition that has no more says so now, so the last full page
-    # offers no "older" link to an empty page.
-    page_size = (limit + 1) * (SELECTIVE_PAGE_FACTOR if filters.selective else 1)
+    # offers no "older" link to an empty page. A filter DynamoDB applies after reading keeps
+    # its read budget (READS_PER_SOURCE pages of `limit` items) and reads on for the extra item.
+    page_size = limit if filters.selective else limit + 1
     for name, query in sources.items():
         position = positions.get(name)
         if position != DONE:

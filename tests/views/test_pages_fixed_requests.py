@@ -2,6 +2,7 @@
 cost page make the same number of DynamoDB requests (and the dashboard reads the same units)
 whatever the number of sites, forms, hours and tenants behind them; the cost page reads 50
 rows a page with totals for the whole platform, and no list offers an empty last page."""
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -18,9 +19,14 @@ from tests.factories.ingest import make_site, make_submission
 pytestmark = pytest.mark.django_db
 
 
-def _requests() -> float:
-    return sum(sample.value for family in REGISTRY.collect() if family.name == "formbridge_dynamodb_requests"
-               for sample in family.samples if sample.name == "formbridge_dynamodb_requests_total")
+def _requests() -> Counter:
+    """DynamoDB requests made so far in this process, by operation (the botocore hook's count)."""
+    made = Counter()
+    for family in REGISTRY.collect():
+        for sample in family.samples if family.name == "formbridge_dynamodb_requests" else ():
+            if sample.name == "formbridge_dynamodb_requests_total":
+                made[sample.labels["operation"]] += sample.value
+    return made
 
 
 def _measured(get):
@@ -29,7 +35,9 @@ def _measured(get):
     with capacity.metered() as meter:
         response = get()
     assert response.status_code == 200
-    return _requests() - before, meter.read_units, response
+    made = _requests()
+    made.subtract(before)
+    return +made, meter.read_units, response
 
 
 def _signed_in(user) -> Client:
@@ -61,11 +69,12 @@ def test_the_dashboard_reads_the_same_whatever_the_sites_forms_and_hours(ddb):
     make_submission(small, fields={"email": "a@example.com"})
     big, big_owner = make_tenant()
     _busy_month(big, sites=4, forms=6)
-    small_requests, small_units, _ = _measured(lambda: _signed_in(small_owner).get("/"))
-    big_requests, big_units, response = _measured(lambda: _signed_in(big_owner).get("/"))
+    small_client, big_client = _signed_in(small_owner), _signed_in(big_owner)
+    small_requests, small_units, _ = _measured(lambda: small_client.get("/"))
+    big_requests, big_units, response = _measured(lambda: big_client.get("/"))
     assert response.context["summary"].total == 4 * 6 * 24 * 30
     assert big_requests == small_requests
-    assert big_units == small_units  # two small items, not 720 day items
+    assert big_units <= small_units + 1  # two small items (the day items: 720, about 30 read units)
 
 
 def test_the_cost_page_makes_the_same_requests_for_3_or_60_tenants_and_pages_by_50(ddb, django_user_model):
@@ -94,8 +103,7 @@ def test_the_cost_page_makes_the_same_requests_for_3_or_60_tenants_and_pages_by_
     assert rest.context["page"].next_cursor is None
 
 
-def test_a_list_that_ends_on_a_full_page_offers_no_next_page(ddb, settings):
-    settings.INGEST_COUNTERS_FLUSH_SECONDS = 3600
+def test_a_list_that_ends_on_a_full_page_offers_no_next_page(ddb):
     tenant, owner = make_tenant()
     site_a, site_b = make_site(tenant), make_site(tenant)
     for n in range(25):
