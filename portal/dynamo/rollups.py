@@ -201,6 +201,11 @@ class MonthCounts:
                 day[letters[name[0]]] += number
         return self
 
+    @classmethod
+    def from_counts(cls, month: str, counts: dict[str, int]) -> "MonthCounts":
+        """The same from plain attribute counts (what a rebuild would write)."""
+        return cls(month).add_raw({name: {"N": str(amount)} for name, amount in counts.items()})
+
     def day(self, day: date) -> dict[str, int]:
         return self.days.get(day.strftime("%d"), dict.fromkeys(DAY_LETTERS, 0))
 

@@ -104,7 +104,7 @@ def rollups_drift(*, tenant_id: str, month: date, rebuilt: RebuiltMonth | None =
     stored.update(site_rollups_month(tenant_id=tenant_id, month=key))
     drift = []
     for site_id in sorted(set(stored) | set(rebuilt.items), key=lambda s: s or ""):
-        want = MonthCounts(key).add_raw({name: {"N": str(n)} for name, n in rebuilt.attributes(site_id)[0].items()})
+        want = MonthCounts.from_counts(key, rebuilt.attributes(site_id)[0])
         have = MonthCounts(key).add_raw(stored.get(site_id) or {})
         if _comparable(want) != _comparable(have):
             what = f"site {site_id}" if site_id else "tenant"
