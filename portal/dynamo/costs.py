@@ -131,8 +131,14 @@ def cost_rows_put(*, month: str, rows: dict[str, dict[str, float]]) -> None:
             request = _client().batch_write_item(RequestItems=request).get("UnprocessedItems") or None
 
 
+def plain(raw: dict) -> dict[str, float | str]:
+    """A row as plain values: numbers as floats (units, bytes, rank), strings as strings."""
+    return {name: float(value["N"]) if "N" in value else value["S"]
+            for name, value in raw.items() if "N" in value or "S" in value}
+
+
 def cost_page(*, month: str, start: dict | None, limit: int) -> tuple[list[dict], dict | None]:
-    """Up to `limit` tenant rows of the month, most expensive first, from `start` (a key from
+    """Up to `limit` tenant rows (plain) of the month, most expensive first, from `start` (a key from
     the previous page), and the key the next page starts at (None: this was the last page).
     Reads limit + 1 rows, so a list that ends on a full page offers no empty next page."""
     kwargs = {"TableName": TenantMonthCost.Meta.table_name, "IndexName": MonthCostIndex.Meta.index_name,
@@ -149,18 +155,21 @@ def cost_page(*, month: str, start: dict | None, limit: int) -> tuple[list[dict]
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         kwargs["Limit"] = limit + 1 - len(rows)
     if len(rows) <= limit:
-        return rows, None
+        return [plain(raw) for raw in rows], None
     last = rows[limit - 1]
-    return rows[:limit], {name: last[name] for name in ("pk", "sk", "costMonth", RANK)}
+    return [plain(raw) for raw in rows[:limit]], {name: last[name] for name in ("pk", "sk", "costMonth", RANK)}
 
 
 def cost_get(*, tenant_id: str, month: str) -> dict | None:
-    """The tenant's row of the month (None: nothing recorded)."""
-    return _client().get_item(TableName=TenantMonthCost.Meta.table_name, Key={
+    """The tenant's row of the month, plain (None: nothing recorded)."""
+    raw = _client().get_item(TableName=TenantMonthCost.Meta.table_name, Key={
         "pk": {"S": TenantMonthCost.partition_for(tenant_id)},
         "sk": {"S": TenantMonthCost.sort_for(month)}}).get("Item")
+    return plain(raw) if raw else None
 
 
 def platform_cost_get(*, month: str) -> dict | None:
-    return _client().get_item(TableName=TenantMonthCost.Meta.table_name, Key={
+    """The platform row of the month, plain (None: nothing recorded)."""
+    raw = _client().get_item(TableName=TenantMonthCost.Meta.table_name, Key={
         "pk": {"S": PLATFORM}, "sk": {"S": TenantMonthCost.sort_for(month)}}).get("Item")
+    return plain(raw) if raw else None

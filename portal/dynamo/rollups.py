@@ -19,8 +19,10 @@ from datetime import date, datetime
 
 from botocore.exceptions import ClientError
 
+from portal.dynamo.connection.capacity import READ_PREFIX, WRITE_PREFIX
 from portal.dynamo.metrics import (DELIVERED, FAILED, FILE_BYTES, FILES, FORM_PREFIX, HOUR_PREFIX, OTHER_FORMS, SPAM,
-                                   STORED_BYTES, SUBMISSIONS, DailyMetrics, _number)
+                                   STORED_BYTES, SUBMISSIONS, DailyMetrics, _number, counter_items_between,
+                                   raw_site_id)
 
 MONTH_ITEM = "METRICS#MONTH#"
 SITE_PART = "#S#"
@@ -219,6 +221,27 @@ def month_counts(raws) -> MonthCounts | None:
     for raw in raws:
         counts.add_raw(raw)
     return counts
+
+
+def day_item_deltas(*, tenant_id: str, first_day: str, last_day: str):
+    """What each day item of the tenant from first_day to last_day counts, plain: (day, site
+    id or None, form key or None, counters, units (`rcu:`/`wcu:`), older per-form counters).
+    The repair command sums these into month items."""
+    for raw in counter_items_between(tenant_id=tenant_id, first_day=first_day, last_day=last_day):
+        counts: dict[str, int] = {}
+        units: dict[str, float] = {}
+        forms: dict[str, int] = {}
+        for name, value in raw.items():
+            if "N" not in value:
+                continue
+            if name.startswith((READ_PREFIX, WRITE_PREFIX)):
+                units[name] = units.get(name, 0.0) + float(value["N"])
+            elif name.startswith(FORM_PREFIX):  # an older day item's per-form counters
+                forms[name[len(FORM_PREFIX):]] = int(float(value["N"]))
+            else:
+                counts[name] = int(float(value["N"]))
+        yield (date.fromisoformat(raw["date"]["S"]), raw_site_id(raw), raw.get("formId", {}).get("S"), counts, units,
+               forms)
 
 
 def _client():

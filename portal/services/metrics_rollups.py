@@ -14,12 +14,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from portal.dynamo.connection.capacity import READ_PREFIX, WRITE_PREFIX
 from portal.dynamo.connection.metering import cost_rank
 from portal.dynamo.costs import RANK, cost_rows_put
-from portal.dynamo.metrics import FORM_PREFIX, OTHER_FORMS, STORED_BYTES, SUBMISSIONS, counter_items_between, raw_site_id
+from portal.dynamo.metrics import FORM_PREFIX, OTHER_FORMS, STORED_BYTES, SUBMISSIONS
 from portal.dynamo import rollups
-from portal.dynamo.rollups import MonthCounts, month_key, rollup_counts, rollup_put, rollups_get, site_rollups_month
+from portal.dynamo.rollups import (MonthCounts, day_item_deltas, month_key, rollup_counts, rollup_put, rollups_get,
+                                   site_rollups_month)
 
 
 @dataclass
@@ -59,28 +59,14 @@ def rollups_rebuild(*, tenant_id: str, month: date) -> RebuiltMonth:
     """The month items of one tenant as its day items say they should be (nothing written)."""
     first, last = _month_bounds(month)
     rebuilt = RebuiltMonth(month=month_key(first))
-    for raw in counter_items_between(tenant_id=tenant_id, first_day=first.isoformat(), last_day=last.isoformat()):
-        at = date.fromisoformat(raw["date"]["S"])
-        form_key = raw.get("formId", {}).get("S")
-        counts: dict[str, int] = {}
-        forms: dict[str, int] = {}
-        for name, value in raw.items():
-            if "N" not in value:
-                continue
-            if name.startswith((READ_PREFIX, WRITE_PREFIX)):
-                rebuilt.cost[name] += float(value["N"])
-                continue
-            number = int(float(value["N"]))
-            if name.startswith(FORM_PREFIX):  # an older day item's per-form counters
-                forms[name[len(FORM_PREFIX):]] = forms.get(name[len(FORM_PREFIX):], 0) + number
-            else:
-                counts[name] = number
+    for at, site_id, form_key, counts, units, forms in day_item_deltas(
+            tenant_id=tenant_id, first_day=first.isoformat(), last_day=last.isoformat()):
+        rebuilt.cost.update(units)
         if counts.get(STORED_BYTES):
             rebuilt.cost[STORED_BYTES] += counts[STORED_BYTES]
         if form_key is not None and counts.get(SUBMISSIONS):
             forms[form_key] = forms.get(form_key, 0) + counts[SUBMISSIONS]
         delta = rollup_counts(at=at, counts=counts)
-        site_id = raw_site_id(raw)
         rebuilt.add(None, delta, forms)
         if site_id:
             rebuilt.add(site_id, delta, forms)

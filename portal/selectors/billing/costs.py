@@ -84,16 +84,16 @@ class TenantCost:
 def _from_row(*, tenant: Tenant | None, month: str, raw: dict | None) -> TenantCost:
     cost = TenantCost(tenant=tenant, month=month)
     for name, value in (raw or {}).items():
-        if "N" not in value:
+        if isinstance(value, str):
             continue
         if name.startswith(READ_PREFIX):
-            cost.read_by_table[name[len(READ_PREFIX):]] = Decimal(value["N"])
+            cost.read_by_table[name[len(READ_PREFIX):]] = Decimal(str(value))
         elif name.startswith(WRITE_PREFIX):
-            cost.write_by_table[name[len(WRITE_PREFIX):]] = Decimal(value["N"])
+            cost.write_by_table[name[len(WRITE_PREFIX):]] = Decimal(str(value))
         elif name == STORED_BYTES:
-            cost.stored_bytes = int(Decimal(value["N"]))
+            cost.stored_bytes = int(value)
         elif name == TENANTS:
-            cost.tenants = int(Decimal(value["N"]))
+            cost.tenants = int(value)
     cost.read_units = sum(cost.read_by_table.values(), Decimal(0))
     cost.write_units = sum(cost.write_by_table.values(), Decimal(0))
     return cost
@@ -131,9 +131,8 @@ def tenant_costs_page(*, month: date, cursor: str | None = None, limit: int = CO
     list_name = f"costs:{key}"
     start = cursor_decode(cursor, audience="staff", list_name=list_name)
     rows, following = cost_page(month=key, start=start, limit=limit)
-    tenants = Tenant.by_ids([raw["tenantId"]["S"] for raw in rows])
-    items = [_from_row(tenant=tenants[raw["tenantId"]["S"]], month=key, raw=raw)
-             for raw in rows if raw["tenantId"]["S"] in tenants]
+    tenants = Tenant.by_ids([row["tenantId"] for row in rows])
+    items = [_from_row(tenant=tenants[row["tenantId"]], month=key, raw=row) for row in rows if row["tenantId"] in tenants]
     page = Page(items=items, has_previous=bool(cursor), query_params={"month": key},
                 next_cursor=cursor_encode(following, audience="staff", list_name=list_name) if following else None)
     return CostsPage(page=page, platform=_from_row(tenant=None, month=key, raw=platform_cost_get(month=key)))

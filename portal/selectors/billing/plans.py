@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from portal.dynamo.base import TRANSACT_MAX_ACTIONS, utcnow
 from portal.dynamo.rollups import MonthCounts, month_key, rollups_get
