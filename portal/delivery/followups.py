@@ -2,8 +2,8 @@
 day counters and the submission's delivery status.
 
 The worker batches both per pass: counts are summed per tenant-day-shard and added with one
-UpdateItem each, and a submission whose only delivery row ended gets its status from that
-row without reading its rows, in one BatchExecuteStatement of up to 25 conditional updates.
+UpdateItem each (and per tenant-month to the month rollup, one more), and a submission whose
+only delivery row ended gets its status from that row without reading its rows, in one BatchExecuteStatement of up to 25 conditional updates.
 A pass flushes when it ends, and the long-running worker at least every FLUSH_SECONDS (0.5 s), so a
 worker killed without warning (SIGKILL) can lose at most that much of both (a SIGTERM flushes
 first). Submissions with several rows, or with a row added after ingest, are recomputed from
@@ -22,9 +22,10 @@ from portal.dynamo.deliveries import Delivery
 from portal.dynamo.delivery_batch import execute_statements
 from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.metrics import counters_add, delivery_counts
+from portal.dynamo.rollups import month_key, rollup_add, rollup_counts
 from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
-from portal.dynamo.connection.metering import batched_metering
+from portal.dynamo.connection.metering import batched_metering, unmetered
 
 log = logging.getLogger("portal.delivery")
 
@@ -55,6 +56,9 @@ class FollowUps:
         sole = (submission is not None and delivery.deliveriesPlanned == 1 and submission.deliveriesAdded is None)
         if not self.buffered:
             counters_add(tenant_id=delivery.tenantId, at=now, shard=shard, counts=counts, site_id=site_id)
+            with unmetered():
+                rollup_add(tenant_id=delivery.tenantId, month=month_key(now), site_id=None,
+                           counts=rollup_counts(at=now, counts=counts))
             if sole:
                 self._sole_statuses([(submission, delivery.status, shard_count)])
             else:
@@ -90,10 +94,15 @@ class FollowUps:
             counts, times, statuses = self._counts, self._count_times, self._statuses
             self._counts, self._count_times, self._statuses, self._oldest = {}, {}, [], None
         # Each write counts for its tenant's consumed capacity (the cost page), like the delivery.
+        months: dict[tuple[str, str], Counter] = {}
         for (tenant_id, _day, shard, site_id), amounts in counts.items():
+            at = times[(tenant_id, _day, shard, site_id)]
             with batched_metering(tenant_id=tenant_id):
-                counters_add(tenant_id=tenant_id, at=times[(tenant_id, _day, shard, site_id)], shard=shard,
-                             counts=dict(amounts), site_id=site_id)
+                counters_add(tenant_id=tenant_id, at=at, shard=shard, counts=dict(amounts), site_id=site_id)
+            months.setdefault((tenant_id, month_key(at)), Counter()).update(rollup_counts(at=at, counts=amounts))
+        with unmetered():  # the month rollup, one write per tenant: bookkeeping, charged to nobody
+            for (tenant_id, month), amounts in months.items():
+                rollup_add(tenant_id=tenant_id, month=month, site_id=None, counts=dict(amounts))
         by_tenant: dict[str, list] = {}
         for entry in statuses:
             by_tenant.setdefault(entry[0].tenantId, []).append(entry)

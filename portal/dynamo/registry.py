@@ -6,6 +6,7 @@ from portal.dynamo.api_keys import ApiKey
 from portal.dynamo.api_tokens import ApiToken
 from portal.dynamo.audit import AuditEntry
 from portal.dynamo.campaigns import Campaign
+from portal.dynamo.costs import TenantMonthCost
 from portal.dynamo.deliveries import Delivery, DeliveryAttempt
 from portal.dynamo.destinations import Destination
 from portal.dynamo.metrics import DailyMetrics
@@ -25,6 +26,7 @@ from portal.dynamo.users import PortalUser
 TABLE_MODELS = [
     Tenant, Product, Campaign, Order, PortalUser, Site, ApiKey,
     Submission, Destination, Delivery, DailyMetrics, AuditEntry, SessionItem, ApiToken, Notice,
+    TenantMonthCost,
 ]
 ALL_MODELS = TABLE_MODELS + [TenantEmailGuard, DeliveryAttempt, EphemeralCounter, ReportMark,
                              InspectorRequest, InspectorSequence, PrivacyJob, PrivacyOpenJob, LeadNote]

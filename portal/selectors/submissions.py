@@ -85,6 +85,12 @@ class SubmissionFilters:
         return bool(self.lead_state) and self.lead_state != LEAD_NEW and not self.assignee
 
     @property
+    def selective(self) -> bool:
+        """Whether DynamoDB drops many of the items it reads (a filter no key narrows)."""
+        return bool(self.site_id or (self.status and not self.by_status_index)
+                    or (self.form_id and self.by_status_index) or self.spam == SPAM_ONLY)
+
+    @property
     def index_name(self) -> str | None:
         """The index the filtered set is read from (None: the table's shards)."""
         if self.email:
@@ -249,9 +255,10 @@ class _Read:
         return self.frontier["sk"]["S"] if self.frontier else None
 
 
-def _read(query, *, position: dict | None, limit: int) -> _Read:
-    """Up to `limit` matching items from `position`, reading at most READS_PER_SOURCE pages."""
-    items, exhausted, frontier = Submission.read_pages(query(last_evaluated_key=position, page_size=limit),
+def _read(query, *, position: dict | None, limit: int, page_size: int) -> _Read:
+    """Up to `limit` matching items from `position`, reading at most READS_PER_SOURCE pages of
+    `page_size` items each."""
+    items, exhausted, frontier = Submission.read_pages(query(last_evaluated_key=position, page_size=page_size),
                                                        enough=limit, max_pages=READS_PER_SOURCE)
     return _Read(items, exhausted=exhausted, frontier=frontier)
 
@@ -269,10 +276,14 @@ def submission_list(*, tenant: Tenant, filters: SubmissionFilters, cursor: str |
     sources = _sources(tenant, filters, now)
     index = filters.index_name
     reads: dict[str, _Read] = {}
+    # One item more than shown: a partition that has no more says so now, so the last full page
+    # offers no "older" link to an empty page. A filter DynamoDB applies after reading keeps
+    # its read budget (READS_PER_SOURCE pages of `limit` items) and reads on for the extra item.
+    page_size = limit if filters.selective else limit + 1
     for name, query in sources.items():
         position = positions.get(name)
         if position != DONE:
-            reads[name] = _read(query, position=position, limit=limit)
+            reads[name] = _read(query, position=position, limit=limit + 1, page_size=page_size)
     line = max((r.frontier_sk for r in reads.values() if r.frontier), default=None)
     if len(reads) == 1:
         line = None  # one partition: its own order is the page's order

@@ -7,6 +7,7 @@ from portal.dynamo.products import Quotas
 from portal.dynamo.tenants import REGISTERED
 from portal.selectors.billing.plans import plan_quotas, plan_usage, usage_month
 from portal.services.billing.tenants import tenant_create
+from portal.services.metrics_rollups import rollups_repair
 from tests.factories.accounts import make_product, make_tenant
 
 
@@ -15,6 +16,7 @@ def _day(tenant_id: str, day: str, submissions: int, shard: int | None = None, s
     DailyMetrics.in_tenant(tenant_id).new(
         pk=DailyMetrics.partition_for(tenant_id), sk=DailyMetrics.sort_for(day, shard), date=day,
         submissions=submissions, spam=spam, gsi1pk=DailyMetrics.day_index_key(day), gsi1sk=tenant_id).save()
+    rollups_repair(tenant_id=tenant_id, month=date.fromisoformat(day))  # the month rollup, from the day items
 
 
 def test_usage_is_the_sum_of_this_months_day_items_and_zero_without_any(ddb):

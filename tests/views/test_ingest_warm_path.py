@@ -70,24 +70,34 @@ def _warm_ingests(calls):
     return tenant
 
 
-def test_warm_ingest_with_an_idempotency_key_makes_three_requests_plus_rate_reservations(ddb, clock, calls):
+def test_warm_ingest_with_an_idempotency_key_makes_three_requests_plus_rate_reservations(ddb, clock, calls,
+                                                                                         settings):
+    settings.INGEST_RATE_WINDOW_SECONDS = 3600  # one window for the whole test, however slow the machine
     _warm_ingests(calls)
     # Per ingest: the transaction (the key's claim, the submission, its delivery row) and, as
-    # the tests write the day counters in the request, their UpdateItem. The shared rate window
-    # is reserved a few requests at a time (1, 2, 4, 8... up to a quarter of the limit): 3
-    # reservations for these 8 ingests, fewer per ingest the longer a client keeps sending.
-    assert Counter(calls) == {"TransactWriteItems": 8, "UpdateItem metrics": 8, "UpdateItem sessions": 3}
-    assert calls[:3] == ["UpdateItem sessions", "TransactWriteItems", "UpdateItem metrics"]
-    assert calls[3:5] == ["TransactWriteItems", "UpdateItem metrics"]  # held: no rate request
+    # the tests write the day counters in the request, their UpdateItem, then the month
+    # rollups they feed (the tenant's and the site's) and the cost row with the platform's.
+    # The shared rate window is reserved a few requests at a time (1, 2, 4, 8... up to a
+    # quarter of the limit): 3 reservations for these 8 ingests, fewer per ingest the longer a
+    # client keeps sending.
+    flush = ["UpdateItem metrics"] * 3 + ["UpdateItem costs"] * 2
+    assert Counter(calls) == {"TransactWriteItems": 8, "UpdateItem metrics": 8 * 3, "UpdateItem costs": 8 * 2,
+                              "UpdateItem sessions": 3}
+    assert calls[:7] == ["UpdateItem sessions", "TransactWriteItems"] + flush
+    assert calls[7:13] == ["TransactWriteItems"] + flush  # held: no rate request
 
 
 def test_with_counters_written_behind_the_requests_a_warm_ingest_makes_one_request(ddb, clock, calls, settings):
     settings.INGEST_COUNTERS_FLUSH_SECONDS = 3600  # the flush below is the test's, not the thread's
+    settings.INGEST_RATE_WINDOW_SECONDS = 3600  # one window for the whole test, however slow the machine
     tenant = _warm_ingests(calls)
     assert Counter(calls) == {"TransactWriteItems": 8, "UpdateItem sessions": 3}
     calls.clear()
     ingest.counters_flush()
-    assert calls == ["UpdateItem metrics"]  # nine ingests of one form and site: one counter item
+    # Nine ingests of one form and site: one counter item, then the tenant's and the site's
+    # month rollups (the month's first flush in this process names the form on each: one
+    # conditional UpdateItem before each), the cost row and the platform's.
+    assert calls == ["UpdateItem metrics"] * 5 + ["UpdateItem costs"] * 2
     assert usage_month(tenant_id=tenant.id, today=utcnow().date()).submissions == 9
 
 

@@ -12,6 +12,7 @@ from portal.dynamo.tenants import REGISTERED
 from portal.dynamo.users import OWNER
 from portal.services.billing.tenants import tenant_create
 from portal.services.accounts.users import portal_user_create
+from portal.services.metrics_rollups import rollups_repair
 from tests.factories.accounts import PASSWORD
 from tests.factories.ingest import make_key
 
@@ -30,6 +31,7 @@ def planless(ddb):
     DailyMetrics.in_tenant(tenant.id).new(
         pk=DailyMetrics.partition_for(tenant.id), sk=DailyMetrics.sort_for(day), date=day, submissions=QUOTA - 1,
         gsi1pk=DailyMetrics.day_index_key(day), gsi1sk=tenant.id).save()
+    rollups_repair(tenant_id=tenant.id, month=utcnow().date())  # the month rollup, from the day items
     client = Client()
     assert client.post("/login/", {"email": "owner@noplan.example", "password": PASSWORD}).status_code == 302
     return tenant, client

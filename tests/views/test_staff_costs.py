@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from portal.dynamo.metrics import STORED_BYTES, counters_add
+from portal.dynamo.connection.metering import capacity_record
 from portal.selectors.access import access_tenant
 from portal.selectors.billing.costs import tenant_cost_month
 from portal.services.billing.costs import cost_alert_check, cost_alerts_check
@@ -29,8 +29,8 @@ def staff(django_user_model):
 
 
 def _units(tenant, *, write=0.0, read=0.0, stored=0, at=NOW):
-    counters_add(tenant_id=tenant.id, at=at, shard=0, counts={STORED_BYTES: stored} if stored else {},
-                 units={"wcu:submissions": write, "rcu:submissions": read})
+    capacity_record(tenant_id=tenant.id, at=at, stored_bytes=stored,
+                    units={"wcu:submissions": write, "rcu:submissions": read})
 
 
 def test_the_page_lists_tenants_by_estimated_cost_at_the_configured_prices(ddb, staff, settings):

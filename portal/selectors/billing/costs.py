@@ -1,11 +1,12 @@
 """Estimated DynamoDB cost per tenant and month (issue 17), for the staff console.
 
 Read and write units are what ReturnConsumedCapacity reported for the tenant's ingests and
-deliveries, summed on its day counters (portal.dynamo.connection.metering). Storage is estimated from
-the bytes ingest stored (submissions and delivery rows with their index entries and
-DynamoDB's 100 B per item overhead) on the days still inside the plan's retention at the
-month's end (or today); deletes, attempt logs and spam's shorter retention are not taken off,
-so it errs high. Prices are settings (on-demand list prices by default)."""
+deliveries; storage is the bytes ingest stored that month (submissions and delivery rows with
+their index entries and DynamoDB's 100 B per item overhead), charged as one GB-month each.
+Both are summed as capacity is recorded onto one row per tenant and month and onto a platform
+row (portal.dynamo.costs), so the page reads one page of rows, their tenants and the platform
+sums: three requests however many tenants exist. Prices are settings (on-demand list prices
+by default)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,14 +15,16 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from portal.dynamo.base import utcnow
-from portal.dynamo.metrics import day_counts_between
+from portal.dynamo.connection.capacity import READ_PREFIX, WRITE_PREFIX
+from portal.dynamo.costs import TENANTS, cost_get, cost_page, platform_cost_get
+from portal.dynamo.metrics import STORED_BYTES
+from portal.dynamo.rollups import month_key
 from portal.dynamo.tenants import STATUSES, Tenant
-from portal.selectors.billing.plans import plan_quotas
+from portal.selectors.pagination import Page, cursor_decode, cursor_encode
 
 MILLION = Decimal(1_000_000)
 GIB = Decimal(1024 ** 3)
-MAX_STORAGE_DAYS = 3660  # a retention longer than this reads no further back
+COSTS_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ def cost_prices() -> Prices:
 
 @dataclass
 class TenantCost:
-    tenant: Tenant
+    tenant: Tenant | None  # None: the platform's sums
     month: str  # YYYY-MM
     read_units: Decimal = Decimal(0)
     write_units: Decimal = Decimal(0)
@@ -47,6 +50,7 @@ class TenantCost:
     read_by_table: dict[str, Decimal] = field(default_factory=dict)
     write_by_table: dict[str, Decimal] = field(default_factory=dict)
     prices: Prices = field(default_factory=cost_prices)
+    tenants: int = 0  # the platform row: how many tenants have a row this month
 
     @property
     def storage_gb(self) -> Decimal:
@@ -70,11 +74,29 @@ class TenantCost:
 
     @property
     def threshold(self) -> Decimal | None:
-        return self.tenant.costAlertUsd
+        return self.tenant.costAlertUsd if self.tenant else None
 
     @property
     def over_threshold(self) -> bool:
         return self.threshold is not None and self.cost >= self.threshold
+
+
+def _from_row(*, tenant: Tenant | None, month: str, raw: dict | None) -> TenantCost:
+    cost = TenantCost(tenant=tenant, month=month)
+    for name, value in (raw or {}).items():
+        if isinstance(value, str):
+            continue
+        if name.startswith(READ_PREFIX):
+            cost.read_by_table[name[len(READ_PREFIX):]] = Decimal(str(value))
+        elif name.startswith(WRITE_PREFIX):
+            cost.write_by_table[name[len(WRITE_PREFIX):]] = Decimal(str(value))
+        elif name == STORED_BYTES:
+            cost.stored_bytes = int(value)
+        elif name == TENANTS:
+            cost.tenants = int(value)
+    cost.read_units = sum(cost.read_by_table.values(), Decimal(0))
+    cost.write_units = sum(cost.write_by_table.values(), Decimal(0))
+    return cost
 
 
 def month_bounds(month: date) -> tuple[date, date]:
@@ -83,28 +105,10 @@ def month_bounds(month: date) -> tuple[date, date]:
 
 
 def tenant_cost_month(*, tenant: Tenant, month: date, today: date | None = None) -> TenantCost:
-    """One tenant's units of the month and its storage estimate at the month's end (or today,
-    for the current month): one Query of its counters over the retention window."""
-    today = today or utcnow().date()
-    first, last = month_bounds(month)
-    end = min(last, today) if first <= today else last
-    retention = min(plan_quotas(tenant=tenant, cached=True).retention_days, MAX_STORAGE_DAYS)
-    kept_from = end - timedelta(days=max(0, retention - 1))
-    days = day_counts_between(tenant_id=tenant.id, first_day=min(first, kept_from).isoformat(),
-                              last_day=last.isoformat())
-    cost = TenantCost(tenant=tenant, month=first.strftime("%Y-%m"))
-    for day, counts in days.items():
-        if kept_from.isoformat() <= day <= end.isoformat():
-            cost.stored_bytes += counts.stored_bytes
-        if not first.isoformat() <= day <= last.isoformat():
-            continue
-        for table, units in counts.read_units.items():
-            cost.read_by_table[table] = cost.read_by_table.get(table, Decimal(0)) + Decimal(str(units))
-        for table, units in counts.write_units.items():
-            cost.write_by_table[table] = cost.write_by_table.get(table, Decimal(0)) + Decimal(str(units))
-    cost.read_units = sum(cost.read_by_table.values(), Decimal(0))
-    cost.write_units = sum(cost.write_by_table.values(), Decimal(0))
-    return cost
+    """One tenant's cost of the month: its cost row (one GetItem). `today` is accepted for the
+    callers that pass it; the row holds the month so far."""
+    key = month_key(month)
+    return _from_row(tenant=tenant, month=key, raw=cost_get(tenant_id=tenant.id, month=key))
 
 
 def tenants_all() -> list[Tenant]:
@@ -112,7 +116,23 @@ def tenants_all() -> list[Tenant]:
     return [tenant for status in STATUSES for tenant in Tenant.status_index.query(status)]
 
 
-def tenant_costs_month(*, month: date, today: date | None = None) -> list[TenantCost]:
-    """Every tenant's cost of the month, most expensive first (one Query per tenant)."""
-    costs = [tenant_cost_month(tenant=tenant, month=month, today=today) for tenant in tenants_all()]
-    return sorted(costs, key=lambda c: (-c.cost, c.tenant.organization.lower()))
+@dataclass
+class CostsPage:
+    page: Page[TenantCost]
+    platform: TenantCost  # the month's sums over every tenant (not only this page)
+
+
+def tenant_costs_page(*, month: date, cursor: str | None = None, limit: int = COSTS_PAGE_SIZE) -> CostsPage:
+    """One page of the month's tenants, most expensive first, and the platform's totals: a
+    Query of the cost index, a BatchGetItem of the page's tenants and a GetItem of the
+    platform row, whatever the number of tenants. Tenants with nothing recorded that month
+    have no row. The cursor is signed for staff and this month's list."""
+    key = month_key(month)
+    list_name = f"costs:{key}"
+    start = cursor_decode(cursor, audience="staff", list_name=list_name)
+    rows, following = cost_page(month=key, start=start, limit=limit)
+    tenants = Tenant.by_ids([row["tenantId"] for row in rows])
+    items = [_from_row(tenant=tenants[row["tenantId"]], month=key, raw=row) for row in rows if row["tenantId"] in tenants]
+    page = Page(items=items, has_previous=bool(cursor), query_params={"month": key},
+                next_cursor=cursor_encode(following, audience="staff", list_name=list_name) if following else None)
+    return CostsPage(page=page, platform=_from_row(tenant=None, month=key, raw=platform_cost_get(month=key)))

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from portal.dynamo.base import TRANSACT_MAX_ACTIONS, utcnow
-from portal.dynamo.metrics import day_counts_between
+from portal.dynamo.rollups import MonthCounts, month_key, rollups_get
 from portal.dynamo.products import Product, Quotas
 from portal.dynamo.tenants import Tenant
 from portal.selectors.billing.products import product_get_or_none
@@ -74,20 +74,23 @@ class Usage:
     file_bytes: int = 0
 
 
-def usage_month(*, tenant_id: str, today: date | None = None) -> Usage:
-    """The usage of the (UTC) month holding `today`: the sum of its day items over every
-    shard, one Query. No items yet is 0."""
-    first = (today or utcnow().date()).replace(day=1)
-    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    usage = Usage(month=first.strftime("%Y-%m"))
-    for day in day_counts_between(tenant_id=tenant_id, first_day=first.isoformat(), last_day=last.isoformat()).values():
-        usage.submissions += day.submissions
-        usage.spam += day.spam
-        usage.delivered += day.delivered
-        usage.failed += day.failed
-        usage.files += day.files
-        usage.file_bytes += day.fileBytes
+def usage_from_rollup(*, month: str, raw: dict | None) -> Usage:
+    """A tenant's month item (portal.dynamo.rollups) as usage; no item yet is 0."""
+    usage = Usage(month=month)
+    if raw:
+        counts = MonthCounts(month).add_raw(raw)
+        usage.submissions, usage.spam = counts.submissions, counts.spam
+        usage.delivered, usage.failed = counts.delivered, counts.failed
+        usage.files, usage.file_bytes = counts.files, counts.fileBytes
     return usage
+
+
+def usage_month(*, tenant_id: str, today: date | None = None) -> Usage:
+    """The usage of the (UTC) month holding `today`: the tenant's month rollup, one small read
+    (the rollup sums the month's day items over every shard). No item yet is 0."""
+    month = month_key(today or utcnow().date())
+    found = rollups_get(tenant_id=tenant_id, months=[month], sites=[None])
+    return usage_from_rollup(month=month, raw=found.get((month, None)))
 
 
 @dataclass
@@ -122,6 +125,7 @@ class PlanUsage:
         return self.usage.submissions >= self.quota
 
 
-def plan_usage(*, tenant: Tenant, today: date | None = None) -> PlanUsage:
-    """The plan and this month's usage against its monthly quota."""
-    return PlanUsage(plan=plan_quotas(tenant=tenant), usage=usage_month(tenant_id=tenant.id, today=today))
+def plan_usage(*, tenant: Tenant, today: date | None = None, usage: Usage | None = None) -> PlanUsage:
+    """The plan and this month's usage against its monthly quota (`usage`: already read)."""
+    return PlanUsage(plan=plan_quotas(tenant=tenant),
+                     usage=usage if usage is not None else usage_month(tenant_id=tenant.id, today=today))

@@ -1,4 +1,4 @@
-"""Ingest's day counters (issue 10): bounds on what one day of ingest can add for a site (at
+"""Ingest's day counters (issue 10) and the month rollups built from them: bounds on what one day of ingest can add for a site (at
 most INGEST_FORMS_PER_SITE_PER_DAY distinct form ids are counted by name, later new ids count
 as OTHER_FORMS; at most INGEST_SPAM_PER_SITE_PER_DAY spam posts are stored; both counted on
 expiring items of the sessions table, portal.dynamo.expiring.IngestGuards), and the buffer
@@ -15,10 +15,12 @@ from datetime import datetime
 
 from django.conf import settings
 
+from portal.dynamo.connection.metering import costs_record, unmetered
 from portal.dynamo.expiring import IngestGuards
 from urllib.parse import urlsplit
 
-from portal.dynamo.metrics import OTHER_FORMS, OTHER_PAGES, day_key
+from portal.dynamo.metrics import FORM_PREFIX, OTHER_FORMS, OTHER_PAGES, STORED_BYTES, SUBMISSIONS, day_key
+from portal.dynamo.rollups import month_key, rollup_add, rollup_counts, rollup_form_name
 from portal.services.ingest import rate as ingest_rate
 
 log = logging.getLogger("portal")
@@ -147,6 +149,8 @@ def reset() -> None:
     _pages_known.clear()
     _pages_full.clear()
     _days.clear()
+    _named.clear()
+    _unnamed.clear()
     ingest_rate.allowance.clear()
     for buffer in DayCounterBuffer.instances:
         buffer.discard()
@@ -159,6 +163,11 @@ class DayCounterBuffer:
     of a write per ingest instead of a request and a unit each (issue 10). 0 writes them in
     the request, as it ends (tests, and a single-request tool).
 
+    What a flush wrote to the day items then goes to the month rollups (one UpdateItem per
+    tenant-month and per site-month) and, with the consumed capacity it carried, to the
+    tenant's cost row of the month (portal.dynamo.connection.metering.costs_record): the
+    rollups never count what the day items do not hold.
+
     A write that fails keeps its counts for the next flush. What is lost: the counts of a
     process killed without warning (SIGKILL) within the last interval; never a submission. A
     normal exit (SIGTERM, gunicorn's graceful stop) flushes first. Bounded: at most MAX_ITEMS
@@ -167,17 +176,21 @@ class DayCounterBuffer:
     MAX_ITEMS = 10_000
     instances: "weakref.WeakSet[DayCounterBuffer]" = weakref.WeakSet()
 
-    def __init__(self, *, write):
+    def __init__(self, *, write, write_month=None, write_costs=None):
         self._write = write  # write(tenant_id=, at=, shard=, form_key=, site_id=, counts=, units=)
+        self._write_month = write_month or month_rollup_write
+        self._write_costs = write_costs or costs_record
         self._lock = threading.Lock()
         self._items: dict[tuple, dict] = {}
+        self._months: dict[tuple, dict] = {}  # (tenant, month, site or None) -> counts, forms
+        self._costs: dict[tuple, Counter] = {}  # (tenant, month) -> units and stored bytes
         self._thread: threading.Thread | None = None
         self.instances.add(self)
 
     def discard(self) -> None:
         """Forget the waiting counts (tests empty the tables they were for)."""
         with self._lock:
-            self._items = {}
+            self._items, self._months, self._costs = {}, {}, {}
 
     def add(self, *, tenant_id: str, at: datetime, shard: int, form_key: str | None, site_id: str | None,
             counts: dict[str, int], units: dict[str, float]) -> None:
@@ -186,7 +199,7 @@ class DayCounterBuffer:
             item = self._items.setdefault(key, {"at": at, "counts": Counter(), "units": Counter()})
             item["counts"].update(counts)
             item["units"].update(units)
-            full = len(self._items) >= self.MAX_ITEMS
+            full = len(self._items) + len(self._months) + len(self._costs) >= self.MAX_ITEMS
         interval = float(getattr(settings, "INGEST_COUNTERS_FLUSH_SECONDS", 1.0))
         if interval <= 0 or full:
             self.flush()
@@ -194,7 +207,8 @@ class DayCounterBuffer:
             self._start(interval)
 
     def flush(self) -> None:
-        """Write every waiting item (one UpdateItem each); failed ones wait for the next flush."""
+        """Write every waiting item (one UpdateItem each), then what they added to the month
+        rollups and cost rows; failed writes wait for the next flush."""
         with self._lock:
             items, self._items = self._items, {}
         failed = {}
@@ -206,12 +220,57 @@ class DayCounterBuffer:
                 log.warning("day counters of tenant %s not written yet; retried with the next flush", tenant_id,
                             exc_info=True)
                 failed[(tenant_id, _day, shard, form_key, site_id)] = item
+                continue
+            self._roll_up(tenant_id=tenant_id, site_id=site_id, form_key=form_key, item=item)
         if failed:
             with self._lock:
                 for key, item in failed.items():
                     waiting = self._items.setdefault(key, {"at": item["at"], "counts": Counter(), "units": Counter()})
                     waiting["counts"].update(item["counts"])
                     waiting["units"].update(item["units"])
+        self._flush_rollups()
+
+    def _roll_up(self, *, tenant_id: str, site_id: str | None, form_key: str | None, item: dict) -> None:
+        month = month_key(item["at"])
+        delta = rollup_counts(at=item["at"], counts=item["counts"])
+        with self._lock:
+            for site in {None, site_id}:
+                entry = self._months.setdefault((tenant_id, month, site), {"counts": Counter(), "forms": Counter()})
+                entry["counts"].update(delta)
+                if form_key is not None and item["counts"].get(SUBMISSIONS):
+                    entry["forms"][form_key] += item["counts"][SUBMISSIONS]
+            cost = self._costs.setdefault((tenant_id, month), Counter())
+            cost.update(item["units"])
+            if item["counts"].get(STORED_BYTES):
+                cost[STORED_BYTES] += item["counts"][STORED_BYTES]
+
+    def _flush_rollups(self) -> None:
+        with self._lock:
+            months, self._months = self._months, {}
+            costs, self._costs = self._costs, {}
+        failed_months = {}
+        for (tenant_id, month, site_id), entry in months.items():
+            try:
+                with unmetered():  # bookkeeping, charged to nobody
+                        self._write_month(tenant_id=tenant_id, month=month, site_id=site_id,
+                                      counts=dict(entry["counts"]), forms=dict(entry["forms"]))
+            except Exception:  # noqa: BLE001 - kept for the next flush
+                log.warning("month rollup of tenant %s not written yet", tenant_id, exc_info=True)
+                failed_months[(tenant_id, month, site_id)] = entry
+        failed_costs = {}
+        if costs:
+            try:  # the writer keeps what it could not write for its next call
+                self._write_costs(rows={key: dict(amounts) for key, amounts in costs.items()})
+            except Exception:  # noqa: BLE001 - kept for the next flush
+                log.warning("cost rows not written yet", exc_info=True)
+                failed_costs = costs
+        with self._lock:
+            for key, entry in failed_months.items():
+                waiting = self._months.setdefault(key, {"counts": Counter(), "forms": Counter()})
+                waiting["counts"].update(entry["counts"])
+                waiting["forms"].update(entry["forms"])
+            for key, amounts in failed_costs.items():
+                self._costs.setdefault(key, Counter()).update(amounts)
 
     @property
     def waiting(self) -> int:
@@ -234,3 +293,38 @@ class DayCounterBuffer:
                 self.flush()
             except Exception:  # noqa: BLE001 - the thread must outlive any one failure
                 log.exception("flushing the day counters failed")
+
+
+# --- month rollups: which forms an item names (at most MONTH_FORMS, decided by DynamoDB) ------
+_named: set[tuple[str, str, str, str]] = set()
+_unnamed: set[tuple[str, str, str, str]] = set()
+
+
+def month_form_key(*, tenant_id: str, month: str, site_id: str | None, form_key: str) -> str:
+    """The key a form is counted under on a month item: its own while the item names fewer
+    than MONTH_FORMS forms or names it already, OTHER_FORMS after. Asked of DynamoDB once per
+    process, item and form (a conditional UpdateItem in the flush, never in a request)."""
+    entry = (tenant_id, month, site_id or NO_SITE, form_key)
+    if form_key == OTHER_FORMS or entry in _unnamed:
+        return OTHER_FORMS
+    if entry not in _named:
+        named = rollup_form_name(tenant_id=tenant_id, month=month, site_id=site_id, form_key=form_key)
+        with _known_lock:
+            if len(_named) + len(_unnamed) >= _KNOWN_MAX:
+                _named.clear()
+                _unnamed.clear()
+            (_named if named else _unnamed).add(entry)
+        if not named:
+            return OTHER_FORMS
+    return form_key
+
+
+def month_rollup_write(*, tenant_id: str, month: str, site_id: str | None, counts: dict[str, int],
+                       forms: dict[str, int]) -> None:
+    """One month item's summed delta: its forms named or OTHER_FORMS, then one UpdateItem. Not
+    metered for the tenant: like the cost rows, the rollups are the platform's bookkeeping."""
+    counts = dict(counts)
+    for form_key, amount in forms.items():
+        name = FORM_PREFIX + month_form_key(tenant_id=tenant_id, month=month, site_id=site_id, form_key=form_key)
+        counts[name] = counts.get(name, 0) + amount
+    rollup_add(tenant_id=tenant_id, month=month, site_id=site_id, counts=counts)

@@ -30,15 +30,16 @@ def _month(request) -> date:
 @staff_required
 def cost_list(request):
     month = _month(request)
-    costs = selectors.tenant_costs_month(month=month)
+    costs = selectors.tenant_costs_page(month=month, cursor=request.GET.get("cursor"))
     previous = (month - timedelta(days=1)).replace(day=1)
     following = (month + timedelta(days=32)).replace(day=1)
     return render(request, "staff/costs/list.html", {
         "month": month, "previous": previous, "following": following if following <= utcnow().date() else None,
-        "prices": selectors.cost_prices(),
+        "prices": selectors.cost_prices(), "page": costs.page, "platform": costs.platform,
+        "page_size": selectors.COSTS_PAGE_SIZE,
         "rows": [(c, CostThresholdForm(initial={"version": c.tenant.version, "threshold": c.threshold},
-                                       auto_id=f"id_%s_{c.tenant.id}")) for c in costs],
-        "total": sum((c.cost for c in costs), 0),
+                                       auto_id=f"id_%s_{c.tenant.id}")) for c in costs.page],
+        "total": costs.platform.cost,
     })
 
 
