@@ -26,6 +26,7 @@ urlpatterns = [
     path("sites/<str:site_id>/quick-start/", sites.site_quick_start, name="site_quick_start"),
     path("sites/<str:site_id>/protection/", site_protection.site_protection, name="site_protection"),
     path("sites/<str:site_id>/keys/", api_keys.key_create, name="key_create"),
+    path("sites/<str:site_id>/keys/<str:key_id>/", api_keys.key_created, name="key_created"),
     path("sites/<str:site_id>/keys/<str:key_id>/revoke/", api_keys.key_revoke, name="key_revoke"),
     path("sites/<str:site_id>/keys/<str:key_id>/form-bridge.zip", api_keys.key_plugin_zip, name="key_plugin_zip"),
     path("sites/<str:site_id>/form-bridge.zip", sites.site_plugin_zip, name="site_plugin_zip"),

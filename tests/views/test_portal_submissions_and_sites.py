@@ -81,8 +81,9 @@ def test_adding_a_site_and_creating_a_key_shows_the_key_once(two):
     [site] = site_list(tenant_id=a.id)
     assert response.status_code == 302 and response["Location"] == f"/sites/{site.id}/"
     assert site.domain == "shop.example"
-    created = client.post(f"/sites/{site.id}/keys/", {"label": "WP"})
-    assert created.status_code == 201 and "no-store" in created["Cache-Control"]
+    created = client.post(f"/sites/{site.id}/keys/", {"label": "WP"}, follow=True)
+    assert created.status_code == 200 and "no-store" in created["Cache-Control"]
+    assert created.redirect_chain[0][0].startswith(f"/sites/{site.id}/keys/")
     raw = created.content.decode().split('data-testid="raw-key" class="mono"')[0].rsplit('value="', 1)[1].split('"')[0]
     assert raw.startswith("fbk_") and ApiKey.lookup_by_raw_key(raw).tenantId == a.id
     assert raw not in client.get(f"/sites/{site.id}/").content.decode()
@@ -192,3 +193,23 @@ def test_dashboard_shows_totals_spam_top_forms_and_quota(two):
     body = client.get("/").content.decode()
     assert 'data-testid="total">3<' in body and "contact" in body and "quote" in body
     assert "3 <span class=\"muted small\">of 1000" in body
+
+
+def test_a_new_key_survives_reload_and_back_for_a_while_and_then_the_page_says_it_is_gone(two, monkeypatch):
+    (a, client), _ = two
+    site = make_site(a)
+    created = client.post(f"/sites/{site.id}/keys/", {"label": "WP"})
+    assert created.status_code == 302
+    key_page = created["Location"]
+    raw = client.get(key_page).content.decode().split('data-testid="raw-key"')[0].rsplit('value="', 1)[1].split('"')[0]
+    assert raw.startswith("fbk_")
+    assert raw in client.get(key_page).content.decode()  # a reload
+    assert client.get(f"/sites/{site.id}/keys/").status_code == 302  # Back to the form's URL
+    assert raw not in Client().get(key_page).content.decode()
+    from portal.views import shown_once
+
+    from datetime import timedelta
+
+    monkeypatch.setattr(shown_once, "SHOWN_FOR", timedelta(0))  # the few minutes have passed
+    gone = client.get(key_page).content.decode()
+    assert raw not in gone and "is no longer shown" in gone

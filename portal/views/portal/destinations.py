@@ -20,6 +20,7 @@ from portal.services.delivery_setup import deliveries as delivery_services
 from portal.services.delivery_setup import destinations as services
 from portal.services.delivery_setup import inspector
 from portal.views.refusals import refusals_as_messages, refusals_on_form
+from portal.views.shown_once import keep_secret, recall_secret
 
 
 @permission_required(perm.VIEW)
@@ -102,32 +103,34 @@ destination_disable = _simple_action(services.destination_disable, "{name} is di
 destination_delete = _simple_action(services.destination_delete, "{name} was deleted.")
 
 
-def _secret_page(request, destination, secret: str, rotated: bool):
-    response = render(request, "portal/destinations/secret.html",
-                      {"destination": destination, "secret": secret, "rotated": rotated})
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @never_cache
-@require_POST
-@permission_required(perm.MANAGE_SECRETS)
+@permission_required(perm.MANAGE_SECRETS, read=perm.MANAGE_SECRETS)
 def destination_secret(request, destination_id):
+    """POST reveals the secret (an audited act) and redirects here; GET shows it while this
+    session keeps it (shown_once), and otherwise offers to reveal it again."""
     destination = access_destination(tenant=request.tenant, destination_id=destination_id)
-    secret = services.destination_secret_reveal(tenant=request.tenant, actor=request.portal_user.email,
-                                                destination=destination)
-    return _secret_page(request, destination, secret, rotated=False)
+    if request.method == "POST":
+        secret = services.destination_secret_reveal(tenant=request.tenant, actor=request.portal_user.email,
+                                                    destination=destination)
+        keep_secret(request, kind="destination_secret", object_id=destination.id, value=secret)
+        return redirect("portal:destination_secret", destination_id=destination.id)
+    shown = recall_secret(request, kind="destination_secret", object_id=destination.id)
+    return render(request, "portal/destinations/secret.html", {
+        "destination": destination, "secret": shown["value"] if shown else None,
+        "rotated": bool(shown and shown.get("rotated")), "shown": shown})
 
 
 @never_cache
-@require_POST
-@permission_required(perm.MANAGE_SECRETS)
+@permission_required(perm.MANAGE_SECRETS, read=perm.MANAGE_SECRETS)
 def destination_secret_rotate(request, destination_id):
     destination = access_destination(tenant=request.tenant, destination_id=destination_id)
+    if request.method != "POST":  # a reload or Back after rotating: the secret's page
+        return redirect("portal:destination_secret", destination_id=destination.id)
     with refusals_as_messages(request):
         secret = services.destination_secret_rotate(tenant=request.tenant, actor=request.portal_user.email,
                                                     destination=destination)
-        return _secret_page(request, destination, secret, rotated=True)
+        keep_secret(request, kind="destination_secret", object_id=destination.id, value=secret, rotated=True)
+        return redirect("portal:destination_secret", destination_id=destination.id)
     return redirect("portal:destination_detail", destination_id=destination.id)
 
 
