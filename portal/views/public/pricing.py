@@ -10,9 +10,11 @@ from portal.views.refusals import form_add_service_errors
 from portal.services.billing.signup import (CampaignCodeRejected, CheckoutInvalid, campaign_for_code, checkout_place, price_quote,
                                     signup_taken_notice)
 from portal.services.billing.tenants import EmailTaken
+from portal.decorators import portal_user_optional
 from portal.views.utils import client_ip
 
 
+@portal_user_optional
 def pricing(request):
     form = CampaignCodeForm(request.GET or None)
     campaign = None
