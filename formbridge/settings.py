@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # numbers and times for people (intcomma, naturaltime)
     "portal",
 ]
 

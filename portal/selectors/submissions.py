@@ -45,7 +45,7 @@ class SubmissionFilters:
     spam: str = SPAM_EXCLUDED
     site_id: str | None = None
     status: str | None = None  # a DeliveryStatus value
-    email: str | None = None  # the submitter's address, normalised: the EmailIndex (site and dates apply)
+    email: str | None = None  # the submitter's address, normalised: the EmailIndex (every other filter applies)
 
     def query_params(self) -> dict:
         return {"form": self.form_id or "", "date_from": self.date_from.isoformat() if self.date_from else "",
@@ -85,8 +85,8 @@ def submission_scope(tenant: Tenant):
 
 def _filter_condition(filters: SubmissionFilters, now: datetime):
     if filters.email:
-        # The EmailIndex projects the site only: the other filters do not apply to a search
-        # by address (expired items are dropped when the page reads the table).
+        # The EmailIndex projects the site only: the site is filtered here, the rest on the
+        # full items (_email_rest_matches); expired items are dropped when the page reads the table.
         return Submission.siteId == filters.site_id if filters.site_id else None
     # TTL deletion is best effort: an expired item reads as absent. The StatusIndex does not
     # project ttl (DynamoDB refuses a filter on it there): its pages drop expired items when
@@ -106,6 +106,16 @@ def _filter_condition(filters: SubmissionFilters, now: datetime):
     for part in conditions:
         condition = part if condition is None else condition & part
     return condition
+
+
+def _email_rest_matches(filters: SubmissionFilters, item: Submission) -> bool:
+    """The filters the EmailIndex cannot apply (it projects the site only), checked on the
+    full item: an address search combines with form, spam and delivery status."""
+    if filters.form_id and item.formId != filters.form_id:
+        return False
+    if filters.spam == SPAM_EXCLUDED and item.spam or filters.spam == SPAM_ONLY and not item.spam:
+        return False
+    return not filters.status or item.deliveryStatus == filters.status
 
 
 def _ulid_prefix(moment: datetime) -> str:
@@ -212,6 +222,9 @@ def submission_list(*, tenant: Tenant, filters: SubmissionFilters, cursor: str |
     shown = [item for _, _, item in merged]
     if index:
         shown = _with_payloads(tenant, shown, now)
+    if filters.email:
+        # Narrowed after the positions are counted: a page may show fewer than `limit`.
+        shown = [item for item in shown if _email_rest_matches(filters, item)]
     next_positions = dict(positions)
     for name, read in reads.items():
         taken = [item for _, source, item in merged if source == name]
@@ -236,7 +249,9 @@ def submission_iter(*, tenant: Tenant, filters: SubmissionFilters, now: datetime
     now = now or utcnow()
     if filters.index_name:
         (query,) = _sources(tenant, filters, now).values()
-        yield from _hydrated(tenant, query(page_size=page_size))
+        for item in _hydrated(tenant, query(page_size=page_size)):
+            if not filters.email or _email_rest_matches(filters, item):
+                yield item
         return
     iterators = [iter(query(page_size=page_size)) for query in _sources(tenant, filters, now).values()]
     heads = {}
