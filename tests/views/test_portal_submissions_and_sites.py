@@ -213,3 +213,16 @@ def test_a_new_key_survives_reload_and_back_for_a_while_and_then_the_page_says_i
     monkeypatch.setattr(shown_once, "SHOWN_FOR", timedelta(0))  # the few minutes have passed
     gone = client.get(key_page).content.decode()
     assert raw not in gone and "is no longer shown" in gone
+
+
+def test_exports_name_the_site_by_its_domain_beside_its_id(two):
+    (a, client), _ = two
+    site = make_site(a, domain="bakery.example")
+    make_submission(a, site_id=site.id, fields={"name": "Ada"})
+    make_submission(a, fields={"name": "No site"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(client.get("/submissions/export.csv").streaming_content)
+                                           .decode("utf-8-sig"))))
+    assert sorted((r["site_id"], r["site_domain"]) for r in rows) == [("", ""), (site.id, "bakery.example")]
+    lines = [json.loads(line) for line in b"".join(client.get("/submissions/export.jsonl").streaming_content)
+             .decode().splitlines()]
+    assert sorted((r["site_id"], r["site_domain"]) for r in lines) == [("", ""), (site.id, "bakery.example")]

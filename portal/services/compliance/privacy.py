@@ -20,6 +20,7 @@ from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit, ServiceError
 from portal.selectors.exports import json_record
+from portal.selectors.sites import site_list
 from portal.selectors.submissions import submission_iter_by_email
 from portal.services.compliance.audit import audit_record
 from portal.services.submissions import submission_delete
@@ -37,10 +38,11 @@ def privacy_export_chunks(*, tenant: Tenant, actor: str, email: str, now: dateti
     """One JSON document with every submission of `email`, produced a submission at a time
     (memory stays flat). The audit entry, written when the file is complete, counts them."""
     now = now or utcnow()
+    domains = {site.id: site.domain for site in site_list(tenant_id=tenant.id, include_deleted=True)}
     yield json.dumps({"email": email, "exported_at": now.isoformat()}, ensure_ascii=False)[:-1] + ', "submissions": ['
     count = 0
     for submission in submission_iter_by_email(tenant=tenant, email=email):
-        yield ("," if count else "") + "\n" + json.dumps(json_record(submission), ensure_ascii=False)
+        yield ("," if count else "") + "\n" + json.dumps(json_record(submission, domains), ensure_ascii=False)
         count += 1
     yield "\n]}\n"
     audit_record(tenant_id=tenant.id, actor=actor, action="privacy.export", target_type="privacy_request",

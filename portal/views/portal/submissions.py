@@ -89,9 +89,10 @@ def submission_delete_view(request, submission_id):
 
 
 def _export(request, rows, *, content_type: str, extension: str):
-    filters = _filter_form(request).filters()
+    sites = visible_sites(tenant=request.tenant)
+    filters = _filter_form(request, sites).filters()
     items = submission_iter(tenant=request.tenant, filters=filters)
-    response = StreamingHttpResponse(rows(items), content_type=content_type)
+    response = StreamingHttpResponse(rows(items, {site.id: site.domain for site in sites}), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="submissions.{extension}"'
     response["Cache-Control"] = "no-store"
     return response
