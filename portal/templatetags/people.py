@@ -30,3 +30,12 @@ def when(value):
         return value if value else "—"
     exact = value.strftime("%Y-%m-%d %H:%M:%S UTC")
     return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), exact, naturaltime(value))
+
+
+@register.filter
+def status_meaning(status):
+    """A tenant status in words (UNVALIDATED → "Signed up; the e-mail address is not confirmed
+    yet ..."); other values give nothing."""
+    from portal.dynamo.tenants import STATUS_MEANINGS
+
+    return STATUS_MEANINGS.get(str(status), "")
