@@ -43,6 +43,7 @@ RAW_MARKDOWN = [re.compile(p, re.M) for p in (r"\*\*[^*\n]+\*\*", r"`[^`\n]+`", 
                                                 r"^#{1,6} \S")]
 PYTHON_REPR = re.compile(r"\{'[^']*': |\[\{'|object at 0x|<[a-z_]+\.[A-Za-z_.]+ object|Decimal\('|datetime\.(?:date|datetime)\(")
 TEMPLATE_LEFTOVER = re.compile(r"\{\{|\{%|%\}|\}\}")
+SPELLING = re.compile(r"\bEmail\b")  # the product writes "E-mail"
 
 
 class _Page(HTMLParser):
@@ -162,7 +163,8 @@ def text_problems(visible_text: str) -> list[str]:
         m = pattern.search(visible_text)
         if m:
             found.append(f"raw Markdown {m.group(0)!r}")
-    for pattern, label in ((PYTHON_REPR, "a Python repr"), (TEMPLATE_LEFTOVER, "a template leftover")):
+    for pattern, label in ((PYTHON_REPR, "a Python repr"), (TEMPLATE_LEFTOVER, "a template leftover"),
+                           (SPELLING, "'Email' (the product writes 'E-mail')")):
         m = pattern.search(visible_text)
         if m:
             start = max(0, m.start() - 40)
@@ -183,6 +185,7 @@ class Walk:
     per_shape: int = 2
     skip: tuple[str, ...] = ()  # path prefixes the walk leaves alone (e.g. another role's console)
     problems: list[str] = field(default_factory=list)
+    folder: Path | None = None  # where the screenshots went
     visited: dict[str, str] = field(default_factory=dict)  # url -> content type
     links_followed: int = 0
     forms_opened: int = 0
@@ -194,7 +197,12 @@ class Walk:
     _queue: deque = field(default_factory=deque)  # (url, response) of pages still to read
 
     # -- entry points -------------------------------------------------------------------------
-    def run(self, *starts: str) -> "Walk":
+    def run(self, *starts: str, browser=None, folder_name: str | None = None) -> "Walk":
+        """Walks from `starts`; with a browser, takes the screenshots (before the forms that
+        delete things run, so every page still shows what it showed during the walk)."""
+        icon = self.session.get(urljoin(self.base_url, "/favicon.ico"), timeout=10)  # every page's tab asks
+        if icon.status_code != 200 or not icon.headers.get("Content-Type", "").startswith("image/"):
+            self.problems.append(f"{self.role}: /favicon.ico answered {icon.status_code}")
         for start in starts:
             url = urljoin(self.base_url, start)
             response = self._get(url, referrer=None)
@@ -204,6 +212,8 @@ class Walk:
         while self._queue and read < self.max_pages:
             url, response = self._queue.popleft()
             read += self._read_page(url, response)
+        if browser is not None:
+            self.folder = self.screenshots(browser, folder_name=folder_name)
         # Forms that end or remove something, deepest first.
         for where, form in sorted(self._final, key=lambda f: -len(urlsplit(self._action(*f)).path.split("/"))):
             if not NEVER_WORDS.search(self._label(form)):
@@ -321,8 +331,10 @@ class Walk:
         self.forms_submitted.append(f"{label} → {urlsplit(action).path}")
         what = f"POST {urlsplit(action).path} ({label!r} on {urlsplit(where).path})"
         self._check_status(response, what)
-        if response.status_code < 300 and not response.history:
-            # Answered in place: a reload, Back or a bookmark asks for the same URL with GET.
+        is_page = "text/html" in response.headers.get("Content-Type", "")
+        if response.status_code < 300 and not response.history and is_page:
+            # Answered in place: a reload, Back or a bookmark asks for the same URL with GET (a
+            # download leaves the browser on the page it was on, so it has no reload).
             again = self.session.get(action, allow_redirects=True, timeout=20)
             if again.status_code in BAD_STATUSES or again.status_code >= 500:
                 self.problems.append(f"{self.role}: {what} answered 200 in place, and reloading "
@@ -354,6 +366,10 @@ class Walk:
                     continue
                 name = re.sub(r"[^A-Za-z0-9]+", "-", key).strip("-") or "home"
                 tab.screenshot(path=str(folder / f"{n:02d}-{name}-{width}.png"), full_page=True)
+                overflow = tab.evaluate("document.documentElement.scrollWidth") - width
+                if overflow > 2:  # the whole page scrolls sideways: something does not fit
+                    self.problems.append(f"{self.role}: {urlsplit(url).path} is {overflow}px wider than a "
+                                         f"{width}px screen")
             context.close()
         return folder
 

@@ -55,8 +55,8 @@ def checkout(request):
             return redirect("portal:checkout_sent")
         else:
             auth.portal_login(request=request, user=user)
-            messages.success(request, f"Welcome to Form-Bridge! We sent a confirmation link to {tenant.email}: "
-                                      "open it to confirm your e-mail address.")
+            # The banner under it asks for the confirmation: the welcome does not repeat it.
+            messages.success(request, f"Welcome to Form-Bridge, {tenant.organization}!")
             return redirect("portal:home")
     quote, quote_error = _quote_or_error(source.get("product_id") or source.get("product", ""),
                                          source.get("campaign_code") or source.get("code", ""))
