@@ -3,6 +3,7 @@ apply the business rules."""
 import re
 
 from django import forms
+from django.conf import settings
 
 from portal.dynamo.destinations import EMAIL, WEBHOOK
 
@@ -65,6 +66,12 @@ class DestinationForm(forms.Form):
         """`sites`: the tenant's sites; `forms_by_site`: form ids seen per site id (the day
         counters). A destination's current choices stay offered even if no longer seen."""
         super().__init__(*args, **kwargs)
+        if settings.DELIVERY_ALLOWED_HOSTS:
+            # Development and tests allow http:// to some hosts: say so where the rule is stated.
+            self.fields["url"].help_text = (
+                "Webhooks only. Must start with https://; here http:// also works for "
+                f"{', '.join(sorted(set(settings.DELIVERY_ALLOWED_HOSTS)))} (development settings), "
+                "such as the built-in inspector.")
         domains = {site.id: site.domain for site in sites}
         seen: dict[str, list[str]] = {}
         for site_id, form_ids in (forms_by_site or {}).items():

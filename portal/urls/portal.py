@@ -24,6 +24,7 @@ urlpatterns = [
     path("sites/<str:site_id>/delete/", sites.site_delete, name="site_delete"),
     path("sites/<str:site_id>/verify/", sites.site_verify, name="site_verify"),
     path("sites/<str:site_id>/quick-start/", sites.site_quick_start, name="site_quick_start"),
+    path("sites/<str:site_id>/test-submission/", sites.site_test_submission, name="site_test_submission"),
     path("sites/<str:site_id>/protection/", site_protection.site_protection, name="site_protection"),
     path("sites/<str:site_id>/keys/", api_keys.key_create, name="key_create"),
     path("sites/<str:site_id>/keys/<str:key_id>/", api_keys.key_created, name="key_created"),

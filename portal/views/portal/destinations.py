@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from portal import permissions as perm
 from portal.decorators import permission_required
+from portal.permissions import user_can
 from portal.dynamo.delivery_status import DeliveryStatus
 from portal.forms.destinations import BulkRetryForm, DestinationForm
 from portal.selectors import destinations as selectors
@@ -19,6 +20,7 @@ from portal.selectors.sites import site_list
 from portal.services.delivery_setup import deliveries as delivery_services
 from portal.services.delivery_setup import destinations as services
 from portal.services.delivery_setup import inspector
+from portal.errors import NotFound
 from portal.views.refusals import refusals_as_messages, refusals_on_form
 from portal.views.shown_once import keep_secret, recall_secret
 
@@ -27,8 +29,11 @@ from portal.views.shown_once import keep_secret, recall_secret
 def destination_list(request):
     items = selectors.destination_list(tenant_id=request.tenant.id)
     limit = plan_quotas(tenant=request.tenant).max_destinations
-    return render(request, "portal/destinations/list.html",
-                  {"destinations": items, "limit": limit, "can_add": len(items) < limit})
+    enabled = inspector.inspector_enabled()
+    return render(request, "portal/destinations/list.html", {
+        "destinations": items, "limit": limit, "can_add": len(items) < limit and user_can(request.portal_user, perm.MANAGE_DESTINATIONS),
+        "inspector": enabled, "has_inspector_destination": enabled and any(
+            inspector.is_inspector_url(tenant_id=request.tenant.id, url=d.url) for d in items)})
 
 
 def _routing_choices(request, destination=None) -> dict:
@@ -81,6 +86,21 @@ def destination_edit(request, destination_id):
             messages.success(request, "Destination saved.")
             return redirect("portal:destination_detail", destination_id=destination.id)
     return render(request, "portal/destinations/form.html", {"form": form, "destination": destination})
+
+
+@require_POST
+@permission_required(perm.MANAGE_DESTINATIONS)
+def destination_inspector_add(request):
+    """Development only: one click adds the built-in inspector as a webhook destination."""
+    if not inspector.inspector_enabled():
+        raise NotFound("The built-in inspector exists in development only.")
+    with refusals_as_messages(request):
+        destination, created = inspector.inspector_destination_ensure(
+            tenant=request.tenant, actor=request.portal_user.email, deleted_counts=False)
+        messages.success(request, f"{destination.name} added: new submissions are delivered to it." if created else
+                         f"{destination.name} is already one of your destinations.")
+        return redirect("portal:destination_detail", destination_id=destination.id)
+    return redirect("portal:destination_list")
 
 
 def _simple_action(service, success: str):
