@@ -93,6 +93,7 @@ def audit_readable(entries: list[AuditEntry]) -> list[AuditEntry]:
     submissions 20,000; max sites 3", product ids as product names)."""
     from portal.selectors.billing.products import products_by_id
     from portal.selectors.billing.tenants import tenant_get_or_none
+    from portal.selectors.sites import site_list
 
     product_ids = {e.targetId for e in entries if e.targetType == "product" and e.targetId}
     for entry in entries:
@@ -102,10 +103,16 @@ def audit_readable(entries: list[AuditEntry]) -> list[AuditEntry]:
                     product_ids.add(value)
     products = products_by_id(product_ids=product_ids) if product_ids else {}
     tenants: dict[str, str] = {}
+    site_domains: dict[str, dict[str, str]] = {}
     for entry in entries:
         name = None
         if entry.targetType == "product" and entry.targetId in products:
             name = products[entry.targetId].name
+        elif entry.targetType == "site" and entry.targetId and getattr(entry, "tenantId", None):
+            if entry.tenantId not in site_domains:
+                site_domains[entry.tenantId] = {site.id: site.domain for site in
+                                                site_list(tenant_id=entry.tenantId, include_deleted=True)}
+            name = site_domains[entry.tenantId].get(entry.targetId)
         elif entry.targetType == "tenant" and entry.targetId:
             if entry.targetId not in tenants:
                 tenant = tenant_get_or_none(tenant_id=entry.targetId)

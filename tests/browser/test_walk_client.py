@@ -15,10 +15,10 @@ NOT_FOR_CLIENTS = ("/sites/", "/destinations/", "/account/team/", "/account/api-
                    "/privacy/", "/account/plan/")
 
 
-def _walk_as_client(live_url, world, session, folder):
+def _walk_as_client(live_url, session, folder, browser=None):
     walk = Walk(base_url=live_url, role="client", session=session, forbidden=OUTSIDER_NAMES + OTHER_SITE_NAMES,
-                skip=("/staff/",)).run("/")
-    print(walk.summary())
+                skip=("/staff/",)).run("/", browser=browser, folder_name=folder)
+    print(walk.summary(), f"screenshots: {walk.folder}", sep="\n")
     return walk
 
 
@@ -26,8 +26,7 @@ def test_a_client_walks_only_its_own_site_and_downloads_its_own_files(ddb, live_
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     world = build_world(live_url)
     session = signed_in_session(live_url, email="client@bakery.example", password=PASSWORD)
-    walk = _walk_as_client(live_url, world, session, "client")
-    print(f"screenshots: {walk.screenshots(browser)}")
+    walk = _walk_as_client(live_url, session, "client", browser)
     assert walk.problems == [], "\n".join(walk.problems)
     opened = set(walk.visited)
     assert any(f"/submissions/{world.file_submission_id}/files/0/" in url for url in opened)
@@ -50,6 +49,6 @@ def test_a_team_two_factor_requirement_lets_the_client_set_it_up_and_go_on(ddb, 
     enrolled = session.post(f"{live_url}/account/two-factor/", data={
         "csrfmiddlewaretoken": token, "code": pyotp.TOTP(pending).now()}, headers={"Referer": first.url})
     assert enrolled.status_code == 200 and "recovery" in enrolled.text.lower()
-    walk = _walk_as_client(live_url, world, session, "client-two-factor")
+    walk = _walk_as_client(live_url, session, "client-two-factor")
     assert walk.problems == [], "\n".join(walk.problems)
     assert f"{live_url}/submissions/{world.file_submission_id}/" in walk.visited

@@ -15,9 +15,7 @@ def test_a_team_member_walks_every_page_link_and_form_they_are_shown(role, ddb, 
     world = build_world(live_url)
     session = signed_in_session(live_url, email=world.users[role].email, password=PASSWORD)
     walk = Walk(base_url=live_url, role=role.lower(), session=session, forbidden=OUTSIDER_NAMES,
-                skip=("/staff/",)).run("/")
-    print(walk.summary())
-    folder = walk.screenshots(browser)
-    print(f"screenshots: {folder}")
-    assert walk.problems == []
+                skip=("/staff/",)).run("/", browser=browser)
+    print(walk.summary(), f"screenshots: {walk.folder}", sep="\n")
+    assert walk.problems == [], "\n".join(walk.problems)
     assert len(walk.shapes) >= 10
