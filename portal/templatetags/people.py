@@ -39,3 +39,11 @@ def status_meaning(status):
     from portal.dynamo.tenants import STATUS_MEANINGS
 
     return STATUS_MEANINGS.get(str(status), "")
+
+
+@register.filter
+def megabytes(value):
+    """A quota in MB as people say it: 25 → "25.0 MB", 1024 → "1.0 GB"."""
+    if value in (None, ""):
+        return ""
+    return filesizeformat(int(value) * 1024 * 1024)

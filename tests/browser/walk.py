@@ -218,6 +218,7 @@ class Walk:
         for where, form in sorted(self._final, key=lambda f: -len(urlsplit(self._action(*f)).path.split("/"))):
             if not NEVER_WORDS.search(self._label(form)):
                 self._submit(where, form)
+        self.session.close()  # no idle keep-alive connection holds the server's shutdown up
         return self
 
     def summary(self) -> str:

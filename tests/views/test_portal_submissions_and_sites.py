@@ -192,7 +192,7 @@ def test_dashboard_shows_totals_spam_top_forms_and_quota(two):
     make_submission(a, spam=True)
     body = client.get("/").content.decode()
     assert 'data-testid="total">3<' in body and "contact" in body and "quote" in body
-    assert "3 <span class=\"muted small\">of 1000" in body
+    assert "3 <span class=\"muted small\">of 1,000" in body
 
 
 def test_a_new_key_survives_reload_and_back_for_a_while_and_then_the_page_says_it_is_gone(two, monkeypatch):
