@@ -60,9 +60,10 @@ def test_a_new_tenant_reaches_its_first_delivery_and_then_walks_every_page(ddb, 
     shots = iter(range(1, 100))
 
     def shot(name):
-        page.screenshot(path=str(folder / f"{next(shots):02d}-{name}-1280.png"), full_page=True)
+        number = next(shots)
+        page.screenshot(path=str(folder / f"{number:02d}-{name}-1280.png"), full_page=True)
         page.set_viewport_size({"width": 390, "height": 844})
-        page.screenshot(path=str(folder / f"{next(shots) - 1:02d}-{name}-390.png"), full_page=True)
+        page.screenshot(path=str(folder / f"{number:02d}-{name}-390.png"), full_page=True)
         page.set_viewport_size({"width": 1280, "height": 900})
 
     page.goto("/pricing/")
