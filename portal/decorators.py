@@ -53,6 +53,21 @@ def tenant_required(view):
     return wrapper
 
 
+def portal_user_optional(view):
+    """A public page (pricing, the API reference) that shows a signed-in user the portal's
+    header: request.portal_user and request.tenant are set when the session has them."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        found = portal_user_from_session(request.session)
+        if found is not None:
+            request.portal_user, request.tenant = found
+            request.tenant.site_scope = site_scope_of(request.portal_user)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def permission_required(action: str, *, read: str = VIEW):
     """A tenant page guarded by the role table: `read` for GET/HEAD/OPTIONS, `action` for
     every other method. Roles without it get 403."""

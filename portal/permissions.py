@@ -29,6 +29,7 @@ MANAGE_REPORTS = "manage_reports"  # client reports: which are e-mailed, to whom
 VIEW_SUBMISSIONS = "view_submissions"  # dashboard, submissions and their delivery status of one's sites
 OWN_PASSWORD = "own_password"  # change one's own password
 VIEW_REPORTS = "view_reports"  # monthly client reports (a client: its own) and opting out of their e-mail
+OWN_TWO_FACTOR = "own_two_factor"  # set up, renew or turn off one's own two-factor sign-in
 
 MEMBER_ACTIONS = frozenset({VIEW, EXPORT, RETRY, MARK_SPAM, WORK_LEADS})
 ADMIN_ACTIONS = MEMBER_ACTIONS | {MANAGE_SITES, MANAGE_KEYS, MANAGE_DESTINATIONS, MANAGE_SECRETS, MANAGE_TEAM,
@@ -36,11 +37,11 @@ ADMIN_ACTIONS = MEMBER_ACTIONS | {MANAGE_SITES, MANAGE_KEYS, MANAGE_DESTINATIONS
 # A CLIENT (an agency's customer) sees and exports its own sites' submissions, nothing else
 # of the tenant (no keys, destinations, team, billing); which sites is on its user
 # (PortalUser.siteIds) and every read of submissions honours it (site_scope_of).
-CLIENT_ACTIONS = frozenset({VIEW_SUBMISSIONS, EXPORT, OWN_PASSWORD, VIEW_REPORTS, WORK_LEADS})
+CLIENT_ACTIONS = frozenset({VIEW_SUBMISSIONS, EXPORT, OWN_PASSWORD, VIEW_REPORTS, WORK_LEADS, OWN_TWO_FACTOR})
 PERMISSIONS: dict[str, frozenset[str]] = {OWNER: ADMIN_ACTIONS, ADMIN: ADMIN_ACTIONS, MEMBER: MEMBER_ACTIONS,
                                           CLIENT: CLIENT_ACTIONS}
-# Seeing the whole tenant includes seeing its submissions and keeping one's own password.
-IMPLIED = {VIEW: frozenset({VIEW_SUBMISSIONS, OWN_PASSWORD, VIEW_REPORTS})}
+# Seeing the whole tenant includes seeing its submissions and keeping one's own sign-in.
+IMPLIED = {VIEW: frozenset({VIEW_SUBMISSIONS, OWN_PASSWORD, OWN_TWO_FACTOR, VIEW_REPORTS})}
 ALL_ACTIONS = frozenset().union(*PERMISSIONS.values(), *IMPLIED.values())
 # Roles the team page can give; there is exactly one OWNER, the account's e-mail.
 ASSIGNABLE_ROLES = (ADMIN, MEMBER, CLIENT)

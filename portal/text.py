@@ -49,3 +49,14 @@ def submitter_email(fields: dict) -> str | None:
             if found:
                 return found
     return None
+
+
+# --- Markdown written by us (API descriptions) -------------------------------------------------
+def markdown_html(text: str, *, inline: bool = False) -> str:
+    """Our own Markdown (the OpenAPI document's descriptions) as HTML: CommonMark with raw HTML
+    off (escaped), headings given ids for anchors. `inline` for a table cell (no <p>)."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.anchors import anchors_plugin
+
+    renderer = MarkdownIt("commonmark", {"html": False}).use(anchors_plugin, min_level=2, max_level=4)
+    return renderer.renderInline(text or "") if inline else renderer.render(text or "")

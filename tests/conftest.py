@@ -96,3 +96,25 @@ def ddb(_integration_tables):
     registry.configure(prefix=INTEGRATION_PREFIX, host=_integration_tables, region=REGION)
     clear_tables()
     yield _integration_tables
+
+
+_STARTED = []
+
+
+def pytest_sessionstart(session):
+    import time
+
+    _STARTED.append(time.time())
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Where the role walks (tests/browser/walk.py) put their screenshots, when this run made some."""
+    from tests.browser.walk import SCREENSHOT_ROOT
+
+    started = _STARTED[0] if _STARTED else 0
+    if not SCREENSHOT_ROOT.is_dir():
+        return
+    fresh = sorted({p.parent.name for p in SCREENSHOT_ROOT.glob("*/*.png") if p.stat().st_mtime >= started})
+    if fresh:
+        terminalreporter.write_line(f"Role walk screenshots (1280 and 390 px): {SCREENSHOT_ROOT}/ "
+                                    f"({', '.join(fresh)})")

@@ -17,6 +17,13 @@ METADATA = "METADATA"
 
 UNVALIDATED, VALIDATED, REGISTERED, SUSPENDED = "UNVALIDATED", "VALIDATED", "REGISTERED", "SUSPENDED"
 STATUSES = (UNVALIDATED, VALIDATED, REGISTERED, SUSPENDED)
+# What each status means, in the words the portal and the staff console show beside it.
+STATUS_MEANINGS = {
+    UNVALIDATED: "Signed up; the e-mail address is not confirmed yet (no API keys until it is).",
+    VALIDATED: "E-mail address confirmed; no site added yet.",
+    REGISTERED: "E-mail address confirmed and a site added: the account is set up.",
+    SUSPENDED: "Suspended by Form-Bridge staff: read-only, and its sites' submissions are refused.",
+}
 # The lifecycle: onboarding moves one step forward; any other state can be suspended, and a
 # suspended tenant only goes back to the state it had before (Tenant.next_statuses).
 ONBOARDING_NEXT = {UNVALIDATED: VALIDATED, VALIDATED: REGISTERED}

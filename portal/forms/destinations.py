@@ -3,6 +3,7 @@ apply the business rules."""
 import re
 
 from django import forms
+from django.conf import settings
 
 from portal.dynamo.destinations import (
     AIRTABLE, CHAT_TYPES, DISCORD, EMAIL, GOOGLE_CHAT, HUBSPOT, INTEGRATION_TYPES, MAILCHIMP, SHEETS, SLACK, TEAMS,
@@ -164,6 +165,12 @@ class DestinationForm(forms.Form):
         submissions, offered for the mapping."""
         super().__init__(*args, **kwargs)
         self.kind = kind if kind in INTEGRATION_TYPES else None
+        if settings.DELIVERY_ALLOWED_HOSTS:
+            # Development and tests allow http:// to some hosts: say so where the rule is stated.
+            self.fields["url"].help_text = (
+                "Webhooks only. Must start with https://; here http:// also works for "
+                f"{', '.join(sorted(set(settings.DELIVERY_ALLOWED_HOSTS)))} (development settings), "
+                "such as the built-in inspector.")
         if self.kind:
             for name in ("url", "headers", "recipients", "subject_template"):
                 del self.fields[name]

@@ -16,7 +16,7 @@ STATUS_CHOICES = [("", "Any status")] + [(status.value, LABELS[status]) for stat
 
 class SubmissionFilterForm(forms.Form):
     email = forms.CharField(max_length=254, required=False, label="Submitter e-mail",
-                            help_text="Every submission from this address (sites and dates still apply).")
+                            help_text="Every submission from this address; the other filters narrow it.")
     site = forms.ChoiceField(required=False, label="Site")
     form = forms.CharField(max_length=100, required=False, label="Form id")
     status = forms.ChoiceField(required=False, label="Delivery", choices=STATUS_CHOICES)

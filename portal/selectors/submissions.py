@@ -52,7 +52,7 @@ class SubmissionFilters:
     spam: str = SPAM_EXCLUDED
     site_id: str | None = None
     status: str | None = None  # a DeliveryStatus value
-    email: str | None = None  # the submitter's address, normalised: the EmailIndex (site and dates apply)
+    email: str | None = None  # the submitter's address, normalised: the EmailIndex (every other filter but the lead ones applies)
     lead_state: str | None = None  # NEW, OPEN, REPLIED, WON, LOST, CLOSED
     assignee: str | None = None  # a team member's e-mail: the AssigneeIndex
     starred: bool = False  # only starred leads
@@ -140,8 +140,8 @@ def _lead_conditions(filters: SubmissionFilters) -> list:
 
 def _filter_condition(filters: SubmissionFilters, now: datetime):
     if filters.email:
-        # The EmailIndex projects the site only: the other filters do not apply to a search
-        # by address (expired items are dropped when the page reads the table).
+        # The EmailIndex projects the site only: the site is filtered here, the rest on the
+        # full items (_email_rest_matches); expired items are dropped when the page reads the table.
         return Submission.siteId == filters.site_id if filters.site_id else None
     # TTL deletion is best effort: an expired item reads as absent. The StatusIndex does not
     # project ttl (DynamoDB refuses a filter on it there): its pages drop expired items when
@@ -165,6 +165,16 @@ def _filter_condition(filters: SubmissionFilters, now: datetime):
     for part in conditions:
         condition = part if condition is None else condition & part
     return condition
+
+
+def _email_rest_matches(filters: SubmissionFilters, item: Submission) -> bool:
+    """The filters the EmailIndex cannot apply (it projects the site only), checked on the
+    full item: an address search combines with form, spam and delivery status."""
+    if filters.form_id and item.formId != filters.form_id:
+        return False
+    if filters.spam == SPAM_EXCLUDED and item.spam or filters.spam == SPAM_ONLY and not item.spam:
+        return False
+    return not filters.status or item.deliveryStatus == filters.status
 
 
 def _ulid_prefix(moment: datetime) -> str:
@@ -302,6 +312,9 @@ def submission_list(*, tenant: Tenant, filters: SubmissionFilters, cursor: str |
         shown = _with_payloads(tenant, shown, now)
         if index not in _LEAD_AWARE and not filters.email:
             shown = [item for item in shown if lead_matches(filters, item)]
+    if filters.email:
+        # Narrowed after the positions are counted: a page may show fewer than `limit`.
+        shown = [item for item in shown if _email_rest_matches(filters, item)]
     next_positions = dict(positions)
     for name, read in reads.items():
         taken = [item for _, source, item in merged if source == name]
@@ -327,7 +340,9 @@ def submission_iter(*, tenant: Tenant, filters: SubmissionFilters, now: datetime
     if filters.index_name:
         (query,) = _sources(tenant, filters, now).values()
         aware = filters.index_name in _LEAD_AWARE or bool(filters.email)
-        yield from (item for item in _hydrated(tenant, query(page_size=page_size)) if aware or lead_matches(filters, item))
+        for item in _hydrated(tenant, query(page_size=page_size)):
+            if (aware or lead_matches(filters, item)) and (not filters.email or _email_rest_matches(filters, item)):
+                yield item
         return
     iterators = [iter(query(page_size=page_size)) for query in _sources(tenant, filters, now).values()]
     heads = {}

@@ -11,6 +11,7 @@ urlpatterns = [
     path("account/verify/resend/", verification.verify_resend, name="verify_resend"),
     path("account/api-tokens/", api_tokens.api_tokens, name="api_tokens"),
     path("account/api-tokens/revoke/", api_tokens.api_token_revoke_view, name="api_token_revoke"),
+    path("account/api-tokens/<str:token_id>/", api_tokens.api_token_created, name="api_token_created"),
     path("account/notices/", api_tokens.notice_settings, name="notice_settings"),
     path("account/team/", team.team, name="team"),
     path("account/team/two-factor/", two_factor.team_two_factor_require, name="team_two_factor"),

@@ -7,6 +7,7 @@ from portal.views.portal import deliveries, destinations
 urlpatterns = [
     path("destinations/", destinations.destination_list, name="destination_list"),
     path("destinations/new/", destinations.destination_create, name="destination_create"),
+    path("destinations/new/inspector/", destinations.destination_inspector_add, name="destination_inspector_add"),
     path("destinations/<str:destination_id>/", destinations.destination_detail, name="destination_detail"),
     path("destinations/<str:destination_id>/edit/", destinations.destination_edit, name="destination_edit"),
     path("destinations/<str:destination_id>/enable/", destinations.destination_enable, name="destination_enable"),

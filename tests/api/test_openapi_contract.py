@@ -67,6 +67,26 @@ def test_the_reference_page_renders_every_operation_and_schema_without_script(dd
         assert f'id="schema-{name}"' in html
 
 
+def test_the_reference_page_renders_markdown_as_html_with_working_anchors_and_the_signed_in_header(ddb):
+    import re
+
+    from tests.factories.accounts import PASSWORD, make_tenant
+
+    html = Client().get("/docs/api/").content.decode()
+    text = re.sub(r"<(code|pre)>.*?</\1>", "", html, flags=re.S)
+    assert "<strong>Site keys</strong>" in html and "<code>fbk_...</code>" in html and "<li>" in html
+    assert "**" not in text and "`" not in text
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    anchors = set(re.findall(r'href="#([^"]+)"', html))
+    assert anchors and anchors <= ids, f"dead anchors: {anchors - ids}"
+    assert "Sign in" in html
+    _, user = make_tenant(organization="Docs Reader Agency")
+    client = Client()
+    client.post("/login/", {"email": user.email, "password": PASSWORD})
+    signed_in = client.get("/docs/api/").content.decode()
+    assert "Sign out" in signed_in and user.email in signed_in and ">Sign in<" not in signed_in
+
+
 @pytest.fixture(scope="module")
 def contract_server(_integration_tables, tmp_path_factory):
     """A gunicorn of its own, with rate limits out of the way of a few hundred generated calls."""

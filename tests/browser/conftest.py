@@ -28,3 +28,4 @@ def page(browser, ddb, live_url, monkeypatch):
 @pytest.fixture
 def staff_credentials():
     return STAFF_USERNAME, STAFF_PASSWORD
+

@@ -100,3 +100,28 @@ def test_site_status_form_and_spam_filters_combine(ddb):
     assert failing in page and pending not in page
     export = b"".join(client.get(f"/submissions/export.csv?site={site_b.id}").streaming_content).decode()
     assert on_b in export and pending not in export
+
+
+def test_an_address_search_combines_with_the_form_spam_and_status_filters(ddb):
+    tenant, _ = make_tenant()
+    quote = make_submission(tenant, form_id="quote", fields={"email": "ada@example.com", "n": "1"})
+    contact = make_submission(tenant, form_id="contact", fields={"email": "ada@example.com", "n": "2"})
+    spam = make_submission(tenant, form_id="quote", fields={"email": "ada@example.com", "n": "3"}, spam=True)
+    make_submission(tenant, form_id="quote", fields={"email": "bob@example.com"})
+
+    def ids(**filters):
+        seen, cursor = set(), None
+        while True:
+            page = submission_list(tenant=tenant, filters=SubmissionFilters(email="ada@example.com", **filters),
+                                   cursor=cursor, limit=5)
+            seen |= {item.id for item in page.items}
+            if not (cursor := page.next_cursor):
+                return seen
+
+    assert ids() == {quote, contact}  # spam stays out by default, as in every other list
+    assert ids(form_id="quote") == {quote}
+    assert ids(form_id="quote", spam=SPAM_ALL) == {quote, spam}
+    assert ids(status="no-such-status") == set()
+    exported = {s.id for s in selectors.submission_iter(tenant=tenant, filters=SubmissionFilters(
+        email="ada@example.com", form_id="contact"))}
+    assert exported == {contact}

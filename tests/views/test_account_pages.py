@@ -27,7 +27,7 @@ def _member(tenant, owner):
 def test_account_page_shows_organization_plan_and_links_to_password_change(ddb):
     tenant, owner = make_tenant(organization="Acme Web")
     body = _signed_in(owner.email).get("/account/").content.decode()
-    assert "Acme Web" in body and 'href="/account/password/"' in body and "of 1000 submissions this month" in body
+    assert "Acme Web" in body and 'href="/account/password/"' in body and "of 1,000 submissions this month" in body
 
 
 def test_owner_edits_organization_and_destination_email_with_an_audit_entry(ddb):
@@ -79,7 +79,7 @@ def test_members_cannot_edit_the_profile_or_manage_the_team(ddb):
 def test_plan_page_shows_usage_and_order_history(ddb):
     tenant, owner, order = make_checkout()
     body = _signed_in(owner.email).get("/account/plan/").content.decode()
-    assert "0</p>" in body and "of 1000 submissions (0%)" in body
+    assert "0</p>" in body and "of 1,000 submissions (0%)" in body
     assert body.count('class="order-row"') == 1 and f"{order.price:.2f} EUR" in body
 
 

@@ -23,8 +23,10 @@ def _client(email):
 def test_an_owner_creates_a_token_sees_it_once_and_revokes_it(ddb):
     tenant, owner = make_tenant()
     client = _client(owner.email)
-    created = client.post("/account/api-tokens/", {"label": "Zapier", "scopes": [SUBMISSIONS_READ]})
-    assert created.status_code == 201 and created["Cache-Control"].startswith("max-age=0")
+    created = client.post("/account/api-tokens/", {"label": "Zapier", "scopes": [SUBMISSIONS_READ]}, follow=True)
+    assert created.status_code == 200 and created["Cache-Control"].startswith("max-age=0")
+    assert created.redirect_chain[0][0].startswith("/account/api-tokens/")
+    assert created.content.decode().count("fbt_") >= 1 and client.get(created.redirect_chain[0][0]).status_code == 200
     raw = re.search(r'value="(fbt_[^"]+)"', created.content.decode()).group(1)
     assert client.get("/api/v1/submissions", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
     listing = client.get("/account/api-tokens/").content.decode()

@@ -113,14 +113,20 @@ def test_the_secret_is_revealed_only_by_post_and_rotation_shows_the_new_one(ddb)
     tenant, user = make_tenant()
     destination = make_destination(tenant, user)
     client = _client(user)
-    assert client.get(f"/destinations/{destination.id}/secret/").status_code == 405
-    shown = client.post(f"/destinations/{destination.id}/secret/")
+    hidden = client.get(f"/destinations/{destination.id}/secret/")
+    assert hidden.status_code == 200 and "whsec_" not in hidden.content.decode()
+    shown = client.post(f"/destinations/{destination.id}/secret/", follow=True)
+    assert shown.redirect_chain == [(f"/destinations/{destination.id}/secret/", 302)]
     secret = destination_secret_reveal(tenant=tenant, actor=user.email,
                                        destination=access_destination(tenant=tenant, destination_id=destination.id))
     assert secret in shown.content.decode() and "no-store" in shown["Cache-Control"]
-    rotated = client.post(f"/destinations/{destination.id}/secret/rotate/").content.decode()
+    rotated = client.post(f"/destinations/{destination.id}/secret/rotate/", follow=True).content.decode()
     new = re.search(r"whsec_[A-Za-z0-9+/=]+", rotated).group(0)
     assert new != secret and "carries two signatures" in rotated
+    # Post/Redirect/Get: a reload shows the same new secret; another session sees none.
+    assert new in client.get(f"/destinations/{destination.id}/secret/").content.decode()
+    assert client.get(f"/destinations/{destination.id}/secret/rotate/").status_code == 302
+    assert "whsec_" not in _client(user).get(f"/destinations/{destination.id}/secret/").content.decode()
 
 
 def test_send_test_event_delivers_and_shows_the_attempt(ddb):

@@ -380,7 +380,7 @@ def test_exports_name_the_files_and_their_sizes(ddb, uploads):
 def test_the_pricing_page_shows_each_plans_file_limits(ddb):
     make_product(name="Files Plan", max_file_mb=15, max_submission_files_mb=40, max_files=7, monthly_file_storage_mb=2048)
     page = Client().get("/pricing/").content.decode()
-    assert "up to 7 per submission, 15 MB each, 40 MB together" in page and "2048 MB of file uploads" in page
+    assert "up to 7 per submission, 15 MB each, 40 MB together" in page and "2.0\xa0GB of file uploads" in page
 
 
 def test_staff_set_file_quotas_and_an_edit_without_them_keeps_them(ddb):

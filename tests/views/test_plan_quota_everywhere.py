@@ -41,10 +41,10 @@ def test_account_plan_and_dashboard_show_the_same_default_quota_and_never_none(p
     tenant, client = planless
     pages = {url: client.get(url).content.decode() for url in ("/account/", "/account/plan/", "/")}
     used = QUOTA - 1
-    assert f"{used} of {QUOTA} submissions this month" in pages["/account/"]
+    assert f"{used:,} of {QUOTA:,} submissions this month" in pages["/account/"]
     assert f'usage-submissions">{used}</p>' in pages["/account/plan/"]
-    assert f"of {QUOTA} submissions" in pages["/account/plan/"]
-    assert f'{used} <span class="muted small">of {QUOTA}</span>' in pages["/"]
+    assert f"of {QUOTA:,} submissions" in pages["/account/plan/"]
+    assert f'{used:,} <span class="muted small">of {QUOTA:,}</span>' in pages["/"]
     for url, body in pages.items():
         assert "None" not in body, url
 
@@ -55,7 +55,7 @@ def test_staff_tenant_page_shows_the_same_default_quota(planless, django_user_mo
     staff = Client()
     staff.login(username="ops", password="ops-password-123")
     body = staff.get(f"/staff/tenants/{tenant.id}/").content.decode()
-    assert f"<dt>Submissions</dt><dd>{QUOTA - 1} of {QUOTA}</dd>" in body and "None" not in body
+    assert f"<dt>Submissions</dt><dd>{QUOTA - 1:,} of {QUOTA:,}</dd>" in body and "None" not in body
 
 
 def test_ingest_refuses_at_that_same_quota(planless):

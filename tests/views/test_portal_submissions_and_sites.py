@@ -81,8 +81,9 @@ def test_adding_a_site_and_creating_a_key_shows_the_key_once(two):
     [site] = site_list(tenant_id=a.id)
     assert response.status_code == 302 and response["Location"] == f"/sites/{site.id}/"
     assert site.domain == "shop.example"
-    created = client.post(f"/sites/{site.id}/keys/", {"label": "WP"})
-    assert created.status_code == 201 and "no-store" in created["Cache-Control"]
+    created = client.post(f"/sites/{site.id}/keys/", {"label": "WP"}, follow=True)
+    assert created.status_code == 200 and "no-store" in created["Cache-Control"]
+    assert created.redirect_chain[0][0].startswith(f"/sites/{site.id}/keys/")
     raw = created.content.decode().split('data-testid="raw-key" class="mono"')[0].rsplit('value="', 1)[1].split('"')[0]
     assert raw.startswith("fbk_") and ApiKey.lookup_by_raw_key(raw).tenantId == a.id
     assert raw not in client.get(f"/sites/{site.id}/").content.decode()
@@ -191,7 +192,7 @@ def test_dashboard_shows_totals_spam_top_forms_and_quota(two):
     make_submission(a, spam=True)
     body = client.get("/").content.decode()
     assert 'data-testid="total">3<' in body and "contact" in body and "quote" in body
-    assert "3 <span class=\"muted small\">of 1000" in body
+    assert "3 <span class=\"muted small\">of 1,000" in body
 
 
 def test_csv_header_cells_named_like_formulas_are_escaped_too(two):
@@ -204,3 +205,38 @@ def test_csv_header_cells_named_like_formulas_are_escaped_too(two):
     assert not [cell for cell in header if cell[:1] in ("=", "+", "-", "@")]
     row = next(csv.DictReader(io.StringIO(text)))
     assert row["'" + formula] == "v" and row["plain"] == "'=1+1"
+
+
+
+
+def test_a_new_key_survives_reload_and_back_for_a_while_and_then_the_page_says_it_is_gone(two, monkeypatch):
+    (a, client), _ = two
+    site = make_site(a)
+    created = client.post(f"/sites/{site.id}/keys/", {"label": "WP"})
+    assert created.status_code == 302
+    key_page = created["Location"]
+    raw = client.get(key_page).content.decode().split('data-testid="raw-key"')[0].rsplit('value="', 1)[1].split('"')[0]
+    assert raw.startswith("fbk_")
+    assert raw in client.get(key_page).content.decode()  # a reload
+    assert client.get(f"/sites/{site.id}/keys/").status_code == 302  # Back to the form's URL
+    assert raw not in Client().get(key_page).content.decode()
+    from portal.views import shown_once
+
+    from datetime import timedelta
+
+    monkeypatch.setattr(shown_once, "SHOWN_FOR", timedelta(0))  # the few minutes have passed
+    gone = client.get(key_page).content.decode()
+    assert raw not in gone and "is no longer shown" in gone
+
+
+def test_exports_name_the_site_by_its_domain_beside_its_id(two):
+    (a, client), _ = two
+    site = make_site(a, domain="bakery.example")
+    make_submission(a, site_id=site.id, fields={"name": "Ada"})
+    make_submission(a, fields={"name": "No site"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(client.get("/submissions/export.csv").streaming_content)
+                                           .decode("utf-8-sig"))))
+    assert sorted((r["site_id"], r["site_domain"]) for r in rows) == [("", ""), (site.id, "bakery.example")]
+    lines = [json.loads(line) for line in b"".join(client.get("/submissions/export.jsonl").streaming_content)
+             .decode().splitlines()]
+    assert sorted((r["site_id"], r["site_domain"]) for r in lines) == [("", ""), (site.id, "bakery.example")]

@@ -15,6 +15,12 @@ from tests.factories.delivery import make_destination
 from tests.factories.ingest import make_key, make_site, make_submission
 
 
+def _token_id(tenant, owner) -> str:
+    from portal.services.accounts.api_tokens import SUBMISSIONS_READ, api_token_create
+
+    return api_token_create(tenant=tenant, actor=owner.email, label="script", scopes=[SUBMISSIONS_READ])[0].id
+
+
 def _tenant_patterns(resolver=None, prefix=""):
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
@@ -70,7 +76,7 @@ def test_walk_every_tenant_url_with_each_role(ddb):
     job = privacy_erase_request(tenant=tenant, actor=owner.email, email="a@example.com")
     ids = {"site_id": site.id, "key_id": key.id, "destination_id": destination.id, "submission_id": submission_id,
            "user_id": spare.id, "file_index": "0", "job_id": job.id, "report_key": site_report_key(site),
-           "month": this_month()}
+           "month": this_month(), "token_id": _token_id(tenant, owner)}
     checked = 0
     # Members first: what they are refused must still exist when the owner's turn deletes it.
     for user in (member, admin, owner):

@@ -49,7 +49,7 @@ def test_detail_shows_profile_plan_users_and_zero_usage(ddb, staff):
     tenant, user = make_tenant(product=product, organization="Detail Co")
     body = staff.get(f"/staff/tenants/{tenant.id}/").content.decode()
     assert "Detail Co" in body and "Agency plan" in body and user.email in body
-    assert re.search(r"<dt>Submissions</dt><dd>0 of 1000</dd>", body)
+    assert re.search(r"<dt>Submissions</dt><dd>0 of 1,000</dd>", body)
     assert "No sites yet." in body and "No orders." in body
 
 

@@ -1,6 +1,8 @@
 """`make run`: DynamoDB Local with data on disk, tables, demo data, then the web process
 (gunicorn) and the delivery worker, all stopped together on Ctrl-C."""
+import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -29,15 +31,32 @@ def _wait_until_answering(url: str, process: subprocess.Popen, seconds: float = 
             time.sleep(0.2)
 
 
+def port_free(host: str, port: int) -> bool:
+    """Whether nothing listens on host:port yet (a second `make run`, another program)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 class Command(BaseCommand):
     help = "Run Form-Bridge locally: DynamoDB Local (data kept in var/dynamodb), web and worker."
 
     def add_arguments(self, parser):
-        parser.add_argument("--bind", default="127.0.0.1:8000")
+        # PORT (as for gunicorn.conf.py) chooses the port; SITE_URL follows it (settings.py).
+        parser.add_argument("--bind", default=f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 
     def handle(self, *args, bind: str, **options):
         if not settings.DEBUG:
             raise CommandError("run_local is for development: run it with DJANGO_DEBUG=true (make run does).")
+        host, _, port = bind.rpartition(":")
+        if not port.isdigit():
+            raise CommandError(f"--bind {bind}: expected host:port, such as 127.0.0.1:8000.")
+        if not port_free(host.strip("[]"), int(port)):
+            raise CommandError(f"Port {port} on {host} is already in use (another `make run`?). Stop that program, "
+                               f"or choose another port with the PORT setting: PORT=8100 make run.")
         children: list[subprocess.Popen] = []
         endpoint = settings.DYNAMODB_ENDPOINT_URL
         if endpoint and not dynamodb_local.answers(endpoint):

@@ -26,7 +26,7 @@ from portal.services.ingest.store import submission_ingest
 from portal.services.delivery_setup.inspector import inspector_destination_ensure
 from portal.services.sites.domain_verification import site_verification_grant
 from portal.services.sites.sites import site_add
-from portal.services.billing.products import product_create
+from portal.services.billing.products import product_create, product_update
 from portal.services.billing.tenants import tenant_create
 from portal.services.accounts.users import portal_user_create
 
@@ -39,6 +39,15 @@ PRODUCTS = [
     ("Agency", Decimal("79.00"), ["Webhook and e-mail delivery", "CSV and JSON Lines export", "Team accounts"], 20000, 10, 10, 90),
     ("Enterprise", Decimal("299.00"), ["Webhook and e-mail delivery", "Priority support", "Higher write throughput"], 250000, 50, 100, 365),
 ]
+# What the pricing page says under each plan's name (staff edit it in the console).
+DESCRIPTIONS = {
+    "Starter": "For a freelancer with one WordPress site: every form's submissions stored and sent, signed, to "
+               "your CRM or app.",
+    "Agency": "For agencies running their clients' sites: ten sites, team accounts, a view for each client and "
+              "exports for the paperwork.",
+    "Enterprise": "For large portfolios: a hundred sites, a year of history and priority support when a "
+                  "delivery matters.",
+}
 TENANTS = [
     ("owner@northwind.example", "Northwind Digital", REGISTERED, ["member@northwind.example"]),
     ("owner@bluepeak.example", "Blue Peak Studio", VALIDATED, []),
@@ -82,9 +91,18 @@ class Command(BaseCommand):
         for name, price, features, monthly, destinations, sites, retention in PRODUCTS:
             if name not in existing:
                 existing[name] = product_create(
-                    actor=ACTOR, name=name, price=price, features=features, description=f"The {name} plan.",
+                    actor=ACTOR, name=name, price=price, features=features, description=DESCRIPTIONS[name],
                     monthly_submissions=monthly, max_destinations=destinations, max_sites=sites, retention_days=retention,
                 )
+            elif existing[name].description == f"The {name} plan.":  # the placeholder earlier demos wrote
+                product = existing[name]
+                existing[name] = product_update(
+                    actor=ACTOR, product=product, version=product.version, name=product.name, price=product.price,
+                    currency=product.currency, billing_cycle=product.billingCycle, description=DESCRIPTIONS[name],
+                    features=list(product.features or []),
+                    monthly_submissions=int(product.quotas.monthlySubmissions),
+                    max_destinations=int(product.quotas.maxDestinations), max_sites=int(product.quotas.maxSites),
+                    retention_days=int(product.quotas.retentionDays))
         return existing
 
     def _campaigns(self, products: dict[str, Product]) -> None:

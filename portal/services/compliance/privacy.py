@@ -21,6 +21,7 @@ from portal.dynamo.tenants import Tenant
 from portal.errors import ConcurrentEdit, ServiceError
 from portal.selectors.exports import json_record
 from portal.selectors.leads import lead_notes
+from portal.selectors.sites import site_list
 from portal.selectors.submissions import submission_iter_by_email
 from portal.services.compliance.audit import audit_record
 from portal.services.submissions import submission_delete
@@ -38,10 +39,11 @@ def privacy_export_chunks(*, tenant: Tenant, actor: str, email: str, now: dateti
     """One JSON document with every submission of `email`, produced a submission at a time
     (memory stays flat). The audit entry, written when the file is complete, counts them."""
     now = now or utcnow()
+    domains = {site.id: site.domain for site in site_list(tenant_id=tenant.id, include_deleted=True)}
     yield json.dumps({"email": email, "exported_at": now.isoformat()}, ensure_ascii=False)[:-1] + ', "submissions": ['
     count = 0
     for submission in submission_iter_by_email(tenant=tenant, email=email):
-        record = json_record(submission)
+        record = json_record(submission, domains)
         # Notes and replies about the person are their data too.
         record["notes"] = [{"kind": note.kind, "author": note.author, "body": note.body,
                             "created_at": note.createdAt.isoformat()} for note in lead_notes(tenant=tenant,

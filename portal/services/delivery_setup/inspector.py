@@ -128,12 +128,15 @@ def inspector_receive(*, token: str, headers: dict[str, str], body: bytes,
     )
 
 
-def inspector_destination_ensure(*, tenant: Tenant, actor: str) -> tuple[Destination, bool]:
+def inspector_destination_ensure(*, tenant: Tenant, actor: str,
+                                 deleted_counts: bool = True) -> tuple[Destination, bool]:
     """The tenant's webhook destination pointing at its inspector, created when missing
     (seed_demo: running it again creates nothing). Returns (destination, created)."""
-    # Deleted ones count too: a user who deleted the demo destination does not get it back.
+    # For seed_demo deleted ones count too: a user who deleted the demo destination does not
+    # get it back. The portal's "add the inspector" button (deleted_counts=False) makes a new one.
     existing = [d for d in tenant_destinations(tenant_id=tenant.id)
-                if d.type == WEBHOOK and is_inspector_url(tenant_id=tenant.id, url=d.url)]
+                if d.type == WEBHOOK and is_inspector_url(tenant_id=tenant.id, url=d.url)
+                and (deleted_counts or d.active)]
     if existing:
         return existing[0], False
     destination = destination_create(tenant=tenant, actor=actor, name=DESTINATION_NAME, type=WEBHOOK,

@@ -11,6 +11,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from portal.decorators import portal_user_optional
+
 DOCUMENT = Path(__file__).resolve().parents[2] / "api" / "openapi.json"
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -62,6 +64,14 @@ def type_label(schema: dict | None) -> str:
     return kind
 
 
+def _schema_ref(schema: dict | None) -> str | None:
+    """The named schema a body is (or is an array of), for a link to its section; None for an
+    inline schema, which has no section."""
+    if not schema:
+        return None
+    return _ref_name(schema) or (_ref_name(schema.get("items") or {}) if schema.get("type") == "array" else None)
+
+
 def _rules(schema: dict) -> str:
     parts = []
     for key, label in (("minimum", "min"), ("maximum", "max"), ("minLength", "min length"),
@@ -104,7 +114,7 @@ def reference_context(document: dict) -> dict:
                        "type": type_label(p.get("schema")), "rules": _rules(p.get("schema", {})),
                        "description": p.get("description", "")} for p in shared_params + op.get("parameters", [])]
             body = op.get("requestBody")
-            bodies = [{"media": media, "type": type_label(c.get("schema"))}
+            bodies = [{"media": media, "type": type_label(c.get("schema")), "ref": _schema_ref(c.get("schema"))}
                       for media, c in (body or {}).get("content", {}).items()]
             responses = []
             for status, response in op["responses"].items():
@@ -126,5 +136,6 @@ def reference_context(document: dict) -> dict:
 
 
 @require_GET
+@portal_user_optional
 def api_reference(request):
     return render(request, "portal/api/reference.html", reference_context(openapi_dict()))

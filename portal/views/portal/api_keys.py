@@ -1,5 +1,7 @@
-"""API keys of a site. The full key is rendered once, in the answer to the POST that made
-it (never stored, never cached): reloading the page cannot show it again."""
+"""API keys of a site. The POST that makes a key redirects to the key's page, which shows the
+full key for a few minutes in this session (portal/views/shown_once.py: encrypted in the
+session, never cached) and then says that it is gone: reload and Back work, the key is never
+stored in clear."""
 import time
 
 from django.conf import settings
@@ -17,6 +19,7 @@ from portal.services.sites.api_keys import api_key_create, api_key_revoke
 from portal.errors import NotFound
 from portal.services.sites.wordpress_plugin import CONFIGURED_ZIP_WINDOW, configured_plugin_zip
 from portal.views.refusals import refusals_as_messages
+from portal.views.shown_once import SHOWN_FOR, keep_secret, recall_secret
 from portal.views.utils import zip_attachment
 
 # Ids (never the secrets) of keys this session just created: only they get a configured zip.
@@ -31,10 +34,13 @@ def _remember_fresh_key(request, key_id: str) -> None:
 
 
 @never_cache
-@require_POST
 @permission_required(perm.MANAGE_KEYS)
 def key_create(request, site_id):
+    """POST makes a key and redirects to its page; GET (a reload or Back after an old POST)
+    goes to the site."""
     site = access_site(tenant=request.tenant, site_id=site_id)
+    if request.method != "POST":
+        return redirect("portal:site_detail", site_id=site.id)
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
         return render(request, "portal/sites/detail.html", {
@@ -44,9 +50,21 @@ def key_create(request, site_id):
         key, raw_key = api_key_create(tenant=request.tenant, actor=request.portal_user.email, site=site,
                                       label=form.cleaned_data["label"])
         _remember_fresh_key(request, key.id)
-        return render(request, "portal/sites/key_created.html", {"site": site, "key": key, "raw_key": raw_key},
-                      status=201)
+        keep_secret(request, kind="api_key", object_id=key.id, value=raw_key)
+        return redirect("portal:key_created", site_id=site.id, key_id=key.id)
     return redirect("portal:site_detail", site_id=site.id)
+
+
+@never_cache
+@permission_required(perm.MANAGE_KEYS)
+def key_created(request, site_id, key_id):
+    """The new key, in full while this session keeps it; afterwards a plain "it is gone"."""
+    site = access_site(tenant=request.tenant, site_id=site_id)
+    key = access_api_key(tenant=request.tenant, site=site, key_id=key_id)
+    shown = recall_secret(request, kind="api_key", object_id=key.id)
+    return render(request, "portal/sites/key_created.html", {
+        "site": site, "key": key, "raw_key": shown["value"] if shown else None, "shown": shown,
+        "shown_minutes": int(SHOWN_FOR.total_seconds() // 60)})
 
 
 @require_POST

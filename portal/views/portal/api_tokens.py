@@ -1,5 +1,6 @@
-"""API tokens (the read/action API) and notice settings, on the account pages. A new token is
-rendered once, in the answer to the POST that made it (never stored, never cached)."""
+"""API tokens (the read/action API) and notice settings, on the account pages. The POST that
+makes a token redirects to its page, which shows it for a few minutes in this session
+(portal/views/shown_once.py) and then says it is gone."""
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -12,6 +13,7 @@ from portal.selectors.api import api_token_list
 from portal.services.accounts.api_tokens import api_token_create, api_token_revoke
 from portal.services.delivery_setup.notices import KINDS, notice_list, notice_settings_update, notice_webhook_secret, silent_hours
 from portal.views.refusals import refusals_on_form
+from portal.views.shown_once import SHOWN_FOR, keep_secret, recall_secret
 
 
 @never_cache
@@ -22,11 +24,21 @@ def api_tokens(request):
         with refusals_on_form(form):
             token, raw = api_token_create(tenant=request.tenant, actor=request.portal_user.email,
                                           label=form.cleaned_data["label"], scopes=form.cleaned_data["scopes"])
-            return render(request, "portal/account/api_token_created.html", {"token": token, "raw_token": raw},
-                          status=201)
+            keep_secret(request, kind="api_token", object_id=token.id, value=raw)
+            return redirect("portal:api_token_created", token_id=token.id)
     status = 400 if request.method == "POST" else 200
     return render(request, "portal/account/api_tokens.html",
                   {"form": form, "tokens": api_token_list(tenant_id=request.tenant.id)}, status=status)
+
+
+@never_cache
+@permission_required(perm.MANAGE_API_TOKENS, read=perm.MANAGE_API_TOKENS)
+def api_token_created(request, token_id):
+    token = access_api_token(tenant=request.tenant, token_id=token_id)
+    shown = recall_secret(request, kind="api_token", object_id=token.id)
+    return render(request, "portal/account/api_token_created.html", {
+        "token": token, "raw_token": shown["value"] if shown else None, "shown": shown,
+        "shown_minutes": int(SHOWN_FOR.total_seconds() // 60)})
 
 
 @permission_required(perm.MANAGE_API_TOKENS, read=perm.MANAGE_API_TOKENS)

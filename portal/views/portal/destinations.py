@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from portal import permissions as perm
 from portal.decorators import permission_required
+from portal.permissions import user_can
 from portal.dynamo.delivery_status import DeliveryStatus
 from portal.forms.destinations import BulkRetryForm, DestinationForm
 from portal.selectors import destinations as selectors
@@ -21,15 +22,20 @@ from portal.selectors.sites import site_list
 from portal.services.delivery_setup import deliveries as delivery_services
 from portal.services.delivery_setup import destinations as services
 from portal.services.delivery_setup import inspector
+from portal.errors import NotFound
 from portal.views.refusals import refusals_as_messages, refusals_on_form
+from portal.views.shown_once import keep_secret, recall_secret
 
 
 @permission_required(perm.VIEW)
 def destination_list(request):
     items = selectors.destination_list(tenant_id=request.tenant.id)
     limit = plan_quotas(tenant=request.tenant).max_destinations
-    return render(request, "portal/destinations/list.html",
-                  {"destinations": items, "limit": limit, "can_add": len(items) < limit})
+    enabled = inspector.inspector_enabled()
+    return render(request, "portal/destinations/list.html", {
+        "destinations": items, "limit": limit, "can_add": len(items) < limit and user_can(request.portal_user, perm.MANAGE_DESTINATIONS),
+        "inspector": enabled, "has_inspector_destination": enabled and any(
+            inspector.is_inspector_url(tenant_id=request.tenant.id, url=d.url) for d in items)})
 
 
 def _routing_choices(request, destination=None, kind: str | None = None) -> dict:
@@ -102,6 +108,21 @@ def destination_edit(request, destination_id):
                                                               "kind_label": TYPE_LABELS.get(kind)})
 
 
+@require_POST
+@permission_required(perm.MANAGE_DESTINATIONS)
+def destination_inspector_add(request):
+    """Development only: one click adds the built-in inspector as a webhook destination."""
+    if not inspector.inspector_enabled():
+        raise NotFound("The built-in inspector exists in development only.")
+    with refusals_as_messages(request):
+        destination, created = inspector.inspector_destination_ensure(
+            tenant=request.tenant, actor=request.portal_user.email, deleted_counts=False)
+        messages.success(request, f"{destination.name} added: new submissions are delivered to it." if created else
+                         f"{destination.name} is already one of your destinations.")
+        return redirect("portal:destination_detail", destination_id=destination.id)
+    return redirect("portal:destination_list")
+
+
 def _simple_action(service, success: str):
     @require_POST
     @permission_required(perm.MANAGE_DESTINATIONS)
@@ -122,32 +143,34 @@ destination_disable = _simple_action(services.destination_disable, "{name} is di
 destination_delete = _simple_action(services.destination_delete, "{name} was deleted.")
 
 
-def _secret_page(request, destination, secret: str, rotated: bool):
-    response = render(request, "portal/destinations/secret.html",
-                      {"destination": destination, "secret": secret, "rotated": rotated})
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @never_cache
-@require_POST
-@permission_required(perm.MANAGE_SECRETS)
+@permission_required(perm.MANAGE_SECRETS, read=perm.MANAGE_SECRETS)
 def destination_secret(request, destination_id):
+    """POST reveals the secret (an audited act) and redirects here; GET shows it while this
+    session keeps it (shown_once), and otherwise offers to reveal it again."""
     destination = access_destination(tenant=request.tenant, destination_id=destination_id)
-    secret = services.destination_secret_reveal(tenant=request.tenant, actor=request.portal_user.email,
-                                                destination=destination)
-    return _secret_page(request, destination, secret, rotated=False)
+    if request.method == "POST":
+        secret = services.destination_secret_reveal(tenant=request.tenant, actor=request.portal_user.email,
+                                                    destination=destination)
+        keep_secret(request, kind="destination_secret", object_id=destination.id, value=secret)
+        return redirect("portal:destination_secret", destination_id=destination.id)
+    shown = recall_secret(request, kind="destination_secret", object_id=destination.id)
+    return render(request, "portal/destinations/secret.html", {
+        "destination": destination, "secret": shown["value"] if shown else None,
+        "rotated": bool(shown and shown.get("rotated")), "shown": shown})
 
 
 @never_cache
-@require_POST
-@permission_required(perm.MANAGE_SECRETS)
+@permission_required(perm.MANAGE_SECRETS, read=perm.MANAGE_SECRETS)
 def destination_secret_rotate(request, destination_id):
     destination = access_destination(tenant=request.tenant, destination_id=destination_id)
+    if request.method != "POST":  # a reload or Back after rotating: the secret's page
+        return redirect("portal:destination_secret", destination_id=destination.id)
     with refusals_as_messages(request):
         secret = services.destination_secret_rotate(tenant=request.tenant, actor=request.portal_user.email,
                                                     destination=destination)
-        return _secret_page(request, destination, secret, rotated=True)
+        keep_secret(request, kind="destination_secret", object_id=destination.id, value=secret, rotated=True)
+        return redirect("portal:destination_secret", destination_id=destination.id)
     return redirect("portal:destination_detail", destination_id=destination.id)
 
 

@@ -14,6 +14,9 @@ from portal.selectors.sites import api_key_list, site_list
 from portal.services.sites import domain_verification
 from portal.services.sites import sites as site_services
 from portal.services.ingest.captcha import PROVIDERS
+from portal.services.ingest.sample import sample_submission_send
+from portal.selectors.destinations import destination_list
+from portal.services.delivery_setup.inspector import inspector_enabled, is_inspector_url
 from portal.services.sites.wordpress_plugin import plugin_zip
 from portal.views.refusals import refusals_as_messages, refusals_on_form
 from portal.views.utils import zip_attachment
@@ -65,12 +68,35 @@ def site_delete(request, site_id):
     return render(request, "portal/sites/delete.html", {"site": site})
 
 
+@require_POST
+@permission_required(perm.MANAGE_SITES)
+def site_test_submission(request, site_id):
+    """ "Send a test submission": stored through ingest, then its page shows each delivery."""
+    site = access_site(tenant=request.tenant, site_id=site_id)
+    with refusals_as_messages(request):
+        sent = sample_submission_send(tenant=request.tenant, actor=request.portal_user.email, site=site)
+        if sent.destination_names:
+            messages.success(request, f"Test submission stored. It is being delivered to {', '.join(sent.destination_names)}:"
+                                      " each delivery below shows its attempts (reload to follow them).")
+        else:
+            messages.warning(request, "Test submission stored, but no destination takes it yet: add a destination "
+                                      "(webhook or e-mail) and send another.")
+        return redirect("portal:submission_detail", submission_id=sent.submission_id)
+    return redirect("portal:site_detail", site_id=site.id)
+
+
 @permission_required(perm.VIEW)
 def site_quick_start(request, site_id):
     site = access_site(tenant=request.tenant, site_id=site_id)
+    destinations = [d for d in destination_list(tenant_id=request.tenant.id)]
+    inspector = inspector_enabled()
     return render(request, "portal/sites/quick_start.html", {
         "site": site, "api_url": f"{settings.SITE_URL}/api/v1/submissions", "site_url": settings.SITE_URL,
-        "form_url": f"{settings.SITE_URL}/f/{site.id}/contact", "captcha": PROVIDERS.get(site.captchaProvider or "")})
+        "form_url": f"{settings.SITE_URL}/f/{site.id}/contact", "captcha": PROVIDERS.get(site.captchaProvider or ""),
+        "keys": [k for k in api_key_list(tenant_id=request.tenant.id, site_id=site.id) if k.active],
+        "destinations": destinations, "inspector": inspector,
+        "has_inspector_destination": inspector and any(
+            is_inspector_url(tenant_id=request.tenant.id, url=d.url) for d in destinations)})
 
 
 @permission_required(perm.VIEW)

@@ -51,14 +51,15 @@ def submission_index(request):
 @permission_required(perm.VIEW_SUBMISSIONS, read=perm.VIEW_SUBMISSIONS)
 def submission_detail(request, submission_id):
     submission = access_submission(tenant=request.tenant, submission_id=submission_id)
+    site = next((s for s in visible_sites(tenant=request.tenant) if s.id == submission.siteId), None)
     return render(request, "portal/submissions/detail.html", {
-        "submission": submission, "fields": submission.fields, "meta": submission.meta,
+        "submission": submission, "site": site, "fields": submission.fields, "meta": submission.meta,
         "files": submission_files(submission),
         "timeline": delivery_timeline(tenant_id=request.tenant.id, submission_id=submission.id),
         **lead_detail_context(request, submission)})
 
 
-@permission_required(perm.VIEW)
+@permission_required(perm.VIEW_SUBMISSIONS, read=perm.VIEW_SUBMISSIONS)
 def submission_file(request, submission_id, file_index):
     """A fresh short-lived signed link to one file, minted only for the submission's tenant."""
     submission = access_submission(tenant=request.tenant, submission_id=submission_id)
@@ -93,9 +94,10 @@ def submission_delete_view(request, submission_id):
 
 
 def _export(request, rows, *, content_type: str, extension: str):
-    filters = _filter_form(request).filters()
+    sites = visible_sites(tenant=request.tenant)
+    filters = _filter_form(request, sites).filters()
     items = submission_iter(tenant=request.tenant, filters=filters)
-    response = StreamingHttpResponse(rows(items), content_type=content_type)
+    response = StreamingHttpResponse(rows(items, {site.id: site.domain for site in sites}), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="submissions.{extension}"'
     response["Cache-Control"] = "no-store"
     return response

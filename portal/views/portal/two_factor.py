@@ -31,27 +31,27 @@ def login_code_view(request):
 
 
 @never_cache
-@permission_required(perm.VIEW, read=perm.VIEW)
+@permission_required(perm.OWN_TWO_FACTOR, read=perm.OWN_TWO_FACTOR)
 @two_factor_setup_page
 def two_factor_page(request):
     return PAGES.manage(request)
 
 
 @require_POST
-@permission_required(perm.VIEW, read=perm.VIEW)
+@permission_required(perm.OWN_TWO_FACTOR, read=perm.OWN_TWO_FACTOR)
 @two_factor_setup_page
 def two_factor_restart(request):
     return PAGES.restart(request)
 
 
 @require_POST
-@permission_required(perm.VIEW, read=perm.VIEW)
+@permission_required(perm.OWN_TWO_FACTOR, read=perm.OWN_TWO_FACTOR)
 def two_factor_recovery(request):
     return PAGES.recovery(request)
 
 
 @require_POST
-@permission_required(perm.VIEW, read=perm.VIEW)
+@permission_required(perm.OWN_TWO_FACTOR, read=perm.OWN_TWO_FACTOR)
 def two_factor_disable(request):
     return PAGES.turn_off(request)
 

@@ -10,9 +10,11 @@ from portal.views.refusals import form_add_service_errors
 from portal.services.billing.signup import (CampaignCodeRejected, CheckoutInvalid, campaign_for_code, checkout_place, price_quote,
                                     signup_taken_notice)
 from portal.services.billing.tenants import EmailTaken
+from portal.decorators import portal_user_optional
 from portal.views.utils import client_ip
 
 
+@portal_user_optional
 def pricing(request):
     form = CampaignCodeForm(request.GET or None)
     campaign = None
@@ -53,8 +55,8 @@ def checkout(request):
             return redirect("portal:checkout_sent")
         else:
             auth.portal_login(request=request, user=user)
-            messages.success(request, f"Welcome to Form-Bridge! We sent a confirmation link to {tenant.email}: "
-                                      "open it to confirm your e-mail address.")
+            # The banner under it asks for the confirmation: the welcome does not repeat it.
+            messages.success(request, f"Welcome to Form-Bridge, {tenant.organization}!")
             return redirect("portal:home")
     quote, quote_error = _quote_or_error(source.get("product_id") or source.get("product", ""),
                                          source.get("campaign_code") or source.get("code", ""))
