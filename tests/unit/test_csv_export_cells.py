@@ -16,7 +16,7 @@ names = st.text(min_size=1, max_size=40).filter(lambda n: n.strip() == n and "\x
 
 def _submission(fields: dict) -> SimpleNamespace:
     return SimpleNamespace(id="01J00000000000000000000000", receivedAt=datetime(2030, 1, 2, tzinfo=timezone.utc),
-                           formId="contact", siteId="", spam=False, fields=fields, meta={}, files=[])
+                           formId="contact", siteId="", spam=False, fields=fields, meta={}, files=[], lead_state="NEW", assignee=None)
 
 
 @settings(max_examples=300, deadline=None)
