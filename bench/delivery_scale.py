@@ -1,5 +1,5 @@
-"""Delivery scale-out benchmark (not a test): N queued deliveries over 20 destinations (one
-tenant each), drained by 1, 2 and 4 `manage.py deliver --concurrency 4` processes, with a
+"""Delivery scale-out benchmark (not a test): N queued deliveries over 20 destinations (of one
+tenant, each taking its own form), drained by 1, 2 and 4 `manage.py deliver --concurrency 4` processes, with a
 receiver answering after 200 ms and one answering at once.
 
     .venv/bin/python bench/delivery_scale.py                  # this checkout
@@ -115,14 +115,11 @@ def one(endpoint: str, url: str, workers: int, delay: float, run: int, workdir: 
     from tests.factories.delivery import make_destination
     from tests.factories.delivery import make_submission_with_deliveries as make_submission
 
-    product = make_product(monthly_submissions=10_000_000)
-    tenants = []
-    for _ in range(DESTINATIONS):
-        tenant, user = make_tenant(product=product)
-        make_destination(tenant, user, url=url)
-        tenants.append(tenant)
+    tenant, user = make_tenant(product=make_product(monthly_submissions=10_000_000, max_destinations=DESTINATIONS))
+    for d in range(DESTINATIONS):
+        make_destination(tenant, user, url=url, form_ids=[f"form{d}"])
     for n in range(N):
-        make_submission(tenants[n % DESTINATIONS])
+        make_submission(tenant, form_id=f"form{n % DESTINATIONS}")
     client = dynamodb_client()
     units_before = write_units(client, DailyMetrics.Meta.table_name)
     with LOCK:
