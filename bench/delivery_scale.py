@@ -2,8 +2,12 @@
 tenant, each taking its own form), drained by 1, 2 and 4 `manage.py deliver --concurrency 4` processes, with a
 receiver answering after 200 ms and one answering at once.
 
-    .venv/bin/python bench/delivery_scale.py                  # this checkout
-    .venv/bin/python bench/delivery_scale.py --root /tmp/main # another checkout's code, same harness
+    .venv/bin/python bench/delivery_scale.py                          # this checkout's workers
+    .venv/bin/python bench/delivery_scale.py --roots /tmp/main,.      # before and after, back to back
+
+With several --roots each configuration runs once per checkout, one right after the other, so
+"before" and "after" share the machine's load (the queue is set up by this checkout's code: the
+due-queue layout is the same in both).
 
 Prints per configuration and run: deliveries/s (first to last arrival at the receiver, so the
 processes' start-up is left out), failed conditional claims (UpdateItem answers that were
@@ -33,10 +37,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 parser = argparse.ArgumentParser()
-parser.add_argument("--root", default=str(Path(__file__).resolve().parent.parent),
-                    help="the checkout whose code is measured (its manage.py, portal/ and tests/factories/)")
+ROOT = Path(__file__).resolve().parent.parent
+parser.add_argument("--roots", default=str(ROOT),
+                    help="comma-separated checkouts whose workers are measured (their manage.py)")
 ARGS = parser.parse_args()
-ROOT = Path(ARGS.root).resolve()
+CODES = [Path(r).resolve() for r in ARGS.roots.split(",")]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "formbridge.settings")
 os.environ.setdefault("DJANGO_DEBUG", "true")
@@ -101,11 +106,11 @@ def write_units(client, table: str) -> float:
             return total
 
 
-def one(endpoint: str, url: str, workers: int, delay: float, run: int, workdir: Path) -> dict:
+def one(endpoint: str, url: str, workers: int, delay: float, run: int, workdir: Path, code: Path, tag: str) -> dict:
     from portal.dynamo import registry
     from portal.dynamo.operations import migrate
 
-    prefix = f"scale{workers}-{int(delay * 1000)}-{run}-"
+    prefix = f"scale{tag}{workers}-{int(delay * 1000)}-{run}-"
     os.environ["DYNAMODB_TABLE_PREFIX"] = prefix
     registry.configure(prefix=prefix, host=endpoint, region="us-east-1")
     migrate.apply(log=lambda line: None)
@@ -113,13 +118,15 @@ def one(endpoint: str, url: str, workers: int, delay: float, run: int, workdir: 
     from portal.dynamo.metrics import DailyMetrics  # noqa: F401 - the table's model
     from tests.factories.accounts import make_product, make_tenant
     from tests.factories.delivery import make_destination
-    from tests.factories.delivery import make_submission_with_deliveries as make_submission
+    from tests.factories.ingest import make_submission
 
     tenant, user = make_tenant(product=make_product(monthly_submissions=10_000_000, max_destinations=DESTINATIONS))
     for d in range(DESTINATIONS):
         make_destination(tenant, user, url=url, form_ids=[f"form{d}"])
-    for n in range(N):
-        make_submission(tenant, form_id=f"form{n % DESTINATIONS}")
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:  # ingest, as the service stores them
+        list(pool.map(lambda n: make_submission(tenant, form_id=f"form{n % DESTINATIONS}"), range(N)))
     client = dynamodb_client()
     units_before = write_units(client, DailyMetrics.Meta.table_name)
     with LOCK:
@@ -131,7 +138,7 @@ def one(endpoint: str, url: str, workers: int, delay: float, run: int, workdir: 
     ports = [dynamodb_local.free_port() for _ in range(workers)]
     procs = [subprocess.Popen(
         [sys.executable, "manage.py", "deliver", "--concurrency", str(CONCURRENCY), "--poll", "1", "--no-sweep",
-         "--metrics-port", str(port)], env=env, cwd=ROOT,
+         "--metrics-port", str(port)], env=env, cwd=code,
         stdout=open(workdir / f"worker-{prefix}{i}.log", "wb"), stderr=subprocess.STDOUT)
         for i, port in enumerate(ports)]
     try:
@@ -175,19 +182,20 @@ def main() -> None:
     import django
 
     django.setup()
-    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    print(f"code: {ROOT} ({head.stdout.strip() or 'no git'}); {N} deliveries over {DESTINATIONS} destinations; "
+    for tag, code in enumerate(CODES):
+        head = subprocess.run(["git", "-C", str(code), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+        print(f"code {tag}: {code} ({head.stdout.strip() or 'no git'})")
+    print(f"{N} deliveries over {DESTINATIONS} destinations; "
           f"workers `deliver --concurrency {CONCURRENCY}`; {os.cpu_count()} CPUs; logs in {workdir}")
-    print(f"{'receiver':>8} {'workers':>7} {'run':>3} {'deliv/s':>8} {'failed claims':>13} {'per deliv':>9} "
+    print(f"{'code':>4} {'receiver':>8} {'workers':>7} {'run':>3} {'deliv/s':>8} {'failed claims':>13} {'per deliv':>9} "
           f"{'req/deliv':>9} {'WCU/deliv':>9} {'dups':>4}")
+    combos = [(d, w, r, t, c) for d in DELAYS for w in WORKERS for r in range(1, RUNS + 1) for t, c in enumerate(CODES)]
     try:
-        for delay in DELAYS:
-            for workers in WORKERS:
-                for run in range(1, RUNS + 1):
-                    r = one(endpoint, url, workers, delay, run, workdir)
-                    print(f"{delay * 1000:6.0f}ms {workers:7d} {run:3d} {r['rate']:8.1f} {r['failed']:13.0f} "
-                          f"{r['failed'] / max(r['delivered'], 1):9.3f} {r['requests']:9.2f} {r['units']:9.2f} "
-                          f"{r['dups']:4d}   ({r['delivered']} delivered) {r['by_op']}", flush=True)
+        for delay, workers, run, tag, code in combos:
+            r = one(endpoint, url, workers, delay, run, workdir, code, str(tag))
+            print(f"{tag:4d} {delay * 1000:6.0f}ms {workers:7d} {run:3d} {r['rate']:8.1f} {r['failed']:13.0f} "
+                  f"{r['failed'] / max(r['delivered'], 1):9.3f} {r['requests']:9.2f} {r['units']:9.2f} "
+                  f"{r['dups']:4d}   ({r['delivered']} delivered) {r['by_op']}", flush=True)
     finally:
         receiver.shutdown()
         dynamodb_local.stop(dynamo)

@@ -28,9 +28,11 @@ from portal.dynamo.due_board import board_read, board_write
 
 log = logging.getLogger("portal.delivery")
 
+HUNGRY_RENEW_SECONDS = 0.5
+
 
 def shard_lease_seconds() -> float:
-    return max(1.0, float(getattr(settings, "DELIVERY_SHARD_LEASE_SECONDS", 15)))
+    return max(1.0, float(getattr(settings, "DELIVERY_SHARD_LEASE_SECONDS", 6)))
 
 
 def _at(value: str) -> datetime:
@@ -112,6 +114,10 @@ class ShardShare:
                 before, self.held = self.held, held_by(board, self.worker_id)
                 self.workers = len(board["workers"])
                 self.valid_until = started + self.lease - 0.5  # renewed in time, the leases never lapse
+                if not leaving and len(self.held) < fair_count(worker_id=self.worker_id, workers=list(board["workers"]),
+                                                               shards=self.total):
+                    # Short of its share (a holder has not given its extra back yet): look again soon.
+                    self.next_renewal = started + min(self.lease / 3, HUNGRY_RENEW_SECONDS)
                 if before != self.held:
                     log.info("delivery worker %s holds due-queue shards %s (%s workers)", self.worker_id,
                              sorted(self.held) or "none", self.workers)
