@@ -217,8 +217,8 @@ class Dispatcher:
         return dropped
 
     @staticmethod
-    def _shard(row: Delivery) -> int:
-        return int((row.dueShard or "DUE#0").rpartition("#")[2])
+    def _shard(row: Delivery) -> int | None:
+        return row.due_shard_number
 
     def start_ready(self) -> int:
         """Start waiting rows while slots are free and their destination is under its limit."""

@@ -132,8 +132,11 @@ def run_forever(*, stop: threading.Event, poll_seconds: float = 5.0, concurrency
                 cache_born = time.monotonic()
             started = 0
             try:
+                held = shares.held
                 if shares.renew_if_due():  # every third of a lease period
                     dispatcher.gate.share = shares.fraction
+                    if shares.held - held:
+                        next_look = 0.0  # shards just taken: look at them now, not after the idle wait
                 started = dispatcher.start_ready() if dispatcher.free else 0
                 stale = time.monotonic() - dispatcher.fetched_at > REFETCH_SECONDS
                 wanted = not dispatcher.waiting or (stale and not started)

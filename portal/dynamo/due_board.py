@@ -50,3 +50,16 @@ def board_write(item: DueBoard, *, board: dict, now: datetime) -> bool:
             return False
         raise
     return True
+
+
+def board_state(*, now: datetime) -> tuple[list[str], dict[int, str]]:
+    """The live workers (sorted ids) and which of them holds each shard now, as the operators'
+    metrics and the staff console show them (a strongly consistent GetItem)."""
+    try:
+        board = DueBoard.get(BOARD_KEY, consistent_read=True).board or {}
+    except DueBoard.DoesNotExist:
+        return [], {}
+    workers = sorted(w for w, until in (board.get("workers") or {}).items() if datetime.fromisoformat(until) > now)
+    holders = {int(s): owner for s, (owner, until) in (board.get("shards") or {}).items()
+               if datetime.fromisoformat(until) > now}
+    return workers, holders

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from portal.delivery import worker
@@ -148,3 +149,46 @@ def test_two_workers_and_a_third_that_joins_and_dies_deliver_every_row_exactly_o
     assert sorted(ids) == sorted(f"msg_{s.id}_{destination.id}" for s in submissions)
     assert set(ids.values()) == {1}
     assert all(delivery_row(s, destination).status == "delivered" for s in submissions)
+
+
+@pytest.mark.django_db
+def test_metrics_and_the_staff_console_show_each_shards_lag_and_the_live_workers(setup, settings, django_user_model,
+                                                                               monkeypatch):
+    from django.test import Client
+
+    from portal.observability import exposition
+    from tests.observability.helpers import TOKEN, samples, value
+
+    settings.METRICS_TOKEN = TOKEN
+    monkeypatch.setattr(exposition, "DUE_QUEUE", exposition.DueQueueCollector(cache_seconds=0))
+    tenant, _user, destination = setup
+    submissions = [make_submission_with_deliveries(tenant)[0] for _ in range(6)]
+    by_shard = Counter(delivery_row(s, destination).due_shard_number for s in submissions)
+    ShardShare(worker_id="host-a:1", lease_seconds=30).renew()
+    ShardShare(worker_id="host-b:2", lease_seconds=30).renew()
+    time.sleep(0.05)
+    collector = exposition.DueQueueCollector(cache_seconds=0)
+    found = {}
+    for family in collector.collect():
+        for sample in family.samples:
+            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    for shard in range(DUE_SHARDS):
+        assert found[("formbridge_due_queue_shard_depth", (("shard", str(shard)),))] == by_shard.get(shard, 0)
+        assert (found[("formbridge_due_queue_shard_oldest_age_seconds", (("shard", str(shard)),))] > 0) == (
+            shard in by_shard)
+    assert found[("formbridge_due_queue_depth", ())] == 6
+    assert found[("formbridge_delivery_workers", ())] == 2
+    text = Client().get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode()
+    busiest = by_shard.most_common(1)[0]
+    assert value(samples(text), "formbridge_due_queue_shard_depth", shard=str(busiest[0])) == busiest[1]
+
+    django_user_model.objects.create_user("ops", password="ops-password-123", is_staff=True)
+    client = Client()
+    client.login(username="ops", password="ops-password-123")
+    response = client.get("/staff/")
+    queue = response.context["queue"]
+    assert queue.depth == 6 and queue.workers == ["host-a:1", "host-b:2"]
+    assert {s.shard: s.depth for s in queue.shards if s.depth} == dict(by_shard)
+    assert all(s.holder == "host-a:1" for s in queue.shards)  # b has not had its second turn yet
+    body = response.content.decode()
+    assert "6 deliveries due now" in body and "2 workers sharing the queue" in body
