@@ -124,7 +124,7 @@ def run_forever(*, stop: threading.Event, poll_seconds: float = 5.0, concurrency
     log.info("delivery worker %s started", worker_id)
     dispatcher = Dispatcher(worker_id=worker_id, concurrency=concurrency, clock=clock, rand=rand, shares=shares)
     idle, backoff = IdlePoll(longest=poll_seconds), Backoff(rand=rand)
-    cache_born, next_look = time.monotonic(), 0.0
+    cache_born, next_look, backing_off_until = time.monotonic(), 0.0, 0.0
     try:
         while not stop.is_set():
             if time.monotonic() - cache_born > CACHE_SECONDS:
@@ -132,6 +132,8 @@ def run_forever(*, stop: threading.Event, poll_seconds: float = 5.0, concurrency
                 cache_born = time.monotonic()
             started = 0
             try:
+                if time.monotonic() < backing_off_until:
+                    raise BackingOff()  # nothing is started or fetched while backing off
                 held = shares.held
                 if shares.renew_if_due():  # every third of a lease period
                     dispatcher.gate.share = shares.fraction
@@ -152,8 +154,11 @@ def run_forever(*, stop: threading.Event, poll_seconds: float = 5.0, concurrency
                 if dispatcher.store_failed:
                     raise StoreNotAnswering()
                 backoff.succeeded()
+            except BackingOff:
+                pass
             except Exception as error:
                 wait = backoff.failed()
+                backing_off_until = time.monotonic() + wait
                 dispatcher.store_failed = False
                 log.warning("the due queue could not be read or claimed (%s); looking again in %.1f s",
                             _reason(error), wait,
@@ -163,6 +168,8 @@ def run_forever(*, stop: threading.Event, poll_seconds: float = 5.0, concurrency
             pause = min(poll_seconds, 0.05) if dispatcher.waiting else max(0.0, next_look - time.monotonic())
             if dispatcher.followups.pending:
                 pause = min(pause, FollowUps.FLUSH_SECONDS)
+            if time.monotonic() < backing_off_until:
+                pause = max(pause, min(1.0, backing_off_until - time.monotonic()))
             if not dispatcher.running:
                 stop.wait(pause)
             elif not started or not dispatcher.free:
@@ -171,6 +178,10 @@ def run_forever(*, stop: threading.Event, poll_seconds: float = 5.0, concurrency
         dispatcher.close()
         shares.leave()
     log.info("delivery worker %s stopped", worker_id)
+
+
+class BackingOff(Exception):
+    """The loop is waiting out a backoff: it only reaps the attempts in hand."""
 
 
 class StoreNotAnswering(Exception):

@@ -125,3 +125,14 @@ def test_the_dynamodb_clients_keep_a_connection_for_every_worker_thread(ddb, cap
         assert not [r for r in caplog.records if "Connection pool is full" in r.getMessage()]
     finally:
         dispatcher.close()
+
+
+def test_the_backoff_doubles_up_to_its_cap_with_jitter_and_a_success_resets_it():
+    low, high = worker.Backoff(rand=lambda: 0.0), worker.Backoff(rand=lambda: 0.999)
+    lows = [low.failed() for _ in range(8)]
+    highs = [high.failed() for _ in range(8)]
+    assert lows[:3] == [0.25, 0.5, 1.0]  # half the ceiling at the least...
+    assert all(h > l_ for h, l_ in zip(highs, lows))  # ...up to the whole ceiling: jittered
+    assert max(highs) <= worker.BACKOFF_MAX_SECONDS and lows[-1] == worker.BACKOFF_MAX_SECONDS / 2
+    low.succeeded()
+    assert low.failed() == 0.25
