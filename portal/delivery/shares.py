@@ -17,6 +17,7 @@ flight, clocks apart) costs a failed claim, never a second send."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from datetime import datetime, timedelta
 
@@ -28,11 +29,11 @@ from portal.dynamo.due_board import board_read, board_write
 
 log = logging.getLogger("portal.delivery")
 
-HUNGRY_RENEW_SECONDS = 0.5
+HUNGRY_RENEW_SECONDS = 1.0
 
 
 def shard_lease_seconds() -> float:
-    return max(1.0, float(getattr(settings, "DELIVERY_SHARD_LEASE_SECONDS", 6)))
+    return max(1.0, float(getattr(settings, "DELIVERY_SHARD_LEASE_SECONDS", 10)))
 
 
 def _at(value: str) -> datetime:
@@ -75,7 +76,8 @@ def held_by(board: dict, worker_id: str) -> frozenset[int]:
 
 
 class ShardShare:
-    """One worker's leases: `renew_if_due()` from its loop; `shards()` is what it may read."""
+    """One worker's leases: renewed on a thread of their own (`start`), so a busy or stalled
+    delivery loop never lets them lapse; `shards()` is what the worker may read."""
 
     def __init__(self, *, worker_id: str, shards: int = DUE_SHARDS, lease_seconds: float | None = None,
                  clock=utcnow, monotonic=time.monotonic):
@@ -124,6 +126,24 @@ class ShardShare:
                 return
         log.warning("the due-queue lease board was busy; trying again at the next renewal")
         self.next_renewal = started + min(1.0, self.lease / 10)
+
+    def start(self, stop: threading.Event) -> threading.Thread:
+        """Renew on a daemon thread until `stop` is set (DynamoDB not answering: logged, tried
+        again at the next renewal; the leases held run out meanwhile)."""
+        def renew_forever():
+            failures = 0
+            while not stop.is_set():
+                try:
+                    self.renew_if_due()
+                    failures = 0
+                except Exception:  # noqa: BLE001 - the leases run out by themselves
+                    failures += 1
+                    log.warning("could not renew the due-queue shard leases", exc_info=failures == 1)
+                stop.wait(max(0.05, min(self.next_renewal - self.monotonic(), self.lease / 3)))
+
+        thread = threading.Thread(target=renew_forever, name="shard-leases", daemon=True)
+        thread.start()
+        return thread
 
     def leave(self) -> None:
         """Give the shards back at once (a worker stopping): the others take them at their next

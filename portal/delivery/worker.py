@@ -118,13 +118,17 @@ def run_forever(*, stop: threading.Event, poll_seconds: float = 5.0, concurrency
     """Loop until `stop` is set, keeping up to `concurrency` attempts in flight: new due rows
     are fetched whenever slots are free, so no row waits for a slow one to finish. When
     nothing is due the wait between looks grows from MIN_POLL_SECONDS to `poll_seconds`. The
-    worker reads only the due-queue shards it holds a lease on (`shares`, renewed here)."""
+    worker reads only the due-queue shards it holds a lease on (`shares`, renewed on a thread
+    of their own)."""
     worker_id = worker_id or worker_id_new()
     shares = shares or ShardShare(worker_id=worker_id)
     log.info("delivery worker %s started", worker_id)
     dispatcher = Dispatcher(worker_id=worker_id, concurrency=concurrency, clock=clock, rand=rand, shares=shares)
     idle, backoff = IdlePoll(longest=poll_seconds), Backoff(rand=rand)
     cache_born, next_look, backing_off_until = time.monotonic(), 0.0, 0.0
+    reading: frozenset[int] = frozenset()
+    leases_stop = threading.Event()
+    renewer = shares.start(leases_stop)
     try:
         while not stop.is_set():
             if time.monotonic() - cache_born > CACHE_SECONDS:
@@ -134,11 +138,12 @@ def run_forever(*, stop: threading.Event, poll_seconds: float = 5.0, concurrency
             try:
                 if time.monotonic() < backing_off_until:
                     raise BackingOff()  # nothing is started or fetched while backing off
-                held = shares.held
-                if shares.renew_if_due():  # every third of a lease period
+                mine = frozenset(shares.shards())
+                if mine != reading:  # the renewal thread took or gave back shards
                     dispatcher.gate.share = shares.fraction
-                    if shares.held - held:
+                    if mine - reading:
                         next_look = 0.0  # shards just taken: look at them now, not after the idle wait
+                    reading = mine
                 started = dispatcher.start_ready() if dispatcher.free else 0
                 stale = time.monotonic() - dispatcher.fetched_at > REFETCH_SECONDS
                 wanted = not dispatcher.waiting or (stale and not started)
@@ -175,6 +180,8 @@ def run_forever(*, stop: threading.Event, poll_seconds: float = 5.0, concurrency
             elif not started or not dispatcher.free:
                 dispatcher.reap(timeout=pause)
     finally:
+        leases_stop.set()
+        renewer.join(timeout=10)
         dispatcher.close()
         shares.leave()
     log.info("delivery worker %s stopped", worker_id)
