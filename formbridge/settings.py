@@ -280,6 +280,8 @@ DELIVERY_TIMEOUT_SECONDS = env.float("DELIVERY_TIMEOUT_SECONDS", default=10.0)  
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=60)
 # Attempts one worker keeps in flight to one destination (its other slots serve the rest).
 DELIVERY_MAX_IN_FLIGHT_PER_DESTINATION = env.int("DELIVERY_MAX_IN_FLIGHT_PER_DESTINATION", default=4)
+# Long-running workers divide the due queue's shards with leases of this length.
+DELIVERY_SHARD_LEASE_SECONDS = env.float("DELIVERY_SHARD_LEASE_SECONDS", default=10.0)
 # Circuit breaker: after this many failures in a row a destination's rows are held (not sent,
 # their place kept) and one probe goes out at a time, at most every PROBE seconds.
 DELIVERY_BREAKER_THRESHOLD = env.int("DELIVERY_BREAKER_THRESHOLD", default=10)

@@ -12,13 +12,16 @@ whoever holds it."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+import random
+import time
+from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
 from pynamodb.exceptions import PutError, UpdateError
 
 from portal.delivery import schedule
 from portal.dynamo.base import is_condition_failure
+from portal.dynamo.connection.health import endpoint_unreachable
 from portal.dynamo.deliveries import MANUAL, SCHEDULED, Delivery
 from portal.dynamo.delivery_status import DeliveryStatus
 
@@ -26,6 +29,7 @@ log = logging.getLogger("portal.delivery")
 
 
 LEASE_SLACK_SECONDS = 30  # reads and writes around the send
+OUTCOME_RETRY_MAX_SECONDS = 5.0  # longest wait between tries of an outcome DynamoDB did not take
 
 
 def lease_seconds() -> int:
@@ -95,17 +99,32 @@ def _update_if(delivery: Delivery, *, actions: list, condition) -> bool:
     return True
 
 
-def outcome_save(delivery: Delivery, *, worker_id: str, now: datetime) -> bool:
-    """Save the row's new state and release the lease, only if `worker_id` still holds it."""
+def outcome_save(delivery: Delivery, *, worker_id: str, now: datetime, sleep=time.sleep,
+                 rand=random.random) -> bool:
+    """Save the row's new state and release the lease, only if `worker_id` still holds it.
+    While DynamoDB does not answer, the outcome is kept in hand and tried again (capped
+    exponential backoff with jitter) until our lease runs out: the receiver has the delivery,
+    so losing its outcome would send it again. Past the lease the row belongs to whoever
+    claims it next, and the error is raised."""
+    expires = delivery.leaseExpiresAt
     delivery.leaseOwner = None
     delivery.leaseExpiresAt = None
     delivery.nextTrigger = SCHEDULED
     delivery.updatedAt = now
-    try:
-        delivery.save(condition=Delivery.leaseOwner == worker_id)
-    except PutError as error:
-        if is_condition_failure(error):
-            log.warning("lost the lease on %s/%s; its new holder finishes it", delivery.pk, delivery.sk)
-            return False
-        raise
-    return True
+    wait = 0.2
+    while True:
+        try:
+            delivery.save(condition=Delivery.leaseOwner == worker_id)
+        except PutError as error:
+            if is_condition_failure(error):
+                log.warning("lost the lease on %s/%s; its new holder finishes it", delivery.pk, delivery.sk)
+                return False
+            left = (expires - datetime.now(timezone.utc)).total_seconds() if expires else 0
+            if not endpoint_unreachable(error) or left < wait + 1:
+                raise
+            log.warning("DynamoDB is not answering; keeping the outcome of %s/%s and trying again in %.1f s",
+                        delivery.pk, delivery.sk, wait)
+            sleep(wait * (0.5 + rand() / 2))
+            wait = min(OUTCOME_RETRY_MAX_SECONDS, wait * 2)
+            continue
+        return True

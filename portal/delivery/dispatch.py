@@ -10,13 +10,20 @@ dispatcher runs up to PIPELINE times as many attempts as send slots, so the next
 already claimed when a send ends and the outcome is written while the next send goes out
 (SendSlots keeps the sends themselves within `concurrency` and `per_destination`). A
 destination that failed lately, is rate limited or is behind an open breaker gets no such
-claim-ahead: each of its attempts is decided on fresh health."""
+claim-ahead: each of its attempts is decided on fresh health.
+
+Long-running workers divide the due queue (shares.py): a dispatcher given a ShardShare reads
+only the shards it holds, and its per-destination concurrency and rate are its share of the
+destination's, so the limits hold across workers. DynamoDB not answering ends no attempt in
+a crash: a claim that could not be made leaves the row where it is, and the worker backs off
+(`store_failed` tells it to)."""
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Callable
@@ -27,6 +34,8 @@ from portal.delivery.attempt import Clock, PassCache, attempt_claimed
 from portal.delivery.claim import claim, lease_seconds
 from portal.delivery.followups import FollowUps
 from portal.delivery.gate import CLOSED, OPEN, Gate, breaker_state
+from portal.delivery.shares import ShardShare
+from portal.dynamo import registry
 from portal.dynamo.deliveries import DUE_SHARDS, Delivery
 from portal.dynamo.connection.metering import batched_metering
 
@@ -35,24 +44,33 @@ log = logging.getLogger("portal.delivery")
 MAX_SCAN_PER_SHARD = 200  # due rows read past blocked destinations in one fetch, per shard
 MIN_FETCH = 50  # rows one fetch of the long-running worker may take (8 queries, one per shard)
 PIPELINE = 2  # attempts per send slot for a healthy destination (claim-ahead, outcome written behind)
+READ_AT_ONCE = 8  # shards one fetch reads in parallel; with more held, the next group only if needed
+STORE_FAILED = "store-failed"  # process(): DynamoDB did not answer the claim; nothing was attempted
 
 
 class SendSlots:
-    """At most `total` sends at once, and `per_destination` to any one destination."""
+    """At most `total` sends at once, and `per_destination()` to any one destination (read at
+    each start: a worker's share of a destination changes as workers come and go)."""
 
-    def __init__(self, *, total: int, per_destination: int):
-        self.all = threading.BoundedSemaphore(total)
-        self.per_destination = per_destination
-        self._each: dict[str, threading.BoundedSemaphore] = defaultdict(
-            lambda: threading.BoundedSemaphore(self.per_destination))
-        self._lock = threading.Lock()
+    def __init__(self, *, total: int, per_destination):
+        self.total, self.per_destination = total, per_destination
+        self._sending: Counter[str] = Counter()
+        self._changed = threading.Condition()
 
     @contextmanager
     def slot(self, destination_id: str):
-        with self._lock:
-            own = self._each[destination_id]
-        with own, self.all:  # always in this order: no two holders wait on each other
+        with self._changed:
+            self._changed.wait_for(lambda: sum(self._sending.values()) < self.total
+                                   and self._sending[destination_id] < self.per_destination())
+            self._sending[destination_id] += 1
+        try:
             yield
+        finally:
+            with self._changed:
+                self._sending[destination_id] -= 1
+                if not self._sending[destination_id]:
+                    del self._sending[destination_id]
+                self._changed.notify_all()
 
 
 def per_destination_limit() -> int:
@@ -64,8 +82,14 @@ def process(delivery: Delivery, *, worker_id: str, clock: Clock, rand: Callable[
     """Claim and attempt one row; None if another worker holds it. Its DynamoDB calls count
     for the row's tenant (consumed capacity, written per tenant every few seconds)."""
     with batched_metering(tenant_id=delivery.tenantId):
-        if not claim(delivery, worker_id=worker_id, now=clock()):
-            return None
+        try:
+            if not claim(delivery, worker_id=worker_id, now=clock()):
+                return None
+        except Exception:
+            # DynamoDB did not answer (or refused): the row stays due; if the claim was applied
+            # after all, its lease runs out and another pass takes it.
+            log.warning("could not claim delivery %s/%s; leaving it due", delivery.pk, delivery.sk, exc_info=True)
+            return STORE_FAILED
         try:
             return attempt_claimed(delivery, worker_id=worker_id, clock=clock, rand=rand, cache=cache,
                                    before_request=gate.pace if gate else None).status
@@ -78,13 +102,19 @@ def process(delivery: Delivery, *, worker_id: str, clock: Clock, rand: Callable[
 
 class Dispatcher:
     def __init__(self, *, worker_id: str, concurrency: int, clock: Clock, rand: Callable[[], float],
-                 per_destination: int | None = None):
+                 per_destination: int | None = None, shares: ShardShare | None = None):
         self.worker_id, self.clock, self.rand = worker_id, clock, rand
         self.concurrency = max(1, concurrency)
+        self.shares = shares  # None: every shard (a one-off pass)
         self.gate = Gate(per_destination=per_destination or per_destination_limit())
-        self.slots = SendSlots(total=self.concurrency, per_destination=self.gate.per_destination)
+        self.slots = SendSlots(total=self.concurrency, per_destination=lambda: self.gate.per_destination)
+        # Every thread below may call DynamoDB at once (plus the loop's own thread and the
+        # lease renewal): the clients keep that many connections instead of discarding them.
+        registry.pool_connections_at_least(self.concurrency * PIPELINE + READ_AT_ONCE + 2 + 2)
         self.pool = ThreadPoolExecutor(max_workers=self.concurrency * PIPELINE, thread_name_prefix="deliver")
-        self.readers = ThreadPoolExecutor(max_workers=DUE_SHARDS, thread_name_prefix="due-queue")
+        self.readers = ThreadPoolExecutor(max_workers=READ_AT_ONCE, thread_name_prefix="due-queue")
+        self.store_failed = False  # an attempt found DynamoDB not answering since the loop last looked
+        self._rotation = 0
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="follow-ups")
         self._flushing: Future | None = None
         self.running: dict[Future, Delivery] = {}
@@ -118,11 +148,16 @@ class Dispatcher:
         return {(row.pk, row.sk) for row in [*self.running.values(), *self.waiting]}
 
     def fetch(self, *, want: int | None = None) -> int:
-        """Read due rows into the waiting list, skipping rows already held and rows of
-        destinations that already have their share (reading past them, within a bound)."""
+        """Read due rows into the waiting list, oldest first across the shards read, skipping
+        rows already held and rows of destinations that already have their share (reading
+        past them, within a bound). A worker with shard leases reads only its shards."""
         want = want or max(self.concurrency * 4, MIN_FETCH)
-        # Rows held since the last fetch (breaker, rate) give up their place in the buffer.
-        self.waiting = [row for row in self.waiting if self.gate.capacity(self._dest(row))]
+        shards = self.shares.shards() if self.shares is not None else list(range(DUE_SHARDS))
+        mine = set(shards)
+        # Rows held since the last fetch (breaker, rate) and rows of shards given back give up
+        # their place in the buffer.
+        self.waiting = [row for row in self.waiting
+                        if self.gate.capacity(self._dest(row)) and self._shard(row) in mine]
         self.fetched_at = time.monotonic()
         busy, share = self._busy(), Counter(self.gate.in_flight)
         for row in self.waiting:
@@ -130,18 +165,29 @@ class Dispatcher:
         found, fresh = 0, []
         now, tick = self.clock(), time.monotonic()
         self.leased_elsewhere = {k: until for k, until in self.leased_elsewhere.items() if until > tick}
-        # The shards are read at once: a fetch takes one round trip, not eight.
-        # Each shard is read up to `want` rows deep (at most MAX_SCAN_PER_SHARD), enough to see past
-        # the rows of destinations at their share without reading far more than a fetch takes.
-        depth = min(MAX_SCAN_PER_SHARD, max(want, MIN_FETCH))
-        by_shard = self.readers.map(
-            lambda shard: list(Delivery.due_in_shard(shard, before=now, limit=depth)), range(DUE_SHARDS))
         self.more = False  # whether due rows were left in the queue that a next fetch could take
-        for rows in by_shard:
-            self.cache.prefetch([r for r in rows if (r.tenantId, r.destinationId) not in self.cache.destinations])
-            self.more |= len(rows) >= depth
-            for scanned, row in enumerate(rows):
-                if found >= want or scanned >= depth:
+        if not shards:
+            return 0
+        # Shards are read in groups of READ_AT_ONCE, in parallel (one round trip per group); the
+        # groups take turns leading, and a next group is read only while the fetch is short.
+        start = self._rotation % len(shards)
+        self._rotation += READ_AT_ONCE
+        ordered = shards[start:] + shards[:start]
+        groups = [ordered[i:i + READ_AT_ONCE] for i in range(0, len(ordered), READ_AT_ONCE)]
+        for group in groups:
+            if found >= want:
+                self.more = True
+                break
+            # Each shard is read deep enough to see past the rows of destinations at their share
+            # (at most MAX_SCAN_PER_SHARD) without reading far more than a fetch takes.
+            depth = min(MAX_SCAN_PER_SHARD, max(want, MIN_FETCH))
+            by_shard = list(self.readers.map(
+                lambda shard: list(Delivery.due_in_shard(shard, before=now, limit=depth)), group))
+            fetched = [row for rows in by_shard for row in rows]
+            self.cache.prefetch([r for r in fetched if (r.tenantId, r.destinationId) not in self.cache.destinations])
+            self.more |= any(len(rows) >= depth for rows in by_shard)
+            for row in heapq.merge(*by_shard, key=lambda r: r.nextAttemptAt):  # oldest first
+                if found >= want:
                     self.more = True
                     break
                 if (row.pk, row.sk) in busy or (row.pk, row.sk, row.nextAttemptAt) in self.leased_elsewhere:
@@ -155,6 +201,24 @@ class Dispatcher:
                 found += 1
         self.cache.prefetch(fresh)  # their submissions, in one batched read
         return found
+
+    def drop_held(self, *, longer_than: float = 1.0) -> int:
+        """Give back the waiting rows whose destination may not start for a while (an open
+        breaker until its next probe, a rate limit far behind): they keep their place in the
+        due queue for a later pass. Returns how many were dropped."""
+        now, kept = time.monotonic(), []
+        for row in self.waiting:
+            destination = self._dest(row)
+            held = (destination is not None and not self.gate.capacity(destination)
+                    and self.gate.next_start.get(destination.id, 0) - now > longer_than)
+            if not held:
+                kept.append(row)
+        dropped, self.waiting = len(self.waiting) - len(kept), kept
+        return dropped
+
+    @staticmethod
+    def _shard(row: Delivery) -> int | None:
+        return row.due_shard_number
 
     def start_ready(self) -> int:
         """Start waiting rows while slots are free and their destination is under its limit."""
@@ -179,7 +243,14 @@ class Dispatcher:
         for future in done:
             row = self.running.pop(future)
             self.gate.ended(row.destinationId, self._dest(row))
-            if future.result() is not None:
+            try:
+                status = future.result()
+            except Exception:  # process() handles its own failures; this is a last guard
+                log.exception("delivery %s/%s failed unexpectedly", row.pk, row.sk)
+                status = STORE_FAILED
+            if status == STORE_FAILED:
+                self.store_failed = True
+            elif status is not None:
                 self.made += 1
             elif row.nextAttemptAt is not None:  # our claim failed: another worker holds it
                 self.leased_elsewhere[(row.pk, row.sk, row.nextAttemptAt)] = time.monotonic() + lease_seconds()
@@ -215,9 +286,12 @@ class Dispatcher:
         write the buffered follow-ups."""
         self.pool.shutdown(wait=True)
         for future, _row in list(self.running.items()):
-            if future.result() is not None:
+            if future.exception() is None and future.result() not in (None, STORE_FAILED):
                 self.made += 1
         self.running.clear()
         self.writer.shutdown(wait=True)
         self.readers.shutdown(wait=True)
-        self.followups.flush()
+        try:
+            self.followups.flush()
+        except Exception:  # DynamoDB not answering as the worker stops: only counts are late
+            log.exception("writing the delivery follow-ups failed")

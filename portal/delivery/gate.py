@@ -32,12 +32,24 @@ def breaker_state(destination: Destination) -> str:
 
 class Gate:
     def __init__(self, *, per_destination: int):
-        self.per_destination = per_destination
+        self.full = per_destination
+        # This worker's part of the due queue (held shards / all shards): workers sharing the
+        # queue split each destination's concurrency and rate by it, so the limits hold
+        # across workers, not just inside one.
+        self.share = 1.0
         self.in_flight: Counter[str] = Counter()
         self.next_start: dict[str, float] = {}  # rate limit and breaker probes: not before this
         self._last_request: dict[str, float] = {}
         self._request_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+
+    @property
+    def per_destination(self) -> int:
+        return max(1, int(self.full * self.share))
+
+    def rate(self, destination: Destination) -> float:
+        """Requests per second this worker may send to the destination (its share of the limit)."""
+        return float(destination.rateLimit) * max(self.share, 1e-3)
 
     def capacity(self, destination: Destination | None) -> int:
         """How many attempts this destination may have in flight now."""
@@ -56,7 +68,7 @@ class Gate:
     def started(self, destination_id: str, destination: Destination | None) -> None:
         self.in_flight[destination_id] += 1
         if destination is not None and destination.rateLimit and breaker_state(destination) == CLOSED:
-            self.next_start[destination_id] = time.monotonic() + 1.0 / float(destination.rateLimit)
+            self.next_start[destination_id] = time.monotonic() + 1.0 / self.rate(destination)
 
     def ended(self, destination_id: str, destination: Destination | None) -> None:
         self.in_flight[destination_id] -= 1
@@ -70,7 +82,7 @@ class Gate:
         receiver much closer together."""
         if not destination.rateLimit or breaker_state(destination) == OPEN:
             return
-        interval = 1.0 / float(destination.rateLimit)
+        interval = 1.0 / self.rate(destination)
         with self._locks_guard:
             lock = self._request_locks.setdefault(destination.id, threading.Lock())
         with lock:  # only this destination's attempts wait here, at most one interval each

@@ -102,6 +102,7 @@ class BaseModel(Model):
         cls.Meta.connect_timeout_seconds = CONNECTION_SETTINGS.get("connect_timeout", 5)
         cls.Meta.read_timeout_seconds = CONNECTION_SETTINGS.get("read_timeout", 30)
         cls.Meta.max_retry_attempts = CONNECTION_SETTINGS.get("max_retry_attempts", 3)
+        cls.Meta.max_pool_connections = CONNECTION_SETTINGS.get("max_pool_connections", 10)
         cls.Meta.aws_access_key_id = CONNECTION_SETTINGS.get("access_key")
         cls.Meta.aws_secret_access_key = CONNECTION_SETTINGS.get("secret_key")
         # PynamoDB caches the connection on the class: drop it so the new settings apply.
@@ -252,6 +253,7 @@ def _connection() -> Connection:
             connect_timeout_seconds=CONNECTION_SETTINGS.get("connect_timeout", 5),
             read_timeout_seconds=CONNECTION_SETTINGS.get("read_timeout", 30),
             max_retry_attempts=CONNECTION_SETTINGS.get("max_retry_attempts", 3),
+            max_pool_connections=CONNECTION_SETTINGS.get("max_pool_connections", 10),
         )
     return connection
 

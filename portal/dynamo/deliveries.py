@@ -133,6 +133,11 @@ class Delivery(TenantOwnedModel):
         return f"DUE#{zlib.crc32(submission_id.encode()) % DUE_SHARDS}"
 
     @property
+    def due_shard_number(self) -> int | None:
+        """Which due-queue shard the row is in (None when it is not pending)."""
+        return int(self.dueShard.rpartition("#")[2]) if self.dueShard else None
+
+    @property
     def is_pending(self) -> bool:
         return self.status == DeliveryStatus.PENDING
 
@@ -194,17 +199,26 @@ class Delivery(TenantOwnedModel):
         )
 
     @classmethod
-    def due_queue_stats(cls, *, now) -> tuple[int, datetime | None]:
-        """Rows due by `now` over every shard, and the oldest one's due time (None when none
-        is due): per shard one COUNT query and one Limit=1 query of the sparse DueIndex, which
-        holds only pending rows. For the operators' metrics, across tenants by design."""
-        depth, oldest = 0, None
+    def due_queue_by_shard(cls, *, now) -> list[tuple[int, int, datetime | None]]:
+        """Per shard: (shard, rows due by `now`, the oldest one's due time or None): one COUNT
+        query and one Limit=1 query of the sparse DueIndex each, which holds only pending rows
+        (no scan). For the operators' metrics, across tenants by design."""
+        found = []
         for shard in range(DUE_SHARDS):
             key, due = f"DUE#{shard}", DueIndex.nextAttemptAt <= now
-            depth += cls._unscoped_count(key, range_key_condition=due, index_name="DueIndex")
+            depth = cls._unscoped_count(key, range_key_condition=due, index_name="DueIndex")
+            oldest = None
             for row in cls._unscoped_query(key, range_key_condition=due, index_name="DueIndex", limit=1):
-                oldest = row.nextAttemptAt if oldest is None else min(oldest, row.nextAttemptAt)
-        return depth, oldest
+                oldest = row.nextAttemptAt
+            found.append((shard, depth, oldest))
+        return found
+
+    @classmethod
+    def due_queue_stats(cls, *, now) -> tuple[int, datetime | None]:
+        """Rows due by `now` over every shard, and the oldest one's due time (None when none)."""
+        shards = cls.due_queue_by_shard(now=now)
+        oldest = [at for _s, _d, at in shards if at is not None]
+        return sum(d for _s, d, _a in shards), (min(oldest) if oldest else None)
 
     def put_action(self) -> dict:
         """A TransactWriteItems Put of this new row at version 1 (fails if the row exists)."""

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from portal.decorators import staff_required
 from portal.selectors import audit as audit_selectors
 from portal.selectors.billing.tenants import tenant_status_counts
+from portal.selectors.delivery_queue import due_queue_lag
 
 
 @staff_required
@@ -18,4 +19,5 @@ def overview(request):
     return render(request, "staff/home.html", {
         "counts": counts, "total": sum(counts.values()),
         "recent": audit_selectors.audit_staff_page(limit=10),
+        "queue": due_queue_lag(),
     })
