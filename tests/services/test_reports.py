@@ -86,7 +86,7 @@ def test_a_clients_report_holds_only_its_sites_beside_the_month_before(agency):
     assert "b-only" not in str([r.label for r in report.pages])
     # Every submission is a lead: none worked yet, so all are still open (spam is no lead).
     assert [(r.label, r.current, r.previous) for r in report.outcome_rows] == [
-        ("Won", 0, 0), ("Lost", 0, 0), ("Closed", 0, 0), ("Still open (new, open or replied)", 4, 2),
+        ("Won", 0, 0), ("Lost", 0, 0), ("Closed", 0, 0), ("Still open", 4, 2),
         ("Replied to", 0, 0), ("Median time to first response", None, None)]
 
 
@@ -127,7 +127,7 @@ def test_a_report_shows_the_client_sites_lead_outcomes_and_median_first_response
     rows = {row.label: row for row in report.outcome_rows}
     assert [(r.label, r.current, r.previous, r.change_text) for r in report.outcome_rows] == [
         ("Won", 2, 1, "+100%"), ("Lost", 2, 0, "new"), ("Closed", 0, 0, "–"),
-        ("Still open (new, open or replied)", 5, 2, "+150%"), ("Replied to", 3, 1, "+200%"),
+        ("Still open", 5, 2, "+150%"), ("Replied to", 3, 1, "+200%"),
         ("Median time to first response", 4 * 3600, 900, "+1500%")]
     # Site B's won lead and its quick answers are another client's: not counted here.
     assert (report.current.outcomes["leads"], report.previous.outcomes["leads"]) == (9, 3)
@@ -140,7 +140,7 @@ def test_a_report_shows_the_client_sites_lead_outcomes_and_median_first_response
     tenant = tenant_get_or_none(tenant_id=tenant.id)
     subject = access_report_subject(tenant=tenant, report_key=client_key_for([site_a.id, site_b.id]))
     rows = {row.label: row for row in report_build(tenant=tenant, subject=subject, month=MONTH).outcome_rows}
-    assert (rows["Won"].current, rows["Replied to"].current, rows["Still open (new, open or replied)"].current) == (
+    assert (rows["Won"].current, rows["Replied to"].current, rows["Still open"].current) == (
         3, 5, 5 + 6)
     assert rows["Median time to first response"].current == 1800
     # Site B's own report: its leads alone.
@@ -148,7 +148,7 @@ def test_a_report_shows_the_client_sites_lead_outcomes_and_median_first_response
     rows = {row.label: row for row in report_build(tenant=tenant, subject=subject, month=MONTH).outcome_rows}
     assert (rows["Won"].current, rows["Replied to"].current, rows["Median time to first response"].current) == (
         1, 2, 900)
-    assert rows["Still open (new, open or replied)"].current == 6
+    assert rows["Still open"].current == 6
     assert rows["Won"].previous == 0 and rows["Median time to first response"].previous is None
 
 

@@ -171,8 +171,8 @@ class ClientReport:
     outcome_rows: list[Row]  # empty when neither month had a lead
     read_units: float = 0.0
 
-    outcome_note: str = ("Leads that arrived in each month, as they stand now. The median is rounded up to "
-                         "the next step of 5 min, 15 min, 30 min, 1 h, 2 h, 4 h, 8 h, 1 day, 2, 4, 7 or 14 days.")
+    outcome_note: str = ("The leads that arrived in each month, as they stand now. Still open: new, open or "
+                         "replied. The median is rounded up to a step (5, 15, 30 min, 1, 2, 4, 8 h, 1, 2, 4, 7, 14 days).")
 
     @property
     def busiest(self) -> int:
@@ -229,7 +229,7 @@ def _ranked_rows(current: dict[str, int], previous: dict[str, int], *, top: int,
     return rows
 
 
-OUTCOMES = (("won", "Won"), ("lost", "Lost"), ("closed", "Closed"), ("open", "Still open (new, open or replied)"))
+OUTCOMES = (("won", "Won"), ("lost", "Lost"), ("closed", "Closed"), ("open", "Still open"))
 
 
 def _add_lead_figures(*, tenant: Tenant, site_ids: frozenset[str], current: MonthFigures, previous: MonthFigures,
