@@ -42,8 +42,9 @@ def _ingest(tenant, site, month, plan) -> list[str]:
     ids = []
     for day, form, page_path, n in plan:
         for _ in range(n):
-            ids.append(make_submission(tenant, site_id=site.id, form_id=form, now=datetime(
-                month.year, month.month, day, 10, tzinfo=timezone.utc), meta={"page_url": f"https://{site.domain}{page_path}"}))
+            ids.append(make_submission(tenant, site_id=site.id, form_id=form,
+                                       now=datetime(month.year, month.month, day, 10, tzinfo=timezone.utc),
+                                       meta={"page_url": f"https://{site.domain}{page_path}"}))
     return ids
 
 

@@ -56,8 +56,8 @@ def test_a_report_of_a_client_with_100000_submissions_reads_no_submission(agency
     # and month (35,000 won, 20,000 lost, 5,000 answered: 4,000 within 15 min, 1,000 in 3 h).
     counts = {"WON": 35_000, "LOST": 20_000, "REPLIED": 5_000, RESPONSES: 5_000,
               RESPONSE_SECONDS: 4_000 * 600 + 1_000 * 3 * 3600, bucket_of(600): 4_000, bucket_of(3 * 3600): 1_000}
-    transact([lead_counter_action(tenant_id=tenant.id, received_at=datetime(MONTH.year, MONTH.month, 2, tzinfo=timezone.utc),
-                                  site_id=site_a.id, counts=counts)])
+    arrived = datetime(MONTH.year, MONTH.month, 2, tzinfo=timezone.utc)
+    transact([lead_counter_action(tenant_id=tenant.id, received_at=arrived, site_id=site_a.id, counts=counts)])
     subject = access_report_subject(tenant=tenant, report_key=client_key_for([site_a.id]))
     requests_seen.clear()
     report = report_build(tenant=tenant, subject=subject, month=MONTH)

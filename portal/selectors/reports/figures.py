@@ -172,7 +172,8 @@ class ClientReport:
     read_units: float = 0.0
 
     outcome_note: str = ("The leads that arrived in each month, as they stand now. Still open: new, open or "
-                         "replied. The median is rounded up to a step (5, 15, 30 min, 1, 2, 4, 8 h, 1, 2, 4, 7, 14 days).")
+                         "replied. The median is rounded up to a step "
+                         "(5, 15, 30 min, 1, 2, 4, 8 h, 1, 2, 4, 7, 14 days).")
 
     @property
     def busiest(self) -> int:
