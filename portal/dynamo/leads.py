@@ -143,9 +143,11 @@ def lead_counter_action(*, tenant_id: str, received_at: datetime, site_id: str |
     }}
 
 
-def lead_counter_items(*, tenant_id: str, first_month: str, last_month: str) -> list[dict]:
+def lead_counter_items(*, tenant_id: str, first_month: str, last_month: str,
+                       consumed: list | None = None) -> list[dict]:
     """The tenant's lead counter items from first_month to last_month (yyyy-mm), as plain dicts
-    {"month", "siteId", <counter>: int}: one Query on the metrics partition."""
+    {"month", "siteId", <counter>: int}: one Query on the metrics partition (`consumed`
+    collects its read units)."""
     client = dynamodb_client()
     kwargs = {
         "TableName": DailyMetrics.Meta.table_name,
@@ -153,9 +155,13 @@ def lead_counter_items(*, tenant_id: str, first_month: str, last_month: str) -> 
         "ExpressionAttributeValues": {":pk": {"S": DailyMetrics.partition_for(tenant_id)},
                                       ":lo": {"S": f"LEADS#{first_month}#"}, ":hi": {"S": f"LEADS#{last_month}#~"}},
     }
+    if consumed is not None:
+        kwargs["ReturnConsumedCapacity"] = "TOTAL"
     found = []
     while True:
         page = client.query(**kwargs)
+        if consumed is not None:
+            consumed.append(page.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0))
         for raw in page.get("Items", []):
             if raw.get("tenantId", {}).get("S") != tenant_id:
                 continue

@@ -93,6 +93,23 @@ class LeadMonthStats:
         return sum(self.states.get(state, 0) for state in (NEW, OPEN, "REPLIED"))
 
 
+def lead_stats_combined(rows, *, month: str) -> LeadMonthStats:
+    """One month's stats of several sites as one: states, first responses and the histograms
+    summed, so the median is the combined histogram's (the median of all the sites' first
+    responses, to its bucket's bound), not a median of per-site medians."""
+    total = LeadMonthStats(month=month, site_id=None, states={state: 0 for state in STATES})
+    for row in rows:
+        if row.month != month:
+            continue
+        for state, count in row.states.items():
+            total.states[state] = total.states.get(state, 0) + count
+        total.first_responses += row.first_responses
+        total.first_response_seconds_total += row.first_response_seconds_total
+        for bound, count in row.histogram.items():
+            total.histogram[bound] = total.histogram.get(bound, 0) + count
+    return total
+
+
 def _months_between(first: str, last: str) -> list[str]:
     year, month = int(first[:4]), int(first[5:7])
     months = []
@@ -102,12 +119,16 @@ def _months_between(first: str, last: str) -> list[str]:
     return months
 
 
-def lead_month_stats(*, tenant: Tenant, first_month: str, last_month: str,
-                     site_ids=None) -> list[LeadMonthStats]:
+def lead_month_stats(*, tenant: Tenant, first_month: str, last_month: str, site_ids=None,
+                     arrived: dict[tuple[str, str], int] | None = None,
+                     consumed: list | None = None) -> list[LeadMonthStats]:
     """Per month (yyyy-mm, of arrival) and site, the leads in each state and the first-response
-    times, from counters: one Query of the lead counters and one of the day counters (what
-    arrived, for New). `site_ids` narrows further; a site-scoped tenant's scope always applies.
-    New is what arrived (not spam) minus the leads moved on, never below zero."""
+    times, from counters: one Query of the lead counters and, per month, one of the day
+    counters (what arrived, for New). A caller that has read the day counters already passes
+    `arrived` ({(month, siteId): non-spam submissions}) and saves those Queries. `site_ids`
+    narrows further; a site-scoped tenant's scope always applies. New is what arrived (not
+    spam) minus the leads moved on, never below zero. `consumed` collects the lead counters'
+    read units."""
     scope = tenant.site_scope
     wanted = None if scope is None and site_ids is None else set(scope if scope is not None else site_ids) & set(
         site_ids if site_ids is not None else scope)
@@ -120,7 +141,8 @@ def lead_month_stats(*, tenant: Tenant, first_month: str, last_month: str,
                                         states={state: 0 for state in STATES})
         return stats[key]
 
-    for item in lead_counter_items(tenant_id=tenant.id, first_month=first_month, last_month=last_month):
+    for item in lead_counter_items(tenant_id=tenant.id, first_month=first_month, last_month=last_month,
+                                   consumed=consumed):
         if wanted is not None and item["siteId"] not in wanted:
             continue
         row = entry(item["month"], item["siteId"])
@@ -132,12 +154,17 @@ def lead_month_stats(*, tenant: Tenant, first_month: str, last_month: str,
             if name.startswith(BUCKET_PREFIX):
                 bound = name[len(BUCKET_PREFIX):]
                 row.histogram[bound] = row.histogram.get(bound, 0) + value
-    for month in _months_between(first_month, last_month):
-        per_site = site_counts_between(tenant_id=tenant.id, first_day=f"{month}-01",
-                                       last_day=_month_last_day(month).isoformat(), site_ids=wanted)
-        for site_id, counts in per_site.items():
-            row = entry(month, site_id)
-            row.states[NEW] = max(0, counts.submissions - sum(row.states[s] for s in COUNTED_STATES))
+    if arrived is None:
+        arrived = {}
+        for month in _months_between(first_month, last_month):
+            per_site = site_counts_between(tenant_id=tenant.id, first_day=f"{month}-01",
+                                           last_day=_month_last_day(month).isoformat(), site_ids=wanted)
+            arrived.update({(month, site_id): counts.submissions for site_id, counts in per_site.items()})
+    for (month, site_id), submissions in arrived.items():
+        if not first_month <= month <= last_month or (wanted is not None and site_id not in wanted):
+            continue
+        row = entry(month, site_id)
+        row.states[NEW] = max(0, submissions - sum(row.states[s] for s in COUNTED_STATES))
     return sorted(stats.values(), key=lambda row: (row.month, row.site_id or ""))
 
 

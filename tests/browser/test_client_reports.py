@@ -5,17 +5,20 @@ screenshots in docs/images/ are made here."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 
 from portal.dynamo.users import CLIENT, PortalUser
+from portal.selectors.access import access_submission
 from portal.selectors.billing.tenants import tenant_get_or_none
 from portal.selectors.reports.figures import previous_month
 from portal.selectors.reports.subjects import client_key_for
 from portal.services.accounts.branding import tenant_branding_update
 from portal.services.accounts.team import team_invite
 from portal.services.billing.tenants import invitation_accept, invitation_token
+from portal.services.leads.notes import lead_reply
+from portal.services.leads.work import lead_update
 from tests.factories.accounts import PASSWORD, make_tenant
 from tests.factories.ingest import make_site, make_submission
 from tests.factories.reports import site_report_key
@@ -35,12 +38,26 @@ def _sign_in(page, email):
     page.wait_for_url(lambda url: urlparse(url).path == "/")
 
 
-def _ingest(tenant, site, month, plan):
+def _ingest(tenant, site, month, plan) -> list[str]:
+    ids = []
     for day, form, page_path, n in plan:
         for _ in range(n):
-            make_submission(tenant, site_id=site.id, form_id=form, now=datetime(month.year, month.month, day, 10,
-                                                                                tzinfo=timezone.utc),
-                            meta={"page_url": f"https://{site.domain}{page_path}"})
+            ids.append(make_submission(tenant, site_id=site.id, form_id=form,
+                                       now=datetime(month.year, month.month, day, 10, tzinfo=timezone.utc),
+                                       meta={"page_url": f"https://{site.domain}{page_path}"}))
+    return ids
+
+
+def _work(tenant, owner, submission_id, *moves):
+    """Move a lead with the lead services: a state, or a reply after a delay (a timedelta)."""
+    for move in moves:
+        found = access_submission(tenant=tenant, submission_id=submission_id,
+                                  now=datetime(2000, 1, 1, tzinfo=timezone.utc))  # however old: not expired
+        if isinstance(move, timedelta):
+            lead_reply(tenant=tenant, actor=owner, submission=found, subject="", body="Thank you, we are on it.",
+                       now=found.receivedAt + move)
+        else:
+            lead_update(tenant=tenant, actor=owner, submission=found, state=move)
 
 
 def _images_loaded(page) -> list[int]:
@@ -52,14 +69,24 @@ def test_owner_previews_a_clients_report_and_the_client_sees_only_its_sites(page
     tenant_branding_update(tenant=tenant_get_or_none(tenant_id=tenant.id), actor=owner.email,
                            brand_name="Northwind Digital")
     bakery, garage = make_site(tenant, domain="bakery.example"), make_site(tenant, domain="garage.example")
-    _ingest(tenant, bakery, MONTH, [(2, "contact", "/contact", 3), (3, "order", "/cakes/wedding", 2),
+    worked = _ingest(tenant, bakery, MONTH, [(2, "contact", "/contact", 3), (3, "order", "/cakes/wedding", 2),
                                     (9, "contact", "/", 4), (14, "order", "/cakes/birthday", 5),
                                     (15, "contact", "/contact", 2), (21, "newsletter", "/", 6),
                                     (27, "order", "/cakes/wedding", 3)])
-    _ingest(tenant, bakery, BEFORE, [(4, "contact", "/contact", 4), (12, "order", "/cakes/wedding", 3),
+    worked_before = _ingest(tenant, bakery, BEFORE, [(4, "contact", "/contact", 4), (12, "order", "/cakes/wedding", 3),
                                      (20, "newsletter", "/", 2)])
     _ingest(tenant, bakery, TODAY, [(1, "contact", "/contact", 2)])
-    _ingest(tenant, garage, MONTH, [(5, "booking", "/service", 7)])
+    garage_leads = _ingest(tenant, garage, MONTH, [(5, "booking", "/service", 7)])
+    # Leads worked: last month 6 won, 2 lost, 4 answered (median within 1 h); the month before
+    # 2 won, 3 answered (median within 4 h); and a garage lead, which is not the bakery's.
+    for sub, moves in zip(worked, [("WON",), ("WON",), ("WON",), ("WON",), ("LOST",), ("LOST",),
+                                   (timedelta(minutes=12), "WON"), (timedelta(minutes=40), "WON"),
+                                   (timedelta(minutes=50),), (timedelta(hours=6),), ("OPEN",)]):
+        _work(tenant, owner, sub, *moves)
+    for sub, moves in zip(worked_before, [(timedelta(hours=3), "WON"), (timedelta(hours=3), "WON"),
+                                          (timedelta(hours=20),)]):
+        _work(tenant, owner, sub, *moves)
+    _work(tenant, owner, garage_leads[0], timedelta(minutes=1), "WON")
     make_submission(tenant, site_id=bakery.id, form_id="contact", spam=True,
                     now=datetime(MONTH.year, MONTH.month, 9, 11, tzinfo=timezone.utc))
     client = team_invite(tenant=tenant, actor=owner, email="owner@bakery.example", role=CLIENT,
@@ -84,6 +111,10 @@ def test_owner_previews_a_clients_report_and_the_client_sees_only_its_sites(page
     assert "Submissions\t25\t9\t+177.8%" in glance and "Spam caught\t1\t0\tnew" in glance
     body = page.locator("main").inner_text()
     assert "bakery.example/cakes/wedding" in body and "garage.example" not in body
+    leads = page.locator("table.report-table").nth(1).inner_text()
+    assert "Won\t6\t2\t+200%" in leads and "Lost\t2\t0\tnew" in leads and "Replied to\t4\t3" in leads
+    assert "Still open\t17\t7" in leads
+    assert "Median time to first response\t60 min\t4 h\t−75%" in leads
     DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(DOCS_IMAGES / "client-report.png"), full_page=True)
@@ -111,6 +142,7 @@ def test_owner_previews_a_clients_report_and_the_client_sees_only_its_sites(page
     page.goto(f"/reports/{key}/{MONTH:%Y-%m}/")
     glance = page.locator("table.report-table").first.inner_text()
     assert "Submissions\t25\t9" in glance
+    assert "Won\t6\t2\t+200%" in page.locator("table.report-table").nth(1).inner_text()  # the garage's win: not here
     body = page.locator("main").inner_text()
     assert "garage.example" not in body and "Send this report now" not in body
     assert page.goto(f"/reports/{site_report_key(garage)}/{MONTH:%Y-%m}/").status == 404

@@ -7,6 +7,7 @@ import io
 from datetime import datetime, timezone
 
 import pytest
+from pypdf import PdfReader
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -18,7 +19,7 @@ from portal.services.reports import sending
 from portal.services.reports.sending import reports_send_due
 from portal.services.reports.settings import report_opt_set, report_settings_update
 from tests.factories.reports import site_report_key
-from tests.services.test_reports import BEFORE, MONTH, TODAY, agency, ingest  # noqa: F401 - the fixture
+from tests.services.test_reports import BEFORE, MONTH, TODAY, agency, ingest, worked  # noqa: F401 - the fixtures
 
 def _png() -> bytes:
     from PIL import Image
@@ -118,3 +119,21 @@ def test_a_sending_that_fails_is_released_and_the_next_pass_sends_it(branded, mo
     monkeypatch.setattr(sending, "_send", real)
     assert reports_send_due(now=FIRST.replace(hour=9)) == 1
     assert reports_send_due(now=FIRST.replace(hour=10)) == 0
+
+
+def test_the_e_mail_and_its_pdf_show_the_clients_lead_outcomes_beside_the_month_before(worked):
+    tenant, owner, site_a, _site_b, _ann = worked
+    turn_on(tenant, owner, client_key_for([site_a.id]))
+    assert reports_send_due(now=FIRST) == 1
+    (message,) = mail.outbox
+    before = BEFORE.strftime("%B %Y")
+    for line in ("Leads\n", f"Won: 2 ({before}: 1, +100%)", f"Lost: 2 ({before}: 0, new)",
+                 f"Still open: 5 ({before}: 2, +150%)", f"Replied to: 3 ({before}: 1, +200%)",
+                 f"Median time to first response: 4 h ({before}: 15 min, +1500%)"):
+        assert line in message.body
+    html = message.alternatives[0][0]
+    assert "Leads</h2>" in html and "Median time to first response" in html and "+1500%" in html
+    pdf = next(a[1] for a in message.attachments if isinstance(a, tuple) and a[0].endswith(".pdf"))
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Leads" in text and "Won 2 1 +100%" in text and "Median time to first response 4 h 15 min +1500%" in text
+    assert "Still open 5 2 +150%" in text

@@ -11,12 +11,15 @@ from django.core import mail
 from portal.dynamo.users import CLIENT, PortalUser
 from portal.errors import ConcurrentEdit, NotFound
 from portal.selectors.billing.tenants import tenant_get_or_none
+from portal.selectors.access import access_submission
 from portal.selectors.reports.figures import previous_month, report_build
 from portal.selectors.reports.settings import report_recipients, report_settings
 from portal.selectors.reports.subjects import access_report_subject, client_key_for, report_subjects
 from portal.services.accounts.team import team_invite
 from portal.services.billing.tenants import invitation_accept, invitation_token
 from portal.services.ingest.counters import counted_page
+from portal.services.leads.notes import lead_reply
+from portal.services.leads.work import lead_update
 from portal.services.reports.settings import (
     InvalidReportSettings,
     report_opt_set,
@@ -81,7 +84,72 @@ def test_a_clients_report_holds_only_its_sites_beside_the_month_before(agency):
     days = {day.day: (n, spam) for day, n, spam in report.current.days}
     assert len(report.current.days) == len(days) and days[3] == (2, 0) and days[10] == (2, 0) and days[11] == (0, 1)
     assert "b-only" not in str([r.label for r in report.pages])
-    assert report.outcome_rows == []  # the lead inbox's figures: not there yet
+    # Every submission is a lead: none worked yet, so all are still open (spam is no lead).
+    assert [(r.label, r.current, r.previous) for r in report.outcome_rows] == [
+        ("Won", 0, 0), ("Lost", 0, 0), ("Closed", 0, 0), ("Still open", 4, 2),
+        ("Replied to", 0, 0), ("Median time to first response", None, None)]
+
+
+@pytest.fixture
+def worked(agency):
+    """Leads worked with the lead services: in the month, on site A two won, two lost, one
+    replied, four untouched; three of them answered after 20 min, 3 h and 3 days. On site B
+    (another client's) one won and two answered after 10 min. The month before, on site A,
+    one lead answered after 10 min and won."""
+    tenant, owner, site_a, site_b, ann = agency
+
+    def lead(site, month, day, *moves):
+        sub = make_submission(tenant, site_id=site.id, fields={"email": "buyer@example.com"}, now=at(month, day))
+        for move in moves:
+            submission = access_submission(tenant=tenant, submission_id=sub, now=at(month, day, 11))  # not yet expired
+            if isinstance(move, timedelta):
+                lead_reply(tenant=tenant, actor=owner, submission=submission, subject="", body="Thanks, we are on it.",
+                           now=submission.receivedAt + move)
+            else:
+                lead_update(tenant=tenant, actor=owner, submission=submission, state=move)
+
+    lead(site_a, MONTH, 4, "WON")
+    lead(site_a, MONTH, 4, "LOST")
+    lead(site_a, MONTH, 5, timedelta(minutes=20))
+    lead(site_a, MONTH, 6, timedelta(hours=3), "WON")
+    lead(site_a, MONTH, 7, "OPEN", timedelta(days=3), "LOST")
+    lead(site_b, MONTH, 4, timedelta(minutes=10), "WON")
+    lead(site_b, MONTH, 5, timedelta(minutes=10))
+    lead(site_a, BEFORE, 6, timedelta(minutes=10), "WON")
+    mail.outbox.clear()  # the replies and invitations
+    return agency
+
+
+def test_a_report_shows_the_client_sites_lead_outcomes_and_median_first_response_beside_the_month_before(worked):
+    tenant, owner, site_a, site_b, _ann = worked
+    subject = access_report_subject(tenant=tenant, report_key=client_key_for([site_a.id]))
+    report = report_build(tenant=tenant, subject=subject, month=MONTH)
+    rows = {row.label: row for row in report.outcome_rows}
+    assert [(r.label, r.current, r.previous, r.change_text) for r in report.outcome_rows] == [
+        ("Won", 2, 1, "+100%"), ("Lost", 2, 0, "new"), ("Closed", 0, 0, "–"),
+        ("Still open", 5, 2, "+150%"), ("Replied to", 3, 1, "+200%"),
+        ("Median time to first response", 4 * 3600, 900, "+1500%")]
+    # Site B's won lead and its quick answers are another client's: not counted here.
+    assert (report.current.outcomes["leads"], report.previous.outcomes["leads"]) == (9, 3)
+    assert rows["Median time to first response"].current_text == "4 h"
+    assert rows["Median time to first response"].previous_text == "15 min"
+
+    # A client of both sites: the median is the combined histogram's (10 min, 10 min, 30 min,
+    # 4 h, 4 days: 30 min), neither site's own median (4 h and 15 min).
+    client_user(tenant, owner, "bob@client-ab.example", [site_a, site_b])
+    tenant = tenant_get_or_none(tenant_id=tenant.id)
+    subject = access_report_subject(tenant=tenant, report_key=client_key_for([site_a.id, site_b.id]))
+    rows = {row.label: row for row in report_build(tenant=tenant, subject=subject, month=MONTH).outcome_rows}
+    assert (rows["Won"].current, rows["Replied to"].current, rows["Still open"].current) == (
+        3, 5, 5 + 6)
+    assert rows["Median time to first response"].current == 1800
+    # Site B's own report: its leads alone.
+    subject = access_report_subject(tenant=tenant, report_key=site_report_key(site_b))
+    rows = {row.label: row for row in report_build(tenant=tenant, subject=subject, month=MONTH).outcome_rows}
+    assert (rows["Won"].current, rows["Replied to"].current, rows["Median time to first response"].current) == (
+        1, 2, 900)
+    assert rows["Still open"].current == 6
+    assert rows["Won"].previous == 0 and rows["Median time to first response"].previous is None
 
 
 def test_the_running_month_is_a_preview_and_a_month_to_come_is_not_found(agency):

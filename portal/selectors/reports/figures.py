@@ -5,10 +5,9 @@ Every figure comes from the tenant's counter items of the two months, read by ON
 with any number of submissions reads no submission). When monthly rollups of the counters
 exist, `report_counters` is the one place to switch to them.
 
-Lead outcomes (won/lost/open) and the median time to first response come from the lead inbox
-once it lands: `MonthFigures.outcomes` and `MonthFigures.median_first_response_seconds` are
-their places (None until then), and `ClientReport.outcome_rows` their rows; the templates
-show the section only when they are set."""
+Lead outcomes (won/lost/closed/open) and the median time to first response come from the lead
+inbox's month counters (`lead_month_stats`: one more small Query of the metrics table; New is
+derived from the day counters already read), summed over the report's sites."""
 from __future__ import annotations
 
 import calendar
@@ -31,8 +30,10 @@ from portal.dynamo.metrics import (
     CounterItem,
     counter_items_decoded,
 )
+from portal.dynamo.leads import CLOSED, LOST, WON
 from portal.dynamo.tenants import Tenant
 from portal.errors import NotFound
+from portal.selectors.leads import lead_month_stats, lead_stats_combined
 from portal.selectors.reports.subjects import ReportSubject
 
 TOP_PAGES, TOP_FORMS = 10, 15
@@ -71,8 +72,10 @@ class MonthFigures:
     forms: dict[str, int] = field(default_factory=dict)
     sites: dict[str, int] = field(default_factory=dict)
     pages: dict[str, int] = field(default_factory=dict)
-    # From the lead inbox (not yet built): {"won": n, "lost": n, "open": n} and seconds.
+    # From the lead inbox's counters, for the leads that arrived this month, as they stand now:
+    # {"won", "lost", "closed", "open" (New, Open or Replied), "leads"}, and the first responses.
     outcomes: dict[str, int] | None = None
+    first_responses: int = 0
     median_first_response_seconds: float | None = None
 
     @property
@@ -165,8 +168,12 @@ class ClientReport:
     forms: list[Row]
     sites: list[Row]
     pages: list[Row]
-    outcome_rows: list[Row]  # empty until the lead inbox gives outcomes
+    outcome_rows: list[Row]  # empty when neither month had a lead
     read_units: float = 0.0
+
+    outcome_note: str = ("The leads that arrived in each month, as they stand now. Still open: new, open or "
+                         "replied. The median is rounded up to a step "
+                         "(5, 15, 30 min, 1, 2, 4, 8 h, 1, 2, 4, 7, 14 days).")
 
     @property
     def busiest(self) -> int:
@@ -223,6 +230,28 @@ def _ranked_rows(current: dict[str, int], previous: dict[str, int], *, top: int,
     return rows
 
 
+OUTCOMES = (("won", "Won"), ("lost", "Lost"), ("closed", "Closed"), ("open", "Still open"))
+
+
+def _add_lead_figures(*, tenant: Tenant, site_ids: frozenset[str], current: MonthFigures, previous: MonthFigures,
+                      consumed: list) -> None:
+    """Fill both months' outcomes and first responses from the lead counters of the report's
+    sites. What arrived per site (for New) is what the day counters already gave, so this adds
+    one Query of the lead counter items (one item per site and month) and nothing else. The
+    median is the combined histogram's: the sites' histograms are summed first."""
+    months = {figures.first_day.strftime("%Y-%m"): figures for figures in (previous, current)}
+    arrived = {(month, site_id): n for month, figures in months.items() for site_id, n in figures.sites.items()}
+    rows = lead_month_stats(tenant=tenant, first_month=min(months), last_month=max(months), site_ids=site_ids,
+                            arrived=arrived, consumed=consumed)
+    for month, figures in months.items():
+        total = lead_stats_combined(rows, month=month)
+        figures.outcomes = {"won": total.states.get(WON, 0), "lost": total.states.get(LOST, 0),
+                            "closed": total.states.get(CLOSED, 0), "open": total.open_count,
+                            "leads": sum(total.states.values())}
+        figures.first_responses = total.first_responses
+        figures.median_first_response_seconds = total.median_first_response_seconds
+
+
 def report_build(*, tenant: Tenant, subject: ReportSubject, month: date, today: date | None = None) -> ClientReport:
     """The report of `subject` for `month` (any day of it) beside the month before. A month
     that has not started is NotFound; the running month is a preview up to today (UTC)."""
@@ -249,11 +278,13 @@ def report_build(*, tenant: Tenant, subject: ReportSubject, month: date, today: 
         Row("Average time before a failure was given up", current.mean_failed_seconds,
             previous.mean_failed_seconds, kind=DURATION),
     ]
+    _add_lead_figures(tenant=tenant, site_ids=subject.site_ids, current=current, previous=previous,
+                      consumed=consumed)
     outcome_rows = []
-    if current.outcomes is not None:  # the lead inbox's figures, once they exist
-        for state in ("won", "lost", "open"):
-            outcome_rows.append(Row(state.capitalize(), current.outcomes.get(state, 0),
-                                    (previous.outcomes or {}).get(state, 0)))
+    if current.outcomes["leads"] or previous.outcomes["leads"]:
+        for key, label in OUTCOMES:
+            outcome_rows.append(Row(label, current.outcomes[key], previous.outcomes[key]))
+        outcome_rows.append(Row("Replied to", current.first_responses, previous.first_responses))
         outcome_rows.append(Row("Median time to first response", current.median_first_response_seconds,
                                 previous.median_first_response_seconds, kind=DURATION))
     domains = dict(subject.sites)

@@ -88,6 +88,7 @@ def report_pdf(*, report: ClientReport, agency_name: str, logo: bytes | None = N
     if report.outcome_rows:
         story.append(Spacer(0, 3 * mm))
         story.append(_rows_table(report.outcome_rows, first="Leads", month=month, previous=previous, width=width))
+        story.append(Paragraph(escape(report.outcome_note), _small()))
     story.append(Spacer(0, 4 * mm))
     story.append(KeepTogether([Paragraph("Submissions per day", styles["Heading4"]),
                                _image(charts.days_chart(report, fmt="png"), width)]))
