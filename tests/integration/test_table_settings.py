@@ -26,7 +26,7 @@ def scratch(ddb):
 
 def test_deletion_protection_from_configuration_is_applied_and_checked(scratch, settings, capsys):
     settings.DYNAMODB_DELETION_PROTECTION = True
-    with pytest.raises(CommandError, match="15 difference"):
+    with pytest.raises(CommandError, match="16 difference"):
         call_command("dynamo_migrate", "--check")
     assert "settings-tenants: deletion protection off (configured on)" in capsys.readouterr().err
 

@@ -62,7 +62,8 @@ def test_a_page_costs_one_guard_write_once_a_day_and_its_counter_rides_on_the_fo
     sessions, metrics = SessionItem.Meta.table_name, DailyMetrics.Meta.table_name
     assert new_page[sessions] - without_page.get(sessions, 0) == 1.0  # the page's guard write
     assert known_page == without_page  # a page this process knows costs nothing more
-    assert new_page[metrics] == without_page[metrics] == 1.0  # the counter rides on the form item's write
+    # the page counter rides on the form item's write: the day item, then the tenant's and the site's month rollups
+    assert new_page[metrics] == without_page[metrics] == 3.0
     print(f"\nper ingest, without page: {without_page}; new page: {new_page}; known page: {known_page}")
 
 
