@@ -60,6 +60,9 @@ def main() -> int:
     parser.add_argument("--tenants", type=int, default=505, help="tenants of the big platform (the small has 5)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--export-rows", type=int, default=2000)
+    parser.add_argument("--only-costs", action="store_true", help="measure only the staff cost page")
+    parser.add_argument("--profile", action="store_true",
+                        help="print a cProfile of one cost page of the big platform (after the timings)")
     args = parser.parse_args()
     dynamo = dynamodb_local.start(port=PORT)
     try:
@@ -174,6 +177,8 @@ def main() -> int:
 
         t0 = time.perf_counter()
         small, big = new_tenant("small"), new_tenant("big")
+        if args.only_costs:
+            args.small = args.big = 1
         small_sites, small_email, small_items = load(small, args.small)
         big_sites, big_email, big_items = load(big, args.big)
         rollups()
@@ -193,16 +198,17 @@ def main() -> int:
                     ("export jsonl", "/submissions/export.jsonl", args.export_rows)]
 
         results = {}
-        for label, tenant, sites, email in (("small", small, small_sites, small_email), ("big", big, big_sites, big_email)):
-            client = Client()
-            assert client.post("/login/", {"email": tenant.email, "password": PASSWORD}).status_code == 302
-            for name, path, rows in pages(tenant, sites, email):
-                results[(label, name)] = measure(client, path, stream_rows=rows)
-        print(f"\nTenant pages: median of {args.repeats} (ms) and DynamoDB requests, {args.small} vs {args.big} submissions")
-        print(f"    {'page':14s} {'small ms':>9s} {'req':>5s} {'big ms':>9s} {'req':>5s} {'ratio':>6s}")
-        for name, _, _ in pages(small, small_sites, small_email):
-            (s_ms, s_req), (b_ms, b_req) = results[("small", name)], results[("big", name)]
-            print(f"    {name:14s} {s_ms:9.1f} {s_req:5.0f} {b_ms:9.1f} {b_req:5.0f} {b_ms / s_ms:6.2f}")
+        if not args.only_costs:
+            for label, tenant, sites, email in (("small", small, small_sites, small_email), ("big", big, big_sites, big_email)):
+                client = Client()
+                assert client.post("/login/", {"email": tenant.email, "password": PASSWORD}).status_code == 302
+                for name, path, rows in pages(tenant, sites, email):
+                    results[(label, name)] = measure(client, path, stream_rows=rows)
+            print(f"\nTenant pages: median of {args.repeats} (ms) and DynamoDB requests, {args.small} vs {args.big} submissions")
+            print(f"    {'page':14s} {'small ms':>9s} {'req':>5s} {'big ms':>9s} {'req':>5s} {'ratio':>6s}")
+            for name, _, _ in pages(small, small_sites, small_email):
+                (s_ms, s_req), (b_ms, b_req) = results[("small", name)], results[("big", name)]
+                print(f"    {name:14s} {s_ms:9.1f} {s_req:5.0f} {b_ms:9.1f} {b_req:5.0f} {b_ms / s_ms:6.2f}")
 
         # The staff cost page: a platform of 5 tenants, then of --tenants.
         get_user_model().objects.create_user("bench-staff", password=PASSWORD, is_staff=True, email="ops@example.com")
@@ -226,6 +232,12 @@ def main() -> int:
         print(f"    {'tenants':>8s} {'ms':>9s} {'req':>5s}")
         print(f"    {5:8d} {few[0]:9.1f} {few[1]:5.0f}")
         print(f"    {args.tenants:8d} {many[0]:9.1f} {many[1]:5.0f}    ratio {many[0] / few[0]:.2f}")
+        if args.profile:
+            import cProfile
+            import pstats
+            profiler = cProfile.Profile()
+            profiler.runcall(staff.get, "/staff/costs/")
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     finally:
         dynamodb_local.stop(dynamo)
     return 0

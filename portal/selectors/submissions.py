@@ -8,8 +8,9 @@ Every read goes through `Submission.in_tenant(tenant.id, site_ids=tenant.site_sc
 site-scoped user (a CLIENT) never gets another site's submission, whatever the filters say.
 
 A page is one bounded set of queries: each partition (shard or index partition) is read for at
-most READS_PER_SOURCE DynamoDB pages. When a filter matches rarely, a page may show fewer items
-than asked, and its "next" link continues where the reading stopped."""
+most READS_PER_SOURCE DynamoDB pages, and a filter applied after reading reads at least
+SELECTIVE_ITEMS_PER_ROW items per row asked. When a filter matches more rarely than that, a page
+may show fewer items than asked, and its "next" link continues where the reading stopped."""
 from __future__ import annotations
 
 import hashlib
@@ -42,6 +43,10 @@ ARCHIVED_HIDDEN, ARCHIVED_ONLY, ARCHIVED_ALL = "", "yes", "all"
 _LEAD_AWARE = (None, LeadIndex.Meta.index_name, AssigneeIndex.Meta.index_name)
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 READS_PER_SOURCE = 4  # DynamoDB pages one list page reads from each partition, at most
+# A filter DynamoDB applies after reading (a site, a status without its index, spam only) reads
+# at least this many items per row asked, over all partitions: a filter that keeps one item in
+# ten fills every page; a rarer one shows fewer rows and a "next" link that searches on.
+SELECTIVE_ITEMS_PER_ROW = 10
 
 
 @dataclass(frozen=True)
@@ -273,6 +278,12 @@ def _read(query, *, position: dict | None, limit: int, page_size: int) -> _Read:
     return _Read(items, exhausted=exhausted, frontier=frontier)
 
 
+def _selective_page_size(limit: int, *, partitions: int) -> int:
+    """Items per DynamoDB page for a filter applied after reading: SELECTIVE_ITEMS_PER_ROW
+    items per row asked over all partitions, and never less than `limit` per page."""
+    return max(limit, -(-SELECTIVE_ITEMS_PER_ROW * limit // (max(1, partitions) * READS_PER_SOURCE)))
+
+
 def submission_list(*, tenant: Tenant, filters: SubmissionFilters, cursor: str | None = None, limit: int = 25,
                     now: datetime | None = None) -> Page[Submission]:
     """One page, newest first. Each partition is read from its own position for up to `limit`
@@ -288,8 +299,8 @@ def submission_list(*, tenant: Tenant, filters: SubmissionFilters, cursor: str |
     reads: dict[str, _Read] = {}
     # One item more than shown: a partition that has no more says so now, so the last full page
     # offers no "older" link to an empty page. A filter DynamoDB applies after reading keeps
-    # its read budget (READS_PER_SOURCE pages of `limit` items) and reads on for the extra item.
-    page_size = limit if filters.selective else limit + 1
+    # its read budget (READS_PER_SOURCE pages per partition) and reads on for the extra item.
+    page_size = _selective_page_size(limit, partitions=len(sources)) if filters.selective else limit + 1
     for name, query in sources.items():
         position = positions.get(name)
         if position != DONE:

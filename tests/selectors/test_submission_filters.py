@@ -125,3 +125,51 @@ def test_an_address_search_combines_with_the_form_spam_and_status_filters(ddb):
     exported = {s.id for s in selectors.submission_iter(tenant=tenant, filters=SubmissionFilters(
         email="ada@example.com", form_id="contact"))}
     assert exported == {contact}
+
+
+@pytest.mark.parametrize("shards", [1, 2])
+def test_a_thinly_spread_site_fills_every_page_and_ends_without_an_empty_page(ddb, query_pages, shards):
+    tenant, _ = make_tenant()
+    tenant.shardCount = shards
+    tenant.save()
+    busy, thin = make_site(tenant), make_site(tenant)
+    thin_ids = []
+    for i in range(8 * 55):  # one submission in eight is the thin site's: 55 of 440
+        site = thin if i % 8 == 0 else busy
+        submission_id = make_submission(tenant, site_id=site.id, fields={"n": str(i)}, now=NOW + timedelta(seconds=i))
+        if site is thin:
+            thin_ids.append(submission_id)
+    sizes, seen, cursor = [], [], None
+    while True:
+        before = query_pages[0]
+        page = submission_list(tenant=tenant, filters=SubmissionFilters(site_id=thin.id), cursor=cursor, limit=25,
+                               now=NOW)
+        assert query_pages[0] - before <= selectors.READS_PER_SOURCE * shards
+        sizes.append(len(page.items))
+        seen += [item.id for item in page.items]
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert sizes == [25, 25, 5]  # full pages, then what remains, and no empty page after it
+    assert seen == list(reversed(thin_ids))
+
+
+def test_a_page_that_spent_its_read_budget_says_so_and_searches_on(ddb):
+    tenant, user = make_tenant()
+    user.preferences.pageSize = 5  # a read budget of 50 items a page
+    user.save()
+    busy, rare = make_site(tenant), make_site(tenant)
+    start = utcnow() - timedelta(hours=1)
+    rare_id = make_submission(tenant, site_id=rare.id, now=start)
+    for i in range(60):
+        make_submission(tenant, site_id=busy.id, fields={"n": str(i)}, now=start + timedelta(seconds=i + 1))
+    client = Client()
+    client.post("/login/", {"email": user.email, "password": PASSWORD})
+    first = client.get(f"/submissions/?site={rare.id}")
+    assert first.status_code == 200
+    body = first.content.decode()
+    assert "None found yet" in body and "No submissions match these filters" not in body
+    assert "Search older" in body and rare_id not in body
+    older = first.context["page"].next_query
+    following = client.get(f"/submissions/?{older}").content.decode()
+    assert rare_id in following and "Search older" not in following

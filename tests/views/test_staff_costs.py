@@ -42,7 +42,7 @@ def test_the_page_lists_tenants_by_estimated_cost_at_the_configured_prices(ddb, 
     _units(dear, write=5_000_000, at=datetime(2030, 2, 27, tzinfo=timezone.utc))  # another month
     response = staff.get("/staff/costs/", {"month": "2030-03"})
     assert response.status_code == 200
-    rows = [(row[0].tenant.organization, row[0].write_units, row[0].read_units, row[0].cost)
+    rows = [(row.tenant.organization, row.write_units, row.read_units, row.cost)
             for row in response.context["rows"]]
     # Dear: 2 M WCU x 1.25 + 4 M RCU x 0.125 + 2 GB x 0.25 = 2.50 + 0.50 + 0.50
     assert rows == [("Dear Co", Decimal(2_000_000), Decimal(4_000_000), Decimal("3.5")),
@@ -65,7 +65,7 @@ def test_an_ingest_shows_on_the_page_with_its_units_and_bytes(ddb, staff):
     from portal.dynamo.connection.metering import capacity_flush_all
     capacity_flush_all()
     response = staff.get("/staff/costs/")
-    cost = next(row[0] for row in response.context["rows"] if row[0].tenant.id == tenant.id)
+    cost = next(row for row in response.context["rows"] if row.tenant.id == tenant.id)
     assert cost.write_units >= 3 and cost.stored_bytes > 100 and cost.cost > 0
 
 
@@ -140,3 +140,51 @@ def test_the_worker_alerts_about_a_tenant_whose_traffic_is_all_ingest(ddb, staff
         stop.set()
         thread.join(timeout=5)
     assert len(mail.outbox) == 1 and "Ingest Only Co" in mail.outbox[0].subject
+
+
+def _row_form(page: str, tenant_id: str) -> tuple[str, dict]:
+    """The threshold form of one tenant's row as a browser would submit it: its action and the
+    names and values of its inputs."""
+    from html.parser import HTMLParser
+
+    class Forms(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.forms, self.current = [], None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "form" and attrs.get("method") == "post":
+                self.current = (attrs["action"], {}, attrs)
+                self.forms.append(self.current)
+            elif tag == "input" and self.current and attrs.get("name"):
+                self.current[1][attrs["name"]] = attrs.get("value", "")
+                self.current[2]["input:" + attrs["name"]] = attrs
+
+        def handle_endtag(self, tag):
+            if tag == "form":
+                self.current = None
+
+    parser = Forms()
+    parser.feed(page)
+    (action, values, attrs), = [form for form in parser.forms if form[0] == f"/staff/costs/{tenant_id}/threshold/"]
+    return action, values, attrs
+
+
+def test_each_row_offers_a_threshold_form_that_saves_as_shown(ddb, staff):
+    tenant, _ = make_tenant(organization="Row Co")
+    _units(tenant, write=1_000_000)
+    staff.post(f"/staff/costs/{tenant.id}/threshold/", {"version": tenant.version, "threshold": "7.50"})
+    page = staff.get("/staff/costs/", {"month": "2030-03"}).content.decode()
+    action, values, attrs = _row_form(page, tenant.id)
+    assert values["threshold"] == "7.50" and values["month"] == "2030-03"
+    assert values["version"] == str(access_tenant(tenant_id=tenant.id).version)
+    threshold = attrs["input:threshold"]
+    assert (threshold["type"], threshold["min"], threshold["step"]) == ("number", "0.01", "0.01")
+    assert f'for="{threshold["id"]}"' in page  # its label
+    response = staff.post(action, {**values, "threshold": "9.25"})
+    assert response.status_code == 302 and response["Location"] == "/staff/costs/?month=2030-03"
+    assert access_tenant(tenant_id=tenant.id).costAlertUsd == Decimal("9.25")
+    # The form as now shown carries the new version: saving it again works, the old one is refused.
+    _, again, _ = _row_form(staff.get("/staff/costs/", {"month": "2030-03"}).content.decode(), tenant.id)
+    assert again["threshold"] == "9.25" and again["version"] != values["version"]

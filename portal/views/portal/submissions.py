@@ -32,17 +32,17 @@ def submission_index(request):
     sites = visible_sites(tenant=request.tenant)
     form = _filter_form(request, sites)
     filters = form.filters()
-    page_size = int(getattr(request.portal_user.preferences, "pageSize", 25) or 25)
+    page_size = max(5, min(int(getattr(request.portal_user.preferences, "pageSize", 25) or 25), 100))
     # Unlike other lists, a bad cursor here answers 400 in place (the filters stay in the form)
     # rather than the middleware's redirect to the first page.
     try:
         page = submission_list(tenant=request.tenant, filters=filters, cursor=request.GET.get("cursor"),
-                               limit=max(5, min(page_size, 100)))
+                               limit=page_size)
         bad_cursor = None
     except BadCursor as error:
         page, bad_cursor = None, str(error)
     return render(request, "portal/submissions/index.html", {
-        "form": form, "page": page, "bad_cursor": bad_cursor, "filters": filters,
+        "form": form, "page": page, "page_limit": page_size, "bad_cursor": bad_cursor, "filters": filters,
         "site_domains": {site.id: site.domain for site in sites},
         "filter_query": page.first_query if page else "",
         **lead_list_context(request)}, status=400 if bad_cursor else 200)
