@@ -29,10 +29,38 @@ NO_SITE = "-"  # submissions stored without a site (tests, imports) share one bu
 _KEEP_DAYS = 2  # the guards outlive their day by a day (late clocks), then TTL removes them
 # Per process: forms already counted by name today, and sites whose forms of the day are full
 # (a day's set only grows, so neither can turn stale within the day).
-_known: set[tuple[str, str, str, str]] = set()
-_full: set[tuple[str, str, str]] = set()
 _known_lock = threading.Lock()
 _KNOWN_MAX = 50_000
+
+
+class _Admissions:
+    """What this process learned from DynamoDB about a bounded set of names per group (a site's
+    forms or pages of a day, a month item's forms): the names admitted, and the groups found
+    full. An entry is (*group, name). Forgotten all at once past _KNOWN_MAX entries, so it
+    never grows without bound."""
+
+    def __init__(self):
+        self.admitted: set[tuple] = set()
+        self.full: set[tuple] = set()
+
+    def known(self, entry: tuple) -> bool | None:
+        """True: admitted; False: its group is full; None: DynamoDB must be asked."""
+        if entry in self.admitted:
+            return True
+        return False if entry[:-1] in self.full else None
+
+    def learn(self, entry: tuple, *, admitted: bool) -> None:
+        with _known_lock:
+            if len(self.admitted) + len(self.full) >= _KNOWN_MAX:
+                self.clear()
+            (self.admitted.add(entry) if admitted else self.full.add(entry[:-1]))
+
+    def clear(self) -> None:
+        self.admitted.clear()
+        self.full.clear()
+
+
+_forms = _Admissions()
 
 
 def _expires(now: datetime) -> int:
@@ -44,21 +72,12 @@ def counted_form(*, tenant_id: str, site_id: str | None, form_id: str, now: date
     than the day's limit of distinct forms (or already counts this one), OTHER_FORMS after.
     A form seen by this process today costs no request."""
     entry = (tenant_id, site_id or NO_SITE, day_key(now), form_id)
-    if entry in _known:
-        return form_id
-    if entry[:3] in _full:
-        return OTHER_FORMS
-    registered = IngestGuards.day_form_register(
-        tenant_id=tenant_id, site_id=entry[1], day=entry[2], form_id=form_id,
-        limit=settings.INGEST_FORMS_PER_SITE_PER_DAY, expires_epoch=_expires(now))
-    with _known_lock:
-        if len(_known) + len(_full) >= _KNOWN_MAX:
-            _known.clear()
-            _full.clear()
-        if registered:
-            _known.add(entry)
-        else:
-            _full.add(entry[:3])
+    registered = _forms.known(entry)
+    if registered is None:
+        registered = IngestGuards.day_form_register(
+            tenant_id=tenant_id, site_id=entry[1], day=entry[2], form_id=form_id,
+            limit=settings.INGEST_FORMS_PER_SITE_PER_DAY, expires_epoch=_expires(now))
+        _forms.learn(entry, admitted=registered)
     return form_id if registered else OTHER_FORMS
 
 
@@ -88,8 +107,7 @@ def page_key(url) -> str | None:
     return key[:PAGE_KEY_MAX]
 
 
-_pages_known: set[tuple[str, str, str, str]] = set()
-_pages_full: set[tuple[str, str, str]] = set()
+_pages = _Admissions()
 
 
 def counted_page(*, tenant_id: str, site_id: str | None, page_url, now: datetime) -> str | None:
@@ -100,18 +118,12 @@ def counted_page(*, tenant_id: str, site_id: str | None, page_url, now: datetime
     if key is None:
         return None
     entry = (tenant_id, site_id or NO_SITE, day_key(now), key)
-    if entry in _pages_known:
-        return key
-    if entry[:3] in _pages_full:
-        return OTHER_PAGES
-    registered = IngestGuards.day_page_register(
-        tenant_id=tenant_id, site_id=entry[1], day=entry[2], page=key,
-        limit=settings.INGEST_PAGES_PER_SITE_PER_DAY, expires_epoch=_expires(now))
-    with _known_lock:
-        if len(_pages_known) + len(_pages_full) >= _KNOWN_MAX:
-            _pages_known.clear()
-            _pages_full.clear()
-        (_pages_known.add(entry) if registered else _pages_full.add(entry[:3]))
+    registered = _pages.known(entry)
+    if registered is None:
+        registered = IngestGuards.day_page_register(
+            tenant_id=tenant_id, site_id=entry[1], day=entry[2], page=key,
+            limit=settings.INGEST_PAGES_PER_SITE_PER_DAY, expires_epoch=_expires(now))
+        _pages.learn(entry, admitted=registered)
     return key if registered else OTHER_PAGES
 
 
@@ -144,13 +156,10 @@ def spam_slot(*, tenant_id: str, site_id: str | None, now: datetime) -> bool:
 
 def reset() -> None:
     """Forget what this process knows (tests empty the tables)."""
-    _known.clear()
-    _full.clear()
-    _pages_known.clear()
-    _pages_full.clear()
+    _forms.clear()
+    _pages.clear()
     _days.clear()
-    _named.clear()
-    _unnamed.clear()
+    _month_forms.clear()
     ingest_rate.allowance.clear()
     for buffer in DayCounterBuffer.instances:
         buffer.discard()
@@ -296,8 +305,7 @@ class DayCounterBuffer:
 
 
 # --- month rollups: which forms an item names (at most MONTH_FORMS, decided by DynamoDB) ------
-_named: set[tuple[str, str, str, str]] = set()
-_unnamed: set[tuple[str, str, str, str]] = set()
+_month_forms = _Admissions()
 
 
 def month_form_key(*, tenant_id: str, month: str, site_id: str | None, form_key: str) -> str:
@@ -305,18 +313,13 @@ def month_form_key(*, tenant_id: str, month: str, site_id: str | None, form_key:
     than MONTH_FORMS forms or names it already, OTHER_FORMS after. Asked of DynamoDB once per
     process, item and form (a conditional UpdateItem in the flush, never in a request)."""
     entry = (tenant_id, month, site_id or NO_SITE, form_key)
-    if form_key == OTHER_FORMS or entry in _unnamed:
+    if form_key == OTHER_FORMS:
         return OTHER_FORMS
-    if entry not in _named:
+    named = _month_forms.known(entry)
+    if named is None:
         named = rollup_form_name(tenant_id=tenant_id, month=month, site_id=site_id, form_key=form_key)
-        with _known_lock:
-            if len(_named) + len(_unnamed) >= _KNOWN_MAX:
-                _named.clear()
-                _unnamed.clear()
-            (_named if named else _unnamed).add(entry)
-        if not named:
-            return OTHER_FORMS
-    return form_key
+        _month_forms.learn(entry, admitted=named)
+    return form_key if named else OTHER_FORMS
 
 
 def month_rollup_write(*, tenant_id: str, month: str, site_id: str | None, counts: dict[str, int],
