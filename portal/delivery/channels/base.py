@@ -168,6 +168,14 @@ def field_lookup(fields: dict, source: str) -> str:
     return value_text(fields.get(source, "")) if source in fields else ""
 
 
+# The form field names a person's details usually arrive under (WordPress form plugins' usual
+# names; "name|first" is the first word of a "name" field): the CRMs' default mappings.
+EMAIL_FIELDS = ["email", "e-mail", "email_address", "your-email", "mail"]
+FIRST_NAME_FIELDS = ["first_name", "firstname", "fname", "first-name", "name|first", "your-name|first"]
+LAST_NAME_FIELDS = ["last_name", "lastname", "lname", "last-name", "name|last", "your-name|last"]
+PHONE_FIELDS = ["phone", "telephone", "tel", "phone_number"]
+
+
 def mapped_values(fields: dict, *, field_map: dict, defaults: dict[str, list[str]]) -> dict[str, str]:
     """Each target's value: the map's field, else the first default candidate present."""
     lowered = {str(k).lower(): k for k in fields}

@@ -12,7 +12,9 @@ from __future__ import annotations
 import html
 import json
 
-from portal.delivery.channels.base import Summary, call, credentials, cut, json_message, mapped_values, vendor_base
+from portal.delivery.channels.base import (
+    EMAIL_FIELDS, FIRST_NAME_FIELDS, LAST_NAME_FIELDS, PHONE_FIELDS,
+    Summary, call, credentials, cut, json_message, mapped_values, vendor_base)
 from portal.delivery.sender import SendResult
 from portal.dynamo.destinations import HUBSPOT, Destination
 
@@ -20,10 +22,10 @@ RATE_PER_SECOND = 5.0
 MAX_VALUE = 65_536
 NOTE_TO_CONTACT = 202
 DEFAULTS = {
-    "email": ["email", "e-mail", "email_address", "your-email", "mail"],
-    "firstname": ["first_name", "firstname", "fname", "first-name", "name|first", "your-name|first"],
-    "lastname": ["last_name", "lastname", "lname", "last-name", "name|last", "your-name|last"],
-    "phone": ["phone", "telephone", "tel", "phone_number"],
+    "email": EMAIL_FIELDS,
+    "firstname": FIRST_NAME_FIELDS,
+    "lastname": LAST_NAME_FIELDS,
+    "phone": PHONE_FIELDS,
     "company": ["company", "organization", "organisation"],
     "website": ["website", "url"],
 }

@@ -14,7 +14,9 @@ import base64
 import hashlib
 import json
 
-from portal.delivery.channels.base import call, credentials, cut, mapped_values, vendor_base
+from portal.delivery.channels.base import (
+    EMAIL_FIELDS, FIRST_NAME_FIELDS, LAST_NAME_FIELDS, PHONE_FIELDS,
+    call, credentials, cut, mapped_values, vendor_base)
 from portal.delivery.sender import SendResult
 from portal.dynamo.destinations import MAILCHIMP, Destination
 
@@ -22,10 +24,10 @@ RATE_PER_SECOND = 5.0
 MERGE_VALUE = 255
 TAG_NAME = 100
 DEFAULTS = {
-    "EMAIL": ["email", "e-mail", "email_address", "your-email", "mail"],
-    "FNAME": ["first_name", "firstname", "fname", "first-name", "name|first", "your-name|first"],
-    "LNAME": ["last_name", "lastname", "lname", "last-name", "name|last", "your-name|last"],
-    "PHONE": ["phone", "telephone", "tel", "phone_number"],
+    "EMAIL": EMAIL_FIELDS,
+    "FNAME": FIRST_NAME_FIELDS,
+    "LNAME": LAST_NAME_FIELDS,
+    "PHONE": PHONE_FIELDS,
 }
 TARGETS = list(DEFAULTS)
 
