@@ -13,7 +13,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from portal.dynamo.base import BaseModel
-from portal.dynamo.metrics import _number
+from portal.dynamo.metrics import _number, add_clause
 
 TABLE = "costs"
 PLATFORM = "PLATFORM"
@@ -68,17 +68,6 @@ def _client():
     return TenantMonthCost._get_connection().connection.client
 
 
-def _adds(amounts: dict[str, float], names: dict, values: dict) -> str:
-    adds = []
-    for i, (name, amount) in enumerate(sorted(amounts.items())):
-        if not amount:
-            continue
-        names[f"#a{i}"] = name
-        values[f":a{i}"] = {"N": _number(amount)}
-        adds.append(f"#a{i} :a{i}")
-    return " ADD " + ", ".join(adds) if adds else ""
-
-
 def cost_add(*, tenant_id: str, month: str, amounts: dict[str, float]) -> bool:
     """ADD `amounts` (`rcu:*`, `wcu:*`, `storedBytes`, `costRank`) to the tenant's row of the
     month, creating it; True when this write created it (the platform row counts tenants)."""
@@ -91,7 +80,7 @@ def cost_add(*, tenant_id: str, month: str, amounts: dict[str, float]) -> bool:
     answer = _client().update_item(
         TableName=TenantMonthCost.Meta.table_name,
         Key={"pk": {"S": TenantMonthCost.partition_for(tenant_id)}, "sk": {"S": TenantMonthCost.sort_for(month)}},
-        UpdateExpression=sets + _adds(amounts, names, values),
+        UpdateExpression=sets + add_clause(amounts, names, values),
         ExpressionAttributeNames=names, ExpressionAttributeValues=values, ReturnValues="UPDATED_OLD")
     return "month" not in answer.get("Attributes", {})
 
@@ -102,7 +91,7 @@ def platform_cost_add(*, month: str, amounts: dict[str, float]) -> None:
     _client().update_item(
         TableName=TenantMonthCost.Meta.table_name,
         Key={"pk": {"S": PLATFORM}, "sk": {"S": TenantMonthCost.sort_for(month)}},
-        UpdateExpression="SET #m = :m" + _adds(amounts, names, values),
+        UpdateExpression="SET #m = :m" + add_clause(amounts, names, values),
         ExpressionAttributeNames=names, ExpressionAttributeValues=values)
 
 

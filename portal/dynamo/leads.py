@@ -19,7 +19,7 @@ from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute,
 
 from portal.dynamo.base import TenantOwnedModel, UTCDateTimeAttribute, dynamodb_client, utcnow
 from portal.dynamo.deliveries import NOTE_SORT_PREFIX, TABLE as DELIVERIES_TABLE, Delivery
-from portal.dynamo.metrics import DailyMetrics
+from portal.dynamo.metrics import DailyMetrics, add_clause
 
 NEW, OPEN, REPLIED, WON, LOST, CLOSED = "NEW", "OPEN", "REPLIED", "WON", "LOST", "CLOSED"
 STATES = (NEW, OPEN, REPLIED, WON, LOST, CLOSED)
@@ -125,19 +125,14 @@ def lead_counter_action(*, tenant_id: str, received_at: datetime, site_id: str |
                         counts: dict[str, int]) -> dict:
     """A TransactWriteItems Update that ADDs `counts` (state names, RESPONSES, bucket names) to
     the counter item of the lead's month of arrival and site, creating it on first use."""
-    names, values, adds = {"#m": "month"}, {":t": {"S": tenant_id}, ":m": {"S": month_key(received_at)},
-                                            ":s": {"S": site_id or NO_SITE}}, []
-    for i, (attribute, amount) in enumerate(sorted(counts.items())):
-        if not amount:
-            continue
-        names[f"#c{i}"] = attribute
-        values[f":v{i}"] = {"N": str(int(amount))}
-        adds.append(f"#c{i} :v{i}")
+    names, values = {"#m": "month"}, {":t": {"S": tenant_id}, ":m": {"S": month_key(received_at)},
+                                    ":s": {"S": site_id or NO_SITE}}
+    adds = add_clause({name: int(amount) for name, amount in counts.items()}, names, values)
     return {"Update": {
         "TableName": DailyMetrics.Meta.table_name,
         "Key": {"pk": {"S": DailyMetrics.partition_for(tenant_id)},
                 "sk": {"S": counter_sort_for(month_key(received_at), site_id)}},
-        "UpdateExpression": "SET tenantId = :t, #m = :m, siteId = :s" + (" ADD " + ", ".join(adds) if adds else ""),
+        "UpdateExpression": "SET tenantId = :t, #m = :m, siteId = :s" + adds,
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
     }}

@@ -89,6 +89,18 @@ def _number(value: float) -> str:
     return format(round(float(value), 6), "f").rstrip("0").rstrip(".") or "0"
 
 
+def add_clause(amounts: dict[str, float], names: dict, values: dict) -> str:
+    """` ADD #c0 :v0, ...` for every non-zero amount (attribute names and values registered in
+    `names` and `values`), or "" when there is nothing to add."""
+    adds = []
+    for i, (attribute, amount) in enumerate(sorted(amounts.items())):
+        if amount:
+            names[f"#c{i}"] = attribute
+            values[f":v{i}"] = {"N": _number(amount)}
+            adds.append(f"#c{i} :v{i}")
+    return " ADD " + ", ".join(adds) if adds else ""
+
+
 def counter_update_action(*, tenant_id: str, at: datetime, shard: int, counts: dict[str, int],
                           form_key: str | None = None, site_id: str | None = None,
                           units: dict[str, float] | None = None) -> dict:

@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 
 from portal.dynamo.connection.capacity import READ_PREFIX, WRITE_PREFIX
 from portal.dynamo.metrics import (DELIVERED, FAILED, FILE_BYTES, FILES, FORM_PREFIX, HOUR_PREFIX, OTHER_FORMS, SPAM,
-                                   STORED_BYTES, SUBMISSIONS, DailyMetrics, _number, counter_items_between,
+                                   STORED_BYTES, SUBMISSIONS, DailyMetrics, _number, add_clause, counter_items_between,
                                    raw_site_id)
 
 MONTH_ITEM = "METRICS#MONTH#"
@@ -72,17 +72,11 @@ def _update(*, tenant_id: str, month: str, site_id: str | None, counts: dict[str
     if site_id:
         values[":s"] = {"S": site_id}
         sets += ", siteId = :s"
-    adds = []
-    for i, (name, amount) in enumerate(sorted(counts.items())):
-        if not amount:
-            continue
-        names[f"#c{i}"] = name
-        values[f":v{i}"] = {"N": _number(amount)}
-        adds.append(f"#c{i} :v{i}")
+    adds = add_clause(counts, names, values)
     return {
         "TableName": DailyMetrics.Meta.table_name,
         "Key": {"pk": {"S": DailyMetrics.partition_for(tenant_id)}, "sk": {"S": month_sort_for(month, site_id)}},
-        "UpdateExpression": sets + (" ADD " + ", ".join(adds) if adds else ""),
+        "UpdateExpression": sets + adds,
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
     }
