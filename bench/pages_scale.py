@@ -149,9 +149,10 @@ def main() -> int:
                              form_key=form, site_id=site_id, units={"wcu:submissions": 10.0 * counts["submissions"]})
             return sites, emails[-1], len(counters)
 
-        def rollups(month_args=()):
+        def rollups(extra_months=()):
             if has_rollups:
-                for month in sorted({utcnow().strftime("%Y-%m"), (utcnow() - timedelta(days=29)).strftime("%Y-%m")}):
+                months = {utcnow().strftime("%Y-%m"), (utcnow() - timedelta(days=29)).strftime("%Y-%m"), *extra_months}
+                for month in sorted(months):
                     call_command("metrics_rollups", "--month", month, stdout=open(os.devnull, "w"))
 
         def measure(client, path, *, stream_rows=None):
@@ -210,34 +211,69 @@ def main() -> int:
                 (s_ms, s_req), (b_ms, b_req) = results[("small", name)], results[("big", name)]
                 print(f"    {name:14s} {s_ms:9.1f} {s_req:5.0f} {b_ms:9.1f} {b_req:5.0f} {b_ms / s_ms:6.2f}")
 
-        # The staff cost page: a platform of 5 tenants, then of --tenants.
+        # The staff cost page: one month with 5 tenants' rows and one with --tenants, measured
+        # interleaved (few, many, many, few, ...) so JVM warm-up and machine noise fall on both
+        # alike; the page reads only the month's rows, so this is the page of a 5-tenant and a
+        # --tenants-tenant platform.
         get_user_model().objects.create_user("bench-staff", password=PASSWORD, is_staff=True, email="ops@example.com")
         staff = Client()
         assert staff.login(username="bench-staff", password=PASSWORD)
         now = utcnow()
+        this_month = now.replace(day=1, hour=12, minute=0, second=0, microsecond=0)
+        # Two months back: no submission of the tenants above (the last 30 days) reaches it.
+        few_month = ((this_month - timedelta(days=1)).replace(day=1) - timedelta(days=1)).replace(day=1)
 
-        def platform(total):
-            from portal.selectors.billing.costs import tenants_all
-            for _ in range(total - len(tenants_all())):
+        def platform_month(first_day, total, already=0):
+            days = max(1, min(5, (now - first_day).days + 1)) if first_day == this_month else 5
+            for _ in range(total - already):
                 tenant = new_tenant("platform", user=False)
                 for day in range(5):
-                    counters_add(tenant_id=tenant.id, at=now - timedelta(days=day % max(1, now.day)), shard=0,
+                    counters_add(tenant_id=tenant.id, at=first_day + timedelta(days=day % days), shard=0,
                                  counts={"storedBytes": 5000}, units={"wcu:submissions": 40.0, "rcu:submissions": 12.0})
-            rollups()
-            return measure(staff, "/staff/costs/")
 
-        few = platform(5)
-        many = platform(args.tenants)
-        print(f"\nStaff cost page: median of {args.repeats} (ms) and DynamoDB requests")
+        platform_month(few_month, 5)
+        platform_month(this_month, args.tenants, already=2)  # the small and the big tenant have rows too
+        rollups(extra_months=[f"{few_month:%Y-%m}"])
+        paths = {"few": f"/staff/costs/?month={few_month:%Y-%m}", "many": f"/staff/costs/?month={this_month:%Y-%m}"}
+        timings, requests = defaultdict(list), defaultdict(list)
+        for path in paths.values():
+            staff.get(path)  # warm
+        for repeat in range(args.repeats):
+            for name in (("few", "many") if repeat % 2 == 0 else ("many", "few")):
+                before = requests_made()
+                t = time.perf_counter()
+                response = staff.get(paths[name])
+                assert response.status_code == 200 and len(response.context["rows"]) == min(
+                    50, 5 if name == "few" else args.tenants), (name, len(response.context["rows"]))
+                timings[name].append((time.perf_counter() - t) * 1000)
+                requests[name].append(requests_made() - before)
+        # The page's reads alone (the selector: a Query of the month's rows, a BatchGetItem of
+        # their tenants, the platform row), interleaved the same way: the floor the page stands on.
+        from datetime import date
+        from portal.selectors.billing.costs import tenant_costs_page
+        months = {"few": date(few_month.year, few_month.month, 1), "many": date(this_month.year, this_month.month, 1)}
+        reads = defaultdict(list)
+        for repeat in range(args.repeats):
+            for name in (("few", "many") if repeat % 2 == 0 else ("many", "few")):
+                t = time.perf_counter()
+                tenant_costs_page(month=months[name])
+                reads[name].append((time.perf_counter() - t) * 1000)
+        few = statistics.median(timings["few"]), statistics.median(requests["few"])
+        many = statistics.median(timings["many"]), statistics.median(requests["many"])
+        print(f"\nStaff cost page: median of {args.repeats}, interleaved (ms) and DynamoDB requests")
         print(f"    {'tenants':>8s} {'ms':>9s} {'req':>5s}")
         print(f"    {5:8d} {few[0]:9.1f} {few[1]:5.0f}")
         print(f"    {args.tenants:8d} {many[0]:9.1f} {many[1]:5.0f}    ratio {many[0] / few[0]:.2f}")
+        few_reads, many_reads = statistics.median(reads["few"]), statistics.median(reads["many"])
+        rest = few[0] - few_reads  # the page without its reads: middleware, session, render
+        print(f"    its reads alone: {few_reads:.1f} ms vs {many_reads:.1f} ms; with the rest of the 5-tenant page "
+              f"({rest:.1f} ms) the floor ratio is {(rest + many_reads) / (rest + few_reads):.2f}")
         if args.profile:
             import cProfile
             import pstats
             profiler = cProfile.Profile()
-            profiler.runcall(staff.get, "/staff/costs/")
-            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+            profiler.runcall(staff.get, paths["many"])
+            pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(int(os.environ.get("BENCH_PROFILE_LINES", "25")))
     finally:
         dynamodb_local.stop(dynamo)
     return 0

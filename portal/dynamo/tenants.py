@@ -99,11 +99,15 @@ class Tenant(ActivatableModel):
         return f"TENANT#{tenant_id}"
 
     @classmethod
-    def by_ids(cls, tenant_ids: list[str]) -> dict[str, "Tenant"]:
-        """Several tenants by id, one BatchGetItem per 100 (the staff cost page's rows)."""
+    def by_ids(cls, tenant_ids: list[str], *, attributes: tuple[str, ...] | None = None) -> dict[str, "Tenant"]:
+        """Several tenants by id, one BatchGetItem per 100 (the staff cost page's rows). With
+        `attributes`, only those are read (and the keys): a partial tenant for display, never
+        to be saved."""
         if not tenant_ids:
             return {}
-        return {t.id: t for t in cls.batch_get([(cls.key_for(i), METADATA) for i in dict.fromkeys(tenant_ids)])}
+        wanted = ["pk", "sk", "id", *attributes] if attributes else None
+        keys = [(cls.key_for(i), METADATA) for i in dict.fromkeys(tenant_ids)]
+        return {t.id: t for t in cls.batch_get(keys, attributes_to_get=wanted)}
 
     @classmethod
     def by_id(cls, tenant_id: str | None) -> "Tenant | None":

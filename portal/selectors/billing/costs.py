@@ -25,6 +25,8 @@ from portal.selectors.pagination import Page, cursor_decode, cursor_encode
 MILLION = Decimal(1_000_000)
 GIB = Decimal(1024 ** 3)
 COSTS_PAGE_SIZE = 50
+# What the cost page shows of a tenant (and the version its threshold form sends back).
+COST_PAGE_TENANT_ATTRIBUTES = ("organization", "email", "status", "version", "costAlertUsd")
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ def tenant_costs_page(*, month: date, cursor: str | None = None, limit: int = CO
     list_name = f"costs:{key}"
     start = cursor_decode(cursor, audience="staff", list_name=list_name)
     rows, following = cost_page(month=key, start=start, limit=limit)
-    tenants = Tenant.by_ids([row["tenantId"] for row in rows])
+    tenants = Tenant.by_ids([row["tenantId"] for row in rows], attributes=COST_PAGE_TENANT_ATTRIBUTES)
     items = [_from_row(tenant=tenants[row["tenantId"]], month=key, raw=row) for row in rows if row["tenantId"] in tenants]
     page = Page(items=items, has_previous=bool(cursor), query_params={"month": key},
                 next_cursor=cursor_encode(following, audience="staff", list_name=list_name) if following else None)
