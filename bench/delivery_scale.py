@@ -11,7 +11,7 @@ due-queue layout is the same in both).
 
 Prints per configuration and run: deliveries/s (first to last arrival at the receiver, so the
 processes' start-up is left out), failed conditional claims (UpdateItem answers that were
-errors, from each worker's own /metrics), DynamoDB requests per delivery (every call the
+errors, or batched claim statements whose condition failed, from each worker's own /metrics), DynamoDB requests per delivery (every call the
 workers made, by their /metrics), write units per delivery (the consumed capacity the workers
 recorded on the tenants' day counters, plus one unit per failed conditional write, which AWS
 charges and DynamoDB Local does not report), and duplicates (a webhook-id that reached the
@@ -88,7 +88,9 @@ def scrape(port: int) -> Counter:
     text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30).read().decode()
     found: Counter = Counter()
     for line in text.splitlines():
-        if line.startswith("formbridge_dynamodb_requests_total{"):
+        if line.startswith('formbridge_delivery_claims_total{outcome="missed"}'):
+            found[("claims", "missed")] += float(line.rsplit(" ", 1)[1])
+        elif line.startswith("formbridge_dynamodb_requests_total{"):
             labels, value = line.rsplit(" ", 1)
             parts = dict(p.split("=", 1) for p in labels[labels.index("{") + 1:-1].split(","))
             found[(parts["operation"].strip('"'), parts["outcome"].strip('"'))] += float(value)
@@ -161,7 +163,9 @@ def one(endpoint: str, url: str, workers: int, delay: float, run: int, workdir: 
     time.sleep(0.5)
     with LOCK:
         delivered, dups, times = len(ARRIVALS), sum(c - 1 for c in ARRIVALS.values() if c > 1), sorted(TIMES)
-    failed = counts[("UpdateItem", "error")]
+    # A claim is an UpdateItem or, batched, a statement; older workers report only the former.
+    missed = counts.pop(("claims", "missed"), 0)
+    failed = max(missed, counts[("UpdateItem", "error")])
     units = write_units(client, DailyMetrics.Meta.table_name) - units_before + failed
     rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
     return {"rate": rate, "delivered": delivered, "failed": failed, "requests": sum(counts.values()) / max(delivered, 1),

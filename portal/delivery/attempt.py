@@ -56,8 +56,9 @@ class PassCache:
     100 keys instead of a GetItem each per delivery. Also carries the pass's FollowUps and the
     dispatcher's send slots."""
 
-    def __init__(self, *, followups: FollowUps | None = None, send_slot=None):
+    def __init__(self, *, followups: FollowUps | None = None, send_slot=None, statements=None):
         self.send_slot = send_slot or (lambda destination_id: nullcontext())  # the dispatcher's SendSlots
+        self.statements = statements  # the dispatcher's StatementBatcher: outcomes sent together
         self.tenants: dict[str, Tenant | None] = {}
         self.destinations: dict[tuple[str, str], Destination | None] = {}
         self.submissions: dict[tuple[str, str], Submission] = {}
@@ -75,16 +76,17 @@ class PassCache:
                 Destination.partition_for(tenant_id), Destination.sort_for(destination_id))
         return self.destinations[key]
 
-    def prefetch(self, rows: list[Delivery]) -> None:
+    def prefetch(self, rows: list[Delivery], *, submissions: bool = True) -> None:
         """Read what `rows` will need that is not cached yet, batched: tenants and
-        destinations in one request, then the submissions in another."""
+        destinations in one request, then (unless `submissions` is False: rows already
+        started) the submissions in another."""
         if not rows:
             return
         with capacity.metered() as shared:
-            self._prefetch(rows)
+            self._prefetch(rows, submissions=submissions)
         capacity.carry_shared(shared, tenant_ids=[r.tenantId for r in rows])  # the cost page's units
 
-    def _prefetch(self, rows: list[Delivery]) -> None:
+    def _prefetch(self, rows: list[Delivery], *, submissions: bool) -> None:
         tenant_ids = {r.tenantId for r in rows} - set(self.tenants)
         destination_keys = {(r.tenantId, r.destinationId) for r in rows} - set(self.destinations)
         if tenant_ids or destination_keys:
@@ -93,7 +95,7 @@ class PassCache:
             self.tenants.update({t: tenants.get(t) for t in tenant_ids})
             self.destinations.update({k: destinations.get(k) for k in destination_keys})
         wanted = {(r.tenantId, _shards(self.tenants.get(r.tenantId)), r.submissionId) for r in rows
-                  if (r.tenantId, r.submissionId) not in self.submissions}
+                  if submissions and (r.tenantId, r.submissionId) not in self.submissions}
         if wanted:
             self.submissions.update(delivery_batch.submissions_in_shards(
                 {(t, Submission.shard_for(s, n), s) for t, n, s in wanted}))
@@ -157,7 +159,7 @@ def attempt_claimed(delivery: Delivery, *, worker_id: str, clock: Clock = utcnow
         following = schedule.next_attempt_at(now=now, attempts_made=step, retry_after=retry_after, rand=rand)
         delivery.status, delivery.nextAttemptAt = ((DeliveryStatus.FAILED, None) if following is None
                                                    else (DeliveryStatus.PENDING, following))
-    if not outcome_save(delivery, worker_id=worker_id, now=now):
+    if not outcome_save(delivery, worker_id=worker_id, now=now, batcher=cache.statements):
         if not result.ok:
             _drop_if_orphan(attempt, delivery)
         return Outcome(attempt=attempt, status=LOST)
@@ -205,7 +207,7 @@ def _finish_without_sending(delivery: Delivery, *, tenant: Tenant | None, worker
     delivery.lastStatusCode = None
     # The claim took an attempt number that no attempt used: give it back.
     delivery.attemptCount = max(0, int(delivery.attemptCount) - 1)
-    if not outcome_save(delivery, worker_id=worker_id, now=now):
+    if not outcome_save(delivery, worker_id=worker_id, now=now, batcher=cache.statements):
         return Outcome(attempt=None, status=LOST)
     cache.followups.delivery_ended(delivery, tenant=tenant, now=now, submission=None)
     return Outcome(attempt=None, status=DeliveryStatus.FAILED)

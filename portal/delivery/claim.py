@@ -23,7 +23,9 @@ from portal.delivery import schedule
 from portal.dynamo.base import is_condition_failure
 from portal.dynamo.connection.health import endpoint_unreachable
 from portal.dynamo.deliveries import MANUAL, SCHEDULED, Delivery
+from portal.dynamo.delivery_batch import StatementBatcher, StatementRefused, delivery_read_consistent
 from portal.dynamo.delivery_status import DeliveryStatus
+from portal.observability.metrics import claim_observed
 
 log = logging.getLogger("portal.delivery")
 
@@ -41,10 +43,15 @@ def lease_seconds() -> int:
     return max(int(getattr(settings, "DELIVERY_LEASE_SECONDS", 60)), int(worst) + LEASE_SLACK_SECONDS)
 
 
-def claim(delivery: Delivery, *, worker_id: str, now: datetime) -> bool:
+def claim(delivery: Delivery, *, worker_id: str, now: datetime, batcher: StatementBatcher | None = None) -> bool:
     """Take the lease on a pending, due row; False if someone else has it or it is not due
-    any more. On success `delivery` holds the whole row as it now is."""
+    any more. On success `delivery` holds the whole row as it now is. With `batcher` (the
+    worker's), the claim goes out with the claims of the other attempts starting meanwhile."""
     expires = now + timedelta(seconds=lease_seconds())
+    if batcher is not None:
+        taken = _claim_batched(delivery, worker_id=worker_id, now=now, expires=expires, batcher=batcher)
+        claim_observed(taken=taken)
+        return taken
     condition = (Delivery.status == DeliveryStatus.PENDING) & (Delivery.nextAttemptAt <= now) & (
         Delivery.leaseExpiresAt.does_not_exist() | (Delivery.leaseExpiresAt < now))
     try:
@@ -52,8 +59,24 @@ def claim(delivery: Delivery, *, worker_id: str, now: datetime) -> bool:
             Delivery.leaseOwner.set(worker_id), Delivery.leaseExpiresAt.set(expires), Delivery.attemptCount.add(1)])
     except UpdateError as error:
         if is_condition_failure(error):
+            claim_observed(taken=False)
             return False
         raise
+    claim_observed(taken=True)
+    return True
+
+
+def _claim_batched(delivery: Delivery, *, worker_id: str, now: datetime, expires: datetime,
+                   batcher: StatementBatcher) -> bool:
+    row = batcher.execute(delivery.claim_statement(worker_id=worker_id, now=now, expires=expires),
+                          tenant_id=delivery.tenantId)
+    if row is None:
+        return False
+    if not row:  # a server that applies the statement without returning the row: read it
+        row = delivery_read_consistent(delivery.pk, delivery.sk)
+        if row is None or row.get("leaseOwner", {}).get("S") != worker_id:
+            return False  # gone meanwhile (its submission deleted): nothing to attempt
+    delivery.deserialize(row)
     return True
 
 
@@ -100,12 +123,14 @@ def _update_if(delivery: Delivery, *, actions: list, condition) -> bool:
 
 
 def outcome_save(delivery: Delivery, *, worker_id: str, now: datetime, sleep=time.sleep,
-                 rand=random.random) -> bool:
+                 rand=random.random, batcher: StatementBatcher | None = None) -> bool:
     """Save the row's new state and release the lease, only if `worker_id` still holds it.
     While DynamoDB does not answer, the outcome is kept in hand and tried again (capped
     exponential backoff with jitter) until our lease runs out: the receiver has the delivery,
-    so losing its outcome would send it again. Past the lease the row belongs to whoever
-    claims it next, and the error is raised."""
+    so losing its outcome would send it again (a batched statement DynamoDB refused, e.g.
+    throttled, is tried again the same way). Past the lease the row belongs to whoever claims
+    it next, and the error is raised. With `batcher`, the outcome goes out with the others
+    ending meanwhile."""
     expires = delivery.leaseExpiresAt
     delivery.leaseOwner = None
     delivery.leaseExpiresAt = None
@@ -114,17 +139,28 @@ def outcome_save(delivery: Delivery, *, worker_id: str, now: datetime, sleep=tim
     wait = 0.2
     while True:
         try:
-            delivery.save(condition=Delivery.leaseOwner == worker_id)
-        except PutError as error:
-            if is_condition_failure(error):
+            if batcher is not None:
+                if batcher.execute(delivery.outcome_statement(lease_owner=worker_id), tenant_id=delivery.tenantId) is None:
+                    raise LeaseLost()
+                delivery.saved()
+            else:
+                delivery.save(condition=Delivery.leaseOwner == worker_id)
+        except Exception as error:
+            if isinstance(error, LeaseLost) or (isinstance(error, PutError) and is_condition_failure(error)):
                 log.warning("lost the lease on %s/%s; its new holder finishes it", delivery.pk, delivery.sk)
                 return False
             left = (expires - datetime.now(timezone.utc)).total_seconds() if expires else 0
-            if not endpoint_unreachable(error) or left < wait + 1:
+            refused = isinstance(error, StatementRefused)
+            if not (refused or endpoint_unreachable(error)) or left < wait + 1:
                 raise
-            log.warning("DynamoDB is not answering; keeping the outcome of %s/%s and trying again in %.1f s",
+            log.warning("%s; keeping the outcome of %s/%s and trying again in %.1f s",
+                        f"DynamoDB refused it ({error})" if refused else "DynamoDB is not answering",
                         delivery.pk, delivery.sk, wait)
             sleep(wait * (0.5 + rand() / 2))
             wait = min(OUTCOME_RETRY_MAX_SECONDS, wait * 2)
             continue
         return True
+
+
+class LeaseLost(Exception):
+    """The outcome's condition failed: another worker holds the row now."""

@@ -37,6 +37,8 @@ from portal.delivery.gate import CLOSED, OPEN, Gate, breaker_state
 from portal.delivery.shares import ShardShare
 from portal.dynamo import registry
 from portal.dynamo.deliveries import DUE_SHARDS, Delivery
+from portal.dynamo.delivery_batch import StatementBatcher
+from portal.dynamo.connection.capacity import index_hash_keys
 from portal.dynamo.connection.metering import batched_metering
 
 log = logging.getLogger("portal.delivery")
@@ -45,6 +47,7 @@ MAX_SCAN_PER_SHARD = 200  # due rows read past blocked destinations in one fetch
 MIN_FETCH = 50  # rows one fetch of the long-running worker may take (8 queries, one per shard)
 PIPELINE = 2  # attempts per send slot for a healthy destination (claim-ahead, outcome written behind)
 READ_AT_ONCE = 8  # shards one fetch reads in parallel; with more held, the next group only if needed
+STATEMENT_THREADS = 2  # batches of claims and outcomes in flight at once
 STORE_FAILED = "store-failed"  # process(): DynamoDB did not answer the claim; nothing was attempted
 
 
@@ -80,10 +83,11 @@ def per_destination_limit() -> int:
 def process(delivery: Delivery, *, worker_id: str, clock: Clock, rand: Callable[[], float],
             cache: PassCache | None = None, gate: Gate | None = None) -> str | None:
     """Claim and attempt one row; None if another worker holds it. Its DynamoDB calls count
-    for the row's tenant (consumed capacity, written per tenant every few seconds)."""
+    for the row's tenant (consumed capacity, written per tenant every few seconds); its claim
+    and outcome go out batched with other attempts' (the cache's statement batcher)."""
     with batched_metering(tenant_id=delivery.tenantId):
         try:
-            if not claim(delivery, worker_id=worker_id, now=clock()):
+            if not claim(delivery, worker_id=worker_id, now=clock(), batcher=cache.statements if cache else None):
                 return None
         except Exception:
             # DynamoDB did not answer (or refused): the row stays due; if the claim was applied
@@ -110,7 +114,7 @@ class Dispatcher:
         self.slots = SendSlots(total=self.concurrency, per_destination=lambda: self.gate.per_destination)
         # Every thread below may call DynamoDB at once (plus the loop's own thread and the
         # lease renewal): the clients keep that many connections instead of discarding them.
-        registry.pool_connections_at_least(self.concurrency * PIPELINE + READ_AT_ONCE + 2 + 2)
+        registry.pool_connections_at_least(self.concurrency * PIPELINE + READ_AT_ONCE + STATEMENT_THREADS + 2 + 2)
         self.pool = ThreadPoolExecutor(max_workers=self.concurrency * PIPELINE, thread_name_prefix="deliver")
         self.readers = ThreadPoolExecutor(max_workers=READ_AT_ONCE, thread_name_prefix="due-queue")
         self.store_failed = False  # an attempt found DynamoDB not answering since the loop last looked
@@ -120,7 +124,10 @@ class Dispatcher:
         self.running: dict[Future, Delivery] = {}
         self.waiting: list[Delivery] = []  # fetched, not started yet
         self.followups = FollowUps(buffered=True)
-        self.cache = PassCache(followups=self.followups, send_slot=self.slots.slot)
+        # Claims and outcomes of attempts starting or ending together share a request.
+        self.statements = StatementBatcher(threads=STATEMENT_THREADS, name="claims-outcomes",
+                                           table=Delivery.table_basename, index_keys=index_hash_keys(Delivery))
+        self.cache = PassCache(followups=self.followups, send_slot=self.slots.slot, statements=self.statements)
         self.made = 0
         self.fetched_at = 0.0
         self.more = True
@@ -141,8 +148,16 @@ class Dispatcher:
             log.exception("writing the delivery follow-ups failed")
 
     def new_cache(self) -> None:
-        """Tenants and destinations are read again from now on (the buffered follow-ups stay)."""
-        self.cache = PassCache(followups=self.followups, send_slot=self.slots.slot)
+        """Tenants and destinations are read again from now on (the buffered follow-ups stay):
+        those of the rows in hand at once, in one batched read, rather than one GetItem each
+        as the loop next looks at them. Submissions already read stay (they do not change)."""
+        previous = self.cache
+        self.cache = PassCache(followups=self.followups, send_slot=self.slots.slot, statements=self.statements)
+        self.cache.submissions = previous.submissions
+        try:
+            self.cache.prefetch([*self.waiting, *self.running.values()], submissions=False)
+        except Exception:  # noqa: BLE001 - DynamoDB not answering: each is read when next needed
+            log.warning("could not read the tenants and destinations of the rows in hand", exc_info=True)
 
     def _busy(self) -> set[tuple[str, str]]:
         return {(row.pk, row.sk) for row in [*self.running.values(), *self.waiting]}
@@ -289,6 +304,7 @@ class Dispatcher:
             if future.exception() is None and future.result() not in (None, STORE_FAILED):
                 self.made += 1
         self.running.clear()
+        self.statements.close()
         self.writer.shutdown(wait=True)
         self.readers.shutdown(wait=True)
         try:

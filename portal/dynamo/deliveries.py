@@ -168,6 +168,43 @@ class Delivery(TenantOwnedModel):
             return_values=ALL_NEW)
         self.deserialize(data["Attributes"])
 
+    def claim_statement(self, *, worker_id: str, now: datetime, expires: datetime) -> dict:
+        """claim_update's twin for a BatchExecuteStatement: a PartiQL UPDATE of this row that
+        takes the lease (and the next attempt number, and bumps the version) only while the
+        row is pending, due by `now` and unleased (or its lease ran out), returning the whole
+        row. For the batch it belongs to, a failed condition fails this statement alone."""
+        stamp = Delivery.nextAttemptAt.serialize
+        return {
+            "Statement": f'UPDATE "{self.Meta.table_name}" SET "leaseOwner" = ? SET "leaseExpiresAt" = ? '
+                         'SET "attemptCount" = "attemptCount" + ? SET "version" = "version" + ? '
+                         'WHERE "pk" = ? AND "sk" = ? AND "status" = ? AND "nextAttemptAt" <= ? '
+                         'AND (attribute_not_exists("leaseExpiresAt") OR "leaseExpiresAt" < ?) RETURNING ALL NEW *',
+            "Parameters": [{"S": worker_id}, {"S": stamp(expires)}, {"N": "1"}, {"N": "1"}, {"S": self.pk},
+                           {"S": self.sk}, {"S": DeliveryStatus.PENDING}, {"S": stamp(now)}, {"S": stamp(now)}],
+        }
+
+    def outcome_statement(self, *, lease_owner: str) -> dict:
+        """save()'s twin for a BatchExecuteStatement: the row as it is now (every attribute set,
+        the empty ones removed, the version bumped), written only while `lease_owner` still
+        holds the lease at the version read. Call `saved()` once it applied."""
+        self.sync_index_keys()
+        item = self.serialize()
+        item["version"] = {"N": str(int(self.version or 0) + 1)}
+        sets = [(name, value) for name, value in item.items() if name not in ("pk", "sk")]
+        removes = [attribute.attr_name for attribute in self.get_attributes().values() if attribute.attr_name not in item]
+        version_check = '"version" = ?' if self.version is not None else 'attribute_not_exists("version")'
+        return {
+            "Statement": f'UPDATE "{self.Meta.table_name}" ' + " ".join(f'SET "{name}" = ?' for name, _ in sets)
+                         + "".join(f' REMOVE "{name}"' for name in removes)
+                         + f' WHERE "pk" = ? AND "sk" = ? AND "leaseOwner" = ? AND {version_check}',
+            "Parameters": [value for _, value in sets] + [{"S": self.pk}, {"S": self.sk}, {"S": lease_owner}]
+                          + ([{"N": str(int(self.version))}] if self.version is not None else []),
+        }
+
+    def saved(self) -> None:
+        """The outcome statement applied: the row's version is the one it wrote."""
+        self.version = int(self.version or 0) + 1
+
     def recorded_attempt(self) -> "DeliveryAttempt | None":
         """The attempt kept on the row (its successful one), as an attempt item would read."""
         if self.recordedAt is None or self.recordedNumber is None:

@@ -1,17 +1,25 @@
 """The delivery worker's batched DynamoDB requests: one BatchGetItem for the tenants,
 destinations and submissions of a whole fetch of due rows (instead of a GetItem of each per
-delivery), and BatchExecuteStatement for the submissions' status updates of a pass. Across
+delivery), BatchExecuteStatement for the submissions' status updates of a pass, and the
+StatementBatcher that sends the claims and outcomes of concurrent attempts together. Across
 tenants by design (the worker serves every tenant), but every item read is checked against
 the tenant id its key was built from, like TenantScope does."""
 from __future__ import annotations
 
+import math
+import queue
+import threading
 import time
+from concurrent.futures import Future
 from datetime import datetime
 
 from portal.dynamo.base import dynamodb_client, utcnow
+from portal.dynamo.connection import capacity
+from portal.dynamo.deliveries import Delivery
 from portal.dynamo.destinations import Destination
 from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import METADATA, Tenant
+from portal.observability.metrics import statement_observed
 
 BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
 BATCH_STATEMENTS = 25  # DynamoDB's limit per BatchExecuteStatement
@@ -92,3 +100,105 @@ def execute_statements(statements: list[dict]) -> list[bool]:
                 raise RuntimeError(f"BatchExecuteStatement: {error.get('Code')}: {error.get('Message')}")
             applied.append(not error)
     return applied
+
+
+class StatementRefused(Exception):
+    """DynamoDB answered a batched statement with an error other than its condition failing
+    (throttled, an internal error): nothing was applied; the caller may try it again."""
+
+    def __init__(self, code: str, message: str = ""):
+        super().__init__(f"{code}: {message}" if message else code)
+        self.code = code
+
+
+class StatementBatcher:
+    """Conditional writes from many threads, sent together: a caller hands over one statement
+    and waits for its own answer while the batcher's threads send whatever is queued, up to 25
+    per BatchExecuteStatement. So the claims (and outcomes) of attempts that start (and end)
+    together share one request, yet a statement alone goes at once: nothing waits for a batch
+    to fill. Each statement stands alone, as its own UpdateItem would (a failed condition fails
+    only that one). Its consumed capacity is charged to the statements' tenants by their share
+    of the batch."""
+
+    def __init__(self, *, threads: int = 2, name: str = "statements", table: str | None = None,
+                 index_keys: tuple[str, ...] = ()):
+        # For a server that reports no consumed capacity for BatchExecuteStatement (DynamoDB
+        # Local): the units are estimated as AWS would charge them, per statement.
+        self.table, self.index_keys = table, index_keys
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads = [threading.Thread(target=self._run, name=f"{name}-{i}", daemon=True) for i in range(threads)]
+        for thread in self._threads:
+            thread.start()
+
+    def execute(self, statement: dict, *, tenant_id: str | None = None) -> dict | None:
+        """Send `statement` in the next batch. Returns the item it returned (RETURNING), {} when
+        it applied and returned nothing, None when its condition failed; raises StatementRefused
+        for any other error of the statement, and what the request raised (DynamoDB not
+        answering) when the whole batch failed."""
+        answer: Future = Future()
+        self._queue.put((statement, tenant_id, answer))
+        return answer.result()
+
+    def close(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch, stopping = [first], False
+            while len(batch) < BATCH_STATEMENTS:
+                try:
+                    following = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if following is None:
+                    stopping = True
+                    break
+                batch.append(following)
+            self._send(batch)
+            if stopping:
+                return
+
+    def _send(self, batch: list) -> None:
+        try:
+            with capacity.metered() as shared:
+                answers = dynamodb_client().batch_execute_statement(
+                    Statements=[statement for statement, _, _ in batch])["Responses"]
+        except BaseException as error:  # noqa: BLE001 - every waiting caller gets it
+            for _, _, answer in batch:
+                answer.set_exception(error)
+            return
+        if not shared.write_units and self.table:
+            shared.write[self.table] += sum(self.write_units_estimate(statement, response)
+                                            for (statement, _, _), response in zip(batch, answers))
+        capacity.carry_shared(shared, tenant_ids=[tenant for _, tenant, _ in batch if tenant])
+        for (_, _, answer), response in zip(batch, answers):
+            error = response.get("Error")
+            if error is None:
+                statement_observed(outcome="applied")
+                answer.set_result(response.get("Item") or {})
+            elif error.get("Code") == CONDITION_FAILED:
+                statement_observed(outcome="condition_failed")
+                answer.set_result(None)
+            else:
+                statement_observed(outcome="error")
+                answer.set_exception(StatementRefused(error.get("Code") or "?", error.get("Message") or ""))
+
+
+    def write_units_estimate(self, statement: dict, response: dict) -> int:
+        """About what AWS charges for one statement, applied or not: a unit per KB of the item
+        (the one returned, else the values written) and one per index whose key it writes."""
+        item = response.get("Item") or {f"p{i}": value for i, value in enumerate(statement.get("Parameters", []))}
+        return max(1, math.ceil(capacity.item_size(item) / 1024)) + sum(
+            1 for key in self.index_keys if f'"{key}"' in statement["Statement"])
+
+
+def delivery_read_consistent(pk: str, sk: str) -> dict | None:
+    """A delivery row as stored now (raw), or None: for a claim whose answer held no row."""
+    answer = dynamodb_client().get_item(TableName=Delivery.Meta.table_name, Key=_key(pk, sk), ConsistentRead=True)
+    return answer.get("Item")

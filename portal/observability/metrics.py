@@ -40,6 +40,17 @@ DYNAMODB_REQUESTS = Counter(
     "outcome (ok, error: DynamoDB refused it, unreachable: no answer).",
     ["operation", "outcome"], registry=REGISTRY,
 )
+DYNAMODB_STATEMENTS = Counter(
+    "formbridge_dynamodb_statements", "Statements sent inside BatchExecuteStatement requests, by outcome "
+    "(applied; condition_failed: its condition did not hold, charged like a failed conditional write; "
+    "error: refused, e.g. throttled).",
+    ["outcome"], registry=REGISTRY,
+)
+DELIVERY_CLAIMS = Counter(
+    "formbridge_delivery_claims", "Leases the delivery worker asked for on due rows, by outcome (taken; "
+    "missed: another worker held the row or it was no longer due, a failed conditional write).",
+    ["outcome"], registry=REGISTRY,
+)
 DYNAMODB_THROTTLES = Counter(
     "formbridge_dynamodb_throttles", "Throttled DynamoDB answers, retried or not, by operation.",
     ["operation"], registry=REGISTRY,
@@ -73,3 +84,11 @@ def dynamodb_request_observed(*, operation: str, outcome: str) -> None:
 
 def dynamodb_throttle_observed(*, operation: str) -> None:
     DYNAMODB_THROTTLES.labels(operation=operation).inc()
+
+
+def statement_observed(*, outcome: str) -> None:
+    DYNAMODB_STATEMENTS.labels(outcome=outcome).inc()
+
+
+def claim_observed(*, taken: bool) -> None:
+    DELIVERY_CLAIMS.labels(outcome="taken" if taken else "missed").inc()
