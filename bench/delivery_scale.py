@@ -15,7 +15,9 @@ errors, or batched claim statements whose condition failed, from each worker's o
 workers made, by their /metrics), write units per delivery (the consumed capacity the workers
 recorded on the tenants' day counters, plus one unit per failed conditional write, which AWS
 charges and DynamoDB Local does not report), and duplicates (a webhook-id that reached the
-receiver more than once; it always answers 200, so any repeat is a double send).
+receiver more than once; it always answers 200, so any repeat is a double send); and how many
+requests the receiver was answering at once on average (with the slow receiver, at most
+`workers x concurrency`: how full the workers keep their send slots).
 
 Environment: BENCH_DELIVERIES (default 2000), BENCH_WORKERS (default "1,2,4"),
 BENCH_RECEIVER_DELAYS (default "0.2,0"), BENCH_RUNS (default 2), BENCH_CONCURRENCY (default 4).
@@ -62,6 +64,7 @@ DELAY = {"seconds": 0.0}
 ARRIVALS: Counter = Counter()
 TIMES: list[float] = []
 LOCK = threading.Lock()
+IN_FLIGHT = {"now": 0, "samples": []}  # requests the receiver is answering; sampled every 10 ms
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -72,9 +75,12 @@ class Receiver(BaseHTTPRequestHandler):
 
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with LOCK:
+            IN_FLIGHT["now"] += 1
         if DELAY["seconds"]:
             time.sleep(DELAY["seconds"])
         with LOCK:
+            IN_FLIGHT["now"] -= 1
             ARRIVALS[self.headers.get("webhook-id", "")] += 1
             TIMES.append(time.monotonic())
         self.send_response(200)
@@ -143,12 +149,15 @@ def one(endpoint: str, url: str, workers: int, delay: float, run: int, workdir: 
          "--metrics-port", str(port)], env=env, cwd=code,
         stdout=open(workdir / f"worker-{prefix}{i}.log", "wb"), stderr=subprocess.STDOUT)
         for i, port in enumerate(ports)]
+    IN_FLIGHT["samples"] = []
     try:
         deadline = time.monotonic() + 600
         while len(ARRIVALS) < N and time.monotonic() < deadline:
             if any(p.poll() is not None for p in procs):
                 raise RuntimeError(f"a worker exited; see {workdir}")
-            time.sleep(0.05)
+            time.sleep(0.01)
+            if ARRIVALS:
+                IN_FLIGHT["samples"].append(IN_FLIGHT["now"])
         counts = Counter()
         for port in ports:
             counts.update(scrape(port))
@@ -170,6 +179,7 @@ def one(endpoint: str, url: str, workers: int, delay: float, run: int, workdir: 
     rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
     return {"rate": rate, "delivered": delivered, "failed": failed, "requests": sum(counts.values()) / max(delivered, 1),
             "units": units / max(delivered, 1), "dups": dups,
+            "in_flight": sum(IN_FLIGHT["samples"]) / max(len(IN_FLIGHT["samples"]), 1),
             "by_op": {f"{op}/{outcome}": int(v) for (op, outcome), v in sorted(counts.items())}}
 
 
@@ -199,7 +209,8 @@ def main() -> None:
             r = one(endpoint, url, workers, delay, run, workdir, code, str(tag))
             print(f"{tag:4d} {delay * 1000:6.0f}ms {workers:7d} {run:3d} {r['rate']:8.1f} {r['failed']:13.0f} "
                   f"{r['failed'] / max(r['delivered'], 1):9.3f} {r['requests']:9.2f} {r['units']:9.2f} "
-                  f"{r['dups']:4d}   ({r['delivered']} delivered) {r['by_op']}", flush=True)
+                  f"{r['dups']:4d}   ({r['delivered']} delivered, {r['in_flight']:.1f} in flight at the receiver on average) "
+                  f"{r['by_op']}", flush=True)
     finally:
         receiver.shutdown()
         dynamodb_local.stop(dynamo)

@@ -1,13 +1,14 @@
 """How long-running workers divide the due queue: each holds a lease on a share of its shards
 (DUE_SHARDS of them, more than the workers one expects) and reads only those, so workers do
 not race each other for the same oldest rows. The leases live on one board item
-(portal.dynamo.due_board); every worker renews its own every third of a lease period.
+(portal.dynamo.due_board); every worker renews its own every second (RENEW_SECONDS; a third of
+the lease when that is shorter).
 
 On each renewal a worker counts the live workers (those whose own entry has not expired),
 works out its fair number of shards (all shards split evenly; the first workers in id order
 get one more when they do not divide), gives back what it holds over that number and takes
 free or expired shards up to it. So a worker that joins gets its shards within about two
-renewals, and the shards of one that died pass to the others once its lease has run out.
+renewals (a second or two), and the shards of one that died pass to the others once its lease has run out.
 A worker that cannot renew (DynamoDB not answering) stops reading its shards when its lease
 runs out, so another can take them.
 
@@ -29,7 +30,10 @@ from portal.dynamo.due_board import board_read, board_write
 
 log = logging.getLogger("portal.delivery")
 
-HUNGRY_RENEW_SECONDS = 1.0
+# Renewals come at least this often (more often than a third of the lease): a worker learns
+# of one that joined, and gives it its shards, within about a second or two instead of a third
+# of the lease. Each renewal is a GetItem and a PutItem of the board item.
+RENEW_SECONDS = 1.0
 
 
 def shard_lease_seconds() -> float:
@@ -83,6 +87,7 @@ class ShardShare:
                  clock=utcnow, monotonic=time.monotonic):
         self.worker_id, self.total, self.clock, self.monotonic = worker_id, shards, clock, monotonic
         self.lease = lease_seconds or shard_lease_seconds()
+        self.renew_every = min(self.lease / 3, RENEW_SECONDS)
         self.held: frozenset[int] = frozenset()
         self.workers = 0
         self.valid_until = float("-inf")  # monotonic: past it, the leases may be someone else's
@@ -97,7 +102,7 @@ class ShardShare:
         return len(self.shards()) / self.total
 
     def renew_if_due(self) -> bool:
-        """Renew when a third of the lease has passed since the last renewal; True if it did."""
+        """Renew when `renew_every` has passed since the last renewal; True if it did."""
         if self.monotonic() < self.next_renewal:
             return False
         self.renew()
@@ -107,7 +112,7 @@ class ShardShare:
         """Take this worker's turn on the board (raises if DynamoDB does not answer: the loop
         backs off, and the leases held run out by themselves)."""
         started = self.monotonic()
-        self.next_renewal = started + self.lease / 3
+        self.next_renewal = started + self.renew_every
         for _ in range(5):  # another worker wrote in between: read again
             item, now = board_read(), self.clock()
             board = board_turn(item.board or {}, worker_id=self.worker_id, now=now,
@@ -116,10 +121,6 @@ class ShardShare:
                 before, self.held = self.held, held_by(board, self.worker_id)
                 self.workers = len(board["workers"])
                 self.valid_until = started + self.lease - 0.5  # renewed in time, the leases never lapse
-                if not leaving and len(self.held) < fair_count(worker_id=self.worker_id, workers=list(board["workers"]),
-                                                               shards=self.total):
-                    # Short of its share (a holder has not given its extra back yet): look again soon.
-                    self.next_renewal = started + min(self.lease / 3, HUNGRY_RENEW_SECONDS)
                 if before != self.held:
                     log.info("delivery worker %s holds due-queue shards %s (%s workers)", self.worker_id,
                              sorted(self.held) or "none", self.workers)
@@ -139,7 +140,7 @@ class ShardShare:
                 except Exception:  # noqa: BLE001 - the leases run out by themselves
                     failures += 1
                     log.warning("could not renew the due-queue shard leases", exc_info=failures == 1)
-                stop.wait(max(0.05, min(self.next_renewal - self.monotonic(), self.lease / 3)))
+                stop.wait(max(0.05, min(self.next_renewal - self.monotonic(), self.renew_every)))
 
         thread = threading.Thread(target=renew_forever, name="shard-leases", daemon=True)
         thread.start()

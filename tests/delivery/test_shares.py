@@ -192,3 +192,20 @@ def test_metrics_and_the_staff_console_show_each_shards_lag_and_the_live_workers
     assert all(s.holder == "host-a:1" for s in queue.shards)  # b has not had its second turn yet
     body = response.content.decode()
     assert "6 deliveries due now" in body and "2 workers sharing the queue" in body
+
+
+def test_a_worker_that_joins_gets_its_share_within_two_seconds_not_a_third_of_the_lease(ddb):
+    clock = {"now": 1000.0}
+    monotonic = lambda: clock["now"]  # noqa: E731 - the renewals' own clock, moved by the test
+    a = ShardShare(worker_id="a", lease_seconds=30, monotonic=monotonic)
+    b = ShardShare(worker_id="b", lease_seconds=30, monotonic=monotonic)
+    a.renew()
+    assert len(a.shards()) == DUE_SHARDS
+    b.renew()  # joins: every shard is a's for now
+    assert b.shards() == []
+    for _ in range(2):  # two seconds of renewal threads, a tick at a time
+        for _ in range(10):
+            clock["now"] += 0.1
+            a.renew_if_due()
+            b.renew_if_due()
+    assert len(a.shards()) == len(b.shards()) == DUE_SHARDS // 2
