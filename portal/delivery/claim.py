@@ -140,7 +140,8 @@ def outcome_save(delivery: Delivery, *, worker_id: str, now: datetime, sleep=tim
     while True:
         try:
             if batcher is not None:
-                if batcher.execute(delivery.outcome_statement(lease_owner=worker_id), tenant_id=delivery.tenantId) is None:
+                statement = delivery.outcome_statement(lease_owner=worker_id)
+                if batcher.execute(statement, tenant_id=delivery.tenantId, item_bytes=delivery.stored_bytes()) is None:
                     raise LeaseLost()
                 delivery.saved()
             else:

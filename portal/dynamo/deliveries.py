@@ -18,6 +18,7 @@ from pynamodb.constants import ALL_NEW
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 
 from portal.dynamo.base import TenantOwnedModel, UTCDateTimeAttribute, dynamodb_client, utcnow
+from portal.dynamo.connection.capacity import item_size
 from portal.dynamo.delivery_status import DeliveryStatus
 from portal.dynamo.destinations import EMAIL
 
@@ -200,6 +201,10 @@ class Delivery(TenantOwnedModel):
             "Parameters": [value for _, value in sets] + [{"S": self.pk}, {"S": self.sk}, {"S": lease_owner}]
                           + ([{"N": str(int(self.version))}] if self.version is not None else []),
         }
+
+    def stored_bytes(self) -> int:
+        """The row's size as DynamoDB counts it (what its writes are charged by)."""
+        return item_size(self.serialize())
 
     def saved(self) -> None:
         """The outcome statement applied: the row's version is the one it wrote."""

@@ -11,6 +11,7 @@ import queue
 import threading
 import time
 from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import datetime
 
 from portal.dynamo.base import dynamodb_client, utcnow
@@ -130,13 +131,13 @@ class StatementBatcher:
         for thread in self._threads:
             thread.start()
 
-    def execute(self, statement: dict, *, tenant_id: str | None = None) -> dict | None:
+    def execute(self, statement: dict, *, tenant_id: str | None = None, item_bytes: int | None = None) -> dict | None:
         """Send `statement` in the next batch. Returns the item it returned (RETURNING), {} when
         it applied and returned nothing, None when its condition failed; raises StatementRefused
         for any other error of the statement, and what the request raised (DynamoDB not
         answering) when the whole batch failed."""
         answer: Future = Future()
-        self._queue.put((statement, tenant_id, answer))
+        self._queue.put(_Queued(statement, tenant_id, answer, item_bytes))
         return answer.result()
 
     def close(self) -> None:
@@ -168,16 +169,17 @@ class StatementBatcher:
         try:
             with capacity.metered() as shared:
                 answers = dynamodb_client().batch_execute_statement(
-                    Statements=[statement for statement, _, _ in batch])["Responses"]
+                    Statements=[queued.statement for queued in batch])["Responses"]
         except BaseException as error:  # noqa: BLE001 - every waiting caller gets it
-            for _, _, answer in batch:
-                answer.set_exception(error)
+            for queued in batch:
+                queued.answer.set_exception(error)
             return
         if not shared.write_units and self.table:
-            shared.write[self.table] += sum(self.write_units_estimate(statement, response)
-                                            for (statement, _, _), response in zip(batch, answers))
-        capacity.carry_shared(shared, tenant_ids=[tenant for _, tenant, _ in batch if tenant])
-        for (_, _, answer), response in zip(batch, answers):
+            shared.write[self.table] += sum(self.write_units_estimate(queued, response)
+                                            for queued, response in zip(batch, answers))
+        capacity.carry_shared(shared, tenant_ids=[queued.tenant_id for queued in batch if queued.tenant_id])
+        for queued, response in zip(batch, answers):
+            answer = queued.answer
             error = response.get("Error")
             if error is None:
                 statement_observed(outcome="applied")
@@ -190,12 +192,23 @@ class StatementBatcher:
                 answer.set_exception(StatementRefused(error.get("Code") or "?", error.get("Message") or ""))
 
 
-    def write_units_estimate(self, statement: dict, response: dict) -> int:
+    def write_units_estimate(self, queued: "_Queued", response: dict) -> int:
         """About what AWS charges for one statement, applied or not: a unit per KB of the item
-        (the one returned, else the values written) and one per index whose key it writes."""
-        item = response.get("Item") or {f"p{i}": value for i, value in enumerate(statement.get("Parameters", []))}
-        return max(1, math.ceil(capacity.item_size(item) / 1024)) + sum(
-            1 for key in self.index_keys if f'"{key}"' in statement["Statement"])
+        (the one returned, else the size the caller gave, else the values written) for the
+        table and again for each index whose key the statement writes."""
+        item = response.get("Item")
+        size = (capacity.item_size(item) if item else queued.item_bytes) or capacity.item_size(
+            {f"p{i}": value for i, value in enumerate(queued.statement.get("Parameters", []))})
+        writes = 1 + sum(1 for key in self.index_keys if f'"{key}"' in queued.statement["Statement"])
+        return writes * max(1, math.ceil(size / 1024))
+
+
+@dataclass
+class _Queued:
+    statement: dict
+    tenant_id: str | None
+    answer: Future
+    item_bytes: int | None = None
 
 
 def delivery_read_consistent(pk: str, sk: str) -> dict | None:

@@ -104,18 +104,19 @@ def test_a_row_no_longer_due_is_not_claimed_and_fails_only_its_own_statement(set
 def test_a_server_that_returns_no_row_for_a_claim_gets_it_read(setup, batcher, monkeypatch):
     tenant, _user, _destination = setup
     _submissions, (row,) = _due_rows(tenant, 1)
-    real = StatementBatcher._send
+    real = delivery_batch.dynamodb_client
 
-    def without_items(self, batch):
-        wrapped = []
-        for statement, tenant_id, answer in batch:
-            inner = delivery_batch.Future()
-            wrapped.append((statement, tenant_id, inner))
-            inner.add_done_callback(lambda f, answer=answer: answer.set_exception(f.exception()) if f.exception()
-                                    else answer.set_result(None if f.result() is None else {}))
-        real(self, wrapped)
+    class WithoutItems:
+        def __getattr__(self, name):
+            return getattr(real(), name)
 
-    monkeypatch.setattr(StatementBatcher, "_send", without_items)
+        def batch_execute_statement(self, **kwargs):
+            answer = real().batch_execute_statement(**kwargs)
+            for response in answer["Responses"]:
+                response.pop("Item", None)
+            return answer
+
+    monkeypatch.setattr(delivery_batch, "dynamodb_client", WithoutItems)
     assert claim(row, worker_id="w1", now=T0, batcher=batcher)
     assert row.leaseOwner == "w1" and row.attemptCount == 1 and row.submissionId
 
