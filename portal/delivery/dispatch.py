@@ -45,9 +45,9 @@ log = logging.getLogger("portal.delivery")
 
 MAX_SCAN_PER_SHARD = 200  # due rows read past blocked destinations in one fetch, per shard
 MIN_FETCH = 50  # rows one fetch of the long-running worker may take (8 queries, one per shard)
-PIPELINE = 2  # attempts per send slot for a healthy destination (claim-ahead, outcome written behind)
+PIPELINE = 3  # attempts per send slot for a healthy destination (claim-ahead, outcome written behind)
 READ_AT_ONCE = 8  # shards one fetch reads in parallel; with more held, the next group only if needed
-STATEMENT_THREADS = 2  # batches of claims and outcomes in flight at once
+STATEMENT_THREADS = 3  # batches of claims and outcomes in flight at once (one per PIPELINE step)
 STORE_FAILED = "store-failed"  # process(): DynamoDB did not answer the claim; nothing was attempted
 
 
