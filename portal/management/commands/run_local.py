@@ -19,6 +19,18 @@ from portal import dynamodb_local
 ROOT = Path(settings.BASE_DIR)
 
 
+def _stop_with_its_group(child: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM, then SIGKILL after `timeout`; for a child leading its own session (gunicorn),
+    whatever is left of its process group goes too, so no web worker survives its master."""
+    own_group = child.poll() is None and os.getpgid(child.pid) == child.pid
+    dynamodb_local.stop(child, timeout=timeout)
+    if own_group:
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def _wait_until_answering(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and process.poll() is None:
@@ -74,8 +86,12 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             call_command("seed_demo")
             python = sys.executable
+            # In a session of its own: Ctrl-C reaches only this command, which stops gunicorn with
+            # one SIGTERM. A worker that got the terminal's SIGINT and then its master's SIGTERM
+            # could hang in its own shutdown and outlive everything.
             children.append(subprocess.Popen([python, "-m", "gunicorn", "formbridge.wsgi",
-                                              "--config", "gunicorn.conf.py", "--bind", bind], cwd=ROOT))
+                                              "--config", "gunicorn.conf.py", "--bind", bind], cwd=ROOT,
+                                             start_new_session=True))
             # The demo destination posts to this web process: start the worker once it answers,
             # so the first attempts succeed instead of waiting for their retry.
             _wait_until_answering(f"http://{bind}/login/", children[-1])
@@ -90,4 +106,4 @@ class Command(BaseCommand):
             self.stdout.write("Stopping...")
         finally:
             for child in reversed(children):
-                dynamodb_local.stop(child)
+                _stop_with_its_group(child)
