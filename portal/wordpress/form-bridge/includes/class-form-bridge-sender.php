@@ -53,16 +53,7 @@ class Form_Bridge_Sender {
 	public static function activate( $network_wide = false ): void {
 		if ( is_multisite() && $network_wide ) {
 			Form_Bridge_Settings::import_preconfigured( true ); // A configured zip sets the network's defaults.
-			foreach ( get_sites(
-				array(
-					'fields' => 'ids',
-					'number' => 0,
-				)
-			) as $blog_id ) {
-				switch_to_blog( (int) $blog_id );
-				self::activate_site();
-				restore_current_blog();
-			}
+			self::in_every_site( array( self::class, 'activate_site' ) );
 			return;
 		}
 		Form_Bridge_Settings::import_preconfigured();
@@ -99,19 +90,32 @@ class Form_Bridge_Sender {
 	 */
 	public static function deactivate( $network_wide = false ): void {
 		if ( is_multisite() && $network_wide ) {
-			foreach ( get_sites(
-				array(
-					'fields' => 'ids',
-					'number' => 0,
-				)
-			) as $blog_id ) {
-				switch_to_blog( (int) $blog_id );
-				wp_clear_scheduled_hook( self::CRON_HOOK );
-				restore_current_blog();
-			}
+			self::in_every_site(
+				static function () {
+					wp_clear_scheduled_hook( self::CRON_HOOK );
+				}
+			);
 			return;
 		}
 		wp_clear_scheduled_hook( self::CRON_HOOK );
+	}
+
+	/**
+	 * Runs $step on every site of the network, each in its own blog's context.
+	 *
+	 * @param callable $step What to do on each site.
+	 */
+	private static function in_every_site( callable $step ): void {
+		foreach ( get_sites(
+			array(
+				'fields' => 'ids',
+				'number' => 0,
+			)
+		) as $blog_id ) {
+			switch_to_blog( (int) $blog_id );
+			$step();
+			restore_current_blog();
+		}
 	}
 
 	/**
