@@ -23,7 +23,7 @@ from portal.delivery import schedule
 from portal.dynamo.base import is_condition_failure
 from portal.dynamo.connection.health import endpoint_unreachable
 from portal.dynamo.deliveries import MANUAL, SCHEDULED, Delivery
-from portal.dynamo.delivery_batch import StatementBatcher, StatementRefused, delivery_read_consistent
+from portal.dynamo.delivery_batch import StatementBatcher, StatementRefused
 from portal.dynamo.delivery_status import DeliveryStatus
 from portal.observability.metrics import claim_observed
 
@@ -73,9 +73,8 @@ def _claim_batched(delivery: Delivery, *, worker_id: str, now: datetime, expires
     if row is None:
         return False
     if not row:  # a server that applies the statement without returning the row: read it
-        row = delivery_read_consistent(delivery.pk, delivery.sk)
-        if row is None or row.get("leaseOwner", {}).get("S") != worker_id:
-            return False  # gone meanwhile (its submission deleted): nothing to attempt
+        # Gone meanwhile (its submission deleted): nothing to attempt.
+        return delivery.read_back() and delivery.leaseOwner == worker_id
     delivery.deserialize(row)
     return True
 

@@ -202,6 +202,14 @@ class Delivery(TenantOwnedModel):
                           + ([{"N": str(int(self.version))}] if self.version is not None else []),
         }
 
+    def read_back(self) -> bool:
+        """Load the row as stored now (a consistent read of its own key); False if it is gone."""
+        try:
+            self.refresh(consistent_read=True)
+        except self.DoesNotExist:
+            return False
+        return True
+
     def stored_bytes(self) -> int:
         """The row's size as DynamoDB counts it (what its writes are charged by)."""
         return item_size(self.serialize())

@@ -16,7 +16,6 @@ from datetime import datetime
 
 from portal.dynamo.base import dynamodb_client, utcnow
 from portal.dynamo.connection import capacity
-from portal.dynamo.deliveries import Delivery
 from portal.dynamo.destinations import Destination
 from portal.dynamo.submissions import Submission
 from portal.dynamo.tenants import METADATA, Tenant
@@ -210,8 +209,3 @@ class _Queued:
     answer: Future
     item_bytes: int | None = None
 
-
-def delivery_read_consistent(pk: str, sk: str) -> dict | None:
-    """A delivery row as stored now (raw), or None: for a claim whose answer held no row."""
-    answer = dynamodb_client().get_item(TableName=Delivery.Meta.table_name, Key=_key(pk, sk), ConsistentRead=True)
-    return answer.get("Item")
